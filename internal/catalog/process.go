@@ -1,0 +1,43 @@
+package catalog
+
+import (
+	"encoding/json"
+
+	"github.com/callboard/callboard/entity"
+	"github.com/callboard/callboard/plugin"
+)
+
+// ProcessRequest is one unprocessed entity handed to the orchestrator.
+type ProcessRequest struct {
+	// Entity is the unprocessed entity exactly as stored (emitted by a
+	// parent or given by a provider), with its managed-by-location and
+	// managed-by-origin-location annotations.
+	Entity map[string]any
+	// State is the processor cache from the previous run ("" when none).
+	State json.RawMessage
+}
+
+// ProcessResult is what processing one entity produced. When OK is false
+// the engine keeps the previous processed entity and records Errors.
+type ProcessResult struct {
+	OK bool
+	// Entity is the completed entity when OK.
+	Entity *entity.Entity
+	// Deferred are emitted child entities, already annotated with their
+	// managed-by-location and managed-by-origin-location.
+	Deferred []DeferredEntity
+	// Relations are emitted edges, forward and reverse.
+	Relations []plugin.RelationEdge
+	// Errors are the processing errors in Backstage's serialized form.
+	Errors []entity.SerializedError
+	// RefreshKeys are the keys that should re-trigger processing.
+	RefreshKeys []string
+	// State is the processor cache to persist.
+	State json.RawMessage
+}
+
+// DeferredEntity is an entity emitted while processing another.
+type DeferredEntity struct {
+	Entity      map[string]any
+	LocationKey string
+}
