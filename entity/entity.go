@@ -9,12 +9,13 @@ import (
 //
 // Spec is kept as a generic JSON object because its shape depends on the kind
 // and plugins may add fields; Metadata keeps unknown keys in Extra so that a
-// round trip through Callboard loses nothing.
+// round trip through Callboard loses nothing. An empty spec is kept (only a
+// nil Spec is left out of the JSON form), as Backstage keeps `spec: {}`.
 type Entity struct {
 	APIVersion string         `json:"apiVersion"`
 	Kind       string         `json:"kind"`
 	Metadata   Metadata       `json:"metadata"`
-	Spec       map[string]any `json:"spec,omitempty"`
+	Spec       map[string]any `json:"spec,omitzero"`
 	Relations  []Relation     `json:"relations,omitempty"`
 	Status     *Status        `json:"status,omitempty"`
 }
@@ -92,19 +93,6 @@ func (e *Entity) SetAnnotation(key, value string) {
 		e.Metadata.Annotations = map[string]string{}
 	}
 	e.Metadata.Annotations[key] = value
-}
-
-// Clone returns a deep copy of e.
-func (e *Entity) Clone() *Entity {
-	b, err := json.Marshal(e)
-	if err != nil {
-		panic(fmt.Sprintf("entity: clone: %v", err)) // an Entity always marshals
-	}
-	var c Entity
-	if err := json.Unmarshal(b, &c); err != nil {
-		panic(fmt.Sprintf("entity: clone: %v", err))
-	}
-	return &c
 }
 
 // metadataKnown lists the metadata keys with typed fields.

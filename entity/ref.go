@@ -1,6 +1,7 @@
 package entity
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -40,25 +41,45 @@ type RefDefaults struct {
 	Namespace string // DefaultNamespace when empty
 }
 
-// ParseRef parses [<kind>:][<namespace>/]<name> as Backstage's parseEntityRef
-// does: find the first ':' and the first '/'; a '/' before the ':' makes the
-// colon part of the name.
+// ParseRef parses [<kind>:][<namespace>/]<name> as Backstage's
+// parseEntityRef does: the kind ends at the first ':' and the namespace at
+// the first '/', except that a '/' before the first ':' means there is no
+// kind (the colon then belongs to the name). The name is everything after
+// them, so it may contain further ':' and '/'. Missing parts come from d;
+// the namespace defaults to DefaultNamespace. Nothing is trimmed or
+// lower-cased.
 func ParseRef(s string, d RefDefaults) (Ref, error) {
-	kind, ns, name, err := splitRef(s)
-	if err != nil {
-		return Ref{}, err
+	if s == "" {
+		return Ref{}, errors.New("Entity reference must not be empty")
 	}
-	if kind == "" {
-		if d.Kind == "" {
-			return Ref{}, fmt.Errorf("Entity reference %q had missing or empty kind (e.g. did not start with \"component:\" or similar)", s)
-		}
+	colon := strings.IndexByte(s, ':')
+	slash := strings.IndexByte(s, '/')
+	if slash >= 0 && slash < colon {
+		colon = -1
+	}
+	var kind, ns string
+	hasKind, hasNS := colon >= 0, slash >= 0
+	if hasKind {
+		kind = s[:colon]
+	}
+	if hasNS {
+		ns = s[colon+1 : slash]
+	}
+	name := s[max(colon, slash)+1:]
+	if hasKind && kind == "" || hasNS && ns == "" || name == "" {
+		return Ref{}, fmt.Errorf("Entity reference \"%s\" was not on the form [<kind>:][<namespace>/]<name>", s)
+	}
+	if !hasKind {
 		kind = d.Kind
 	}
-	if ns == "" {
+	if !hasNS {
 		ns = d.Namespace
 		if ns == "" {
 			ns = DefaultNamespace
 		}
+	}
+	if kind == "" {
+		return Ref{}, fmt.Errorf("Entity reference %s had missing or empty kind (e.g. did not start with \"component:\" or similar)", jsonQuote(s))
 	}
 	return Ref{Kind: kind, Namespace: ns, Name: name}, nil
 }
@@ -71,33 +92,4 @@ func MustParseRef(s string) Ref {
 		panic(err)
 	}
 	return r
-}
-
-func splitRef(s string) (kind, ns, name string, err error) {
-	bad := func() error {
-		return fmt.Errorf("Entity reference %q was not on the form [<kind>:][<namespace>/]<name>", s)
-	}
-	rest := s
-	colon := strings.IndexByte(s, ':')
-	slash := strings.IndexByte(s, '/')
-	if colon >= 0 && (slash < 0 || colon < slash) {
-		kind = s[:colon]
-		if kind == "" {
-			return "", "", "", bad()
-		}
-		rest = s[colon+1:]
-	}
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		ns = rest[:i]
-		name = rest[i+1:]
-		if ns == "" || name == "" {
-			return "", "", "", bad()
-		}
-	} else {
-		name = rest
-	}
-	if name == "" {
-		return "", "", "", bad()
-	}
-	return kind, ns, name, nil
 }

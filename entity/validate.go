@@ -1,32 +1,71 @@
 package entity
 
-import (
-	"encoding/json"
-	"fmt"
-)
+// ValidateEnvelope is Backstage's validateEntityEnvelope, the check an
+// entity must pass before any processing: apiVersion and kind are non-empty
+// strings, metadata is an object whose name is a non-empty string and
+// whose namespace, if present, is a non-empty string. Other keys are not
+// looked at (spec is checked by EnforcePolicies).
+//
+// The error is a *ValidationError with ajv's text for the first fault, as
+// Backstage prints it, e.g. "<root> must have required property 'kind' -
+// missingProperty: kind".
+func ValidateEnvelope(data map[string]any) error {
+	if data == nil {
+		data = map[string]any{}
+	}
+	errs := envelopeSchema.validate(data, "", nil)
+	if len(errs) == 0 {
+		return nil
+	}
+	return &ValidationError{Field: errs[0].path, Message: errs[0].textWithParams()}
+}
 
-// This file is a placeholder: the validation rules are being written.
-
-// ValidateEnvelope checks the envelope before processing.
-func ValidateEnvelope(data map[string]any) error { return nil }
-
-// EnforcePolicies applies Backstage's default entity policies and returns
-// the typed entity.
-func EnforcePolicies(data map[string]any) (*Entity, error) { return FromMap(data) }
-
-// ValidateKind validates a built-in kind; ok=false means the kind or
-// apiVersion is not a built-in one.
-func ValidateKind(e *Entity) (ok bool, err error) { return true, nil }
-
-// FromMap converts a decoded document into an Entity.
-func FromMap(data map[string]any) (*Entity, error) {
-	b, err := json.Marshal(data)
+// EnforcePolicies applies Backstage's default entity policies in their
+// order and returns the typed entity:
+//
+//  1. SchemaValidEntityPolicy: the entity matches Entity.schema.json
+//     ("Malformed envelope, /metadata/name must be string");
+//  2. DefaultNamespaceEntityPolicy: metadata.namespace defaults to "default";
+//  3. NoForeignRootFieldsEntityPolicy: only apiVersion, kind, metadata and
+//     spec at the root ("Unknown field relations");
+//  4. FieldFormatEntityPolicy: the format rules of names, namespaces,
+//     labels, annotations, tags and links.
+//
+// The error is a *ValidationError with Backstage's text. data is not
+// modified; the entity shares nothing with it.
+func EnforcePolicies(data map[string]any) (*Entity, error) {
+	n, err := normalize(data)
 	if err != nil {
+		return nil, &ValidationError{Message: "Malformed envelope, " + err.Error()}
+	}
+	doc, _ := n.(map[string]any)
+	if doc == nil {
+		doc = map[string]any{}
+	}
+	if errs := entitySchema.validate(doc, "", nil); len(errs) > 0 {
+		return nil, &ValidationError{Field: errs[0].path, Message: "Malformed envelope, " + errs[0].text()}
+	}
+	meta := doc["metadata"].(map[string]any) // the schema guarantees an object
+	if ns, _ := meta["namespace"].(string); ns == "" {
+		meta["namespace"] = DefaultNamespace
+	}
+	for _, k := range sortedKeys(doc) {
+		switch k {
+		case "apiVersion", "kind", "metadata", "spec":
+		default:
+			return nil, &ValidationError{Field: k, Message: "Unknown field " + k}
+		}
+	}
+	if err := enforceFieldFormat(doc); err != nil {
 		return nil, err
 	}
-	var e Entity
-	if err := json.Unmarshal(b, &e); err != nil {
-		return nil, fmt.Errorf("decode entity: %w", err)
-	}
-	return &e, nil
+	return decodeEntity(doc)
+}
+
+// FromMap converts a decoded document into an Entity without validating it;
+// fields with a typed Go form must have the matching JSON type. The entity
+// shares nothing with data. Values are normalised as encoding/json would
+// decode them: numbers become float64, maps map[string]any, and so on.
+func FromMap(data map[string]any) (*Entity, error) {
+	return fromMap(data)
 }
