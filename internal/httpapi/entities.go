@@ -1,0 +1,254 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/callboard/callboard/entity"
+	"github.com/callboard/callboard/internal/catalog"
+	"github.com/callboard/callboard/internal/problem"
+)
+
+// streamPageSize is how many entities an unpaged GET /entities fetches per
+// round trip while streaming: enough to amortise the query, small enough
+// that memory stays flat whatever the catalog size.
+const streamPageSize = 1000
+
+// listEntities is the legacy GET /entities: the whole (filtered) catalog
+// streamed as one array, or one offset page with a Link to the next.
+func (s *server) listEntities(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	filter, err := catalog.ParseFilterParams(q["filter"])
+	if err != nil {
+		return err
+	}
+	fields, err := catalog.ParseFields(q["fields"])
+	if err != nil {
+		return err
+	}
+	order, err := catalog.ParseOrderParams(q["order"])
+	if err != nil {
+		return err
+	}
+	offset, err := intParam(q, "offset")
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(q, "limit")
+	if err != nil {
+		return err
+	}
+	after, hasAfter, err := stringParam(q, "after")
+	if err != nil {
+		return err
+	}
+	if offset == nil && limit == nil && !hasAfter {
+		return s.streamEntities(w, r, filter, fields, order)
+	}
+	switch {
+	case offset != nil && *offset < 0:
+		return problem.Input("Invalid offset, must be zero or greater")
+	case limit != nil && *limit <= 0:
+		return problem.Input("Invalid limit, must be greater than zero")
+	case hasAfter && after == "":
+		return problem.Input("Invalid after, must not be empty")
+	}
+	res, err := s.reader.ListEntities(r.Context(), catalog.ListRequest{
+		Filter:    filter,
+		Fields:    fields,
+		Order:     order,
+		Paginated: true,
+		Limit:     limit,
+		Offset:    offset,
+		After:     after,
+	})
+	if err != nil {
+		return err
+	}
+	if res.NextAfter != "" {
+		w.Header().Set("Link", s.nextLink(r, res.NextAfter))
+	}
+	startJSON(w, http.StatusOK)
+	_ = writeRawArray(w, res.Items)
+	return nil
+}
+
+// streamEntities writes every matching entity as one JSON array, fetching
+// it page by page through the by-query machinery as Backstage does: without
+// an order the entities come by uid, with one only its first field counts.
+// Items are written as each page arrives; the whole catalog is never held in
+// memory. A failure after the first page can no longer become an error
+// body, so the connection is cut instead of ending the array.
+func (s *server) streamEntities(w http.ResponseWriter, r *http.Request, filter *catalog.Predicate, fields []string, order []catalog.Order) error {
+	size := streamPageSize
+	req := catalog.QueryRequest{Filter: filter, Fields: fields, Limit: &size, SkipTotal: true}
+	if len(order) > 0 {
+		req.Order = &order[0]
+	}
+	res, err := s.reader.QueryEntities(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	startJSON(w, http.StatusOK)
+	rc := http.NewResponseController(w)
+	arr := jsonArray{w: w}
+	_ = arr.open()
+	for {
+		for _, it := range res.Items {
+			if err := arr.item(it); err != nil {
+				return nil // the client went away
+			}
+		}
+		if res.NextCursor == "" {
+			break
+		}
+		_ = rc.Flush()
+		next := catalog.QueryRequest{Cursor: res.NextCursor, Fields: fields, Limit: &size, SkipTotal: true}
+		if res, err = s.reader.QueryEntities(r.Context(), next); err != nil {
+			if r.Context().Err() == nil {
+				s.log.ErrorContext(r.Context(), "stream entities", slog.Any("error", err))
+			}
+			panic(http.ErrAbortHandler)
+		}
+	}
+	_ = arr.close()
+	return nil
+}
+
+// entityByUID is GET /entities/by-uid/{uid}.
+func (s *server) entityByUID(w http.ResponseWriter, r *http.Request) error {
+	raw, err := s.reader.EntityByUID(r.Context(), r.PathValue("uid"))
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, raw)
+	return nil
+}
+
+// deleteEntityByUID is DELETE /entities/by-uid/{uid}: 204 whether or not
+// the entity existed.
+func (s *server) deleteEntityByUID(w http.ResponseWriter, r *http.Request) error {
+	if err := s.writer.DeleteByUID(r.Context(), r.PathValue("uid")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// pathRef is the entity named by the {kind}/{namespace}/{name} path values.
+func pathRef(r *http.Request) entity.Ref {
+	return entity.Ref{Kind: r.PathValue("kind"), Namespace: r.PathValue("namespace"), Name: r.PathValue("name")}
+}
+
+// entityByName is GET /entities/by-name/{kind}/{namespace}/{name}.
+func (s *server) entityByName(w http.ResponseWriter, r *http.Request) error {
+	raw, err := s.reader.EntityByRef(r.Context(), pathRef(r))
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, raw)
+	return nil
+}
+
+// ancestry is GET /entities/by-name/{kind}/{namespace}/{name}/ancestry.
+func (s *server) ancestry(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.reader.Ancestry(r.Context(), pathRef(r))
+	if err != nil {
+		return err
+	}
+	out := *a
+	if out.Items == nil {
+		out.Items = []catalog.AncestryItem{}
+	}
+	for i := range out.Items {
+		if out.Items[i].ParentEntityRefs == nil {
+			out.Items[i].ParentEntityRefs = []string{}
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// byRefsBody is the body of POST /entities/by-refs.
+type byRefsBody struct {
+	EntityRefs []string        `json:"entityRefs"`
+	Fields     []string        `json:"fields"`
+	Query      json.RawMessage `json:"query"`
+}
+
+// entitiesByRefs is POST /entities/by-refs: one item per requested ref, in
+// order, null where there is none. A filter in the query string and a
+// predicate in the body must both match.
+func (s *server) entitiesByRefs(w http.ResponseWriter, r *http.Request) error {
+	b, members, err := readJSONObject(r, bodyRequired)
+	if err != nil {
+		return err
+	}
+	var body byRefsBody
+	if err := decodeBody(b, members, &body, false, "entityRefs"); err != nil {
+		return err
+	}
+	if body.EntityRefs == nil {
+		return problem.Input("Malformed request: property %q must be an array", "entityRefs")
+	}
+	q := r.URL.Query()
+	filter, err := catalog.ParseFilterParams(q["filter"])
+	if err != nil {
+		return err
+	}
+	pred, err := parseOptionalPredicate(body.Query)
+	if err != nil {
+		return err
+	}
+	filter = catalog.AllOf(filter, pred)
+	fields, err := catalog.ParseFields(append(q["fields"], body.Fields...))
+	if err != nil {
+		return err
+	}
+	items, err := s.reader.EntitiesByRefs(r.Context(), catalog.ByRefsRequest{
+		Refs:   body.EntityRefs,
+		Fields: fields,
+		Filter: filter,
+	})
+	if err != nil {
+		return err
+	}
+	writeItemsObject(w, items, nil)
+	return nil
+}
+
+// parseOptionalPredicate parses a body's "query" member; absent or null
+// means no predicate.
+func parseOptionalPredicate(raw json.RawMessage) (*catalog.Predicate, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	return catalog.ParsePredicate(raw)
+}
+
+// refreshBody is the body of POST /refresh.
+type refreshBody struct {
+	EntityRef string `json:"entityRef"`
+	// AuthorizationToken is Backstage's legacy way to pass the caller's
+	// token; accepted so old clients keep working. Credentials are checked
+	// by the auth middleware, not here.
+	AuthorizationToken string `json:"authorizationToken"`
+}
+
+// refresh is POST /refresh: schedule an entity and its location ancestors
+// for processing now.
+func (s *server) refresh(w http.ResponseWriter, r *http.Request) error {
+	b, members, err := readJSONObject(r, bodyRequired)
+	if err != nil {
+		return err
+	}
+	var body refreshBody
+	if err := decodeBody(b, members, &body, true, "entityRef"); err != nil {
+		return err
+	}
+	if err := s.writer.Refresh(r.Context(), body.EntityRef); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}

@@ -1,0 +1,45 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/callboard/callboard/internal/catalog"
+	"github.com/callboard/callboard/internal/problem"
+)
+
+// history is Callboard's GET
+// /entities/by-name/{kind}/{namespace}/{name}/history?limit=&cursor=: the
+// entity's recorded changes, newest first, one page at a time.
+func (s *server) history(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	limit, err := intParam(q, "limit")
+	if err != nil {
+		return err
+	}
+	var req catalog.HistoryRequest
+	if limit != nil {
+		if *limit <= 0 {
+			return problem.Input("Invalid limit, must be greater than zero")
+		}
+		req.Limit = *limit
+	}
+	cursor, hasCursor, err := stringParam(q, "cursor")
+	if err != nil {
+		return err
+	}
+	if hasCursor {
+		if err := catalog.CheckCursorParam(cursor); err != nil {
+			return err
+		}
+	}
+	req.Cursor = cursor
+	page, err := s.reader.History(r.Context(), pathRef(r), req)
+	if err != nil {
+		return err
+	}
+	out := *page
+	if out.Items == nil {
+		out.Items = []catalog.HistoryEntry{}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,166 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/callboard/callboard/internal/catalog"
+	"github.com/callboard/callboard/internal/problem"
+)
+
+// decodeLocationInput decodes a strict {"type","target","presence"?} body.
+func decodeLocationInput(b []byte, members map[string]json.RawMessage) (catalog.LocationInput, error) {
+	var in catalog.LocationInput
+	if err := decodeBody(b, members, &in, true, "type", "target"); err != nil {
+		return in, err
+	}
+	if in.Presence != "" && in.Presence != "required" && in.Presence != "optional" {
+		return in, problem.Input(`Malformed request: property "presence" must be "required" or "optional"`)
+	}
+	return in, nil
+}
+
+// createLocation is POST /locations?dryRun=&onConflict=.
+func (s *server) createLocation(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	onConflict, _, err := stringParam(q, "onConflict")
+	if err != nil {
+		return err
+	}
+	if onConflict != "" && onConflict != "refresh" && onConflict != "reject" {
+		return problem.Input(`Invalid onConflict, must be "refresh" or "reject"`)
+	}
+	b, members, err := readJSONObject(r, bodyRequired)
+	if err != nil {
+		return err
+	}
+	in, err := decodeLocationInput(b, members)
+	if err != nil {
+		return err
+	}
+	res, err := s.writer.CreateLocation(r.Context(), in, catalog.CreateLocationOptions{
+		DryRun:     parseYN(q, "dryRun", false),
+		OnConflict: onConflict,
+	})
+	if err != nil {
+		return err
+	}
+	out := *res
+	if out.Entities == nil {
+		out.Entities = []json.RawMessage{}
+	}
+	return writeJSON(w, http.StatusCreated, out)
+}
+
+// locationData is one item of GET /locations.
+type locationData struct {
+	Data catalog.Location `json:"data"`
+}
+
+// locations is GET /locations: [{"data": Location}, ...].
+func (s *server) locations(w http.ResponseWriter, r *http.Request) error {
+	locs, err := s.writer.Locations(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]locationData, len(locs))
+	for i, l := range locs {
+		out[i] = locationData{Data: l}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// locationsQueryBody is the body of POST /locations/by-query.
+type locationsQueryBody struct {
+	Query  json.RawMessage `json:"query"`
+	Limit  *json.Number    `json:"limit"`
+	Cursor string          `json:"cursor"`
+}
+
+// locationsPage is the answer of POST /locations/by-query.
+type locationsPage struct {
+	Items      []catalog.Location `json:"items"`
+	TotalItems int                `json:"totalItems"`
+	PageInfo   locationsPageInfo  `json:"pageInfo"`
+}
+
+type locationsPageInfo struct {
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+// locationsByQuery is POST /locations/by-query.
+func (s *server) locationsByQuery(w http.ResponseWriter, r *http.Request) error {
+	b, members, err := readJSONObject(r, bodyOptional)
+	if err != nil {
+		return err
+	}
+	var body locationsQueryBody
+	if err := decodeBody(b, members, &body, false); err != nil {
+		return err
+	}
+	var lq catalog.LocationQuery
+	limit, err := nonNegativeInt("limit", body.Limit, 1)
+	if err != nil {
+		return err
+	}
+	if limit != nil {
+		lq.Limit = *limit
+	}
+	if lq.Filter, err = parseOptionalPredicate(body.Query); err != nil {
+		return err
+	}
+	lq.Cursor = body.Cursor
+	page, err := s.writer.LocationsByQuery(r.Context(), lq)
+	if err != nil {
+		return err
+	}
+	out := locationsPage{Items: page.Items, TotalItems: page.TotalItems, PageInfo: locationsPageInfo{NextCursor: page.NextCursor}}
+	if out.Items == nil {
+		out.Items = []catalog.Location{}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// location is GET /locations/{id}.
+func (s *server) location(w http.ResponseWriter, r *http.Request) error {
+	loc, err := s.writer.Location(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, loc)
+}
+
+// updateLocation is PUT /locations/{id}.
+func (s *server) updateLocation(w http.ResponseWriter, r *http.Request) error {
+	b, members, err := readJSONObject(r, bodyRequired)
+	if err != nil {
+		return err
+	}
+	in, err := decodeLocationInput(b, members)
+	if err != nil {
+		return err
+	}
+	loc, err := s.writer.UpdateLocation(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, loc)
+}
+
+// deleteLocation is DELETE /locations/{id}.
+func (s *server) deleteLocation(w http.ResponseWriter, r *http.Request) error {
+	if err := s.writer.DeleteLocation(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// locationByEntity is GET /locations/by-entity/{kind}/{namespace}/{name}.
+func (s *server) locationByEntity(w http.ResponseWriter, r *http.Request) error {
+	loc, err := s.writer.LocationByEntity(r.Context(), pathRef(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, loc)
+}

@@ -1,0 +1,112 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+)
+
+// Options are the services and settings behind the API.
+type Options struct {
+	Reader   CatalogReader
+	Writer   CatalogWriter
+	Analyzer LocationAnalyzer
+	// Readiness reports whether the backend is ready for traffic; its error
+	// message is shown on the readiness endpoint. nil means always ready.
+	Readiness func(ctx context.Context) error
+	Logger    *slog.Logger
+	// BaseURL is the backend's external base URL (backend.baseUrl). When
+	// set, the Link header of paged GET /entities is an absolute URL a
+	// client can follow; when empty it is relative to the plugin mount,
+	// exactly as Backstage writes it.
+	BaseURL string
+	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// DefaultMaxBodyBytes is the request body limit when Options sets none.
+const DefaultMaxBodyBytes = 10 << 20
+
+// catalogMount is where the catalog plugin's routes live.
+const catalogMount = "/api/catalog"
+
+// server holds what the handlers share.
+type server struct {
+	reader    CatalogReader
+	writer    CatalogWriter
+	analyzer  LocationAnalyzer
+	readiness func(ctx context.Context) error
+	log       *slog.Logger
+	baseURL   string
+	errs      errorWriter
+}
+
+// route is one entry of the API surface: a ServeMux pattern and its handler.
+type route struct {
+	pattern string
+	handle  handlerFunc
+}
+
+// routes is the whole surface, in one place.
+func (s *server) routes() []route {
+	const c = catalogMount
+	return []route{
+		{"POST " + c + "/refresh", s.refresh},
+		{"GET " + c + "/entities", s.listEntities},
+		{"GET " + c + "/entities/by-uid/{uid}", s.entityByUID},
+		{"DELETE " + c + "/entities/by-uid/{uid}", s.deleteEntityByUID},
+		{"GET " + c + "/entities/by-name/{kind}/{namespace}/{name}", s.entityByName},
+		{"GET " + c + "/entities/by-name/{kind}/{namespace}/{name}/ancestry", s.ancestry},
+		{"GET " + c + "/entities/by-name/{kind}/{namespace}/{name}/history", s.history},
+		{"POST " + c + "/entities/by-refs", s.entitiesByRefs},
+		{"GET " + c + "/entities/by-query", s.queryEntitiesGet},
+		{"POST " + c + "/entities/by-query", s.queryEntitiesPost},
+		{"GET " + c + "/entity-facets", s.facetsGet},
+		{"POST " + c + "/entity-facets", s.facetsPost},
+		{"POST " + c + "/locations", s.createLocation},
+		{"GET " + c + "/locations", s.locations},
+		{"POST " + c + "/locations/by-query", s.locationsByQuery},
+		{"GET " + c + "/locations/{id}", s.location},
+		{"PUT " + c + "/locations/{id}", s.updateLocation},
+		{"DELETE " + c + "/locations/{id}", s.deleteLocation},
+		{"GET " + c + "/locations/by-entity/{kind}/{namespace}/{name}", s.locationByEntity},
+		{"POST " + c + "/analyze-location", s.analyzeLocation},
+		{"POST " + c + "/validate-entity", s.validateEntity},
+		{"GET /healthcheck", s.healthcheck},
+		{"GET /.backstage/health/v1/liveness", s.liveness},
+		{"GET /.backstage/health/v1/readiness", s.readinessCheck},
+	}
+}
+
+// New returns the HTTP handler for the whole API, with request logging,
+// panic recovery and the body size limit applied.
+func New(o Options) http.Handler {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	limit := o.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	s := &server{
+		reader:    o.Reader,
+		writer:    o.Writer,
+		analyzer:  o.Analyzer,
+		readiness: o.Readiness,
+		log:       log,
+		baseURL:   strings.TrimSuffix(o.BaseURL, "/"),
+		errs:      errorWriter{log: log},
+	}
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.errs.handle(rt.handle))
+	}
+	// Anything else, including a known path with another method, is a plain
+	// 404 with an empty body, as Backstage's notFound middleware answers.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNotFound)
+	})
+	return logRequests(log, recoverPanics(s.errs, limitBody(s.errs, limit, mux)))
+}
