@@ -17,7 +17,11 @@ package entity
 // AiResource kind (ok=false) and validates APIs of type mcp-server against
 // the ordinary API schema, which requires spec.definition.
 func ValidateKind(e *Entity) (ok bool, err error) {
-	doc := e.view(false)
+	return validateKindDoc(e.view(false))
+}
+
+// validateKindDoc is ValidateKind over the document form of an entity.
+func validateKindDoc(doc map[string]any) (ok bool, err error) {
 	for _, s := range kindSchemas {
 		errs := s.validate(doc, "", nil)
 		if len(errs) == 0 {
