@@ -96,10 +96,10 @@ func jsonDoc(t *testing.T, e *Entity) map[string]any {
 
 func TestToMapMatchesJSON(t *testing.T) {
 	entities := map[string]*Entity{
-		"full":       fullEntity(),
-		"minimal":    {APIVersion: "v1", Kind: "K", Metadata: Metadata{Name: "n"}},
-		"empty spec": {APIVersion: "v1", Kind: "K", Metadata: Metadata{Name: "n"}, Spec: map[string]any{}},
-		"empty maps": {APIVersion: "v1", Kind: "K", Metadata: Metadata{Name: "n", Labels: map[string]string{}, Tags: []string{}}},
+		"full":         fullEntity(),
+		"minimal":      {APIVersion: "v1", Kind: "K", Metadata: Metadata{Name: "n"}},
+		"empty spec":   {APIVersion: "v1", Kind: "K", Metadata: Metadata{Name: "n"}, Spec: map[string]any{}},
+		"empty maps":   {APIVersion: "v1", Kind: "K", Metadata: Metadata{Name: "n", Labels: map[string]string{}, Tags: []string{}}},
 		"empty status": {APIVersion: "v1", Kind: "K", Metadata: Metadata{Name: "n"}, Status: &Status{}},
 		"extra shadowing a typed key": {APIVersion: "v1", Kind: "K",
 			Metadata: Metadata{Name: "n", Extra: map[string]any{"name": "ignored", "x": 1.0}}},
@@ -150,14 +150,14 @@ func TestFromMapRoundTrip(t *testing.T) {
 
 func TestFromMapTypeErrors(t *testing.T) {
 	tests := map[string]string{
-		`{"apiVersion":7}`:                                    "decode entity: apiVersion: expected string, got number",
-		`{"metadata":[]}`:                                     "decode entity: metadata: expected object, got array",
-		`{"metadata":{"name":true}}`:                          "decode entity: metadata.name: expected string, got boolean",
-		`{"metadata":{"labels":{"a":1}}}`:                     "decode entity: metadata.labels.a: expected string, got number",
-		`{"metadata":{"tags":["a",{}]}}`:                      "decode entity: metadata.tags.1: expected string, got object",
-		`{"metadata":{"links":[{"url":1}]}}`:                  "decode entity: metadata.links.0.url: expected string, got number",
-		`{"spec":"x"}`:                                        "decode entity: spec: expected object, got string",
-		`{"relations":[{"type":1}]}`:                          "decode entity: relations.0.type: expected string, got number",
+		`{"apiVersion":7}`:                                      "decode entity: apiVersion: expected string, got number",
+		`{"metadata":[]}`:                                       "decode entity: metadata: expected object, got array",
+		`{"metadata":{"name":true}}`:                            "decode entity: metadata.name: expected string, got boolean",
+		`{"metadata":{"labels":{"a":1}}}`:                       "decode entity: metadata.labels.a: expected string, got number",
+		`{"metadata":{"tags":["a",{}]}}`:                        "decode entity: metadata.tags.1: expected string, got object",
+		`{"metadata":{"links":[{"url":1}]}}`:                    "decode entity: metadata.links.0.url: expected string, got number",
+		`{"spec":"x"}`:                                          "decode entity: spec: expected object, got string",
+		`{"relations":[{"type":1}]}`:                            "decode entity: relations.0.type: expected string, got number",
 		`{"status":{"items":[{"error":{"cause":{"name":2}}}]}}`: "decode entity: status.items.0.error.cause.name: expected string, got number",
 	}
 	for in, want := range tests {
