@@ -68,47 +68,23 @@ func ParseEntityYAML(data []byte, loc plugin.Location) ([]plugin.RawEntity, []er
 // would in JSON. Merge keys ("<<") are plain keys, and duplicate keys are an
 // error. Keys differing only in case are accepted here.
 func ParseEntityYAMLLimits(data []byte, loc plugin.Location, lim ParseLimits) ([]plugin.RawEntity, []error) {
-	lim = lim.withDefaults()
 	where := loc.String()
-	if len(data) > lim.MaxBytes {
-		return nil, []error{fmt.Errorf("YAML error at %s, input of %d bytes exceeds the limit of %d bytes", where, len(data), lim.MaxBytes)}
-	}
-	depthLimit := loaderlimits.DepthFunc(func(depth int, _ *yaml.DepthContext) error {
-		if depth > lim.MaxDepth {
-			return fmt.Errorf("nesting depth exceeds the limit of %d", lim.MaxDepth)
-		}
-		return nil
-	})
-	ld, err := yaml.NewLoader(bytes.NewReader(data), yaml.WithPlugin(loaderlimits.New(depthLimit)))
+	docs, err := newDocReader(data, lim)
 	if err != nil {
 		return nil, []error{fmt.Errorf("YAML error at %s, %w", where, err)}
 	}
 	var (
 		out  []plugin.RawEntity
 		errs []error
-		conv = converter{lim: lim}
 	)
 	for {
-		var doc yaml.Node
-		err := ld.Load(&doc)
+		v, root, err := docs.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("YAML error at %s, %s", where, loadErrorText(err)))
-			break
-		}
-		root := &doc
-		if doc.Kind == yaml.DocumentNode {
-			if len(doc.Content) == 0 {
-				continue
-			}
-			root = doc.Content[0]
-		}
-		v, err := conv.value(root, 0)
-		if err != nil {
 			errs = append(errs, fmt.Errorf("YAML error at %s, %w", where, err))
-			if conv.fatal {
+			if docs.done {
 				break
 			}
 			continue
@@ -123,6 +99,81 @@ func ParseEntityYAMLLimits(data []byte, loc plugin.Location, lim ParseLimits) ([
 		}
 	}
 	return out, errs
+}
+
+// ParseYAMLValues parses every document of a YAML stream into JSON-like
+// values with the rules and limits of ParseEntityYAMLLimits; any error ends
+// parsing. Placeholders ($yaml) use it.
+func ParseYAMLValues(data []byte, lim ParseLimits) ([]any, error) {
+	docs, err := newDocReader(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	var out []any
+	for {
+		v, _, err := docs.next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+}
+
+// docReader yields the documents of a YAML stream one at a time.
+type docReader struct {
+	ld   *yaml.Loader
+	conv converter
+	// done is set once the stream cannot go on: after a syntax error or
+	// when a limit is reached.
+	done bool
+}
+
+func newDocReader(data []byte, lim ParseLimits) (*docReader, error) {
+	lim = lim.withDefaults()
+	if len(data) > lim.MaxBytes {
+		return nil, fmt.Errorf("input of %d bytes exceeds the limit of %d bytes", len(data), lim.MaxBytes)
+	}
+	depthLimit := loaderlimits.DepthFunc(func(depth int, _ *yaml.DepthContext) error {
+		if depth > lim.MaxDepth {
+			return fmt.Errorf("nesting depth exceeds the limit of %d", lim.MaxDepth)
+		}
+		return nil
+	})
+	ld, err := yaml.NewLoader(bytes.NewReader(data), yaml.WithPlugin(loaderlimits.New(depthLimit)))
+	if err != nil {
+		return nil, err
+	}
+	return &docReader{ld: ld, conv: converter{lim: lim}}, nil
+}
+
+// next returns the next document's value and root node, or io.EOF.
+func (d *docReader) next() (any, *yaml.Node, error) {
+	if d.done {
+		return nil, nil, io.EOF
+	}
+	var doc yaml.Node
+	if err := d.ld.Load(&doc); err != nil {
+		d.done = true
+		if errors.Is(err, io.EOF) {
+			return nil, nil, io.EOF
+		}
+		return nil, nil, errors.New(loadErrorText(err))
+	}
+	root := &doc
+	if doc.Kind == yaml.DocumentNode {
+		if len(doc.Content) == 0 {
+			return nil, root, nil
+		}
+		root = doc.Content[0]
+	}
+	v, err := d.conv.value(root, 0)
+	if d.conv.fatal {
+		d.done = true
+	}
+	return v, root, err
 }
 
 // loadErrorText renders a go-yaml error as "<message> at line L, column C".

@@ -1,0 +1,147 @@
+package catalog
+
+import (
+	"encoding/json"
+
+	"github.com/callboard/callboard/plugin"
+)
+
+// cacheTTL is how many failed runs a processor cache survives (Backstage's
+// CACHE_TTL): a transient failure can still replay the last good read.
+const cacheTTL = 5
+
+// cacheState is the persisted form of the processor caches: per processor
+// (and, for location reading, per processor and target) a set of keys.
+type cacheState struct {
+	TTL   int                                   `json:"ttl"`
+	Cache map[string]map[string]json.RawMessage `json:"cache,omitempty"`
+}
+
+// cacheSet hands each processor its cache for one run and collects the
+// state to persist. The previous state is decoded only when needed.
+type cacheSet struct {
+	prev    json.RawMessage
+	decoded bool
+	old     cacheState
+
+	fixed []procCache  // one per processor, by index
+	extra []*procCache // location reading, per processor and target
+}
+
+// procCache is one processor's cache. Get sees the previous run's values;
+// Set values are what this run leaves for the next.
+type procCache struct {
+	set  *cacheSet
+	key  string
+	used bool
+	next map[string]json.RawMessage
+}
+
+var _ plugin.Cache = (*procCache)(nil)
+
+func newCacheSet(prev json.RawMessage, processors int) *cacheSet {
+	return &cacheSet{prev: prev, fixed: make([]procCache, processors)}
+}
+
+func (s *cacheSet) forProcessor(idx int, name string) *procCache {
+	c := &s.fixed[idx]
+	if !c.used {
+		*c = procCache{set: s, key: name, used: true}
+	}
+	return c
+}
+
+func (s *cacheSet) forKey(key string) *procCache {
+	for _, c := range s.extra {
+		if c.key == key {
+			return c
+		}
+	}
+	c := &procCache{set: s, key: key, used: true}
+	s.extra = append(s.extra, c)
+	return c
+}
+
+func (s *cacheSet) decode() {
+	if s.decoded {
+		return
+	}
+	s.decoded = true
+	if len(s.prev) == 0 {
+		return
+	}
+	var st cacheState
+	if err := json.Unmarshal(s.prev, &st); err != nil {
+		return // an unreadable cache is an empty one
+	}
+	if st.TTL <= 0 {
+		st.TTL = cacheTTL
+	}
+	s.old = st
+}
+
+func (c *procCache) Get(key string) (json.RawMessage, bool) {
+	c.set.decode()
+	v, ok := c.set.old.Cache[c.key][key]
+	return v, ok
+}
+
+func (c *procCache) Set(key string, value json.RawMessage) {
+	if c.next == nil {
+		c.next = make(map[string]json.RawMessage, 1)
+	}
+	c.next[key] = value
+}
+
+// succeeded returns the state after a good run: what each processor set,
+// or else what it had, for the processors that ran; the TTL is reset.
+func (s *cacheSet) succeeded() json.RawMessage {
+	var out map[string]map[string]json.RawMessage
+	keep := func(c *procCache) {
+		if !c.used {
+			return
+		}
+		v := c.next
+		if v == nil && len(s.prev) > 0 {
+			s.decode()
+			v = s.old.Cache[c.key]
+		}
+		if len(v) == 0 {
+			return
+		}
+		if out == nil {
+			out = make(map[string]map[string]json.RawMessage)
+		}
+		out[c.key] = v
+	}
+	for i := range s.fixed {
+		keep(&s.fixed[i])
+	}
+	for _, c := range s.extra {
+		keep(c)
+	}
+	if out == nil {
+		return nil
+	}
+	return encodeState(cacheState{TTL: cacheTTL, Cache: out})
+}
+
+// failed returns the previous state with one life less, or nothing once
+// the TTL runs out.
+func (s *cacheSet) failed() json.RawMessage {
+	s.decode()
+	if len(s.old.Cache) == 0 || s.old.TTL <= 1 {
+		return nil
+	}
+	return encodeState(cacheState{TTL: s.old.TTL - 1, Cache: s.old.Cache})
+}
+
+// encodeState encodes the state; a processor that stored invalid JSON
+// loses its cache rather than failing the entity.
+func encodeState(st cacheState) json.RawMessage {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return nil
+	}
+	return b
+}

@@ -1,0 +1,95 @@
+package catalog
+
+import (
+	"github.com/callboard/callboard/entity"
+	"github.com/callboard/callboard/plugin"
+)
+
+// run is the state of one Process call; it is the Emitter every processor
+// reports to.
+type run struct {
+	o           *Orchestrator
+	ref         string // canonical ref of the entity being processed
+	loc, origin plugin.Location
+	cache       *cacheSet
+
+	deferred    []DeferredEntity
+	relations   []plugin.RelationEdge
+	refreshKeys []string
+	errs        []error
+}
+
+var _ plugin.Emitter = (*run)(nil)
+
+// Entity takes an emitted child: it must pass the envelope check, is
+// annotated with where it was found and where its parent originated, and
+// is dropped when it has the parent's own ref.
+func (r *run) Entity(raw plugin.RawEntity) {
+	if err := entity.ValidateEnvelope(raw.Data); err != nil {
+		r.errs = append(r.errs, err)
+		return
+	}
+	key := raw.Location.String()
+	data := withLocationAnnotations(raw.Data, key, r.origin.String())
+	if ref := mapRef(data); ref == r.ref {
+		r.o.log.Warn("ignored an emitted entity with the ref of the entity being processed", "entity", ref, "location", key)
+		return
+	}
+	r.deferred = append(r.deferred, DeferredEntity{Entity: data, LocationKey: key})
+}
+
+func (r *run) Relation(e plugin.RelationEdge) { r.relations = append(r.relations, e) }
+
+func (r *run) Error(err error, _ plugin.Location) { r.errs = append(r.errs, err) }
+
+func (r *run) RefreshKey(key string) {
+	for _, k := range r.refreshKeys {
+		if k == key {
+			return
+		}
+	}
+	r.refreshKeys = append(r.refreshKeys, key)
+}
+
+// withLocationAnnotations returns data with the managed-by-location and
+// managed-by-origin-location annotations set, overwriting what the source
+// said. The maps on the way are copied, not changed: the emitter may hold on
+// to its data. Annotations that are not an object are left for validation
+// to report.
+func withLocationAnnotations(data map[string]any, loc, origin string) map[string]any {
+	meta, ok := data["metadata"].(map[string]any)
+	if !ok {
+		return data
+	}
+	var ann map[string]any
+	switch a := meta["annotations"].(type) {
+	case nil:
+		ann = make(map[string]any, 2)
+	case map[string]any:
+		ann = make(map[string]any, len(a)+2)
+		for k, v := range a {
+			ann[k] = v
+		}
+	default:
+		return data
+	}
+	ann[entity.AnnotationManagedByLocation] = loc
+	ann[entity.AnnotationManagedByOriginLocation] = origin
+	return setPath(data, meta, "annotations", ann)
+}
+
+// setPath returns a shallow copy of data whose metadata is a shallow copy
+// of meta with key set to v.
+func setPath(data, meta map[string]any, key string, v any) map[string]any {
+	m := make(map[string]any, len(meta)+1)
+	for k, x := range meta {
+		m[k] = x
+	}
+	m[key] = v
+	out := make(map[string]any, len(data))
+	for k, x := range data {
+		out[k] = x
+	}
+	out["metadata"] = m
+	return out
+}
