@@ -136,8 +136,12 @@ func TestProcessStageErrors(t *testing.T) {
 		{
 			name:  "policy failure",
 			procs: []plugin.Processor{acceptAll},
-			data:  func() map[string]any { d := component("a"); d["metadata"].(map[string]any)["tags"] = "not-a-list"; return d }(),
-			want:  []string{"InputError: Policy check failed for component:default/a"},
+			data: func() map[string]any {
+				d := component("a")
+				d["metadata"].(map[string]any)["tags"] = "not-a-list"
+				return d
+			}(),
+			want: []string{"InputError: Policy check failed for component:default/a"},
 		},
 		{
 			name:  "ref changed",
@@ -163,7 +167,9 @@ func TestProcessStageErrors(t *testing.T) {
 			name: "kind validator error",
 			procs: []plugin.Processor{
 				kindProc{&fakeProc{name: "k1", kind: func(*entity.Entity) (bool, error) { return false, nil }}},
-				kindProc{&fakeProc{name: "k2", kind: func(*entity.Entity) (bool, error) { return true, errors.New("/spec must have required property 'owner'") }}},
+				kindProc{&fakeProc{name: "k2", kind: func(*entity.Entity) (bool, error) {
+					return true, errors.New("/spec must have required property 'owner'")
+				}}},
 			},
 			data: component("a"),
 			want: []string{"InputError: Processor k2 threw an error while validating the entity component:default/a; caused by Error: /spec must have required property 'owner'"},
