@@ -10,11 +10,6 @@ import (
 	"github.com/callboard/callboard/internal/problem"
 )
 
-// streamPageSize is how many entities an unpaged GET /entities fetches per
-// round trip while streaming: enough to amortise the query, small enough
-// that memory stays flat whatever the catalog size.
-const streamPageSize = 1000
-
 // listEntities is the legacy GET /entities: the whole (filtered) catalog
 // streamed as one array, or one offset page with a Link to the next.
 func (s *server) listEntities(w http.ResponseWriter, r *http.Request) error {
@@ -44,7 +39,7 @@ func (s *server) listEntities(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if offset == nil && limit == nil && !hasAfter {
-		return s.streamEntities(w, r, filter, fields, order)
+		return s.streamEntities(w, r, catalog.ListRequest{Filter: filter, Fields: fields, Order: order})
 	}
 	switch {
 	case offset != nil && *offset < 0:
@@ -74,43 +69,39 @@ func (s *server) listEntities(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// streamEntities writes every matching entity as one JSON array, fetching
-// it page by page through the by-query machinery as Backstage does: without
-// an order the entities come by uid, with one only its first field counts.
-// Items are written as each page arrives; the whole catalog is never held in
-// memory. A failure after the first page can no longer become an error
-// body, so the connection is cut instead of ending the array.
-func (s *server) streamEntities(w http.ResponseWriter, r *http.Request, filter *catalog.Predicate, fields []string, order []catalog.Order) error {
-	size := streamPageSize
-	req := catalog.QueryRequest{Filter: filter, Fields: fields, Limit: &size, SkipTotal: true}
-	if len(order) > 0 {
-		req.Order = &order[0]
-	}
-	res, err := s.reader.QueryEntities(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	startJSON(w, http.StatusOK)
-	rc := http.NewResponseController(w)
+// streamEntities writes every matching entity as one JSON array, item by
+// item as the reader produces them; the whole catalog is never held in
+// memory. The status line waits for the first item, so a failing query
+// still gets an error body; a failure after that can no longer become one,
+// so the connection is cut instead of ending the array.
+func (s *server) streamEntities(w http.ResponseWriter, r *http.Request, req catalog.ListRequest) error {
 	arr := jsonArray{w: w}
-	_ = arr.open()
-	for {
-		for _, it := range res.Items {
-			if err := arr.item(it); err != nil {
-				return nil // the client went away
+	started := false
+	var writeErr error
+	err := s.reader.StreamEntities(r.Context(), req, func(item json.RawMessage) error {
+		if !started {
+			started = true
+			startJSON(w, http.StatusOK)
+			if writeErr = arr.open(); writeErr != nil {
+				return writeErr
 			}
 		}
-		if res.NextCursor == "" {
-			break
-		}
-		_ = rc.Flush()
-		next := catalog.QueryRequest{Cursor: res.NextCursor, Fields: fields, Limit: &size, SkipTotal: true}
-		if res, err = s.reader.QueryEntities(r.Context(), next); err != nil {
-			if r.Context().Err() == nil {
-				s.log.ErrorContext(r.Context(), "stream entities", slog.Any("error", err))
-			}
-			panic(http.ErrAbortHandler)
-		}
+		writeErr = arr.item(item)
+		return writeErr
+	})
+	switch {
+	case err == nil:
+	case !started:
+		return err
+	case writeErr != nil || r.Context().Err() != nil:
+		return nil // the client went away
+	default:
+		s.log.ErrorContext(r.Context(), "stream entities", slog.Any("error", err))
+		panic(http.ErrAbortHandler)
+	}
+	if !started {
+		startJSON(w, http.StatusOK)
+		_ = arr.open()
 	}
 	_ = arr.close()
 	return nil

@@ -12,6 +12,7 @@ import (
 type CatalogReader interface {
 	QueryEntities(ctx context.Context, req catalog.QueryRequest) (*catalog.QueryResult, error)
 	ListEntities(ctx context.Context, req catalog.ListRequest) (*catalog.ListResult, error)
+	StreamEntities(ctx context.Context, req catalog.ListRequest, emit func(json.RawMessage) error) error
 	EntityByRef(ctx context.Context, ref entity.Ref) (json.RawMessage, error)
 	EntityByUID(ctx context.Context, uid string) (json.RawMessage, error)
 	EntitiesByRefs(ctx context.Context, req catalog.ByRefsRequest) ([]json.RawMessage, error)

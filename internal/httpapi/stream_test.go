@@ -1,14 +1,13 @@
 package httpapi
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,37 +16,33 @@ import (
 	"github.com/callboard/callboard/internal/catalog"
 )
 
-// pagedReader serves QueryEntities from fixed pages chained by cursors
-// "1", "2", ... and records the requests. Every other reader method is left
-// to the nil embedded interface: calling one fails the test with a panic.
-type pagedReader struct {
+// streamReader serves StreamEntities from a fixed list and records the
+// request. before, when set, runs before item i is emitted; an error stops
+// the stream. Every other reader method is left to the nil embedded
+// interface: calling one fails the test with a panic.
+type streamReader struct {
 	CatalogReader
-	pages [][]json.RawMessage
-	// before, when set, runs before page i is served; an error fails it.
+	items  []json.RawMessage
 	before func(i int) error
-
-	mu   sync.Mutex
-	reqs []catalog.QueryRequest
+	req    catalog.ListRequest
 }
 
-func (p *pagedReader) QueryEntities(ctx context.Context, req catalog.QueryRequest) (*catalog.QueryResult, error) {
-	p.mu.Lock()
-	p.reqs = append(p.reqs, req)
-	p.mu.Unlock()
-	i := 0
-	if req.Cursor != "" {
-		i = int(req.Cursor[0] - '0')
-	}
-	if p.before != nil {
-		if err := p.before(i); err != nil {
-			return nil, err
+func (sr *streamReader) StreamEntities(ctx context.Context, req catalog.ListRequest, emit func(json.RawMessage) error) error {
+	sr.req = req
+	for i, it := range sr.items {
+		if sr.before != nil {
+			if err := sr.before(i); err != nil {
+				return err
+			}
+		}
+		if err := emit(it); err != nil {
+			return err
 		}
 	}
-	res := &catalog.QueryResult{Items: p.pages[i]}
-	if i+1 < len(p.pages) {
-		res.NextCursor = string(rune('0' + i + 1))
+	if sr.before != nil {
+		return sr.before(len(sr.items))
 	}
-	return res, nil
+	return nil
 }
 
 func rawItems(ss ...string) []json.RawMessage {
@@ -58,60 +53,72 @@ func rawItems(ss ...string) []json.RawMessage {
 	return out
 }
 
-func TestStreamEntitiesPages(t *testing.T) {
-	reader := &pagedReader{pages: [][]json.RawMessage{
-		rawItems(`{"metadata":{"name":"a"}}`, `{"metadata":{"name":"b"}}`),
-		rawItems(`{"metadata":{"name":"c"}}`),
-		rawItems(),
-	}}
-	srv := httptest.NewServer(New(Options{Reader: reader}))
-	defer srv.Close()
-
-	res, err := http.Get(srv.URL + "/api/catalog/entities?filter=kind=component&fields=metadata.name&order=desc:metadata.name&order=asc:kind")
-	if err != nil {
-		t.Fatal(err)
+func TestStreamEntities(t *testing.T) {
+	tests := []struct {
+		name  string
+		query string
+		items []json.RawMessage
+		want  string
+		req   catalog.ListRequest
+	}{
+		{
+			name:  "several",
+			query: "?filter=kind=component&fields=metadata.name&order=desc:metadata.name&order=asc:kind",
+			items: rawItems(`{"metadata":{"name":"c"}}`, `{"metadata":{"name":"b"}}`, `{"metadata":{"name":"a"}}`),
+			want:  `[{"metadata":{"name":"c"}},{"metadata":{"name":"b"}},{"metadata":{"name":"a"}}]`,
+			req: catalog.ListRequest{
+				Filter: mustFilter(t, "kind=component"),
+				Fields: []string{"metadata.name"},
+				Order:  []catalog.Order{{Field: "metadata.name", Desc: true}, {Field: "kind"}},
+			},
+		},
+		{name: "none", items: nil, want: `[]`},
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		t.Fatalf("status %d: %s", res.StatusCode, body)
-	}
-	want := `[{"metadata":{"name":"a"}},{"metadata":{"name":"b"}},{"metadata":{"name":"c"}}]`
-	if string(body) != want {
-		t.Errorf("body = %s, want %s", body, want)
-	}
-	if res.Header.Get("Link") != "" {
-		t.Errorf("unexpected Link header on an unpaged list: %s", res.Header.Get("Link"))
-	}
-
-	size := streamPageSize
-	filter, _ := catalog.ParseFilterParams([]string{"kind=component"})
-	wantReqs := []catalog.QueryRequest{
-		{Filter: filter, Fields: []string{"metadata.name"}, Order: &catalog.Order{Field: "metadata.name", Desc: true}, Limit: &size, SkipTotal: true},
-		{Cursor: "1", Fields: []string{"metadata.name"}, Limit: &size, SkipTotal: true},
-		{Cursor: "2", Fields: []string{"metadata.name"}, Limit: &size, SkipTotal: true},
-	}
-	if diff := cmp.Diff(wantReqs, reader.reqs); diff != "" {
-		t.Errorf("requests (-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reader := &streamReader{items: tt.items}
+			w := httptest.NewRecorder()
+			New(Options{Reader: reader}).ServeHTTP(w, httptest.NewRequest("GET", "/api/catalog/entities"+tt.query, nil))
+			if w.Code != 200 || w.Body.String() != tt.want {
+				t.Errorf("got %d %s, want 200 %s", w.Code, w.Body.String(), tt.want)
+			}
+			if w.Header().Get("Link") != "" {
+				t.Errorf("Link header on an unpaged list: %s", w.Header().Get("Link"))
+			}
+			if diff := cmp.Diff(tt.req, reader.req); diff != "" {
+				t.Errorf("request (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
-// TestStreamEntitiesWritesAsItGoes holds the second page back until the
-// client has read the first page's items: only a streamed response lets
-// that finish.
+func mustFilter(t *testing.T, sets ...string) *catalog.Predicate {
+	t.Helper()
+	p, err := catalog.ParseFilterParams(sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestStreamEntitiesWritesAsItGoes holds the last item back until the
+// client has read the first ones: only a streamed response lets that
+// finish. The items are larger than the server's write buffer, which is
+// what bounds memory for a large catalog.
 func TestStreamEntitiesWritesAsItGoes(t *testing.T) {
+	big := `{"pad":"` + strings.Repeat("x", 8<<10) + `"}`
 	firstRead := make(chan struct{})
-	reader := &pagedReader{
-		pages: [][]json.RawMessage{rawItems(`{"n":1}`), rawItems(`{"n":2}`)},
+	reader := &streamReader{
+		items: rawItems(big, big, `{"last":true}`),
 		before: func(i int) error {
-			if i != 1 {
+			if i != 2 {
 				return nil
 			}
 			select {
 			case <-firstRead:
 				return nil
 			case <-time.After(5 * time.Second):
-				t.Error("the client never saw the first page before the second was fetched")
+				t.Error("the client never saw the first items before the last was produced")
 				return errors.New("not streamed")
 			}
 		},
@@ -124,23 +131,23 @@ func TestStreamEntitiesWritesAsItGoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	br := bufio.NewReader(res.Body)
-	head := make([]byte, len(`[{"n":1}`))
-	if _, err := io.ReadFull(br, head); err != nil {
-		t.Fatalf("read first page: %v", err)
+	head := make([]byte, 1+len(big))
+	if _, err := io.ReadFull(res.Body, head); err != nil {
+		t.Fatalf("read first item: %v", err)
 	}
 	close(firstRead)
-	rest, _ := io.ReadAll(br)
-	if got := string(head) + string(rest); got != `[{"n":1},{"n":2}]` {
-		t.Errorf("body = %s", got)
+	rest, _ := io.ReadAll(res.Body)
+	if got, want := string(head)+string(rest), "["+big+","+big+`,{"last":true}]`; got != want {
+		t.Errorf("body of %d bytes, want %d", len(got), len(want))
 	}
 }
 
-func TestStreamEntitiesFailureCutsResponse(t *testing.T) {
-	reader := &pagedReader{
-		pages: [][]json.RawMessage{rawItems(`{"n":1}`), rawItems(`{"n":2}`)},
+func TestStreamEntitiesLateFailureCutsResponse(t *testing.T) {
+	big := `{"pad":"` + strings.Repeat("x", 8<<10) + `"}`
+	reader := &streamReader{
+		items: rawItems(big, big),
 		before: func(i int) error {
-			if i == 1 {
+			if i == 2 {
 				return errors.New("database went away")
 			}
 			return nil
@@ -151,20 +158,20 @@ func TestStreamEntitiesFailureCutsResponse(t *testing.T) {
 
 	res, err := http.Get(srv.URL + "/api/catalog/entities")
 	if err != nil {
-		return // cut before the headers: the client sees the failure
+		t.Fatal(err)
 	}
 	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
 	body, err := io.ReadAll(res.Body)
 	if err == nil && json.Valid(body) {
-		t.Errorf("a failed stream ended as valid JSON %s; the client cannot tell it is incomplete", body)
+		t.Errorf("a failed stream ended as valid JSON of %d bytes; the client cannot tell it is incomplete", len(body))
 	}
 }
 
-func TestStreamEntitiesFirstPageErrorIsErrorBody(t *testing.T) {
-	reader := &pagedReader{
-		pages:  [][]json.RawMessage{rawItems()},
-		before: func(int) error { return errors.New("no database") },
-	}
+func TestStreamEntitiesEarlyFailureIsErrorBody(t *testing.T) {
+	reader := &streamReader{before: func(int) error { return errors.New("no database") }}
 	w := httptest.NewRecorder()
 	New(Options{Reader: reader}).ServeHTTP(w, httptest.NewRequest("GET", "/api/catalog/entities", nil))
 	want := `{"error":{"name":"Error","message":"Internal server error"},"request":{"method":"GET","url":"/entities"},"response":{"statusCode":500}}`
