@@ -1,0 +1,125 @@
+// Command callboard-bench measures Callboard's catalog against the issue's
+// performance targets: it generates a synthetic organisation of -n
+// entities, runs `callboard serve` on it and prints a table of figures,
+// targets and results.
+//
+//	go run ./cmd/callboard-bench -n 10000 [-db sqlite|postgres] [-pg URL] [-keep] [-out DIR]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/callboard/callboard/internal/bench"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("callboard-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		o      bench.Options
+		out    string
+		strict bool
+		quiet  bool
+	)
+	fs.IntVar(&o.N, "n", 10_000, "number of entities to generate")
+	fs.Int64Var(&o.Seed, "seed", 1, "seed of the generated organisation")
+	fs.StringVar(&o.DB, "db", "sqlite", "database: sqlite or postgres")
+	fs.StringVar(&o.PostgresURL, "pg", "postgres://postgres@localhost:5432/postgres?sslmode=disable",
+		"PostgreSQL server for -db postgres; a fresh database is created on it for the run")
+	fs.BoolVar(&o.Keep, "keep", false, "keep the work directory and the PostgreSQL database")
+	fs.StringVar(&o.WorkDir, "work", "", "work directory (default: a new temporary directory)")
+	fs.StringVar(&o.Binary, "bin", "", "use this callboard binary instead of building ./cmd/callboard")
+	fs.StringVar(&out, "out", "", "also write the report as Markdown to DIR/bench-<n>-<db>.md")
+	fs.StringVar(&o.ProfileDir, "cpuprofile", "", "ask each server process for a CPU profile in `DIR` (CALLBOARD_CPUPROFILE)")
+	fs.IntVar(&o.Requests, "requests", 500, "timed requests per query")
+	fs.DurationVar(&o.ThroughputFor, "throughput-for", 5*time.Second, "duration of the throughput phase")
+	fs.IntVar(&o.Concurrency, "c", 8, "concurrency of the throughput phase")
+	fs.BoolVar(&strict, "strict", false, "exit with status 1 when a figure misses its target")
+	fs.BoolVar(&quiet, "q", false, "do not log progress to stderr")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "callboard-bench: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	if !quiet {
+		o.Log = slog.New(slog.NewTextHandler(stderr, nil))
+	}
+	if o.ProfileDir != "" {
+		dir, err := filepath.Abs(o.ProfileDir)
+		if err == nil {
+			err = os.MkdirAll(dir, 0o755)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "callboard-bench: %v\n", err)
+			return 1
+		}
+		o.ProfileDir = dir
+	}
+	rep, err := bench.Run(ctx, o)
+	if rep != nil && len(rep.Figures) > 0 {
+		fmt.Fprintln(stdout)
+		if werr := rep.WriteText(stdout); werr != nil {
+			fmt.Fprintf(stderr, "callboard-bench: %v\n", werr)
+			return 1
+		}
+		if out != "" {
+			if werr := writeMarkdown(out, o, rep); werr != nil {
+				fmt.Fprintf(stderr, "callboard-bench: %v\n", werr)
+				return 1
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "callboard-bench: %v\n", err)
+		return 1
+	}
+	if strict && rep.Failed() {
+		return 1
+	}
+	return 0
+}
+
+func writeMarkdown(dir string, o bench.Options, rep *bench.Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	db := o.DB
+	if db == "" {
+		db = "sqlite"
+	}
+	path := filepath.Join(dir, fmt.Sprintf("bench-%d-%s.md", o.N, db))
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	err = rep.WriteMarkdown(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,484 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Options configure a benchmark run.
+type Options struct {
+	// N is the number of entities to generate; Seed makes them.
+	N    int
+	Seed int64
+	// DB is "sqlite" (the default) or "postgres"; PostgresURL points at the
+	// server's maintenance database when DB is "postgres". Each run creates
+	// a fresh database there and drops it afterwards unless Keep is set.
+	DB          string
+	PostgresURL string
+	// WorkDir holds the generated catalog, the config, the SQLite file and
+	// the server logs; "" makes a temporary directory, removed afterwards
+	// unless Keep is set.
+	WorkDir string
+	Keep    bool
+	// Binary is a built callboard binary; "" builds ./cmd/callboard.
+	Binary string
+	// ChildEnv is extra environment for the server process.
+	ChildEnv []string
+	// ProfileDir, when set, asks the server for CPU profiles there through
+	// CALLBOARD_CPUPROFILE, one file per server process.
+	ProfileDir string
+	// Requests timed per query after Warmup untimed ones (500 and 50 when
+	// zero); Concurrency and ThroughputFor drive the throughput phase (8
+	// and 5 s when zero).
+	Requests, Warmup int
+	Concurrency      int
+	ThroughputFor    time.Duration
+	// PhaseTimeout bounds each wait for the server (all entities
+	// queryable, idle, ready); 0 allows a minute plus 2 ms per entity.
+	PhaseTimeout time.Duration
+	// Log receives progress; nil discards it.
+	Log *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.DB == "" {
+		o.DB = "sqlite"
+	}
+	if o.Requests == 0 {
+		o.Requests = 500
+	}
+	if o.Warmup == 0 {
+		o.Warmup = 50
+	}
+	if o.Concurrency == 0 {
+		o.Concurrency = 8
+	}
+	if o.ThroughputFor == 0 {
+		o.ThroughputFor = 5 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Run generates the organisation, runs the server on it and measures. The
+// report holds every figure that could be measured; the error says why the
+// run stopped early, if it did.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	o.defaults()
+	if o.DB != "sqlite" && o.DB != "postgres" {
+		return nil, fmt.Errorf("unknown database %q (want sqlite or postgres)", o.DB)
+	}
+	r := &run{o: o, rep: &Report{}, client: newClient(o.Concurrency)}
+	defer r.client.CloseIdleConnections()
+	err := r.run(ctx)
+	return r.rep, err
+}
+
+// run holds the state of one benchmark run.
+type run struct {
+	o      Options
+	rep    *Report
+	client *http.Client
+	t      targets
+
+	work   string
+	bin    string
+	config string
+	base   string
+	db     *database
+	probe  *sql.DB
+	sum    Summary
+	want   int // entities the server must serve: the generated ones and the config Location
+}
+
+func (r *run) run(ctx context.Context) (err error) {
+	log := r.o.Log
+	if err := r.prepareWorkDir(); err != nil {
+		return err
+	}
+	defer func() {
+		if !r.o.Keep && r.o.WorkDir == "" {
+			os.RemoveAll(r.work)
+		}
+	}()
+	if err := r.build(ctx); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	sum, err := Generate(filepath.Join(r.work, "catalog"), r.o.N, r.o.Seed)
+	if err != nil {
+		return err
+	}
+	r.sum, r.want = sum, sum.Total+1
+	log.Info("generated organisation", "entities", sum.Total, "files", sum.Files, "took", time.Since(t0))
+	r.rep.add(Figure{Name: "generated entities", Value: fmt.Sprintf("%d in %d files", sum.Total, sum.Files), Note: kindCounts(sum.Counts)})
+
+	if err := r.prepareDatabase(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		if r.probe != nil {
+			r.probe.Close()
+		}
+		if !r.o.Keep {
+			if derr := r.db.drop(context.WithoutCancel(ctx)); derr != nil && err == nil {
+				err = derr
+			}
+		}
+	}()
+	r.t = targetsFor(r.o.N, r.db.dialect == postgresDialect)
+	r.rep.Title = fmt.Sprintf("Callboard catalog benchmark: %d entities on %s", sum.Total, r.db.describe())
+	r.rep.note("Machine: %s/%s, %d CPUs, %s. Seed %d. Work directory %s%s.", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(),
+		runtime.Version(), r.o.Seed, r.work, map[bool]string{true: " (kept)", false: " (removed)"}[r.o.Keep || r.o.WorkDir != ""])
+	if err := r.writeConfig(); err != nil {
+		return err
+	}
+
+	if err := r.coldStart(ctx); err != nil {
+		return err
+	}
+	before, err := r.snapshot(ctx)
+	if err != nil {
+		log.Warn("cannot read the catalog tables", "err", err)
+	}
+	if err := r.restart(ctx); err != nil {
+		return err
+	}
+	afterRestart, err := r.snapshot(ctx)
+	if err == nil {
+		if d := before.diff(afterRestart); len(d) > 0 {
+			r.rep.note("Restarting on an unchanged catalog wrote: %s.", strings.Join(d, ", "))
+		}
+	}
+	return r.secondPass(ctx, afterRestart)
+}
+
+func (r *run) prepareWorkDir() error {
+	r.work = r.o.WorkDir
+	if r.work == "" {
+		dir, err := os.MkdirTemp("", "callboard-bench-")
+		if err != nil {
+			return fmt.Errorf("work directory: %w", err)
+		}
+		r.work = dir
+		return nil
+	}
+	if err := os.MkdirAll(r.work, 0o755); err != nil {
+		return fmt.Errorf("work directory: %w", err)
+	}
+	return nil
+}
+
+// build compiles the callboard binary unless one was given.
+func (r *run) build(ctx context.Context) error {
+	if r.o.Binary != "" {
+		r.bin = r.o.Binary
+		return nil
+	}
+	r.bin = filepath.Join(r.work, "callboard")
+	t0 := time.Now()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", r.bin, "github.com/callboard/callboard/cmd/callboard")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("go build ./cmd/callboard: %w\n%s", err, out)
+	}
+	r.o.Log.Info("built callboard", "took", time.Since(t0))
+	return nil
+}
+
+func (r *run) prepareDatabase(ctx context.Context) error {
+	if r.o.DB == "sqlite" {
+		r.db = sqliteDatabase(filepath.Join(r.work, "callboard.db"))
+		return nil
+	}
+	db, err := postgresDatabase(ctx, r.o.PostgresURL)
+	if err != nil {
+		return err
+	}
+	r.db = db
+	r.o.Log.Info("created database", "url", redactURL(db.pgURL))
+	return nil
+}
+
+func (r *run) writeConfig() error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	r.base = "http://127.0.0.1:" + strconv.Itoa(port)
+	r.config = filepath.Join(r.work, "app-config.yaml")
+	return writeConfig(r.config, serveConfig{Port: port, SQLitePath: r.db.sqlitePath, PostgresURL: r.db.pgURL, Root: r.sum.Root})
+}
+
+// start runs a server process named after the phase.
+func (r *run) start(phase string) (*server, error) {
+	env := append([]string(nil), r.o.ChildEnv...)
+	if r.o.ProfileDir != "" {
+		env = append(env, "CALLBOARD_CPUPROFILE="+filepath.Join(r.o.ProfileDir, "cpu-"+phase+".prof"))
+	}
+	s, err := startServer(r.bin, r.config, filepath.Join(r.work, "serve-"+phase+".log"), r.base, env)
+	if err != nil {
+		return nil, err
+	}
+	r.o.Log.Info("started callboard serve", "phase", phase, "pid", s.pid())
+	return s, nil
+}
+
+// stop ends a server process and notes its CPU profile, if it wrote one.
+func (r *run) stop(s *server, phase string) {
+	if err := s.stop(30 * time.Second); err != nil {
+		r.rep.note("%s: %v", phase, err)
+	}
+	if r.o.ProfileDir != "" {
+		p := filepath.Join(r.o.ProfileDir, "cpu-"+phase+".prof")
+		if fi, err := os.Stat(p); err == nil && fi.Size() > 0 {
+			r.rep.note("CPU profile of the %s server: %s", phase, p)
+		} else {
+			r.rep.note("The %s server wrote no CPU profile (CALLBOARD_CPUPROFILE is not supported?).", phase)
+		}
+	}
+}
+
+// phaseTimeout bounds each waiting loop: generous, growing with the
+// catalog, never unbounded.
+func (r *run) phaseTimeout() time.Duration {
+	if r.o.PhaseTimeout > 0 {
+		return r.o.PhaseTimeout
+	}
+	return time.Minute + time.Duration(r.o.N)*time.Millisecond*2
+}
+
+// coldStart starts the server on an empty database and measures ingestion,
+// then the queries and the throughput.
+func (r *run) coldStart(ctx context.Context) error {
+	s, err := r.start("cold")
+	if err != nil {
+		return err
+	}
+	defer s.kill()
+	interval := 25 * time.Millisecond
+	if r.o.N > 20_000 {
+		interval = 50 * time.Millisecond // a count over a large catalog is not free
+	}
+	took, err := r.waitAllQueryable(ctx, s, interval)
+	if err != nil {
+		r.rep.add(Figure{Name: "cold start until all queryable", Status: Error, Note: err.Error()})
+		return err
+	}
+	r.rep.add(atMost(fmt.Sprintf("cold start until all %d queryable", r.want), took, r.t.Cold))
+	r.rep.add(Figure{Name: "ingestion rate", Value: fmt.Sprintf("%.0f entities/s", float64(r.want)/took.Seconds())})
+	r.o.Log.Info("all entities queryable", "took", took)
+
+	if r.probe, err = r.db.open(ctx); err != nil {
+		r.rep.note("Cannot open the database for probes: %v", err)
+	}
+	idle, err := waitIdle(ctx, r.idleProbe(s), s.started, 25*time.Millisecond, 300*time.Millisecond, r.phaseTimeout())
+	if err != nil {
+		r.rep.add(Figure{Name: "cold start until idle", Status: Error, Note: err.Error()})
+	} else {
+		r.rep.add(Figure{Name: "cold start until idle", Value: fmtDuration(idle), Note: "nothing due, stitch queue empty, CPU quiet"})
+	}
+	if r.probe != nil {
+		if size, err := r.db.size(ctx, r.probe); err == nil {
+			r.rep.add(Figure{Name: "database size", Value: fmtBytes(size)})
+		} else {
+			r.rep.add(Figure{Name: "database size", Status: Error, Note: err.Error()})
+		}
+	}
+	if err := r.measureQueries(ctx, s); err != nil {
+		return err
+	}
+	r.addRSS("peak RSS (cold start and queries)", s)
+	r.stop(s, "cold")
+	return nil
+}
+
+// waitAllQueryable polls by-query until totalItems reaches the number of
+// entities and returns the time since the process started.
+func (r *run) waitAllQueryable(ctx context.Context, s *server, interval time.Duration) (time.Duration, error) {
+	deadline := time.Now().Add(r.phaseTimeout())
+	last, lastErr := -1, error(nil)
+	for {
+		n, err := totalItems(ctx, r.client, s.base)
+		if err == nil && n >= r.want {
+			took := time.Since(s.started)
+			if n > r.want {
+				r.rep.note("The server serves %d entities, %d more than generated plus the config Location.", n, n-r.want)
+			}
+			return took, nil
+		}
+		if err == nil {
+			last = n
+		}
+		lastErr = err
+		if s.exited() {
+			return 0, s.exitError()
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("%d of %d entities queryable after %s (last error: %v); server log: %s",
+				last, r.want, r.phaseTimeout(), lastErr, s.logPath)
+		}
+		if err := sleep(ctx, interval); err != nil {
+			return 0, err
+		}
+	}
+}
+
+func (r *run) idleProbe(s *server) idleProbe {
+	p := idleProbe{cpu: func() (int64, error) { return cpuTicks(s.pid()) }}
+	if r.probe != nil {
+		p.pending = func(ctx context.Context) (int64, int64, error) {
+			return pending(ctx, r.probe, time.Now().UnixMilli())
+		}
+		if _, _, err := p.pending(context.Background()); err != nil {
+			r.rep.note("Idle detection uses CPU time only: %v", err)
+			p.pending = nil
+		}
+	}
+	return p
+}
+
+func (r *run) addRSS(name string, s *server) {
+	rss, err := peakRSS(s.pid())
+	if err != nil {
+		r.rep.add(Figure{Name: name, Status: Error, Note: err.Error()})
+		return
+	}
+	f := Figure{Name: name, Value: fmtBytes(rss)}
+	if r.t.RSS > 0 {
+		f.Target = "≤ " + fmtBytes(r.t.RSS)
+		f.Status = passIf(rss <= r.t.RSS)
+	}
+	r.rep.add(f)
+}
+
+// measureQueries times each query and the throughput of by-query.
+func (r *run) measureQueries(ctx context.Context, s *server) error {
+	qs := queries(r.sum)
+	for _, q := range qs {
+		l, err := series(ctx, r.client, s.base, q, r.o.Warmup, r.o.Requests)
+		if err != nil {
+			r.rep.add(Figure{Name: q.Name, Status: Error, Note: err.Error()})
+			if s.exited() {
+				return s.exitError()
+			}
+			continue
+		}
+		f := atMost(q.Name+" p99", l.P99, r.t.P99)
+		f.Value = fmt.Sprintf("%s (median %s, max %s)", fmtDuration(l.P99), fmtDuration(l.Median), fmtDuration(l.Max))
+		f.Note = fmt.Sprintf("%d requests", l.N)
+		r.rep.add(f)
+		r.o.Log.Info("measured query", "query", q.Name, "median", l.Median, "p99", l.P99)
+	}
+	for _, q := range qs {
+		r.rep.note("%s: %s", q.Name, q.Shown)
+	}
+	rps, errs, err := throughput(ctx, r.client, s.base, qs[0], r.o.Concurrency, r.o.ThroughputFor, 10_000_000)
+	f := Figure{
+		Name:   fmt.Sprintf("by-query limit=100 at concurrency %d", r.o.Concurrency),
+		Value:  fmt.Sprintf("%.0f requests/s", rps),
+		Target: fmt.Sprintf("≥ %.0f requests/s", r.t.RPS),
+		Status: passIf(rps >= r.t.RPS && errs == 0),
+		Note:   fmt.Sprintf("over %s", r.o.ThroughputFor),
+	}
+	if errs > 0 {
+		f.Note += fmt.Sprintf("; %d errors, first: %v", errs, err)
+	}
+	r.rep.add(f)
+	r.o.Log.Info("measured throughput", "rps", rps, "errors", errs)
+	return nil
+}
+
+// restart starts the server on the populated database and measures the
+// time until it reports ready.
+func (r *run) restart(ctx context.Context) error {
+	s, err := r.start("restart")
+	if err != nil {
+		return err
+	}
+	defer s.kill()
+	took, err := s.waitReady(ctx, r.client, 5*time.Millisecond, r.phaseTimeout())
+	if err != nil {
+		r.rep.add(Figure{Name: "restart until ready", Status: Error, Note: err.Error()})
+		return err
+	}
+	r.rep.add(atMost("restart until ready", took, r.t.Ready))
+	if n, err := totalItems(ctx, r.client, s.base); err != nil || n != r.want {
+		r.rep.note("After the restart the server serves %d entities (want %d, error %v).", n, r.want, err)
+	}
+	r.o.Log.Info("restarted", "ready after", took)
+	r.stop(s, "restart")
+	return nil
+}
+
+// secondPass schedules every entity for processing, starts the server and
+// measures the time until it is idle again, then checks nothing was
+// written.
+func (r *run) secondPass(ctx context.Context, before snapshot) error {
+	if r.probe == nil {
+		r.rep.add(Figure{Name: "second pass", Status: Error, Note: "no database connection"})
+		return nil
+	}
+	n, err := makeAllDue(ctx, r.probe, time.Now().UnixMilli())
+	if err != nil {
+		r.rep.add(Figure{Name: "second pass", Status: Error, Note: err.Error()})
+		return nil
+	}
+	s, err := r.start("second-pass")
+	if err != nil {
+		return err
+	}
+	defer s.kill()
+	took, err := waitIdle(ctx, r.idleProbe(s), s.started, 25*time.Millisecond, 300*time.Millisecond, r.phaseTimeout())
+	if err != nil {
+		r.rep.add(Figure{Name: "second pass", Status: Error, Note: err.Error()})
+		return err
+	}
+	f := atMost("second pass over unchanged input", took, r.t.SecondPass)
+	f.Note = fmt.Sprintf("%d entities due at start; from process start until idle", n)
+	r.rep.add(f)
+	r.addRSS("peak RSS (second pass)", s)
+	r.stop(s, "second-pass")
+	after, err := r.snapshot(ctx)
+	if err != nil {
+		r.rep.add(Figure{Name: "second pass writes nothing", Status: Error, Note: err.Error()})
+		return nil
+	}
+	d := before.diff(after)
+	w := Figure{Name: "second pass writes nothing", Value: "no changes", Target: "no changes", Status: Pass,
+		Note: fmt.Sprintf("generation %d, %d final entities, %d search rows, %d relations, %d history rows",
+			after.Generation, after.FinalEntities, after.Search, after.Relations, after.History)}
+	if len(d) > 0 {
+		w.Value, w.Status, w.Note = "changed", Fail, strings.Join(d, ", ")
+	}
+	r.rep.add(w)
+	r.o.Log.Info("second pass done", "took", took, "changes", len(d))
+	return nil
+}
+
+func (r *run) snapshot(ctx context.Context) (snapshot, error) {
+	if r.probe == nil {
+		return snapshot{}, errors.New("no database connection")
+	}
+	return takeSnapshot(ctx, r.probe)
+}
+
+func kindCounts(c map[string]int) string {
+	var parts []string
+	for _, k := range []string{"Component", "API", "User", "Resource", "Group", "System", "Domain", "Location"} {
+		parts = append(parts, fmt.Sprintf("%d %s", c[k], k))
+	}
+	return strings.Join(parts, ", ")
+}
