@@ -133,49 +133,53 @@ func TestEnforcePoliciesFieldFormat(t *testing.T) {
 	}
 }
 
-func TestEnforcePoliciesSchema(t *testing.T) {
-	tests := []struct {
-		name string
-		doc  string
-		want string
-	}{
-		{"missing apiVersion", `{"kind":"Component","metadata":{"name":"a"}}`, "Malformed envelope, <root> must have required property 'apiVersion'"},
-		{"missing kind and metadata", `{"apiVersion":"v1"}`, "Malformed envelope, <root> must have required property 'kind'"},
-		{"unknown root key", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"foo":1}`, "Malformed envelope, <root> must NOT have additional properties"},
-		{"unknown root key before bad property", `{"apiVersion":7,"kind":"A","metadata":{"name":"a"},"foo":1}`, "Malformed envelope, <root> must NOT have additional properties"},
-		{"apiVersion type", `{"apiVersion":7,"kind":"A","metadata":{"name":"a"}}`, "Malformed envelope, /apiVersion must be string"},
-		{"empty kind", `{"apiVersion":"v1","kind":"","metadata":{"name":"a"}}`, "Malformed envelope, /kind must NOT have fewer than 1 characters"},
-		{"metadata type", `{"apiVersion":"v1","kind":"A","metadata":[]}`, "Malformed envelope, /metadata must be object"},
-		{"missing name", `{"apiVersion":"v1","kind":"A","metadata":{}}`, "Malformed envelope, /metadata must have required property 'name'"},
-		{"name type", `{"apiVersion":"v1","kind":"A","metadata":{"name":7}}`, "Malformed envelope, /metadata/name must be string"},
-		{"null name", `{"apiVersion":"v1","kind":"A","metadata":{"name":null}}`, "Malformed envelope, /metadata/name must be string"},
-		{"uid before name", `{"apiVersion":"v1","kind":"A","metadata":{"name":7,"uid":""}}`, "Malformed envelope, /metadata/uid must NOT have fewer than 1 characters"},
-		{"empty namespace", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","namespace":""}}`, "Malformed envelope, /metadata/namespace must NOT have fewer than 1 characters"},
-		{"description type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","description":7}}`, "Malformed envelope, /metadata/description must be string"},
-		{"empty description", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","description":""}}`, ""},
-		{"labels type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","labels":[]}}`, "Malformed envelope, /metadata/labels must be object"},
-		{"label value type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","labels":{"example.com/x":true}}}`, "Malformed envelope, /metadata/labels/example.com~1x must be string"},
-		{"annotation value type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","annotations":{"a~b":1}}}`, "Malformed envelope, /metadata/annotations/a~0b must be string"},
-		{"tags type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","tags":"java"}}`, "Malformed envelope, /metadata/tags must be array"},
-		{"empty tag", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","tags":["java",""]}}`, "Malformed envelope, /metadata/tags/1 must NOT have fewer than 1 characters"},
-		{"links type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","links":{}}}`, "Malformed envelope, /metadata/links must be array"},
-		{"link without url", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","links":[{"title":"x"}]}}`, "Malformed envelope, /metadata/links/0 must have required property 'url'"},
-		{"link empty title", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","links":[{"url":"http://a","title":""}]}}`, "Malformed envelope, /metadata/links/0/title must NOT have fewer than 1 characters"},
-		{"link extra keys", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","links":[{"url":"http://a","x":1}]}}`, ""},
-		{"extra metadata keys", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","generation":1,"x":{"y":[1]}}}`, ""},
-		{"spec type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"spec":7}`, "Malformed envelope, /spec must be object"},
-		{"null spec", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"spec":null}`, "Malformed envelope, /spec must be object"},
-		{"relation type pattern", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"relations":[{"type":"owned-by","targetRef":"group:default/a"}]}`, "Malformed envelope, /relations/0/type must match pattern \"^\\w+$\""},
-		{"relation extra key", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"relations":[{"type":"ownedBy","targetRef":"x","foo":1}]}`, "Malformed envelope, /relations/0 must NOT have additional properties"},
-		{"status level", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"status":{"items":[{"type":"t","level":"fatal","message":"m"}]}}`, "Malformed envelope, /status/items/0/level must be equal to one of the allowed values"},
-		{"status error name", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"status":{"items":[{"type":"t","level":"error","message":"m","error":{"message":"m"}}]}}`, "Malformed envelope, /status/items/0/error must have required property 'name'"},
+// policySchemaCases are shared with the cross-check against the upstream
+// schemas.
+var policySchemaCases = []struct {
+	name string
+	doc  string
+	want string
+}{
+	{"missing apiVersion", `{"kind":"Component","metadata":{"name":"a"}}`, "Malformed envelope, <root> must have required property 'apiVersion'"},
+	{"missing kind and metadata", `{"apiVersion":"v1"}`, "Malformed envelope, <root> must have required property 'kind'"},
+	{"unknown root key", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"foo":1}`, "Malformed envelope, <root> must NOT have additional properties"},
+	{"unknown root key before bad property", `{"apiVersion":7,"kind":"A","metadata":{"name":"a"},"foo":1}`, "Malformed envelope, <root> must NOT have additional properties"},
+	{"apiVersion type", `{"apiVersion":7,"kind":"A","metadata":{"name":"a"}}`, "Malformed envelope, /apiVersion must be string"},
+	{"empty kind", `{"apiVersion":"v1","kind":"","metadata":{"name":"a"}}`, "Malformed envelope, /kind must NOT have fewer than 1 characters"},
+	{"metadata type", `{"apiVersion":"v1","kind":"A","metadata":[]}`, "Malformed envelope, /metadata must be object"},
+	{"missing name", `{"apiVersion":"v1","kind":"A","metadata":{}}`, "Malformed envelope, /metadata must have required property 'name'"},
+	{"name type", `{"apiVersion":"v1","kind":"A","metadata":{"name":7}}`, "Malformed envelope, /metadata/name must be string"},
+	{"null name", `{"apiVersion":"v1","kind":"A","metadata":{"name":null}}`, "Malformed envelope, /metadata/name must be string"},
+	{"uid before name", `{"apiVersion":"v1","kind":"A","metadata":{"name":7,"uid":""}}`, "Malformed envelope, /metadata/uid must NOT have fewer than 1 characters"},
+	{"empty namespace", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","namespace":""}}`, "Malformed envelope, /metadata/namespace must NOT have fewer than 1 characters"},
+	{"description type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","description":7}}`, "Malformed envelope, /metadata/description must be string"},
+	{"empty description", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","description":""}}`, ""},
+	{"labels type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","labels":[]}}`, "Malformed envelope, /metadata/labels must be object"},
+	{"label value type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","labels":{"example.com/x":true}}}`, "Malformed envelope, /metadata/labels/example.com~1x must be string"},
+	{"annotation value type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","annotations":{"a~b":1}}}`, "Malformed envelope, /metadata/annotations/a~0b must be string"},
+	{"tags type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","tags":"java"}}`, "Malformed envelope, /metadata/tags must be array"},
+	{"empty tag", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","tags":["java",""]}}`, "Malformed envelope, /metadata/tags/1 must NOT have fewer than 1 characters"},
+	{"links type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","links":{}}}`, "Malformed envelope, /metadata/links must be array"},
+	{"link without url", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","links":[{"title":"x"}]}}`, "Malformed envelope, /metadata/links/0 must have required property 'url'"},
+	{"link empty title", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","links":[{"url":"http://a","title":""}]}}`, "Malformed envelope, /metadata/links/0/title must NOT have fewer than 1 characters"},
+	{"link extra keys", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","links":[{"url":"http://a","x":1}]}}`, ""},
+	{"extra metadata keys", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a","generation":1,"x":{"y":[1]}}}`, ""},
+	{"spec type", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"spec":7}`, "Malformed envelope, /spec must be object"},
+	{"null spec", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"spec":null}`, "Malformed envelope, /spec must be object"},
+	{"relation type pattern", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"relations":[{"type":"owned-by","targetRef":"group:default/a"}]}`, "Malformed envelope, /relations/0/type must match pattern \"^\\w+$\""},
+	{"relation extra key", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"relations":[{"type":"ownedBy","targetRef":"x","foo":1}]}`, "Malformed envelope, /relations/0 must NOT have additional properties"},
+	{"status level", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"status":{"items":[{"type":"t","level":"fatal","message":"m"}]}}`, "Malformed envelope, /status/items/0/level must be equal to one of the allowed values"},
+	{"status error name", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"status":{"items":[{"type":"t","level":"error","message":"m","error":{"message":"m"}}]}}`, "Malformed envelope, /status/items/0/error must have required property 'name'"},
 
-		// the policies after the schema
-		{"valid relations are still foreign", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"relations":[]}`, "Unknown field relations"},
-		{"status is foreign", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"status":{}}`, "Unknown field status"},
-		{"foreign before format", `{"apiVersion":"v1","kind":"a-b","metadata":{"name":"a"},"status":{}}`, "Unknown field status"},
-		{"format after schema", `{"apiVersion":"v1","kind":"a-b","metadata":{"name":"a"}}`, invalid("kind", expectKind, "a-b")},
-	}
+	// the policies after the schema
+	{"valid relations are still foreign", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"relations":[]}`, "Unknown field relations"},
+	{"status is foreign", `{"apiVersion":"v1","kind":"A","metadata":{"name":"a"},"status":{}}`, "Unknown field status"},
+	{"foreign before format", `{"apiVersion":"v1","kind":"a-b","metadata":{"name":"a"},"status":{}}`, "Unknown field status"},
+	{"format after schema", `{"apiVersion":"v1","kind":"a-b","metadata":{"name":"a"}}`, invalid("kind", expectKind, "a-b")},
+}
+
+func TestEnforcePoliciesSchema(t *testing.T) {
+	tests := policySchemaCases
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := EnforcePolicies(doc(t, tt.doc))

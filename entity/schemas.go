@@ -86,7 +86,7 @@ var commonRelationSchema = closed(object([]string{"type", "targetRef"},
 	prop("targetRef", nonEmpty()),
 ))
 
-var commonStatusSchema = object(nil,
+var commonStatusSchema = object([]string{},
 	prop("items", arrayOf(object([]string{"type", "level", "message"},
 		prop("type", nonEmpty()),
 		prop("level", &schema{types: []string{"string"}, enum: []string{"info", "warning", "error"}}),
