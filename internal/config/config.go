@@ -116,9 +116,10 @@ func load(files []string, env func(string) (string, bool), overrides []string) (
 	cfg := defaults()
 	cfg.root = root
 	var warnings []Warning
+	decodingAlias := false
 	d := decoder{unknown: func(n *node, path string) {
 		section := topSection(path)
-		if section == readingAlias || slices.Contains(knownSections, section) {
+		if slices.Contains(knownSections, section) || section == readingAlias && !decodingAlias {
 			return
 		}
 		warnings = append(warnings, Warning{Pos: n.pos, Key: path, Message: fmt.Sprintf("unknown key %q is ignored", path)})
@@ -126,6 +127,7 @@ func load(files []string, env func(string) (string, bool), overrides []string) (
 	d.decode(root, "", reflect.ValueOf(&cfg).Elem())
 	if alias := root.fields[readingAlias]; alias != nil {
 		var r Reading
+		decodingAlias = true
 		d.decode(alias, readingAlias, reflect.ValueOf(&r).Elem())
 		cfg.Backend.Reading.Allow = append(cfg.Backend.Reading.Allow, r.Allow...)
 	}

@@ -48,6 +48,7 @@ func setOverride(root *node, key, raw string, pos Pos) error {
 	obj := root
 	for i, part := range parts {
 		if !envKeyPart.MatchString(part) {
+			//lint:ignore ST1005 Backstage's exact message
 			return fmt.Errorf("Invalid env config key '%s'", key)
 		}
 		if i < len(parts)-1 {
@@ -57,16 +58,19 @@ func setOverride(root *node, key, raw string, pos Pos) error {
 				obj.set(part, child)
 			}
 			if child.kind != kindObject {
+				//lint:ignore ST1005 Backstage's exact message
 				return fmt.Errorf("Could not nest config for key '%s' under existing value '%s'", key, strings.Join(parts[:i+1], "_"))
 			}
 			obj = child
 			continue
 		}
 		if _, exists := obj.fields[part]; exists {
+			//lint:ignore ST1005 Backstage's exact message
 			return fmt.Errorf("Refusing to override existing config at key '%s'", key)
 		}
 		v, err := envValue(raw, pos)
 		if err != nil {
+			//lint:ignore ST1005 Backstage's exact message
 			return fmt.Errorf("Failed to parse JSON-serialized config value for key '%s', %w", key, err)
 		}
 		obj.set(part, v)

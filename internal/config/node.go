@@ -91,28 +91,6 @@ func (n *node) lookup(path string) *node {
 	return cur
 }
 
-// clone returns a deep copy, so that merging never aliases two sources.
-func (n *node) clone() *node {
-	if n == nil {
-		return nil
-	}
-	c := *n
-	if n.kind == kindObject {
-		c.keys = append([]string(nil), n.keys...)
-		c.fields = make(map[string]*node, len(n.fields))
-		for k, v := range n.fields {
-			c.fields[k] = v.clone()
-		}
-	}
-	if n.kind == kindList {
-		c.items = make([]*node, len(n.items))
-		for i, v := range n.items {
-			c.items[i] = v.clone()
-		}
-	}
-	return &c
-}
-
 // value converts the node to plain Go values: map[string]any, []any,
 // string, bool, int64 or float64, and nil.
 func (n *node) value() any {
