@@ -95,6 +95,7 @@ func ParseEntityYAMLLimits(data []byte, loc plugin.Location, lim ParseLimits) ([
 		case nil:
 			// An empty document, e.g. after a trailing "---".
 		default:
+			//lint:ignore ST1005 Backstage's exact text
 			errs = append(errs, fmt.Errorf("Expected object at root, got %s", jsTypeOf(v)))
 		}
 	}

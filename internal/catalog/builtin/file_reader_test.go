@@ -1,0 +1,116 @@
+package builtin
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func componentYAML(names ...string) string {
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString("---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: " + n + "\nspec: {type: service, lifecycle: production, owner: team-a}\n")
+	}
+	return b.String()
+}
+
+func TestFileLocationReading(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"all.yaml":              "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: all}\nspec:\n  targets: [./teams/**/*.yaml, other/c.yaml]\n",
+		"teams/b/catalog.yaml":  componentYAML("b1", "b2"),
+		"teams/a/catalog.yaml":  componentYAML("a"),
+		"teams/a/deep/x/y.yaml": componentYAML("deep"),
+		"teams/a/notes.txt":     "not yaml",
+		"other/c.yaml":          componentYAML("c"),
+	})
+	o := newOrchestrator(t, Options{})
+	rootPath := filepath.Join(dir, "all.yaml")
+	res := process(t, o, locationEntity("file", rootPath), nil)
+	if !res.OK || len(res.Deferred) != 1 {
+		t.Fatalf("root: OK=%v %v", res.OK, errorTexts(res.Errors))
+	}
+	res = process(t, o, res.Deferred[0].Entity, nil)
+	if !res.OK {
+		t.Fatalf("all.yaml: %v", errorTexts(res.Errors))
+	}
+	a := filepath.Join(dir, "teams/a/catalog.yaml")
+	deep := filepath.Join(dir, "teams/a/deep/x/y.yaml")
+	b := filepath.Join(dir, "teams/b/catalog.yaml")
+	c := filepath.Join(dir, "other/c.yaml")
+	want := []string{
+		"Component:a@file:" + a,
+		"Component:deep@file:" + deep,
+		"Component:b1@file:" + b,
+		"Component:b2@file:" + b,
+		"Component:c@file:" + c,
+	}
+	if diff := cmp.Diff(want, deferredRefs(res)); diff != "" {
+		t.Errorf("emitted (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"file:" + a, "file:" + deep, "file:" + b, "file:" + c}, res.RefreshKeys); diff != "" {
+		t.Errorf("refresh keys (-want +got):\n%s", diff)
+	}
+	if res.State != nil {
+		t.Errorf("file reading keeps no cache, got %s", res.State)
+	}
+}
+
+func TestFileLocationFailures(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"bad.yaml":   "apiVersion: x\n  bad: indentation\n",
+		"list.yaml":  "- a\n- b\n",
+		"mixed.yaml": componentYAML("ok") + "---\n- not an object\n",
+		"big.yaml":   componentYAML("big") + "# " + strings.Repeat("x", 200) + "\n",
+	})
+	o := newOrchestrator(t, Options{MaxFileSize: 200})
+	tests := []struct {
+		name   string
+		target string
+		opt    bool
+		want   []string
+	}{
+		{"missing required", filepath.Join(dir, "nope.yaml"), false, []string{"NotFoundError: file " + filepath.Join(dir, "nope.yaml") + " does not exist"}},
+		{"missing optional", filepath.Join(dir, "nope.yaml"), true, nil},
+		{"glob without match", filepath.Join(dir, "**/*.json"), false, []string{"NotFoundError: file " + filepath.Join(dir, "**/*.json") + " does not exist"}},
+		{"syntax error", filepath.Join(dir, "bad.yaml"), false, []string{"Error: YAML error at file:" + filepath.Join(dir, "bad.yaml") + ", mapping values are not allowed in this context at line 2, column 6"}},
+		{"root not an object", filepath.Join(dir, "list.yaml"), false, []string{"Error: Expected object at root, got object"}},
+		{"one bad document", filepath.Join(dir, "mixed.yaml"), false, []string{"Error: Expected object at root, got object"}},
+		{"too large", filepath.Join(dir, "big.yaml"), false, []string{"Error: file " + filepath.Join(dir, "big.yaml") + " could not be read, " + filepath.Join(dir, "big.yaml") + " is larger than the limit of 200 bytes"}},
+		{"bad pattern", filepath.Join(dir, "[.yaml"), false, []string{"Error: file " + filepath.Join(dir, "[.yaml") + " could not be read, syntax error in pattern"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			loc := locationEntity("file", filepath.Join(dir, "root.yaml"))
+			spec := map[string]any{"target": tt.target}
+			if tt.opt {
+				spec["presence"] = "optional"
+			}
+			loc["spec"] = spec
+			res := process(t, o, loc, nil)
+			if diff := cmp.Diff(tt.want, errorTexts(res.Errors)); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			if res.OK != (tt.want == nil) {
+				t.Errorf("OK = %v", res.OK)
+			}
+		})
+	}
+}

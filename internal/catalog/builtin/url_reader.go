@@ -1,0 +1,129 @@
+package builtin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/callboard/callboard/internal/problem"
+	"github.com/callboard/callboard/plugin"
+)
+
+// URLReaderProcessor reads "url" locations through a URLReader. It keeps
+// the ETag and the parsed entities of the last good read in the processor
+// cache: an unchanged file (304) replays them without parsing.
+type URLReaderProcessor struct {
+	urls        URLReader
+	maxFileSize int64
+}
+
+var _ plugin.LocationReader = (*URLReaderProcessor)(nil)
+
+// Name returns Backstage's name for the processor.
+func (*URLReaderProcessor) Name() string { return "UrlReaderProcessor" }
+
+// urlCacheKey is the cache key of the last read (Backstage's "v1").
+const urlCacheKey = "v1"
+
+type urlCacheItem struct {
+	ETag  string         `json:"etag"`
+	Value []cachedEntity `json:"value"`
+}
+
+type cachedEntity struct {
+	Data     map[string]any  `json:"data"`
+	Location plugin.Location `json:"location"`
+	Line     int             `json:"line,omitempty"`
+	Column   int             `json:"column,omitempty"`
+}
+
+// maxErrorMessage bounds the text of a read error, as Backstage does.
+const maxErrorMessage = 5000
+
+// ReadLocation reads a url location; other types are not handled. A missing
+// file is a NotFoundError "Unable to read url, ..." unless the location is
+// optional; any other failure is an error on the Location, so the catalog
+// keeps what it had.
+func (p *URLReaderProcessor) ReadLocation(ctx context.Context, loc plugin.Location, optional bool, emit plugin.Emitter, cache plugin.Cache) (bool, error) {
+	if loc.Type != "url" {
+		return false, nil
+	}
+	if u, err := url.Parse(loc.Target); err == nil && strings.ContainsAny(u.Path, "*?") {
+		emit.Error(problem.Input("Unable to read url %s: glob patterns in url targets are not supported; list each file as its own target", loc.Target), loc)
+		return true, nil
+	}
+	var cached *urlCacheItem
+	if raw, ok := cache.Get(urlCacheKey); ok {
+		var item urlCacheItem
+		if json.Unmarshal(raw, &item) == nil && item.ETag != "" {
+			cached = &item
+		}
+	}
+	etag := ""
+	if cached != nil {
+		etag = cached.ETag
+	}
+	body, newEtag, notModified, err := p.urls.Read(ctx, loc.Target, etag)
+	switch {
+	case err == nil && notModified && cached != nil:
+		for _, c := range cached.Value {
+			emit.Entity(plugin.RawEntity{Data: c.Data, Location: c.Location, Line: c.Line, Column: c.Column})
+		}
+		emit.RefreshKey(loc.String())
+		if raw, err := json.Marshal(cached); err == nil {
+			cache.Set(urlCacheKey, raw)
+		}
+		return true, nil
+	case err == nil && notModified:
+		err = errors.New("the server reported no change but nothing was cached")
+	}
+	if err != nil {
+		msg := truncate("Unable to read url, " + describe(err))
+		if problem.Is(err, problem.NotFoundError) {
+			if !optional {
+				emit.Error(problem.NotFound("%s", msg), loc)
+			}
+		} else {
+			emit.Error(errors.New(msg), loc)
+		}
+		return true, nil
+	}
+	ents, errs := emitParsed(body, plugin.Location{Type: "url", Target: loc.Target}, p.maxFileSize, emit)
+	emit.RefreshKey(loc.String())
+	if newEtag != "" && len(errs) == 0 {
+		item := urlCacheItem{ETag: newEtag, Value: make([]cachedEntity, len(ents))}
+		for i, e := range ents {
+			item.Value[i] = cachedEntity{Data: e.Data, Location: e.Location, Line: e.Line, Column: e.Column}
+		}
+		if raw, err := json.Marshal(item); err == nil {
+			cache.Set(urlCacheKey, raw)
+		}
+	}
+	return true, nil
+}
+
+// describe prints an error as JavaScript's String(error) would:
+// "<name>: <message>".
+func describe(err error) string {
+	if p, ok := err.(*problem.Error); ok {
+		return p.Name + ": " + p.Message
+	}
+	return "Error: " + err.Error()
+}
+
+// message is an error's message without its class name.
+func message(err error) string {
+	if p, ok := err.(*problem.Error); ok {
+		return p.Message
+	}
+	return err.Error()
+}
+
+func truncate(s string) string {
+	if len(s) <= maxErrorMessage {
+		return s
+	}
+	return s[:maxErrorMessage]
+}
