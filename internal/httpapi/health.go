@@ -6,8 +6,8 @@ import (
 
 // healthStatus is the body of every health answer.
 type healthStatus struct {
-	Status  string `json:"status"`
 	Message string `json:"message,omitempty"`
+	Status  string `json:"status"`
 }
 
 var healthOK = healthStatus{Status: "ok"}
