@@ -28,10 +28,10 @@ func fromMap(data map[string]any) (*Entity, error) {
 func decodeEntity(doc map[string]any) (*Entity, error) {
 	var e Entity
 	var err error
-	if e.APIVersion, err = stringField(doc, "apiVersion", "apiVersion"); err != nil {
+	if e.APIVersion, err = stringField(doc, "apiVersion", noPrefix); err != nil {
 		return nil, err
 	}
-	if e.Kind, err = stringField(doc, "kind", "kind"); err != nil {
+	if e.Kind, err = stringField(doc, "kind", noPrefix); err != nil {
 		return nil, err
 	}
 	if v := doc["metadata"]; v != nil {
@@ -67,16 +67,28 @@ func typeErr(field, want string, got any) error {
 	return fmt.Errorf("decode entity: %s: expected %s, got %s", field, want, jsonType(got))
 }
 
-func stringField(m map[string]any, key, field string) (string, error) {
+// stringField reads m[key] as a string; the error names the field as
+// prefix+key. prefix is built by the caller only when needed, so it is a
+// function.
+func stringField(m map[string]any, key string, prefix func() string) (string, error) {
 	v := m[key]
 	if v == nil {
 		return "", nil
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", typeErr(field, "string", v)
+		return "", typeErr(prefix()+key, "string", v)
 	}
 	return s, nil
+}
+
+func noPrefix() string { return "" }
+
+func metadataPrefix() string { return "metadata." }
+
+// itemPrefix returns the prefix function for item i of a list field.
+func itemPrefix(list string, i int) func() string {
+	return func() string { return list + "." + strconv.Itoa(i) + "." }
 }
 
 func decodeMetadata(m map[string]any) (Metadata, error) {
@@ -85,17 +97,17 @@ func decodeMetadata(m map[string]any) (Metadata, error) {
 		var err error
 		switch k {
 		case "name":
-			md.Name, err = stringField(m, k, "metadata.name")
+			md.Name, err = stringField(m, k, metadataPrefix)
 		case "namespace":
-			md.Namespace, err = stringField(m, k, "metadata.namespace")
+			md.Namespace, err = stringField(m, k, metadataPrefix)
 		case "title":
-			md.Title, err = stringField(m, k, "metadata.title")
+			md.Title, err = stringField(m, k, metadataPrefix)
 		case "description":
-			md.Description, err = stringField(m, k, "metadata.description")
+			md.Description, err = stringField(m, k, metadataPrefix)
 		case "uid":
-			md.UID, err = stringField(m, k, "metadata.uid")
+			md.UID, err = stringField(m, k, metadataPrefix)
 		case "etag":
-			md.Etag, err = stringField(m, k, "metadata.etag")
+			md.Etag, err = stringField(m, k, metadataPrefix)
 		case "labels":
 			md.Labels, err = stringMapField(v, "metadata.labels")
 		case "annotations":
@@ -165,23 +177,23 @@ func decodeLinks(v any) ([]Link, error) {
 	}
 	out := make([]Link, len(a))
 	for i, e := range a {
-		field := "metadata.links." + strconv.Itoa(i)
 		m, ok := e.(map[string]any)
 		if !ok {
-			return nil, typeErr(field, "object", e)
+			return nil, typeErr("metadata.links."+strconv.Itoa(i), "object", e)
 		}
+		prefix := itemPrefix("metadata.links", i)
 		l := &out[i]
 		var err error
-		if l.URL, err = stringField(m, "url", field+".url"); err != nil {
+		if l.URL, err = stringField(m, "url", prefix); err != nil {
 			return nil, err
 		}
-		if l.Title, err = stringField(m, "title", field+".title"); err != nil {
+		if l.Title, err = stringField(m, "title", prefix); err != nil {
 			return nil, err
 		}
-		if l.Icon, err = stringField(m, "icon", field+".icon"); err != nil {
+		if l.Icon, err = stringField(m, "icon", prefix); err != nil {
 			return nil, err
 		}
-		if l.Type, err = stringField(m, "type", field+".type"); err != nil {
+		if l.Type, err = stringField(m, "type", prefix); err != nil {
 			return nil, err
 		}
 	}
@@ -195,16 +207,16 @@ func decodeRelations(v any) ([]Relation, error) {
 	}
 	out := make([]Relation, len(a))
 	for i, e := range a {
-		field := "relations." + strconv.Itoa(i)
 		m, ok := e.(map[string]any)
 		if !ok {
-			return nil, typeErr(field, "object", e)
+			return nil, typeErr("relations."+strconv.Itoa(i), "object", e)
 		}
+		prefix := itemPrefix("relations", i)
 		var err error
-		if out[i].Type, err = stringField(m, "type", field+".type"); err != nil {
+		if out[i].Type, err = stringField(m, "type", prefix); err != nil {
 			return nil, err
 		}
-		if out[i].TargetRef, err = stringField(m, "targetRef", field+".targetRef"); err != nil {
+		if out[i].TargetRef, err = stringField(m, "targetRef", prefix); err != nil {
 			return nil, err
 		}
 	}
@@ -229,15 +241,16 @@ func decodeStatus(v any) (*Status, error) {
 			if !ok {
 				return nil, typeErr(field, "object", e)
 			}
+			prefix := func() string { return field + "." }
 			it := &st.Items[i]
 			var err error
-			if it.Type, err = stringField(im, "type", field+".type"); err != nil {
+			if it.Type, err = stringField(im, "type", prefix); err != nil {
 				return nil, err
 			}
-			if it.Level, err = stringField(im, "level", field+".level"); err != nil {
+			if it.Level, err = stringField(im, "level", prefix); err != nil {
 				return nil, err
 			}
-			if it.Message, err = stringField(im, "message", field+".message"); err != nil {
+			if it.Message, err = stringField(im, "message", prefix); err != nil {
 				return nil, err
 			}
 			if ev := im["error"]; ev != nil {
@@ -256,14 +269,15 @@ func decodeSerializedError(v any, field string) (*SerializedError, error) {
 		return nil, typeErr(field, "object", v)
 	}
 	se := &SerializedError{}
+	prefix := func() string { return field + "." }
 	var err error
-	if se.Name, err = stringField(m, "name", field+".name"); err != nil {
+	if se.Name, err = stringField(m, "name", prefix); err != nil {
 		return nil, err
 	}
-	if se.Message, err = stringField(m, "message", field+".message"); err != nil {
+	if se.Message, err = stringField(m, "message", prefix); err != nil {
 		return nil, err
 	}
-	if se.Code, err = stringField(m, "code", field+".code"); err != nil {
+	if se.Code, err = stringField(m, "code", prefix); err != nil {
 		return nil, err
 	}
 	if cv := m["cause"]; cv != nil {

@@ -257,7 +257,7 @@ func TestSchemasAgreeWithJSONSchemaValidator(t *testing.T) {
 	t.Run("Entity", func(t *testing.T) {
 		for _, tt := range policySchemaCases {
 			d := doc(t, tt.doc)
-			ours := len(entitySchema.validate(d, "", nil)) == 0
+			ours := len(entitySchema.validate(d, newInstancePath(), nil)) == 0
 			if theirs := up.valid(t, "catalog-model/schema/Entity.schema.json", d); ours != theirs {
 				t.Errorf("%s: valid = %v, upstream schema says %v", tt.name, ours, theirs)
 			}

@@ -26,9 +26,16 @@ const (
 	expectNonEmpty   = "a non empty string"
 )
 
+// validator is one of makeValidator's functions. All of them require a
+// string; taking strings keeps the hot path free of interface boxing.
 type validator struct {
-	valid  func(any) bool
-	expect string
+	validString func(string) bool
+	expect      string
+}
+
+func (v validator) valid(value any) bool {
+	s, ok := value.(string)
+	return ok && v.validString(s)
 }
 
 var (
@@ -39,9 +46,9 @@ var (
 	validLabelKey        = validator{isValidPrefixedName, expectPrefixed}
 	validLabelValue      = validator{isValidLabelValue, expectObjectName}
 	validAnnotationKey   = validator{isValidPrefixedName, expectPrefixed}
-	validAnnotationValue = validator{isString, expectString}
+	validAnnotationValue = validator{func(string) bool { return true }, expectString}
 	validTag             = validator{isValidTag, expectTag}
-	validURL             = validator{isValidURL, expectURL}
+	validURL             = validator{isAbsoluteURL, expectURL}
 	validNonEmptyString  = validator{isNonEmptyString, expectNonEmpty}
 )
 
@@ -90,50 +97,52 @@ func enforceFieldFormat(doc map[string]any) error {
 	}
 	tags, _ := meta["tags"].([]any)
 	for i, tag := range tags {
-		if err := checkField("tags."+strconv.Itoa(i), tag, validTag); err != nil {
-			return err
+		if !validTag.valid(tag) {
+			return checkField("tags."+strconv.Itoa(i), tag, validTag)
 		}
 	}
 	links, _ := meta["links"].([]any)
 	for i, l := range links {
 		link, _ := l.(map[string]any)
+		url := link["url"]
+		title, hasTitle := link["title"]
+		icon, hasIcon := link["icon"]
+		if validURL.valid(url) && (!hasTitle || validNonEmptyString.valid(title)) && (!hasIcon || validNonEmptyString.valid(icon)) {
+			continue
+		}
 		prefix := "links." + strconv.Itoa(i) + "."
-		if err := checkField(prefix+"url", link["url"], validURL); err != nil {
+		if err := checkField(prefix+"url", url, validURL); err != nil {
 			return err
 		}
-		title, present := link["title"]
-		if err := checkOptionalField(prefix+"title", title, present, validNonEmptyString); err != nil {
+		if err := checkOptionalField(prefix+"title", title, hasTitle, validNonEmptyString); err != nil {
 			return err
 		}
-		icon, present := link["icon"]
-		if err := checkOptionalField(prefix+"icon", icon, present, validNonEmptyString); err != nil {
-			return err
-		}
+		return checkOptionalField(prefix+"icon", icon, hasIcon, validNonEmptyString)
 	}
 	return nil
 }
 
 func checkMap(v any, prefix string, key, value validator) error {
 	m, _ := v.(map[string]any)
-	for _, k := range sortedKeys(m) {
-		if err := checkField(prefix+k, k, key); err != nil {
-			return err
-		}
-		if err := checkField(prefix+k, m[k], value); err != nil {
-			return err
+	for k, e := range m {
+		if !key.validString(k) || !value.valid(e) {
+			// Report the first fault in sorted key order.
+			for _, k := range sortedKeys(m) {
+				if err := checkField(prefix+k, k, key); err != nil {
+					return err
+				}
+				if err := checkField(prefix+k, m[k], value); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
 }
 
-func isString(v any) bool {
-	_, ok := v.(string)
-	return ok
-}
-
 // isValidAPIVersion: <suffix> or <dns-subdomain>/<suffix>, the suffix being
 // 1-63 ASCII letters and digits.
-func isValidAPIVersion(v any) bool {
+func isValidAPIVersion(v string) bool {
 	return isValidPrefixAndOrSuffix(v, isValidDNSSubdomain, func(s string) bool {
 		if len(s) < 1 || len(s) > 63 {
 			return false
@@ -148,9 +157,8 @@ func isValidAPIVersion(v any) bool {
 }
 
 // isValidKind: 1-63 characters, ^[a-zA-Z][a-z0-9A-Z]*$.
-func isValidKind(v any) bool {
-	s, ok := v.(string)
-	if !ok || len(s) < 1 || len(s) > 63 || !isAlpha(s[0]) {
+func isValidKind(s string) bool {
+	if len(s) < 1 || len(s) > 63 || !isAlpha(s[0]) {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
@@ -162,15 +170,7 @@ func isValidKind(v any) bool {
 }
 
 // isValidObjectName: 1-63 characters, ^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$.
-func isValidObjectName(v any) bool {
-	s, ok := v.(string)
-	if !ok {
-		return false
-	}
-	return validObjectName(s)
-}
-
-func validObjectName(s string) bool {
+func isValidObjectName(s string) bool {
 	if len(s) < 1 || len(s) > 63 || !isAlnum(s[0]) || !isAlnum(s[len(s)-1]) {
 		return false
 	}
@@ -183,28 +183,22 @@ func validObjectName(s string) bool {
 	return true
 }
 
-func isValidLabelValue(v any) bool { return v == "" || isValidObjectName(v) }
+func isValidLabelValue(s string) bool { return s == "" || isValidObjectName(s) }
 
 // isValidPrefixedName: [<dns-subdomain>/]<object name>, the shape of label
 // and annotation keys.
-func isValidPrefixedName(v any) bool {
-	return isValidPrefixAndOrSuffix(v, isValidDNSSubdomain, validObjectName)
+func isValidPrefixedName(s string) bool {
+	return isValidPrefixAndOrSuffix(s, isValidDNSSubdomain, isValidObjectName)
 }
 
 // isValidPrefixAndOrSuffix splits on "/": one part is a suffix, two parts
 // are a prefix and a suffix, more is invalid.
-func isValidPrefixAndOrSuffix(v any, prefix, suffix func(string) bool) bool {
-	s, ok := v.(string)
-	if !ok {
-		return false
+func isValidPrefixAndOrSuffix(s string, prefix, suffix func(string) bool) bool {
+	before, after, found := strings.Cut(s, "/")
+	if !found {
+		return suffix(s)
 	}
-	switch parts := strings.Split(s, "/"); len(parts) {
-	case 1:
-		return suffix(parts[0])
-	case 2:
-		return prefix(parts[0]) && suffix(parts[1])
-	}
-	return false
+	return !strings.Contains(after, "/") && prefix(before) && suffix(after)
 }
 
 // isValidDNSSubdomain: 1-253 characters of dot-separated DNS labels.
@@ -213,7 +207,7 @@ func isValidDNSSubdomain(s string) bool {
 		return false
 	}
 	for label := range strings.SplitSeq(s, ".") {
-		if !validDNSLabel(label) {
+		if !isValidDNSLabel(label) {
 			return false
 		}
 	}
@@ -221,12 +215,7 @@ func isValidDNSSubdomain(s string) bool {
 }
 
 // isValidDNSLabel: 1-63 characters, ^[a-z0-9]+(?:\-+[a-z0-9]+)*$.
-func isValidDNSLabel(v any) bool {
-	s, ok := v.(string)
-	return ok && validDNSLabel(s)
-}
-
-func validDNSLabel(s string) bool {
+func isValidDNSLabel(s string) bool {
 	if len(s) < 1 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
@@ -239,9 +228,8 @@ func validDNSLabel(s string) bool {
 }
 
 // isValidTag: 1-63 characters, ^[a-z0-9:+#]+(\-[a-z0-9:+#]+)*$.
-func isValidTag(v any) bool {
-	s, ok := v.(string)
-	if !ok || len(s) < 1 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+func isValidTag(s string) bool {
+	if len(s) < 1 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -258,16 +246,10 @@ func isValidTag(v any) bool {
 	return true
 }
 
-func isValidURL(v any) bool {
-	s, ok := v.(string)
-	return ok && isAbsoluteURL(s)
-}
-
 // isNonEmptyString: a string that is not empty once trimmed as
 // JavaScript's String.prototype.trim does.
-func isNonEmptyString(v any) bool {
-	s, ok := v.(string)
-	return ok && strings.TrimFunc(s, isJSWhitespace) != ""
+func isNonEmptyString(s string) bool {
+	return strings.TrimFunc(s, isJSWhitespace) != ""
 }
 
 // isJSWhitespace reports JavaScript's WhiteSpace and LineTerminator

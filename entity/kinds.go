@@ -1,5 +1,7 @@
 package entity
 
+import "slices"
+
 // ValidateKind validates an entity of a built-in kind against its kind
 // schema, as Backstage's BuiltinKindsEntityProcessor (Component, API,
 // Resource, Group, Location, User, System, Domain with apiVersion
@@ -22,8 +24,16 @@ func ValidateKind(e *Entity) (ok bool, err error) {
 
 // validateKindDoc is ValidateKind over the document form of an entity.
 func validateKindDoc(doc map[string]any) (ok bool, err error) {
-	for _, s := range kindSchemas {
-		errs := s.validate(doc, "", nil)
+	kind, _ := doc["kind"].(string)
+	apiVersion, _ := doc["apiVersion"].(string)
+	for _, k := range kindSchemas {
+		// With a non-empty string kind and apiVersion, a mismatch can only
+		// produce enum errors there, so the schema is not the entity's
+		// whatever else is wrong: skip validating it.
+		if kind != "" && apiVersion != "" && (kind != k.kind || !slices.Contains(k.apiVersions, apiVersion)) {
+			continue
+		}
+		errs := k.schema.validate(doc, newInstancePath(), nil)
 		if len(errs) == 0 {
 			return true, nil
 		}
@@ -36,16 +46,20 @@ func validateKindDoc(doc map[string]any) (ok bool, err error) {
 }
 
 // kindSchemas are tried in the order of Backstage's processors.
-var kindSchemas = []*schema{
-	apiSchema,
-	componentSchema,
-	resourceSchema,
-	groupSchema,
-	locationSchema,
-	userSchema,
-	systemSchema,
-	domainSchema,
-	templateSchema,
+var kindSchemas = []struct {
+	kind        string
+	apiVersions []string
+	schema      *schema
+}{
+	{"API", backstageAPIVersions, apiSchema},
+	{"Component", backstageAPIVersions, componentSchema},
+	{"Resource", backstageAPIVersions, resourceSchema},
+	{"Group", backstageAPIVersions, groupSchema},
+	{"Location", backstageAPIVersions, locationSchema},
+	{"User", backstageAPIVersions, userSchema},
+	{"System", backstageAPIVersions, systemSchema},
+	{"Domain", backstageAPIVersions, domainSchema},
+	{"Template", templateAPIVersions, templateSchema},
 }
 
 // notMine is Backstage's soft-failure rule: when every error about kind or

@@ -55,6 +55,41 @@ type pattern struct {
 	match  func(string) bool
 }
 
+// instancePath is the location of the value being validated. It is a
+// stack of segments, pushed and popped as the evaluator descends, so that
+// the JSON pointer string is only built when an error needs it.
+type instancePath struct {
+	segs []segment
+}
+
+type segment struct {
+	key    string
+	index  int
+	isItem bool // index is used instead of key
+}
+
+func newInstancePath() *instancePath {
+	return &instancePath{segs: make([]segment, 0, 8)}
+}
+
+func (p *instancePath) pushKey(k string) { p.segs = append(p.segs, segment{key: k}) }
+func (p *instancePath) pushIndex(i int)  { p.segs = append(p.segs, segment{index: i, isItem: true}) }
+func (p *instancePath) pop()             { p.segs = p.segs[:len(p.segs)-1] }
+
+// String returns ajv's instancePath: a JSON pointer, "" for the root.
+func (p *instancePath) String() string {
+	var b strings.Builder
+	for _, s := range p.segs {
+		b.WriteByte('/')
+		if s.isItem {
+			b.WriteString(strconv.Itoa(s.index))
+		} else {
+			b.WriteString(pointerToken(s.key))
+		}
+	}
+	return b.String()
+}
+
 // schemaError is one error in ajv's form.
 type schemaError struct {
 	path    string // ajv's instancePath: a JSON pointer, "" for the root
@@ -88,7 +123,7 @@ func (e schemaError) textWithParams() string {
 }
 
 // validate appends the errors of v against s to errs.
-func (s *schema) validate(v any, path string, errs []schemaError) []schemaError {
+func (s *schema) validate(v any, path *instancePath, errs []schemaError) []schemaError {
 	typ := jsonType(v)
 	deferred := len(s.types) == 1 && s.hasRulesFor(s.types[0])
 	if len(s.types) > 0 && !deferred && !slices.Contains(s.types, typ) {
@@ -97,7 +132,7 @@ func (s *schema) validate(v any, path string, errs []schemaError) []schemaError 
 
 	if s.constant != nil {
 		if str, ok := v.(string); !ok || str != *s.constant {
-			errs = append(errs, schemaError{path: path, keyword: "const", message: "must be equal to constant",
+			errs = append(errs, schemaError{path: path.String(), keyword: "const", message: "must be equal to constant",
 				params: []param{{"allowedValue", *s.constant}}})
 		}
 	}
@@ -107,7 +142,7 @@ func (s *schema) validate(v any, path string, errs []schemaError) []schemaError 
 			for i, e := range s.enum {
 				allowed[i] = e
 			}
-			errs = append(errs, schemaError{path: path, keyword: "enum", message: "must be equal to one of the allowed values",
+			errs = append(errs, schemaError{path: path.String(), keyword: "enum", message: "must be equal to one of the allowed values",
 				params: []param{{"allowedValues", allowed}}})
 		}
 	}
@@ -132,13 +167,13 @@ func (s *schema) validate(v any, path string, errs []schemaError) []schemaError 
 	return errs
 }
 
-func (s *schema) typeError(path string) schemaError {
+func (s *schema) typeError(path *instancePath) schemaError {
 	t := strings.Join(s.types, ",")
 	var p any = t
 	if len(s.types) > 1 {
 		p = s.types
 	}
-	return schemaError{path: path, keyword: "type", message: "must be " + t, params: []param{{"type", p}}}
+	return schemaError{path: path.String(), keyword: "type", message: "must be " + t, params: []param{{"type", p}}}
 }
 
 // hasRulesFor reports whether s has keywords that only apply to type t; ajv
@@ -155,7 +190,7 @@ func (s *schema) hasRulesFor(t string) bool {
 	return false
 }
 
-func (s *schema) validateOneOf(v any, path string, errs []schemaError) []schemaError {
+func (s *schema) validateOneOf(v any, path *instancePath, errs []schemaError) []schemaError {
 	before := len(errs)
 	var passing []int
 	for i, sub := range s.oneOf {
@@ -172,83 +207,106 @@ func (s *schema) validateOneOf(v any, path string, errs []schemaError) []schemaE
 	if len(passing) > 1 {
 		p = []any{float64(passing[0]), float64(passing[1])}
 	}
-	return append(errs, schemaError{path: path, keyword: "oneOf", message: "must match exactly one schema in oneOf",
+	return append(errs, schemaError{path: path.String(), keyword: "oneOf", message: "must match exactly one schema in oneOf",
 		params: []param{{"passingSchemas", p}}})
 }
 
-func (s *schema) validateString(v any, path string, errs []schemaError) []schemaError {
+func (s *schema) validateString(v any, path *instancePath, errs []schemaError) []schemaError {
 	str, ok := v.(string)
 	if !ok {
 		str = jsString(v) // a time.Time from YAML; it is a string once marshalled
 	}
 	if s.minLength > 0 && codePoints(str) < s.minLength {
-		errs = append(errs, schemaError{path: path, keyword: "minLength",
+		errs = append(errs, schemaError{path: path.String(), keyword: "minLength",
 			message: "must NOT have fewer than " + strconv.Itoa(s.minLength) + " characters",
 			params:  []param{{"limit", float64(s.minLength)}}})
 	}
 	if s.pattern != nil && !s.pattern.match(str) {
-		errs = append(errs, schemaError{path: path, keyword: "pattern",
+		errs = append(errs, schemaError{path: path.String(), keyword: "pattern",
 			message: `must match pattern "` + s.pattern.source + `"`,
 			params:  []param{{"pattern", s.pattern.source}}})
 	}
 	return errs
 }
 
-func (s *schema) validateArray(v any, path string, errs []schemaError) []schemaError {
+func (s *schema) validateArray(v any, path *instancePath, errs []schemaError) []schemaError {
 	arr, _ := asArray(v)
 	if s.minItems > 0 && len(arr) < s.minItems {
-		errs = append(errs, schemaError{path: path, keyword: "minItems",
+		errs = append(errs, schemaError{path: path.String(), keyword: "minItems",
 			message: "must NOT have fewer than " + strconv.Itoa(s.minItems) + " items",
 			params:  []param{{"limit", float64(s.minItems)}}})
 	}
 	if s.items != nil {
 		for i, e := range arr {
-			errs = s.items.validate(e, path+"/"+strconv.Itoa(i), errs)
+			path.pushIndex(i)
+			errs = s.items.validate(e, path, errs)
+			path.pop()
 		}
 	}
 	return errs
 }
 
-func (s *schema) validateObject(v any, path string, errs []schemaError) []schemaError {
+func (s *schema) validateObject(v any, path *instancePath, errs []schemaError) []schemaError {
 	obj, _ := asObject(v)
 	for _, name := range s.required {
 		if _, ok := obj[name]; !ok {
-			errs = append(errs, schemaError{path: path, keyword: "required",
+			errs = append(errs, schemaError{path: path.String(), keyword: "required",
 				message: "must have required property '" + name + "'",
 				params:  []param{{"missingProperty", name}}})
 		}
 	}
-	var keys []string
-	if s.closed || s.additional != nil || s.patterns != nil {
-		keys = sortedKeys(obj)
-	}
 	if s.closed || s.additional != nil {
-		for _, k := range keys {
+		errs = eachKey(obj, errs, func(k string, errs []schemaError) []schemaError {
 			if s.declares(k) {
-				continue
+				return errs
 			}
 			if s.closed {
-				errs = append(errs, schemaError{path: path, keyword: "additionalProperties",
+				return append(errs, schemaError{path: path.String(), keyword: "additionalProperties",
 					message: "must NOT have additional properties",
 					params:  []param{{"additionalProperty", k}}})
-				continue
 			}
-			errs = s.additional.validate(obj[k], path+"/"+pointerToken(k), errs)
-		}
+			path.pushKey(k)
+			errs = s.additional.validate(obj[k], path, errs)
+			path.pop()
+			return errs
+		})
 	}
 	for _, p := range s.props {
 		// ajv treats a property as present unless it is undefined, so an
 		// explicit null is checked against the property's schema.
 		if pv, ok := obj[p.name]; ok {
-			errs = p.schema.validate(pv, path+"/"+pointerToken(p.name), errs)
+			path.pushKey(p.name)
+			errs = p.schema.validate(pv, path, errs)
+			path.pop()
 		}
 	}
 	for _, pp := range s.patterns {
-		for _, k := range keys {
+		errs = eachKey(obj, errs, func(k string, errs []schemaError) []schemaError {
 			if pp.pattern.match(k) {
-				errs = pp.schema.validate(obj[k], path+"/"+pointerToken(k), errs)
+				path.pushKey(k)
+				errs = pp.schema.validate(obj[k], path, errs)
+				path.pop()
 			}
-		}
+			return errs
+		})
+	}
+	return errs
+}
+
+// eachKey calls f for every key of obj. Errors must come out in sorted key
+// order, but sorting costs an allocation per object, so the keys are first
+// visited in map order and only visited again sorted when f found errors.
+func eachKey(obj map[string]any, errs []schemaError, f func(string, []schemaError) []schemaError) []schemaError {
+	n := len(errs)
+	for k := range obj {
+		errs = f(k, errs)
+	}
+	if len(errs) == n {
+		return errs
+	}
+	errs = errs[:n]
+	for _, k := range sortedKeys(obj) {
+		errs = f(k, errs)
 	}
 	return errs
 }

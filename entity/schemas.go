@@ -126,7 +126,10 @@ var envelopeSchema = object([]string{"apiVersion", "kind", "metadata"},
 	)),
 )
 
-var backstageAPIVersions = []string{"backstage.io/v1alpha1", "backstage.io/v1beta1"}
+var (
+	backstageAPIVersions = []string{"backstage.io/v1alpha1", "backstage.io/v1beta1"}
+	templateAPIVersions  = []string{"scaffolder.backstage.io/v1beta3"}
+)
 
 // kindSchema builds a kind schema: the entity schema, plus a required spec
 // and the kind's apiVersion and kind values.
@@ -231,7 +234,7 @@ var templateSchema = func() *schema {
 		))),
 	)
 	output.additional = str()
-	return kindSchema([]string{"scaffolder.backstage.io/v1beta3"}, "Template", object([]string{"type", "steps"},
+	return kindSchema(templateAPIVersions, "Template", object([]string{"type", "steps"},
 		prop("type", nonEmpty()),
 		prop("owner", nonEmpty()),
 		prop("lifecycle", nonEmpty()),

@@ -13,7 +13,7 @@ func ValidateEnvelope(data map[string]any) error {
 	if data == nil {
 		data = map[string]any{}
 	}
-	errs := envelopeSchema.validate(data, "", nil)
+	errs := envelopeSchema.validate(data, newInstancePath(), nil)
 	if len(errs) == 0 {
 		return nil
 	}
@@ -42,7 +42,7 @@ func EnforcePolicies(data map[string]any) (*Entity, error) {
 	if doc == nil {
 		doc = map[string]any{}
 	}
-	if errs := entitySchema.validate(doc, "", nil); len(errs) > 0 {
+	if errs := entitySchema.validate(doc, newInstancePath(), nil); len(errs) > 0 {
 		return nil, &ValidationError{Field: errs[0].path, Message: "Malformed envelope, " + errs[0].text()}
 	}
 	meta := doc["metadata"].(map[string]any) // the schema guarantees an object

@@ -235,6 +235,12 @@ func ipv4Number(s string) (uint64, bool) {
 	if s == "" {
 		return 0, true
 	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if base == 16 && !isHex(c) || base == 10 && !isDigit(c) || base == 8 && (c < '0' || c > '7') {
+			return 0, false
+		}
+	}
 	n, err := strconv.ParseUint(s, base, 64)
 	if err != nil {
 		// Too large to represent is still a number, and too large for IPv4.
