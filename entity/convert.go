@@ -1,7 +1,6 @@
 package entity
 
 import (
-	"fmt"
 	"maps"
 	"strconv"
 )
@@ -16,7 +15,7 @@ import (
 func fromMap(data map[string]any) (*Entity, error) {
 	n, err := normalize(data)
 	if err != nil {
-		return nil, fmt.Errorf("decode entity: %w", err)
+		return nil, &ValidationError{Message: "decode entity: " + err.Error()}
 	}
 	doc, _ := n.(map[string]any)
 	return decodeEntity(doc)
@@ -64,7 +63,7 @@ func decodeEntity(doc map[string]any) (*Entity, error) {
 }
 
 func typeErr(field, want string, got any) error {
-	return fmt.Errorf("decode entity: %s: expected %s, got %s", field, want, jsonType(got))
+	return &ValidationError{Field: field, Message: "decode entity: " + field + ": expected " + want + ", got " + jsonType(got)}
 }
 
 // stringField reads m[key] as a string; the error names the field as

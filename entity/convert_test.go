@@ -2,6 +2,7 @@ package entity
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -164,6 +165,9 @@ func TestFromMapTypeErrors(t *testing.T) {
 		_, err := FromMap(doc(t, in))
 		if got := errText(err); got != want {
 			t.Errorf("FromMap(%s) error = %q, want %q", in, got, want)
+		}
+		if ve := (*ValidationError)(nil); !errors.As(err, &ve) {
+			t.Errorf("FromMap(%s) error is %T, want *ValidationError", in, err)
 		}
 	}
 	// null is absent, as for encoding/json

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -240,17 +241,24 @@ func TestEnforcePoliciesYAMLShapes(t *testing.T) {
 	d := map[string]any{
 		"apiVersion": "backstage.io/v1alpha1",
 		"kind":       "Component",
-		"metadata": map[string]any{
-			"name":   "svc",
-			"labels": map[any]any{"team": "a"},
-			"count":  int64(3),
+		"metadata": map[any]any{
+			"name":        "svc",
+			"labels":      map[any]any{"team": "a"},
+			"count":       int64(3),
+			"description": time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC),
 		},
 		"spec": map[string]any{"type": "service", "lifecycle": "production", "owner": "a",
 			"ports": []any{8080, uint64(9090)}, "ratio": float32(0.5), "odd": map[any]any{1: "one", true: "yes"}},
 	}
+	if err := ValidateEnvelope(d); err != nil {
+		t.Fatal(err)
+	}
 	e, err := EnforcePolicies(d)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if e.Metadata.Description != "2020-01-02T00:00:00Z" {
+		t.Errorf("description = %q, want the timestamp as a string", e.Metadata.Description)
 	}
 	want := map[string]any{"type": "service", "lifecycle": "production", "owner": "a",
 		"ports": []any{8080.0, 9090.0}, "ratio": 0.5, "odd": map[string]any{"1": "one", "true": "yes"}}

@@ -1,10 +1,6 @@
 package entity
 
-import (
-	"errors"
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // DefaultNamespace is the namespace of entities that name none.
 const DefaultNamespace = "default"
@@ -50,7 +46,7 @@ type RefDefaults struct {
 // lower-cased.
 func ParseRef(s string, d RefDefaults) (Ref, error) {
 	if s == "" {
-		return Ref{}, errors.New("Entity reference must not be empty")
+		return Ref{}, &ValidationError{Message: "Entity reference must not be empty"}
 	}
 	colon := strings.IndexByte(s, ':')
 	slash := strings.IndexByte(s, '/')
@@ -67,7 +63,7 @@ func ParseRef(s string, d RefDefaults) (Ref, error) {
 	}
 	name := s[max(colon, slash)+1:]
 	if hasKind && kind == "" || hasNS && ns == "" || name == "" {
-		return Ref{}, fmt.Errorf("Entity reference \"%s\" was not on the form [<kind>:][<namespace>/]<name>", s)
+		return Ref{}, &ValidationError{Message: `Entity reference "` + s + `" was not on the form [<kind>:][<namespace>/]<name>`}
 	}
 	if !hasKind {
 		kind = d.Kind
@@ -79,7 +75,7 @@ func ParseRef(s string, d RefDefaults) (Ref, error) {
 		}
 	}
 	if kind == "" {
-		return Ref{}, fmt.Errorf("Entity reference %s had missing or empty kind (e.g. did not start with \"component:\" or similar)", jsonQuote(s))
+		return Ref{}, &ValidationError{Message: "Entity reference " + jsonQuote(s) + ` had missing or empty kind (e.g. did not start with "component:" or similar)`}
 	}
 	return Ref{Kind: kind, Namespace: ns, Name: name}, nil
 }

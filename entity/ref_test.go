@@ -1,6 +1,7 @@
 package entity
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -56,6 +57,9 @@ func TestParseRef(t *testing.T) {
 			got, err := ParseRef(tt.in, tt.d)
 			if diff := cmp.Diff(tt.wantErr, errText(err)); diff != "" {
 				t.Fatalf("error (-want +got):\n%s", diff)
+			}
+			if ve := (*ValidationError)(nil); err != nil && !errors.As(err, &ve) {
+				t.Errorf("error is %T, want *ValidationError", err)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("ref (-want +got):\n%s", diff)
