@@ -111,3 +111,37 @@ func TestLoadEmptyAndNullFiles(t *testing.T) {
 }
 
 func itoa(i int) string { return string(rune('0' + i)) }
+
+// FuzzParseAndDecode feeds arbitrary YAML through parsing, merging and
+// decoding into Config: whatever the input, the result is a value or an
+// error, never a panic.
+func FuzzParseAndDecode(f *testing.F) {
+	for _, s := range []string{
+		"backend:\n  listen: ':7007'\n",
+		"catalog:\n  rules:\n    - allow: [Component, {kind: API, spec.type: openapi}]\n",
+		"catalog:\n  processingInterval: {minutes: 2}\n",
+		"backend:\n  database:\n    client: pg\n    connection: {host: db, ssl: {rejectUnauthorized: false}}\n",
+		"reading:\n  allow: [{host: '*.example.com:1-2'}]\n",
+		"a: &a [*a]\n",
+		"- 1\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, err := parseYAML(data, "fuzz.yaml")
+		if err != nil || n == nil || n.kind != kindObject {
+			return
+		}
+		root := merge(newObject(Pos{}), n)
+		stripNulls(root)
+		cfg := defaults()
+		d := decoder{unknown: func(*node, string) {}}
+		d.decode(root, "", reflectValue(&cfg))
+		if d.err() == nil {
+			cfg.root = root
+			cfg.ListenAddr()
+			_, _, _ = cfg.Database()
+			cfg.Redacted()
+		}
+	})
+}
