@@ -9,6 +9,7 @@ CREATE TABLE locations (
   id TEXT PRIMARY KEY,
   type TEXT NOT NULL,
   target TEXT NOT NULL,
+  presence TEXT NOT NULL DEFAULT '',
   created_at INTEGER NOT NULL,
   UNIQUE (type, target)
 );
@@ -25,6 +26,9 @@ CREATE TABLE refresh_state (
   errors TEXT NOT NULL DEFAULT '',
   location_key TEXT,
   next_update_at INTEGER NOT NULL,
+  -- lease_until keeps a claimed entity from being claimed again (say after
+  -- a refresh made it due) until its result is written.
+  lease_until INTEGER NOT NULL DEFAULT 0,
   last_discovery_at INTEGER NOT NULL
 );
 CREATE INDEX refresh_state_next_update_at ON refresh_state (next_update_at);
@@ -44,6 +48,7 @@ CREATE INDEX refresh_state_references_target ON refresh_state_references (target
 -- Relations emitted by processing; originating_id is the refresh_state.id
 -- whose processing produced the row.
 CREATE TABLE relations (
+  id INTEGER PRIMARY KEY,
   originating_id INTEGER NOT NULL,
   source_entity_ref TEXT NOT NULL,
   type TEXT NOT NULL,
@@ -51,7 +56,6 @@ CREATE TABLE relations (
 );
 CREATE INDEX relations_originating ON relations (originating_id);
 CREATE INDEX relations_source ON relations (source_entity_ref);
-CREATE INDEX relations_target ON relations (target_entity_ref);
 
 CREATE TABLE refresh_keys (
   entity_id INTEGER NOT NULL,
@@ -67,6 +71,8 @@ CREATE TABLE final_entities (
   entity_ref TEXT NOT NULL UNIQUE,
   final_entity TEXT NOT NULL,
   hash TEXT NOT NULL,
+  -- etag is metadata.etag of final_entity: the hash unless the source set one.
+  etag TEXT NOT NULL DEFAULT '',
   last_updated_at INTEGER NOT NULL
 );
 

@@ -1,0 +1,328 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/callboard/callboard/entity"
+	"github.com/callboard/callboard/plugin"
+)
+
+// EngineOrchestrator processes unprocessed entities. *Orchestrator
+// implements it.
+type EngineOrchestrator interface {
+	Process(ctx context.Context, req ProcessRequest) ProcessResult
+	ProcessTree(ctx context.Context, root map[string]any) ([]*entity.Entity, []entity.SerializedError)
+}
+
+var _ EngineOrchestrator = (*Orchestrator)(nil)
+
+// Backstage's defaults.
+const (
+	// DefaultProcessingInterval and DefaultProcessingIntervalMax bound the
+	// random time after which a processed entity is processed again.
+	DefaultProcessingInterval    = 100 * time.Second
+	DefaultProcessingIntervalMax = 150 * time.Second
+	// DefaultOrphanInterval is how often orphans are deleted.
+	DefaultOrphanInterval = 30 * time.Second
+)
+
+// Orphan strategies (catalog.orphanStrategy).
+const (
+	OrphanDelete = "delete"
+	OrphanKeep   = "keep"
+)
+
+// Location conflict strategies (catalog.defaultLocationConflictStrategy).
+const (
+	ConflictReject  = "reject"
+	ConflictRefresh = "refresh"
+)
+
+// Names of the built-in providers, as Backstage names them.
+const (
+	configProviderName   = "ConfigLocationProvider"
+	locationProviderName = "DefaultLocationStore"
+)
+
+// Leases: how long a claimed entity or stitch entry stays with its
+// claimer before another engine may take it (Backstage's stitchTimeout is
+// 60 s).
+const (
+	processingLease = 5 * time.Minute
+	stitchLease     = time.Minute
+)
+
+// EngineOptions configures an Engine.
+type EngineOptions struct {
+	Store        EngineStore
+	Orchestrator EngineOrchestrator
+	// ProcessingInterval is the shortest time after which a processed entity
+	// is processed again; each claimed batch is next due after a random time
+	// between ProcessingInterval and ProcessingIntervalMax (equal to
+	// ProcessingInterval when smaller). Zero or negative disables processing
+	// entirely, as catalog.processingInterval: false does.
+	ProcessingInterval    time.Duration
+	ProcessingIntervalMax time.Duration
+	// OrphanStrategy is OrphanDelete (the default) or OrphanKeep.
+	OrphanStrategy string
+	// OrphanInterval is how often orphans are deleted; default 30 s.
+	OrphanInterval time.Duration
+	// Readonly refuses location writes (catalog.readonly).
+	Readonly bool
+	// AllowedLocationTypes may be registered through the API; default
+	// ["url"].
+	AllowedLocationTypes []string
+	// DefaultConflictStrategy is ConflictReject (the default) or
+	// ConflictRefresh.
+	DefaultConflictStrategy string
+	// ConfigLocations become Location entities through the config provider
+	// (catalog.locations); relative file targets are made absolute.
+	ConfigLocations []plugin.Location
+	// Providers are further entity providers, connected by Run.
+	Providers []plugin.EntityProvider
+	// Workers process entities in parallel; default GOMAXPROCS.
+	Workers int
+	// BatchSize is how many entities one claim takes; default 500.
+	BatchSize int
+	// PollInterval is how often the loops look for work that another
+	// engine made due; default 1 s. Work made due by this engine wakes them
+	// at once.
+	PollInterval time.Duration
+	// StitchDelay defers stitching a marked entity so that marks from
+	// several batches coalesce; default 200 ms.
+	StitchDelay time.Duration
+	Logger      *slog.Logger
+	// Clock returns the current time; default time.Now.
+	Clock func() time.Time
+}
+
+// Engine is the catalog's write side: it takes entities from providers
+// and registered locations, runs them through the orchestrator in batches,
+// stitches final entities with their relations, status and search rows,
+// deletes orphans, and records history.
+type Engine struct {
+	store     EngineStore
+	orch      EngineOrchestrator
+	log       *slog.Logger
+	clock     func() time.Time
+	opts      EngineOptions
+	providers []plugin.EntityProvider
+
+	wakeProcess chan struct{}
+	wakeStitch  chan struct{}
+	// busy counts loop iterations between their claim and their write;
+	// ticks grows with every start and end, so WaitIdle can tell that
+	// nothing happened while it looked at the database.
+	busy  atomic.Int64
+	ticks atomic.Int64
+}
+
+// NewEngine checks o and returns an engine; Run starts it.
+func NewEngine(o EngineOptions) (*Engine, error) {
+	if o.Store == nil {
+		return nil, errors.New("catalog engine: no store")
+	}
+	if o.Orchestrator == nil {
+		return nil, errors.New("catalog engine: no orchestrator")
+	}
+	switch o.OrphanStrategy {
+	case "":
+		o.OrphanStrategy = OrphanDelete
+	case OrphanDelete, OrphanKeep:
+	default:
+		return nil, fmt.Errorf("catalog engine: orphan strategy %q is not %q or %q", o.OrphanStrategy, OrphanDelete, OrphanKeep)
+	}
+	switch o.DefaultConflictStrategy {
+	case "":
+		o.DefaultConflictStrategy = ConflictReject
+	case ConflictReject, ConflictRefresh:
+	default:
+		return nil, fmt.Errorf("catalog engine: location conflict strategy %q is not %q or %q", o.DefaultConflictStrategy, ConflictReject, ConflictRefresh)
+	}
+	if o.ProcessingIntervalMax < o.ProcessingInterval {
+		o.ProcessingIntervalMax = o.ProcessingInterval
+	}
+	if o.OrphanInterval <= 0 {
+		o.OrphanInterval = DefaultOrphanInterval
+	}
+	if o.AllowedLocationTypes == nil {
+		o.AllowedLocationTypes = []string{"url"}
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.StitchDelay < 0 {
+		o.StitchDelay = 0
+	} else if o.StitchDelay == 0 {
+		o.StitchDelay = 200 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	for _, l := range o.ConfigLocations {
+		if l.Type == "" || l.Target == "" {
+			return nil, fmt.Errorf("catalog engine: config location %q needs a type and a target", l.String())
+		}
+	}
+	e := &Engine{
+		store:       o.Store,
+		orch:        o.Orchestrator,
+		log:         o.Logger,
+		clock:       o.Clock,
+		opts:        o,
+		providers:   o.Providers,
+		wakeProcess: make(chan struct{}, 1),
+		wakeStitch:  make(chan struct{}, 1),
+	}
+	// Until Run has applied the locations, the engine is not idle.
+	e.begin()
+	return e, nil
+}
+
+func (e *Engine) now() time.Time { return e.clock() }
+
+func (e *Engine) processingEnabled() bool { return e.opts.ProcessingInterval > 0 }
+
+// nextInterval draws the time until a claimed batch is due again.
+func (e *Engine) nextInterval() time.Duration {
+	lo, hi := e.opts.ProcessingInterval, e.opts.ProcessingIntervalMax
+	if hi <= lo {
+		return lo
+	}
+	return lo + rand.N(hi-lo)
+}
+
+// Run applies the config locations and the registered locations, connects
+// the providers, and runs the processing, stitching and orphan loops until
+// ctx is done.
+func (e *Engine) Run(ctx context.Context) error {
+	if err := e.start(ctx); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	for _, p := range e.providers {
+		conn := &providerConnection{e: e, name: p.Name()}
+		wg.Go(func() {
+			if err := p.Connect(ctx, conn); err != nil && ctx.Err() == nil {
+				e.log.Error("entity provider failed to connect", "provider", p.Name(), "error", err)
+			}
+		})
+	}
+	if e.processingEnabled() {
+		wg.Go(func() { e.processLoop(ctx) })
+	} else {
+		e.log.Info("catalog processing is disabled")
+	}
+	wg.Go(func() { e.stitchLoop(ctx) })
+	if e.opts.OrphanStrategy == OrphanDelete {
+		wg.Go(func() { e.orphanLoop(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
+
+func (e *Engine) start(ctx context.Context) error {
+	defer e.end()
+	if err := e.applyConfigLocations(ctx); err != nil {
+		return err
+	}
+	return e.syncRegisteredLocations(ctx)
+}
+
+// WaitIdle blocks until Run has started, nothing is due for processing,
+// nothing is queued for stitching and no batch is in flight. It needs Run
+// to be running (otherwise it waits for ctx).
+func (e *Engine) WaitIdle(ctx context.Context) error {
+	for {
+		before := e.ticks.Load()
+		if e.busy.Load() == 0 {
+			pending, err := e.store.PendingWork(ctx, e.now(), e.processingEnabled())
+			if err != nil {
+				return err
+			}
+			if !pending && e.busy.Load() == 0 && e.ticks.Load() == before {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+func (e *Engine) begin() { e.busy.Add(1); e.ticks.Add(1) }
+func (e *Engine) end()   { e.ticks.Add(1); e.busy.Add(-1) }
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// wait sleeps until woken, the poll interval passes or ctx is done.
+func (e *Engine) wait(ctx context.Context, ch chan struct{}) {
+	t := time.NewTimer(e.opts.PollInterval)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-ch:
+	case <-t.C:
+	}
+}
+
+// backoff sleeps after a failed iteration.
+func (e *Engine) backoff(ctx context.Context) {
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func (e *Engine) orphanLoop(ctx context.Context) {
+	t := time.NewTicker(e.opts.OrphanInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := e.DeleteOrphans(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("orphan deletion failed", "error", err)
+		}
+	}
+}
+
+// DeleteOrphans deletes the entities nothing references any more, and
+// transitively those that become orphans by it. The orphan loop calls it
+// periodically under the delete strategy.
+func (e *Engine) DeleteOrphans(ctx context.Context) (int, error) {
+	n, err := e.store.DeleteOrphans(ctx, e.now())
+	if n > 0 {
+		e.log.Info("deleted orphaned entities", "count", n)
+		signal(e.wakeStitch)
+	}
+	return n, err
+}

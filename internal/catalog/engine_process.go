@@ -1,0 +1,303 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/callboard/callboard/entity"
+)
+
+// processLoop claims due entities in batches, processes each batch on the
+// worker pool and hands it to a writer. The next batch is claimed before
+// the current one is handed over, so one batch is written while the next
+// is processed (on SQLite a claim waits for the write lock).
+func (e *Engine) processLoop(ctx context.Context) {
+	batches := make(chan *ProcessingBatch)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for b := range batches {
+			e.writeBatch(ctx, b)
+			e.end()
+		}
+	})
+	defer func() {
+		close(batches)
+		wg.Wait()
+	}()
+
+	items := e.claim(ctx)
+	for ctx.Err() == nil {
+		if items == nil {
+			e.wait(ctx, e.wakeProcess)
+			items = e.claim(ctx)
+			continue
+		}
+		b := e.processBatch(ctx, items)
+		items = e.claim(ctx)
+		select {
+		case batches <- b:
+		case <-ctx.Done():
+			e.end()
+			if items != nil {
+				e.end()
+			}
+			return
+		}
+	}
+	if items != nil {
+		e.end()
+	}
+}
+
+// claim takes the next batch; it returns nil when nothing is due. A
+// non-nil batch counts as busy until written.
+func (e *Engine) claim(ctx context.Context) []ProcessingItem {
+	if ctx.Err() != nil {
+		return nil
+	}
+	e.begin()
+	now := e.now()
+	items, err := e.store.ClaimProcessing(ctx, ProcessingClaim{
+		Now:          now,
+		Limit:        e.opts.BatchSize,
+		NextUpdateAt: now.Add(e.nextInterval()),
+		LeaseUntil:   now.Add(processingLease),
+	})
+	if err != nil || len(items) == 0 {
+		e.end()
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("claiming entities for processing failed", "error", err)
+			e.backoff(ctx)
+		}
+		return nil
+	}
+	return items
+}
+
+// processBatch runs the orchestrator over the items on the worker pool.
+func (e *Engine) processBatch(ctx context.Context, items []ProcessingItem) *ProcessingBatch {
+	rows := make([]*ProcessedRow, len(items))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(e.opts.Workers, len(items)); w++ {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(items) {
+					return
+				}
+				rows[i] = e.processItem(ctx, &items[i])
+			}
+		})
+	}
+	wg.Wait()
+	now := e.now()
+	b := &ProcessingBatch{Now: now, StitchAt: now.Add(e.opts.StitchDelay)}
+	for i, r := range rows {
+		if r == nil {
+			b.Unchanged = append(b.Unchanged, items[i].ID)
+		} else {
+			b.Rows = append(b.Rows, *r)
+		}
+	}
+	return b
+}
+
+func (e *Engine) writeBatch(ctx context.Context, b *ProcessingBatch) {
+	out, err := e.store.WriteProcessing(ctx, b)
+	if err != nil {
+		if ctx.Err() == nil {
+			// The claimed entities are retried when their lease ends.
+			e.log.Error("writing processing results failed", "entities", len(b.Rows), "error", err)
+		}
+		return
+	}
+	for _, c := range out.Conflicts {
+		e.log.Warn("detected conflicting entityRef", "entityRef", c.Ref,
+			"existingLocationKey", c.ExistingKey, "locationKey", c.NewKey)
+	}
+	if out.Scheduled > 0 {
+		signal(e.wakeProcess)
+	}
+	if out.Marked > 0 {
+		time.AfterFunc(e.opts.StitchDelay, func() { signal(e.wakeStitch) })
+	}
+}
+
+// processItem processes one entity and returns what to write, or nil when
+// neither its result nor its cache changed.
+func (e *Engine) processItem(ctx context.Context, it *ProcessingItem) *ProcessedRow {
+	var data map[string]any
+	var res ProcessResult
+	if err := json.Unmarshal(it.Unprocessed, &data); err != nil {
+		res = ProcessResult{Errors: []entity.SerializedError{{Name: "Error", Message: fmt.Sprintf("stored entity is not valid JSON: %v", err)}}}
+	} else {
+		res = e.orch.Process(ctx, ProcessRequest{Entity: data, State: it.Cache})
+	}
+	row, err := buildProcessedRow(it, &res)
+	if err != nil {
+		// Only an entity that cannot be encoded gets here; keep what was
+		// stored and report it like any processing failure.
+		res = ProcessResult{Errors: []entity.SerializedError{{Name: "Error", Message: err.Error()}}, State: res.State}
+		row, _ = buildProcessedRow(it, &res)
+	}
+	if row.Changed && !row.OK {
+		msg := ""
+		if len(res.Errors) > 0 {
+			msg = res.Errors[0].Name + ": " + res.Errors[0].Message
+		}
+		e.log.Warn("entity processing failed", "entityRef", it.Ref, "errors", len(res.Errors), "firstError", msg)
+	}
+	if !row.Changed && row.Cache == nil {
+		return nil
+	}
+	return row
+}
+
+// buildProcessedRow encodes a result and hashes it as Backstage does: the
+// errors and, when successful, the processed entity, the emitted children,
+// relations and refresh keys and the entity's parents. An unchanged hash
+// means nothing needs writing.
+func buildProcessedRow(it *ProcessingItem, res *ProcessResult) (*ProcessedRow, error) {
+	row := &ProcessedRow{ID: it.ID, Ref: it.Ref, OK: res.OK}
+	h := sha1.New()
+	if len(res.Errors) > 0 {
+		b, err := json.Marshal(res.Errors)
+		if err != nil {
+			return nil, fmt.Errorf("encode errors: %w", err)
+		}
+		row.Errors = string(b)
+		h.Write(b)
+	}
+	if res.OK {
+		if err := row.fill(it, res, h); err != nil {
+			return nil, err
+		}
+	}
+	row.ResultHash = hex.EncodeToString(h.Sum(nil))
+	row.Changed = row.ResultHash != it.ResultHash
+	if !bytes.Equal(res.State, it.Cache) {
+		row.Cache = append([]byte{}, res.State...)
+	}
+	return row, nil
+}
+
+func (row *ProcessedRow) fill(it *ProcessingItem, res *ProcessResult, h hash.Hash) error {
+	ent := res.Entity
+	if ent == nil {
+		return fmt.Errorf("processing of %s succeeded without an entity", it.Ref)
+	}
+	ent.Metadata.UID = it.UID
+	processed, err := json.Marshal(ent)
+	if err != nil {
+		return fmt.Errorf("encode processed entity: %w", err)
+	}
+	row.Processed = processed
+	h.Write([]byte("\x00entity\x00"))
+	h.Write(processed)
+
+	h.Write([]byte("\x00children\x00"))
+	for _, d := range res.Deferred {
+		child, err := unprocessedFromMap(d.Entity, d.LocationKey)
+		if err != nil {
+			return fmt.Errorf("emitted entity: %w", err)
+		}
+		row.Children = append(row.Children, child)
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", child.Ref, child.Hash, child.LocationKey)
+	}
+
+	seen := make(map[RelationRow]bool, len(res.Relations))
+	for _, r := range res.Relations {
+		x := RelationRow{Source: r.Source.String(), Type: r.Type, Target: r.Target.String()}
+		if !seen[x] {
+			seen[x] = true
+			row.Relations = append(row.Relations, x)
+		}
+	}
+	sort.Slice(row.Relations, func(i, j int) bool {
+		a, b := row.Relations[i], row.Relations[j]
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		return a.Target < b.Target
+	})
+	h.Write([]byte("\x00relations\x00"))
+	for _, r := range row.Relations {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", r.Source, r.Type, r.Target)
+	}
+
+	row.RefreshKeys = distinctStrings(res.RefreshKeys)
+	h.Write([]byte("\x00keys\x00"))
+	for _, k := range row.RefreshKeys {
+		fmt.Fprintf(h, "%s\x00", k)
+	}
+	h.Write([]byte("\x00parents\x00"))
+	for _, p := range it.Parents {
+		fmt.Fprintf(h, "%s\x00", p)
+	}
+	return nil
+}
+
+func distinctStrings(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := append([]string(nil), in...)
+	sort.Strings(out)
+	n := 1
+	for i := 1; i < len(out); i++ {
+		if out[i] != out[n-1] {
+			out[n] = out[i]
+			n++
+		}
+	}
+	return out[:n]
+}
+
+// unprocessedFromMap serializes an emitted entity.
+func unprocessedFromMap(data map[string]any, locationKey string) (UnprocessedEntity, error) {
+	ref := mapRef(data)
+	kind, _ := data["kind"].(string)
+	meta, _ := data["metadata"].(map[string]any)
+	name, _ := meta["name"].(string)
+	if kind == "" || name == "" {
+		return UnprocessedEntity{}, fmt.Errorf("entity %s has no kind or name", ref)
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return UnprocessedEntity{}, fmt.Errorf("encode %s: %w", ref, err)
+	}
+	return UnprocessedEntity{Ref: ref, JSON: b, Hash: sha1Hex(b), LocationKey: locationKey}, nil
+}
+
+// unprocessedFromEntity serializes a provider's entity.
+func unprocessedFromEntity(e *entity.Entity, locationKey string) (UnprocessedEntity, error) {
+	if e == nil {
+		return UnprocessedEntity{}, fmt.Errorf("entity is nil")
+	}
+	if e.Kind == "" || e.Metadata.Name == "" {
+		return UnprocessedEntity{}, fmt.Errorf("entity %s has no kind or name", e.Ref())
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return UnprocessedEntity{}, fmt.Errorf("encode %s: %w", e.Ref(), err)
+	}
+	return UnprocessedEntity{Ref: e.Ref().String(), JSON: b, Hash: sha1Hex(b), LocationKey: locationKey}, nil
+}
+
+func sha1Hex(b []byte) string {
+	s := sha1.Sum(b)
+	return hex.EncodeToString(s[:])
+}

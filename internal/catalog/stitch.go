@@ -1,0 +1,221 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/callboard/callboard/entity"
+)
+
+// rejectedURL replaces view and edit URLs that would run script.
+const rejectedURL = "https://backstage.io/annotation-rejected-for-security-reasons"
+
+// stitchLoop claims due stitch queue entries in batches, builds their final
+// entities on the worker pool and writes them in one transaction.
+func (e *Engine) stitchLoop(ctx context.Context) {
+	for ctx.Err() == nil {
+		e.begin()
+		n, err := e.stitchBatch(ctx)
+		e.end()
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			e.log.Error("stitching failed", "error", err)
+			e.backoff(ctx)
+			continue
+		}
+		if n == 0 {
+			e.wait(ctx, e.wakeStitch)
+		}
+	}
+}
+
+// stitchBatch stitches one claimed batch and returns how many entries it
+// claimed.
+func (e *Engine) stitchBatch(ctx context.Context) (int, error) {
+	now := e.now()
+	tickets, err := e.store.ClaimStitching(ctx, StitchClaim{Now: now, Limit: e.opts.BatchSize, LeaseUntil: now.Add(stitchLease)})
+	if err != nil || len(tickets) == 0 {
+		return 0, err
+	}
+	refs := make([]string, len(tickets))
+	for i, t := range tickets {
+		refs[i] = t.Ref
+	}
+	sources, err := e.store.StitchSources(ctx, refs)
+	if err != nil {
+		return len(tickets), err
+	}
+	finals := make([]*FinalEntity, len(sources))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(e.opts.Workers, len(sources)); w++ {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(sources) {
+					return
+				}
+				f, err := stitchEntity(&sources[i])
+				if err != nil {
+					e.log.Warn("entity not stitched", "entityRef", sources[i].Ref, "error", err)
+				}
+				finals[i] = f
+			}
+		})
+	}
+	wg.Wait()
+	b := &StitchBatch{Now: e.now(), Tickets: tickets}
+	for _, f := range finals {
+		if f != nil {
+			b.Finals = append(b.Finals, *f)
+		}
+	}
+	if _, err := e.store.WriteStitching(ctx, b); err != nil {
+		return len(tickets), err
+	}
+	return len(tickets), nil
+}
+
+// stitchEntity builds the final entity of src: the processed entity with
+// its relations, the orphan mark, status items from the processing errors
+// and script URLs defused; uid and etag set. It returns nil when there is
+// nothing to write: the entity was never processed, or its final form is
+// unchanged.
+func stitchEntity(src *StitchSource) (*FinalEntity, error) {
+	if src.ID == 0 || src.Processed == nil {
+		return nil, nil
+	}
+	var ent entity.Entity
+	if err := json.Unmarshal(src.Processed, &ent); err != nil {
+		return nil, fmt.Errorf("decode processed entity: %w", err)
+	}
+	ent.Relations = nil
+	for _, r := range src.Relations {
+		ent.Relations = append(ent.Relations, entity.Relation{Type: r.Type, TargetRef: r.Target})
+	}
+	ent.Status = nil
+	if src.Errors != "" {
+		var errs []entity.SerializedError
+		if err := json.Unmarshal([]byte(src.Errors), &errs); err != nil {
+			return nil, fmt.Errorf("decode processing errors: %w", err)
+		}
+		if len(errs) > 0 {
+			ent.Status = &entity.Status{}
+			for i := range errs {
+				ent.Status.Items = append(ent.Status.Items, entity.StatusItem{
+					Type:    entity.StatusTypeProcessing,
+					Level:   "error",
+					Message: errs[i].Name + ": " + errs[i].Message,
+					Error:   &errs[i],
+				})
+			}
+		}
+	}
+	if !src.Referenced {
+		ent.SetAnnotation(entity.AnnotationOrphan, "true")
+	}
+	for _, key := range []string{entity.AnnotationViewURL, entity.AnnotationEditURL} {
+		if v, ok := ent.Metadata.Annotations[key]; ok && entity.IsJavaScriptURL(v) {
+			ent.Metadata.Annotations[key] = rejectedURL
+		}
+	}
+	ent.Metadata.UID = src.UID
+
+	body, err := json.Marshal(&ent)
+	if err != nil {
+		return nil, fmt.Errorf("encode final entity: %w", err)
+	}
+	hash := sha1Hex(body)
+	if hash == src.PrevHash {
+		return nil, nil
+	}
+	if ent.Metadata.Etag == "" {
+		// The source has no etag of its own; the hash is a good one.
+		ent.Metadata.Etag = hash
+		if body, err = json.Marshal(&ent); err != nil {
+			return nil, fmt.Errorf("encode final entity: %w", err)
+		}
+	}
+	rows, err := BuildSearchRows(&ent)
+	if err != nil {
+		return nil, err
+	}
+	f := &FinalEntity{ID: src.ID, UID: src.UID, Ref: src.Ref, JSON: body, Hash: hash, Etag: ent.Metadata.Etag, SearchInsert: rows}
+	f.History = HistoryRow{Source: historySource(src, &ent), Change: HistoryCreated, NewEtag: f.Etag}
+	if src.PrevJSON == nil {
+		f.History.Diff = createdDiff(body)
+		return f, nil
+	}
+	f.History.Change = HistoryUpdated
+	f.History.PrevEtag = src.PrevEtag
+	if f.History.Diff, err = jsonDiff(src.PrevJSON, body); err != nil {
+		return nil, err
+	}
+	var prev entity.Entity
+	if err := json.Unmarshal(src.PrevJSON, &prev); err != nil {
+		return nil, fmt.Errorf("decode previous final entity: %w", err)
+	}
+	prevRows, err := BuildSearchRows(&prev)
+	if err != nil {
+		// Cannot tell which rows are stored; replace them all.
+		f.SearchReplace = true
+		return f, nil
+	}
+	f.SearchDelete, f.SearchInsert = diffSearchRows(prevRows, rows)
+	return f, nil
+}
+
+// historySource names where a change came from: the location key that
+// owns the entity, or the location it was read from.
+func historySource(src *StitchSource, ent *entity.Entity) string {
+	if src.LocationKey != "" {
+		return src.LocationKey
+	}
+	if loc := ent.Annotation(entity.AnnotationManagedByLocation); loc != "" {
+		return loc
+	}
+	return "unknown"
+}
+
+// diffSearchRows returns the rows of prev missing from next and the rows
+// of next missing from prev. A row is identified by its key and value (at
+// most one row has them) and, for the insert side, its original value.
+func diffSearchRows(prev, next []SearchRow) (del, ins []SearchRow) {
+	type id struct {
+		key, value, original string
+		null                 bool
+	}
+	ident := func(r SearchRow) id {
+		x := id{key: r.Key, null: r.Value == nil}
+		if r.Value != nil {
+			x.value = *r.Value
+		}
+		if r.Original != nil {
+			x.original = *r.Original
+		}
+		return x
+	}
+	have := make(map[id]bool, len(prev))
+	for _, r := range prev {
+		have[ident(r)] = true
+	}
+	want := make(map[id]bool, len(next))
+	for _, r := range next {
+		k := ident(r)
+		want[k] = true
+		if !have[k] {
+			ins = append(ins, r)
+		}
+	}
+	for _, r := range prev {
+		if !want[ident(r)] {
+			del = append(del, r)
+		}
+	}
+	return del, ins
+}

@@ -1,0 +1,270 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Catalog is the catalog engine's storage: refresh state, relations, the
+// stitch queue, final entities, search rows, history and registered
+// locations. It implements catalog.EngineStore.
+//
+// Writes are short transactions made of multi-row statements. On SQLite
+// one writer at a time is allowed anyway, so Catalog serializes its own
+// writers in process instead of letting them spin on the busy timeout; on
+// PostgreSQL a transaction that loses a deadlock or serialization race is
+// retried.
+type Catalog struct {
+	db  *DB
+	wmu sync.Mutex
+}
+
+// NewCatalog returns the catalog storage on db.
+func NewCatalog(db *DB) *Catalog { return &Catalog{db: db} }
+
+// Statement sizes: a few hundred rows per statement is where multi-row
+// statements stop getting faster, and both databases bound the number of
+// parameters (SQLite 32766, PostgreSQL 65535).
+const (
+	maxRowsPerStatement   = 500
+	maxParamsPerStatement = 30000
+)
+
+func (c *Catalog) write(ctx context.Context, fn func(tx *Tx) error) error {
+	if c.db.Dialect == SQLite {
+		c.wmu.Lock()
+		defer c.wmu.Unlock()
+	}
+	for attempt := 0; ; attempt++ {
+		err := c.db.WithTx(ctx, fn)
+		if err == nil || attempt >= 8 || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(5+rand.IntN(20*(attempt+1))) * time.Millisecond):
+		}
+	}
+}
+
+// retryable reports a PostgreSQL deadlock or serialization failure: the
+// transaction did nothing and can run again.
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// queryer is what both *sql.DB and *sql.Tx offer.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// placeholders writes "$from,$from+1,...".
+func placeholders(b *strings.Builder, from, n int) {
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(from + i))
+	}
+}
+
+// inList is a query with one "IN (...)" list, run in chunks: the text
+// before and after the list, and fixed arguments that come first ($1..).
+type inList struct {
+	head, tail string
+	fixed      []any
+}
+
+func (q inList) sql(n int) string {
+	var b strings.Builder
+	b.WriteString(q.head)
+	b.WriteString(" (")
+	placeholders(&b, len(q.fixed)+1, n)
+	b.WriteString(")")
+	b.WriteString(q.tail)
+	return b.String()
+}
+
+func chunkSize(fixed, perRow int) int {
+	n := (maxParamsPerStatement - fixed) / perRow
+	if n > maxRowsPerStatement {
+		n = maxRowsPerStatement
+	}
+	return n
+}
+
+// query runs the query for every chunk of keys, calling scan per row.
+func queryIn[K any](ctx context.Context, db queryer, q inList, keys []K, scan func(*sql.Rows) error) error {
+	size := chunkSize(len(q.fixed), 1)
+	for start := 0; start < len(keys); start += size {
+		end := min(start+size, len(keys))
+		args := make([]any, 0, len(q.fixed)+end-start)
+		args = append(args, q.fixed...)
+		for _, k := range keys[start:end] {
+			args = append(args, k)
+		}
+		if err := queryRows(ctx, db, q.sql(end-start), args, scan); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// execIn runs the statement for every chunk of keys and returns the number
+// of rows affected.
+func execIn[K any](ctx context.Context, db queryer, q inList, keys []K) (int64, error) {
+	size := chunkSize(len(q.fixed), 1)
+	var total int64
+	for start := 0; start < len(keys); start += size {
+		end := min(start+size, len(keys))
+		args := make([]any, 0, len(q.fixed)+end-start)
+		args = append(args, q.fixed...)
+		for _, k := range keys[start:end] {
+			args = append(args, k)
+		}
+		res, err := db.ExecContext(ctx, q.sql(end-start), args...)
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+func queryRows(ctx context.Context, db queryer, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// valuesStmt is a statement with one multi-row VALUES list, run in chunks:
+// "<head> VALUES (..),(..) <tail>". Fixed arguments come first ($1..) and
+// may be used by head, tail or the row template. cols are the per-row
+// columns; a non-empty cast wraps the parameter in CAST(... AS <cast>),
+// which PostgreSQL needs for a VALUES list outside an INSERT.
+type valuesStmt struct {
+	head, tail string
+	fixed      []any
+	cols       []string // cast per column, "" for none
+	// rowExtra is appended inside every row after the columns, e.g.
+	// ", $1, $2" to repeat fixed arguments.
+	rowExtra string
+}
+
+func (s valuesStmt) sql(rows int) string {
+	var b strings.Builder
+	b.Grow(len(s.head) + len(s.tail) + rows*len(s.cols)*8)
+	b.WriteString(s.head)
+	b.WriteString(" VALUES ")
+	p := len(s.fixed) + 1
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for i, cast := range s.cols {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if cast != "" {
+				b.WriteString("CAST($")
+				b.WriteString(strconv.Itoa(p))
+				b.WriteString(" AS ")
+				b.WriteString(cast)
+				b.WriteByte(')')
+			} else {
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(p))
+			}
+			p++
+		}
+		b.WriteString(s.rowExtra)
+		b.WriteByte(')')
+	}
+	b.WriteString(s.tail)
+	return b.String()
+}
+
+// run executes the statement over args (len(cols) values per row); scan,
+// when non-nil, reads the rows a RETURNING clause gives back.
+func (s valuesStmt) run(ctx context.Context, db queryer, args []any, scan func(*sql.Rows) error) (int64, error) {
+	n := len(s.cols)
+	if len(args)%n != 0 {
+		return 0, fmt.Errorf("values statement: %d arguments for %d columns", len(args), n)
+	}
+	size := chunkSize(len(s.fixed), n)
+	rows := len(args) / n
+	var total int64
+	for start := 0; start < rows; start += size {
+		end := min(start+size, rows)
+		chunk := make([]any, 0, len(s.fixed)+(end-start)*n)
+		chunk = append(chunk, s.fixed...)
+		chunk = append(chunk, args[start*n:end*n]...)
+		query := s.sql(end - start)
+		if scan != nil {
+			if err := queryRows(ctx, db, query, chunk, scan); err != nil {
+				return total, err
+			}
+			continue
+		}
+		res, err := db.ExecContext(ctx, query, chunk...)
+		if err != nil {
+			return total, err
+		}
+		affected, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += affected
+	}
+	return total, nil
+}
+
+// nullString maps "" to NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullBytes maps nil to NULL and anything else to text.
+func nullBytes(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}
+
+// newTicket returns a random stitch ticket.
+func newTicket() string { return strconv.FormatUint(rand.Uint64(), 36) }

@@ -1,0 +1,544 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/callboard/callboard/internal/catalog"
+)
+
+// claimSQL moves due entities forward in the same statement that selects
+// them, so two engines never claim the same entity: on PostgreSQL rows
+// another claimer has locked are skipped; on SQLite the statement runs
+// under the database's single write lock.
+func (c *Catalog) claimSQL() string {
+	const cols = `id, entity_id, entity_ref, unprocessed_entity, result_hash, cache, location_key`
+	if c.db.Dialect == Postgres {
+		return `WITH c AS (
+			SELECT id FROM refresh_state WHERE next_update_at <= $3 AND lease_until <= $3
+			ORDER BY next_update_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+		UPDATE refresh_state AS r SET next_update_at = $1, lease_until = $2 FROM c WHERE r.id = c.id
+		RETURNING r.id, r.entity_id, r.entity_ref, r.unprocessed_entity, r.result_hash, r.cache, r.location_key`
+	}
+	return `UPDATE refresh_state SET next_update_at = $1, lease_until = $2
+		WHERE id IN (SELECT id FROM refresh_state WHERE next_update_at <= $3 AND lease_until <= $3
+			ORDER BY next_update_at LIMIT $4)
+		RETURNING ` + cols
+}
+
+// ClaimProcessing claims due entities and reads their parents.
+func (c *Catalog) ClaimProcessing(ctx context.Context, cl catalog.ProcessingClaim) ([]catalog.ProcessingItem, error) {
+	var items []catalog.ProcessingItem
+	err := c.write(ctx, func(tx *Tx) error {
+		items = items[:0]
+		err := queryRows(ctx, tx, c.claimSQL(),
+			[]any{millis(cl.NextUpdateAt), millis(cl.LeaseUntil), millis(cl.Now), cl.Limit},
+			func(r *sql.Rows) error {
+				var it catalog.ProcessingItem
+				var unprocessed, cache string
+				var key sql.NullString
+				if err := r.Scan(&it.ID, &it.UID, &it.Ref, &unprocessed, &it.ResultHash, &cache, &key); err != nil {
+					return err
+				}
+				it.Unprocessed = []byte(unprocessed)
+				if cache != "" {
+					it.Cache = []byte(cache)
+				}
+				it.LocationKey = key.String
+				items = append(items, it)
+				return nil
+			})
+		if err != nil {
+			return fmt.Errorf("claim entities: %w", err)
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		refs := make([]string, len(items))
+		index := make(map[string]int, len(items))
+		for i, it := range items {
+			refs[i] = it.Ref
+			index[it.Ref] = i
+		}
+		err = queryIn(ctx, tx, inList{head: `SELECT target_entity_ref, source_entity_ref FROM refresh_state_references
+			WHERE source_entity_ref IS NOT NULL AND target_entity_ref IN`}, refs, func(r *sql.Rows) error {
+			var target, source string
+			if err := r.Scan(&target, &source); err != nil {
+				return err
+			}
+			i := index[target]
+			items[i].Parents = append(items[i].Parents, source)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("read parents: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		sort.Strings(items[i].Parents)
+	}
+	return items, nil
+}
+
+// WriteProcessing writes a processed batch in one transaction: the
+// processed entities, errors and caches; the emitted children under the
+// location key rules; the entities' references to their children,
+// relations and refresh keys, each replaced by a diff so unchanged rows are
+// not rewritten; and the stitch queue entries for everything whose final
+// form may have changed. Leases of unchanged entities are released only
+// where a refresh made them due meanwhile.
+func (c *Catalog) WriteProcessing(ctx context.Context, b *catalog.ProcessingBatch) (*catalog.ProcessingOutcome, error) {
+	out := &catalog.ProcessingOutcome{}
+	err := c.write(ctx, func(tx *Tx) error {
+		*out = catalog.ProcessingOutcome{}
+		w := processWriter{tx: tx, b: b, out: out, marks: map[string]bool{}}
+		return w.run(ctx)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("write processing results: %w", err)
+	}
+	return out, nil
+}
+
+type processWriter struct {
+	tx    *Tx
+	b     *catalog.ProcessingBatch
+	out   *catalog.ProcessingOutcome
+	marks map[string]bool
+	// ok are the rows whose output replaces the previous output.
+	ok []*catalog.ProcessedRow
+}
+
+func (w *processWriter) run(ctx context.Context) error {
+	rows := w.b.Rows
+	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
+	for i := range rows {
+		r := &rows[i]
+		if r.Changed {
+			w.marks[r.Ref] = true
+			if r.OK {
+				w.ok = append(w.ok, r)
+			}
+		}
+	}
+	if err := w.updateRows(ctx); err != nil {
+		return err
+	}
+	accepted, err := w.writeChildren(ctx)
+	if err != nil {
+		return err
+	}
+	if err := w.syncReferences(ctx, accepted); err != nil {
+		return err
+	}
+	if err := w.syncRelations(ctx); err != nil {
+		return err
+	}
+	if err := w.syncRefreshKeys(ctx); err != nil {
+		return err
+	}
+	if len(w.b.Unchanged) > 0 {
+		ids := append([]int64(nil), w.b.Unchanged...)
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		q := inList{head: `UPDATE refresh_state SET lease_until = 0 WHERE next_update_at <= $1 AND id IN`, fixed: []any{millis(w.b.Now)}}
+		if _, err := execIn(ctx, w.tx, q, ids); err != nil {
+			return fmt.Errorf("release leases: %w", err)
+		}
+	}
+	marks := setKeys(w.marks)
+	w.out.Marked = len(marks)
+	return markForStitching(ctx, w.tx, marks, w.b.StitchAt)
+}
+
+func (w *processWriter) updateRows(ctx context.Context) error {
+	if len(w.b.Rows) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(w.b.Rows)*5)
+	for _, r := range w.b.Rows {
+		var processed, hash, errs any
+		if r.Changed {
+			hash, errs = r.ResultHash, r.Errors
+			if r.OK {
+				processed = string(r.Processed)
+			}
+		}
+		args = append(args, r.ID, processed, hash, errs, nullBytes(r.Cache))
+	}
+	s := valuesStmt{
+		head: `UPDATE refresh_state AS r SET processed_entity = COALESCE(v.column2, r.processed_entity),
+			result_hash = COALESCE(v.column3, r.result_hash), errors = COALESCE(v.column4, r.errors),
+			cache = COALESCE(v.column5, r.cache), lease_until = 0
+			FROM (`,
+		tail: `) AS v WHERE r.id = v.column1`,
+		cols: []string{"BIGINT", "TEXT", "TEXT", "TEXT", "TEXT"},
+	}
+	if _, err := s.run(ctx, w.tx, args, nil); err != nil {
+		return fmt.Errorf("update processed entities: %w", err)
+	}
+	return nil
+}
+
+// writeChildren upserts the emitted children of the successful rows and
+// returns, per parent ref, the children it now holds.
+func (w *processWriter) writeChildren(ctx context.Context) (map[string][]string, error) {
+	type child struct {
+		e       catalog.UnprocessedEntity
+		parents []string
+	}
+	byRef := map[string]*child{}
+	var refs []string
+	for _, r := range w.ok {
+		for _, e := range r.Children {
+			if c := byRef[e.Ref]; c != nil {
+				c.parents = append(c.parents, r.Ref)
+				continue
+			}
+			byRef[e.Ref] = &child{e: e, parents: []string{r.Ref}}
+			refs = append(refs, e.Ref)
+		}
+	}
+	accepted := map[string][]string{}
+	if len(refs) == 0 {
+		return accepted, nil
+	}
+	sort.Strings(refs)
+	states, err := readStates(ctx, w.tx, refs)
+	if err != nil {
+		return nil, err
+	}
+	u := upsertWriter{now: w.b.Now}
+	var add, update []catalog.UnprocessedEntity
+	for _, ref := range refs {
+		c := byRef[ref]
+		st, ok := states[ref]
+		switch {
+		case !ok:
+			add = append(add, c.e)
+		case st.hash == c.e.Hash && st.key == c.e.LocationKey:
+			// Unchanged input costs no write.
+			update = append(update, catalog.UnprocessedEntity{Ref: ref, LocationKey: c.e.LocationKey})
+		default:
+			update = append(update, c.e)
+		}
+	}
+	if err := u.insert(ctx, w.tx, add); err != nil {
+		return nil, err
+	}
+	if err := u.update(ctx, w.tx, append(update, u.retry...)); err != nil {
+		return nil, err
+	}
+	w.out.Scheduled = len(u.inserted) + u.updated
+	w.out.Conflicts = append(w.out.Conflicts, u.conflicts...)
+	for _, ref := range u.accepted {
+		for _, p := range byRef[ref].parents {
+			accepted[p] = append(accepted[p], ref)
+		}
+	}
+	return accepted, nil
+}
+
+// syncReferences makes each successful row's references to its children
+// match what it emitted this time.
+func (w *processWriter) syncReferences(ctx context.Context, accepted map[string][]string) error {
+	if len(w.ok) == 0 {
+		return nil
+	}
+	sources := make([]string, len(w.ok))
+	for i, r := range w.ok {
+		sources[i] = r.Ref
+	}
+	type edge struct{ source, target string }
+	old := map[edge]int64{}
+	err := queryIn(ctx, w.tx, inList{head: `SELECT id, source_entity_ref, target_entity_ref FROM refresh_state_references WHERE source_entity_ref IN`}, sources,
+		func(r *sql.Rows) error {
+			var id int64
+			var e edge
+			if err := r.Scan(&id, &e.source, &e.target); err != nil {
+				return err
+			}
+			old[e] = id
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("read references: %w", err)
+	}
+	var args []any
+	var gained []string
+	for _, src := range sources {
+		for _, target := range accepted[src] {
+			e := edge{src, target}
+			if _, ok := old[e]; ok {
+				delete(old, e)
+				continue
+			}
+			args = append(args, src, target)
+			gained = append(gained, target)
+		}
+	}
+	var dropped []int64
+	for e, id := range old {
+		dropped = append(dropped, id)
+		// The child may be an orphan now.
+		w.marks[e.target] = true
+	}
+	if len(dropped) > 0 {
+		sort.Slice(dropped, func(i, j int) bool { return dropped[i] < dropped[j] })
+		if _, err := execIn(ctx, w.tx, inList{head: `DELETE FROM refresh_state_references WHERE id IN`}, dropped); err != nil {
+			return fmt.Errorf("delete references: %w", err)
+		}
+	}
+	if len(args) > 0 {
+		s := valuesStmt{head: `INSERT INTO refresh_state_references (source_entity_ref, target_entity_ref)`, cols: make([]string, 2)}
+		if _, err := s.run(ctx, w.tx, args, nil); err != nil {
+			return fmt.Errorf("insert references: %w", err)
+		}
+		// A child that existed before may have been an orphan. New children
+		// are stitched after their own processing anyway, and one not
+		// processed yet is skipped cheaply.
+		sort.Strings(gained)
+		err := queryIn(ctx, w.tx, inList{head: `SELECT entity_ref FROM refresh_state WHERE processed_entity IS NOT NULL AND entity_ref IN`}, gained,
+			func(r *sql.Rows) error {
+				var ref string
+				if err := r.Scan(&ref); err != nil {
+					return err
+				}
+				w.marks[ref] = true
+				return nil
+			})
+		if err != nil {
+			return fmt.Errorf("read children: %w", err)
+		}
+	}
+	return nil
+}
+
+// syncRelations makes the relations each successful row originated match
+// this run's, and marks the sources of every relation added or removed.
+func (w *processWriter) syncRelations(ctx context.Context) error {
+	if len(w.ok) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(w.ok))
+	for i, r := range w.ok {
+		ids[i] = r.ID
+	}
+	type rel struct {
+		origin int64
+		catalog.RelationRow
+	}
+	old := map[rel]int64{}
+	err := queryIn(ctx, w.tx, inList{head: `SELECT id, originating_id, source_entity_ref, type, target_entity_ref FROM relations WHERE originating_id IN`}, ids,
+		func(r *sql.Rows) error {
+			var id int64
+			var x rel
+			if err := r.Scan(&id, &x.origin, &x.Source, &x.Type, &x.Target); err != nil {
+				return err
+			}
+			old[x] = id
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("read relations: %w", err)
+	}
+	var args []any
+	seen := map[rel]bool{}
+	for _, r := range w.ok {
+		for _, x := range r.Relations {
+			k := rel{r.ID, x}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if _, ok := old[k]; ok {
+				delete(old, k)
+				continue
+			}
+			args = append(args, r.ID, x.Source, x.Type, x.Target)
+			w.marks[x.Source] = true
+		}
+	}
+	var dropped []int64
+	for k, id := range old {
+		dropped = append(dropped, id)
+		w.marks[k.Source] = true
+	}
+	if len(dropped) > 0 {
+		sort.Slice(dropped, func(i, j int) bool { return dropped[i] < dropped[j] })
+		if _, err := execIn(ctx, w.tx, inList{head: `DELETE FROM relations WHERE id IN`}, dropped); err != nil {
+			return fmt.Errorf("delete relations: %w", err)
+		}
+	}
+	if len(args) > 0 {
+		s := valuesStmt{head: `INSERT INTO relations (originating_id, source_entity_ref, type, target_entity_ref)`, cols: make([]string, 4)}
+		if _, err := s.run(ctx, w.tx, args, nil); err != nil {
+			return fmt.Errorf("insert relations: %w", err)
+		}
+	}
+	return nil
+}
+
+// syncRefreshKeys rewrites the refresh keys of rows whose set changed.
+func (w *processWriter) syncRefreshKeys(ctx context.Context) error {
+	if len(w.ok) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(w.ok))
+	for i, r := range w.ok {
+		ids[i] = r.ID
+	}
+	old := map[int64][]string{}
+	err := queryIn(ctx, w.tx, inList{head: `SELECT entity_id, key FROM refresh_keys WHERE entity_id IN`}, ids,
+		func(r *sql.Rows) error {
+			var id int64
+			var key string
+			if err := r.Scan(&id, &key); err != nil {
+				return err
+			}
+			old[id] = append(old[id], key)
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("read refresh keys: %w", err)
+	}
+	var changed []int64
+	var args []any
+	for _, r := range w.ok {
+		keys := distinctSorted(r.RefreshKeys)
+		prev := distinctSorted(old[r.ID])
+		if strings.Join(keys, "\x00") == strings.Join(prev, "\x00") {
+			continue
+		}
+		changed = append(changed, r.ID)
+		for _, k := range keys {
+			args = append(args, r.ID, k)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	if _, err := execIn(ctx, w.tx, inList{head: `DELETE FROM refresh_keys WHERE entity_id IN`}, changed); err != nil {
+		return fmt.Errorf("delete refresh keys: %w", err)
+	}
+	if len(args) > 0 {
+		s := valuesStmt{head: `INSERT INTO refresh_keys (entity_id, key)`, cols: make([]string, 2)}
+		if _, err := s.run(ctx, w.tx, args, nil); err != nil {
+			return fmt.Errorf("insert refresh keys: %w", err)
+		}
+	}
+	return nil
+}
+
+func distinctSorted(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := append([]string(nil), in...)
+	sort.Strings(out)
+	n := 1
+	for i := 1; i < len(out); i++ {
+		if out[i] != out[n-1] {
+			out[n] = out[i]
+			n++
+		}
+	}
+	return out[:n]
+}
+
+// ScheduleRefreshKeys makes the entities registered for any of keys due.
+func (c *Catalog) ScheduleRefreshKeys(ctx context.Context, keys []string, now time.Time) (int, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	var n int64
+	err := c.write(ctx, func(tx *Tx) error {
+		var err error
+		n, err = execIn(ctx, tx, inList{
+			head:  `UPDATE refresh_state SET next_update_at = $1 WHERE id IN (SELECT entity_id FROM refresh_keys WHERE key IN`,
+			tail:  `)`,
+			fixed: []any{millis(now)},
+		}, keys)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("schedule refresh keys: %w", err)
+	}
+	return int(n), nil
+}
+
+// maxAncestorDepth bounds the walk up the parent chain.
+const maxAncestorDepth = 100
+
+// ScheduleRefresh makes an entity due now, together with every Location
+// entity on its chain of parents, so that the files it comes from are read
+// again.
+func (c *Catalog) ScheduleRefresh(ctx context.Context, ref string, now time.Time) (bool, error) {
+	found := false
+	err := c.write(ctx, func(tx *Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM refresh_state WHERE entity_ref = $1`, ref).Scan(&one)
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		refs := []string{ref}
+		seen := map[string]bool{ref: true}
+		cur := ref
+		for depth := 0; depth < maxAncestorDepth; depth++ {
+			var parent string
+			err := tx.QueryRowContext(ctx, `SELECT source_entity_ref FROM refresh_state_references
+				WHERE target_entity_ref = $1 AND source_entity_ref IS NOT NULL ORDER BY id LIMIT 1`, cur).Scan(&parent)
+			if err == sql.ErrNoRows || seen[parent] {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			seen[parent] = true
+			if strings.HasPrefix(parent, "location:") {
+				refs = append(refs, parent)
+			}
+			cur = parent
+		}
+		_, err = execIn(ctx, tx, inList{head: `UPDATE refresh_state SET next_update_at = $1 WHERE entity_ref IN`, fixed: []any{millis(now)}}, refs)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("schedule refresh of %s: %w", ref, err)
+	}
+	return found, nil
+}
+
+// PendingWork reports whether an entity is due for processing (when
+// processing is set) or anything is queued for stitching.
+func (c *Catalog) PendingWork(ctx context.Context, now time.Time, processing bool) (bool, error) {
+	var one int
+	if processing {
+		err := c.db.QueryRowContext(ctx, `SELECT 1 FROM refresh_state WHERE next_update_at <= $1 LIMIT 1`, millis(now)).Scan(&one)
+		if err == nil {
+			return true, nil
+		}
+		if err != sql.ErrNoRows {
+			return false, fmt.Errorf("check processing queue: %w", err)
+		}
+	}
+	err := c.db.QueryRowContext(ctx, `SELECT 1 FROM stitch_queue LIMIT 1`).Scan(&one)
+	if err == nil {
+		return true, nil
+	}
+	if err != sql.ErrNoRows {
+		return false, fmt.Errorf("check stitch queue: %w", err)
+	}
+	return false, nil
+}
