@@ -22,7 +22,8 @@ const readingAlias = "reading"
 // Config is Callboard's configuration. The typed fields are the keys
 // Callboard itself reads; to add one, add a field with a `config:"key"`
 // tag (options: required, oneof=a|b) and a doc comment, and give it a
-// default in defaults if it needs one.
+// default in defaults if it needs one. A Config is not modified after Load
+// and is safe for concurrent use.
 type Config struct {
 	Backend Backend `config:"backend"`
 	Catalog Catalog `config:"catalog"`
