@@ -1,0 +1,291 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/callboard/callboard/internal/problem"
+)
+
+// defaultQueryLimit is by-query's page size when none is given; Backstage's
+// code uses 200 (its spec text says 20).
+const defaultQueryLimit = 200
+
+// QueryOptions configures a Query.
+type QueryOptions struct {
+	Logger *slog.Logger
+	// CacheEntries bounds the cached counts and facets (default 1024).
+	// The cache is dropped whenever catalog_state.generation moves.
+	CacheEntries int
+}
+
+// Query answers the catalog's read API (§a.1–a.6, a.8, a.9): filters,
+// predicates, projection, cursor and offset paging, facets, lookups,
+// ancestry and history. Entities are returned as the stored JSON of the
+// final entity, re-encoded only when fields are projected.
+type Query struct {
+	store QueryStore
+	log   *slog.Logger
+	cache *resultCache
+}
+
+// NewQuery returns a Query reading from store.
+func NewQuery(store QueryStore, opts QueryOptions) *Query {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	n := opts.CacheEntries
+	if n <= 0 {
+		n = 1024
+	}
+	return &Query{store: store, log: log, cache: newResultCache(n)}
+}
+
+// QueryEntities serves GET and POST /entities/by-query (§a.5). Without a
+// cursor the request's filter, order, full-text filter, offset and
+// totalItems mode apply; with one, only Limit and Fields are read from the
+// request and the rest comes from the cursor.
+//
+// Order: by the lower-cased value of the sort field, then by the entity's
+// internal integer id (Backstage breaks ties by uid; the id gives the same
+// stability and lets the database walk its index). Without a sort field
+// entities come in internal id order. Entities without the sort field are
+// left out, from the items and from totalItems.
+func (q *Query) QueryEntities(ctx context.Context, req QueryRequest) (*QueryResult, error) {
+	limit := defaultQueryLimit
+	if req.Limit != nil {
+		if *req.Limit < 0 {
+			return nil, problem.Input("Invalid limit, must be zero or greater")
+		}
+		limit = *req.Limit
+	}
+	var (
+		cur       queryCursor
+		skipTotal bool
+		offset    int
+	)
+	if req.Cursor != "" {
+		c, err := decodeQueryCursor(req.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		cur = *c
+	} else {
+		if req.Offset < 0 {
+			return nil, problem.Input("Invalid offset, must be zero or greater")
+		}
+		cur.Query = req.Filter
+		if req.Order != nil {
+			cur.OrderFields = []cursorOrder{{Field: req.Order.Field, Order: orderName(req.Order.Desc)}}
+		}
+		if req.FullText != nil {
+			if term := strings.TrimSpace(req.FullText.Term); term != "" {
+				cur.FullTextFilter = &FullTextFilter{Term: term, Fields: req.FullText.Fields}
+			}
+		}
+		skipTotal, offset = req.SkipTotal, req.Offset
+	}
+	if len(cur.OrderFields) > 1 {
+		q.log.WarnContext(ctx, "only one sort field is supported, ignoring the rest", "fields", len(cur.OrderFields))
+	}
+
+	set := EntitySet{Filter: cur.Query}
+	var sortField *cursorOrder
+	if len(cur.OrderFields) > 0 {
+		sortField = &cur.OrderFields[0]
+		set.SortKey = strings.ToLower(sortField.Field)
+	}
+	sorted := sortField != nil
+	if ft := cur.FullTextFilter; ft != nil {
+		if term := strings.TrimSpace(ft.Term); term != "" {
+			fields := ft.Fields
+			if len(fields) == 0 {
+				fields = []string{set.SortKey}
+				if !sorted {
+					fields = []string{"metadata.uid"}
+				}
+			}
+			lower := make([]string, len(fields))
+			for i, f := range fields {
+				lower[i] = strings.ToLower(f)
+			}
+			set.FullText = &FullTextFilter{Term: strings.ToLower(term), Fields: lower}
+		}
+	}
+	if sorted && set.SortKey == "" {
+		// No entity has an empty search key, so the set is empty.
+		return &QueryResult{Items: []json.RawMessage{}}, nil
+	}
+
+	matches := -1
+	var total int
+	switch {
+	case cur.TotalItems != nil:
+		total = *cur.TotalItems
+		if total > 0 {
+			matches = total
+		}
+	case skipTotal:
+		if n, ok := q.cachedCount(ctx, set); ok {
+			matches = n
+		}
+	default:
+		n, err := q.count(ctx, set)
+		if err != nil {
+			return nil, err
+		}
+		total, matches = n, n
+	}
+
+	page := EntityPage{EntitySet: set, Offset: offset, Matches: matches}
+	page.Desc = (sorted && sortField.Order == "desc") != cur.IsPrevious
+	if len(cur.OrderFieldValues) > 0 {
+		k, err := cursorKeyset(cur.OrderFieldValues, sorted)
+		if err != nil {
+			return nil, problem.Input("Malformed cursor: %v", err)
+		}
+		page.After = &EntityPosition{Value: k.value, ID: k.id}
+	}
+	var firstValues []*string
+	if cur.FirstSortFieldValues != nil {
+		k, err := cursorKeyset(cur.FirstSortFieldValues, sorted)
+		if err != nil {
+			return nil, problem.Input("Malformed cursor: %v", err)
+		}
+		firstValues = keysetValues(k, sorted)
+	}
+
+	var rows []EntityRow
+	if limit > 0 {
+		page.Limit = limit + 1
+		if cur.IsPrevious {
+			page.Limit = limit
+		}
+		var err error
+		if rows, err = q.store.EntityPage(ctx, page); err != nil {
+			return nil, fmt.Errorf("query entities: %w", err)
+		}
+	}
+	if cur.IsPrevious {
+		slices.Reverse(rows)
+	}
+	hasMore := limit > 0 && (cur.IsPrevious || len(rows) > limit)
+	if len(rows) > limit {
+		rows = rows[:limit]
+	}
+
+	res := &QueryResult{Items: make([]json.RawMessage, 0, len(rows)), TotalItems: total}
+	position := func(r EntityRow) []*string {
+		return keysetValues(keyset{value: r.SortValue, id: r.ID}, sorted)
+	}
+	initial := firstValues == nil
+	if initial && len(rows) > 0 {
+		firstValues = position(rows[0])
+	}
+	if hasMore {
+		next := cur
+		next.OrderFieldValues = position(rows[len(rows)-1])
+		next.FirstSortFieldValues = firstValues
+		next.IsPrevious = false
+		next.TotalItems = &total
+		s, err := encodeQueryCursor(next)
+		if err != nil {
+			return nil, err
+		}
+		res.NextCursor = s
+	}
+	if !initial && len(rows) > 0 && !sameValues(position(rows[0]), firstValues) {
+		prev := cur
+		prev.OrderFieldValues = position(rows[0])
+		prev.FirstSortFieldValues = firstValues
+		prev.IsPrevious = true
+		prev.TotalItems = &total
+		s, err := encodeQueryCursor(prev)
+		if err != nil {
+			return nil, err
+		}
+		res.PrevCursor = s
+	}
+	for _, r := range rows {
+		item, err := Project(r.Entity, req.Fields)
+		if err != nil {
+			return nil, fmt.Errorf("entity %d: %w", r.ID, err)
+		}
+		res.Items = append(res.Items, item)
+	}
+	return res, nil
+}
+
+func orderName(desc bool) string {
+	if desc {
+		return "desc"
+	}
+	return "asc"
+}
+
+func sameValues(a, b []*string) bool {
+	return slices.EqualFunc(a, b, func(x, y *string) bool {
+		return (x == nil) == (y == nil) && (x == nil || *x == *y)
+	})
+}
+
+// count returns the size of a set, from the cache when the catalog has not
+// changed since it was counted.
+func (q *Query) count(ctx context.Context, set EntitySet) (int, error) {
+	key, err := setKey(set)
+	if err != nil {
+		return 0, err
+	}
+	gen, err := q.store.Generation(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read catalog generation: %w", err)
+	}
+	if n, ok := q.cache.count(gen, key); ok {
+		return n, nil
+	}
+	n, err := q.store.CountEntities(ctx, set)
+	if err != nil {
+		return 0, fmt.Errorf("count entities: %w", err)
+	}
+	q.cache.putCount(gen, key, n)
+	return n, nil
+}
+
+// cachedCount returns a set's size only when it is already cached.
+func (q *Query) cachedCount(ctx context.Context, set EntitySet) (int, bool) {
+	key, err := setKey(set)
+	if err != nil {
+		return 0, false
+	}
+	gen, err := q.store.Generation(ctx)
+	if err != nil {
+		return 0, false
+	}
+	return q.cache.count(gen, key)
+}
+
+// setKey is the canonical text of a set, the key of its cached count.
+func setKey(set EntitySet) (string, error) {
+	filter, err := canonicalKey(set.Filter)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(filter)
+	b.WriteString("\x00")
+	b.WriteString(set.SortKey)
+	if ft := set.FullText; ft != nil {
+		b.WriteString("\x00")
+		b.WriteString(ft.Term)
+		for _, f := range ft.Fields {
+			b.WriteString("\x00")
+			b.WriteString(f)
+		}
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,30 @@
+-- Catalog query support.
+--
+-- Probes by entity ("does entity X have key K", "is this X's smallest
+-- value for K") seek on (id, key). It replaces search (id), which is its
+-- prefix, so writes pay no extra index. (SQLite needs it most; the index
+-- is the same here so both dialects plan alike.)
+CREATE INDEX search_id_key ON search (id, key);
+DROP INDEX IF EXISTS search_id;
+
+-- A trigram index for full-text filters (by-query fullTextFilterTerm) on
+-- the keys searched most, so a substring search does not scan every search
+-- row. It needs the pg_trgm extension; where that cannot be installed the
+-- migration still succeeds and those filters scan, as they do for every
+-- other key.
+DO $$
+BEGIN
+  CREATE EXTENSION IF NOT EXISTS pg_trgm;
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'pg_trgm is not available; full-text filters will scan the search table';
+END
+$$;
+
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+    CREATE INDEX search_trigram ON search USING gin (value gin_trgm_ops)
+      WHERE key IN ('metadata.name', 'metadata.title', 'spec.profile.displayname');
+  END IF;
+END
+$$;
