@@ -1,0 +1,131 @@
+package builtin
+
+import (
+	"context"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/callboard/callboard/entity"
+	"github.com/callboard/callboard/internal/catalog"
+	"github.com/callboard/callboard/plugin"
+)
+
+const typicalComponent = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments-service
+  title: Payments Service
+  description: Takes payments for tickets and refunds cancelled trips.
+  tags: [java, payments, grpc]
+  links:
+    - url: https://dashboards.example.com/payments
+      title: Dashboard
+      icon: dashboard
+  annotations:
+    github.com/project-slug: example/payments-service
+    backstage.io/techdocs-ref: dir:.
+spec:
+  type: service
+  lifecycle: production
+  owner: team-payments
+  system: ticketing
+  providesApis: [payments-api]
+  consumesApis: [ledger-api, customers-api]
+  dependsOn: [resource:payments-db, component:fraud-check]
+`
+
+// BenchmarkParseAndProcess measures what a cold start costs per entity:
+// parsing a catalog file's document and processing the Component with the
+// built-in processors (placeholders, policies, kind validation, relations).
+func BenchmarkParseAndProcess(b *testing.B) {
+	o := newOrchestrator(&testing.T{}, Options{})
+	loc := plugin.Location{Type: "file", Target: "/srv/catalog/payments/catalog-info.yaml"}
+	data := []byte(typicalComponent)
+	ctx := context.Background()
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		ents, errs := catalog.ParseEntityYAML(data, loc)
+		if len(errs) > 0 || len(ents) != 1 {
+			b.Fatalf("parse: %v", errs)
+		}
+		e := ents[0].Data
+		ann := e["metadata"].(map[string]any)["annotations"].(map[string]any)
+		ann[entity.AnnotationManagedByLocation] = loc.String()
+		ann[entity.AnnotationManagedByOriginLocation] = "file:/srv/catalog/all.yaml"
+		res := o.Process(ctx, catalog.ProcessRequest{Entity: e})
+		if !res.OK {
+			b.Fatalf("process: %v", res.Errors)
+		}
+	}
+}
+
+// BenchmarkProcess measures processing alone.
+func BenchmarkProcess(b *testing.B) {
+	o := newOrchestrator(&testing.T{}, Options{})
+	loc := plugin.Location{Type: "file", Target: "/srv/catalog/payments/catalog-info.yaml"}
+	ents, _ := catalog.ParseEntityYAML([]byte(typicalComponent), loc)
+	e := ents[0].Data
+	ann := e["metadata"].(map[string]any)["annotations"].(map[string]any)
+	ann[entity.AnnotationManagedByLocation] = loc.String()
+	ann[entity.AnnotationManagedByOriginLocation] = "file:/srv/catalog/all.yaml"
+	ctx := context.Background()
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		if res := o.Process(ctx, catalog.ProcessRequest{Entity: e}); !res.OK {
+			b.Fatalf("process: %v", res.Errors)
+		}
+	}
+}
+
+// BenchmarkParse measures parsing alone.
+func BenchmarkParse(b *testing.B) {
+	loc := plugin.Location{Type: "file", Target: "/srv/catalog/payments/catalog-info.yaml"}
+	data := []byte(typicalComponent)
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		if ents, _ := catalog.ParseEntityYAML(data, loc); len(ents) != 1 {
+			b.Fatal("parse failed")
+		}
+	}
+}
+
+// reportCPU adds the process CPU time per operation to the results: on a
+// shared machine wall-clock time says more about the neighbours than about
+// the code. Call as defer reportCPU(b)().
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		if b.N > 0 {
+			b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+		}
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkParseMultiDocument parses a file of 100 Components, as catalog
+// generators write them; per document cost is b's time divided by 100.
+func BenchmarkParseMultiDocument(b *testing.B) {
+	loc := plugin.Location{Type: "file", Target: "/srv/catalog/all-components.yaml"}
+	var data []byte
+	for i := 0; i < 100; i++ {
+		data = append(data, "---\n"+typicalComponent...)
+	}
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		if ents, _ := catalog.ParseEntityYAML(data, loc); len(ents) != 100 {
+			b.Fatal("parse failed")
+		}
+	}
+}
