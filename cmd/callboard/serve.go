@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/callboard/callboard/internal/app"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var files configFlags
+	addConfigFlag(fs, &files)
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: callboard serve [--config FILE]...\n\nRuns the portal: the catalog engine and the REST API.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitForFlagError(err)
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "callboard serve:", err)
+		return 2
+	}
+	cfg, err := loadConfig(files, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "callboard serve:", err)
+		return 1
+	}
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, Plugins: plugins(), Version: version})
+	if err != nil {
+		fmt.Fprintln(stderr, "callboard serve:", err)
+		return 1
+	}
+	defer a.Close()
+	if err := a.Run(ctx); err != nil {
+		fmt.Fprintln(stderr, "callboard serve:", err)
+		return 1
+	}
+	return 0
+}
+
+// exitForFlagError maps a flag parsing error to an exit code: 0 for
+// --help, 2 for a usage mistake (already printed by the flag package).
+func exitForFlagError(err error) int {
+	if err == flag.ErrHelp {
+		return 0
+	}
+	return 2
+}

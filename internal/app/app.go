@@ -1,0 +1,263 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/callboard/callboard/internal/catalog"
+	"github.com/callboard/callboard/internal/catalog/builtin"
+	"github.com/callboard/callboard/internal/config"
+	"github.com/callboard/callboard/internal/httpapi"
+	"github.com/callboard/callboard/internal/store"
+	"github.com/callboard/callboard/plugin"
+)
+
+// Options are what New needs besides the context.
+type Options struct {
+	Config  *config.Config
+	Logger  *slog.Logger
+	Plugins []plugin.Plugin
+	Version string
+}
+
+// App is a built Callboard: every subsystem, wired.
+type App struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	db      *store.DB
+	reg     *registry
+	engine  *catalog.Engine
+	query   *catalog.Query
+	handler http.Handler
+}
+
+// New opens and migrates the database and builds every subsystem. Nothing
+// runs until Run.
+func New(ctx context.Context, o Options) (*App, error) {
+	cfg, log := o.Config, o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db, err := OpenDatabase(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a, err := build(ctx, cfg, log, db, o.Plugins)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.DB, plugins []plugin.Plugin) (*App, error) {
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range applied {
+		log.Info("applied migration", "name", name)
+	}
+
+	// The built-in processors register through the same Registrar as every
+	// plugin, ahead of them, in Backstage's order.
+	reg := &registry{}
+	all := append([]plugin.Plugin{builtin.New(builtinOptions(cfg, log))}, plugins...)
+	if err := reg.register(cfg, log, all); err != nil {
+		return nil, err
+	}
+
+	locations, perLocation := configLocations(cfg)
+	rules, err := catalog.NewRules(catalogRules(cfg.Catalog.Rules), perLocation)
+	if err != nil {
+		return nil, fmt.Errorf("catalog.rules: %w", err)
+	}
+	orch := catalog.NewOrchestrator(catalog.OrchestratorOptions{
+		Processors: reg.processors,
+		Rules:      rules,
+		Logger:     log.With("component", "catalog-processing"),
+	})
+	interval, intervalMax := processingInterval(cfg.Catalog.ProcessingInterval)
+	engine, err := catalog.NewEngine(catalog.EngineOptions{
+		Store:                   store.NewCatalog(db),
+		Orchestrator:            orch,
+		ProcessingInterval:      interval,
+		ProcessingIntervalMax:   intervalMax,
+		OrphanStrategy:          cfg.Catalog.OrphanStrategy,
+		Readonly:                cfg.Catalog.Readonly,
+		AllowedLocationTypes:    cfg.Catalog.AllowedLocationTypes,
+		DefaultConflictStrategy: cfg.Catalog.DefaultLocationConflictStrategy,
+		ConfigLocations:         locations,
+		Providers:               reg.providers,
+		StitchDelay:             cfg.Catalog.StitchingStrategy.PollingInterval,
+		Logger:                  log.With("component", "catalog"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	query := catalog.NewQuery(store.NewCatalogReader(db), catalog.QueryOptions{Logger: log.With("component", "catalog-query")})
+
+	a := &App{cfg: cfg, log: log, db: db, reg: reg, engine: engine, query: query}
+	a.handler = httpapi.New(httpapi.Options{
+		Reader:    query,
+		Writer:    engine,
+		Analyzer:  orch,
+		Readiness: a.ready,
+		Logger:    log.With("component", "http"),
+		BaseURL:   cfg.Backend.BaseURL,
+	})
+	return a, nil
+}
+
+// Handler is the whole HTTP surface.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Engine is the catalog engine.
+func (a *App) Engine() *catalog.Engine { return a.engine }
+
+// Query is the catalog read side.
+func (a *App) Query() *catalog.Query { return a.query }
+
+// DB is the database.
+func (a *App) DB() *store.DB { return a.db }
+
+// ready answers the readiness probe: the database must answer.
+func (a *App) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := a.db.PingContext(ctx); err != nil {
+		return errors.New("database is not reachable")
+	}
+	return nil
+}
+
+// Run listens on backend.listen and runs the background loops until ctx
+// ends, then shuts down gracefully.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.ListenAddr())
+	if err != nil {
+		return err
+	}
+	return a.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	errc := make(chan error, 2+len(a.reg.starters))
+	go func() { errc <- a.engine.Run(ctx) }()
+	for _, s := range a.reg.starters {
+		if err := s.Start(ctx); err != nil {
+			return fmt.Errorf("start plugin: %w", err)
+		}
+	}
+
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	a.log.Info("callboard is listening", "addr", ln.Addr().String(), "baseUrl", a.cfg.Backend.BaseURL)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	cancel()
+	shutdownCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	if err := srv.Shutdown(shutdownCtx); err != nil && runErr == nil {
+		runErr = err
+	}
+	if errors.Is(runErr, context.Canceled) {
+		runErr = nil
+	}
+	return runErr
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.db.Close() }
+
+func builtinOptions(cfg *config.Config, log *slog.Logger) builtin.Options {
+	var allow []builtin.AllowRule
+	for _, r := range cfg.Backend.Reading.Allow {
+		allow = append(allow, builtin.AllowRule{Host: r.Host, Paths: r.Paths})
+	}
+	return builtin.Options{ReadingAllow: allow, Logger: log.With("component", "catalog-readers")}
+}
+
+// configLocations turns catalog.locations into plugin locations, file
+// targets made absolute against the working directory as Backstage does,
+// and their per-location rules keyed by the resolved location ref.
+func configLocations(cfg *config.Config) ([]plugin.Location, map[string][]catalog.Rule) {
+	var locs []plugin.Location
+	per := map[string][]catalog.Rule{}
+	for _, l := range cfg.Catalog.Locations {
+		loc := plugin.Location{Type: l.Type, Target: l.Target}
+		if l.Type == "file" && !filepath.IsAbs(l.Target) {
+			if abs, err := filepath.Abs(l.Target); err == nil {
+				loc.Target = abs
+			}
+		}
+		locs = append(locs, loc)
+		if l.Rules != nil {
+			var rs []catalog.Rule
+			for _, r := range l.Rules {
+				rs = append(rs, catalog.Rule{Allow: ruleKinds(r.Allow)})
+			}
+			per[loc.String()] = rs
+		}
+	}
+	return locs, per
+}
+
+func catalogRules(in []config.Rule) []catalog.Rule {
+	var out []catalog.Rule
+	for _, r := range in {
+		cr := catalog.Rule{Allow: ruleKinds(r.Allow)}
+		if r.Locations != nil {
+			cr.Locations = []catalog.RuleLocation{}
+			for _, l := range r.Locations {
+				cr.Locations = append(cr.Locations, catalog.RuleLocation{Type: l.Type, Exact: l.Exact, Pattern: l.Pattern})
+			}
+		}
+		out = append(out, cr)
+	}
+	return out
+}
+
+func ruleKinds(in []config.KindMatcher) []catalog.RuleKind {
+	out := make([]catalog.RuleKind, 0, len(in))
+	for _, k := range in {
+		out = append(out, catalog.RuleKind{Kind: k.Kind, SpecType: k.SpecType})
+	}
+	return out
+}
+
+// processingInterval maps catalog.processingInterval: unset gives
+// Backstage's random 100–150 s, false disables processing, a duration is
+// used as it is.
+func processingInterval(iv config.Interval) (time.Duration, time.Duration) {
+	switch {
+	case iv.Disabled:
+		return 0, 0
+	case iv.Duration == 0:
+		return 100 * time.Second, 150 * time.Second
+	default:
+		return iv.Duration, iv.Duration
+	}
+}
