@@ -69,8 +69,8 @@ func NewOrchestrator(o OrchestratorOptions) *Orchestrator {
 
 // Process runs every stage over req.Entity. The result is OK only when no
 // stage failed and no processor reported an error; otherwise it carries the
-// errors and nothing else, and the caller keeps what it had. req.Entity is
-// not modified.
+// errors and the processor cache state, and the caller keeps what it had.
+// The built-in stages and processors do not modify req.Entity.
 func (o *Orchestrator) Process(ctx context.Context, req ProcessRequest) ProcessResult {
 	r := &run{o: o, cache: newCacheSet(req.State, len(o.procs))}
 	e, err := o.process(ctx, req.Entity, r)

@@ -38,7 +38,12 @@ func (r *run) Entity(raw plugin.RawEntity) {
 	r.deferred = append(r.deferred, DeferredEntity{Entity: data, LocationKey: key})
 }
 
-func (r *run) Relation(e plugin.RelationEdge) { r.relations = append(r.relations, e) }
+func (r *run) Relation(e plugin.RelationEdge) {
+	if r.relations == nil {
+		r.relations = make([]plugin.RelationEdge, 0, 16) // most entities emit a few pairs
+	}
+	r.relations = append(r.relations, e)
+}
 
 func (r *run) Error(err error, _ plugin.Location) { r.errs = append(r.errs, err) }
 

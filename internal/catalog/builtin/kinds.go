@@ -143,25 +143,29 @@ func (*KindsProcessor) PostProcessEntity(_ context.Context, e *entity.Entity, _ 
 		return nil
 	}
 	self := e.Ref()
+	emitOne := func(f relationField, t string) error {
+		target, err := entity.ParseRef(t, entity.RefDefaults{Kind: f.defaultKind, Namespace: self.Namespace})
+		if err != nil {
+			return err
+		}
+		emit.Relation(plugin.RelationEdge{Source: self, Type: f.forward, Target: target})
+		emit.Relation(plugin.RelationEdge{Source: target, Type: f.reverse, Target: self})
+		return nil
+	}
 	for _, f := range fields {
-		var targets []string
 		switch v := e.Spec[f.field].(type) {
 		case string:
-			targets = []string{v}
+			if err := emitOne(f, v); err != nil {
+				return err
+			}
 		case []any:
 			for _, t := range v {
 				if s, ok := t.(string); ok {
-					targets = append(targets, s)
+					if err := emitOne(f, s); err != nil {
+						return err
+					}
 				}
 			}
-		}
-		for _, t := range targets {
-			target, err := entity.ParseRef(t, entity.RefDefaults{Kind: f.defaultKind, Namespace: self.Namespace})
-			if err != nil {
-				return err
-			}
-			emit.Relation(plugin.RelationEdge{Source: self, Type: f.forward, Target: target})
-			emit.Relation(plugin.RelationEdge{Source: target, Type: f.reverse, Target: self})
 		}
 	}
 	return nil

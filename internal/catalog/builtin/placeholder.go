@@ -42,9 +42,15 @@ func (p *PlaceholderProcessor) PreProcessEntity(ctx context.Context, data map[st
 	if err != nil || !changed {
 		return data, err
 	}
-	return v.(map[string]any), nil
+	if m, ok := v.(map[string]any); ok {
+		return m, nil
+	}
+	return data, nil // the entity itself was a placeholder: the envelope check has refused that already
 }
 
+// walk returns the value with its placeholders replaced, and whether there
+// were any; the value is only set when there were, so that nothing is
+// allocated for the common case.
 func (p *PlaceholderProcessor) walk(ctx context.Context, v any, loc plugin.Location, emit plugin.Emitter) (any, bool, error) {
 	switch v := v.(type) {
 	case []any:
@@ -58,12 +64,12 @@ func (p *PlaceholderProcessor) walk(ctx context.Context, v any, loc plugin.Locat
 				out = make([]any, len(v))
 				copy(out, v)
 			}
-			if out != nil {
+			if changed {
 				out[i] = nv
 			}
 		}
 		if out == nil {
-			return v, false, nil
+			return nil, false, nil
 		}
 		return out, true, nil
 	case map[string]any:
@@ -73,33 +79,39 @@ func (p *PlaceholderProcessor) walk(ctx context.Context, v any, loc plugin.Locat
 			}
 			s, isString := val.(string)
 			if len(v) != 1 || !isString || !knownResolver(k[1:]) {
-				return v, false, nil
+				return nil, false, nil
 			}
 			res, err := p.resolve(ctx, k[1:], s, loc, emit)
 			return res, err == nil, err
 		}
-		var out map[string]any
-		for k, val := range v {
-			nv, changed, err := p.walk(ctx, val, loc, emit)
-			if err != nil {
-				return nil, false, err
-			}
-			if changed {
-				if out == nil {
-					out = make(map[string]any, len(v))
-					for k2, v2 := range v {
-						out[k2] = v2
-					}
-				}
-				out[k] = nv
-			}
+		out, changed, err := p.walkMap(ctx, v, loc, emit)
+		if !changed {
+			return nil, false, err
 		}
-		if out == nil {
-			return v, false, nil
-		}
-		return out, true, nil
+		return out, true, err
 	}
-	return v, false, nil
+	return nil, false, nil
+}
+
+// walkMap walks the values of an object without placeholder keys.
+func (p *PlaceholderProcessor) walkMap(ctx context.Context, v map[string]any, loc plugin.Location, emit plugin.Emitter) (map[string]any, bool, error) {
+	var out map[string]any
+	for k, val := range v {
+		nv, changed, err := p.walk(ctx, val, loc, emit)
+		if err != nil {
+			return nil, false, err
+		}
+		if changed {
+			if out == nil {
+				out = make(map[string]any, len(v))
+				for k2, v2 := range v {
+					out[k2] = v2
+				}
+			}
+			out[k] = nv
+		}
+	}
+	return out, out != nil, nil
 }
 
 // errorf is fmt.Errorf for Backstage's texts, which start with a capital
