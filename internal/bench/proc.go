@@ -72,3 +72,18 @@ func statTicks(stat []byte) (int64, error) {
 	}
 	return u + s, nil
 }
+
+// loadAverage returns the 1, 5 and 15 minute load averages, or "unknown":
+// other work on the machine skews every figure, so the report says how
+// busy it was.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := bytes.Fields(data)
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return string(bytes.Join(f[:3], []byte(" ")))
+}

@@ -140,8 +140,9 @@ func (r *run) run(ctx context.Context) (err error) {
 	}()
 	r.t = targetsFor(r.o.N, r.db.dialect == postgresDialect)
 	r.rep.Title = fmt.Sprintf("Callboard catalog benchmark: %d entities on %s", sum.Total, r.db.describe())
-	r.rep.note("Machine: %s/%s, %d CPUs, %s. Seed %d. Work directory %s%s.", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(),
-		runtime.Version(), r.o.Seed, r.work, map[bool]string{true: " (kept)", false: " (removed)"}[r.o.Keep || r.o.WorkDir != ""])
+	r.rep.note("Machine: %s/%s, %d CPUs, %s, load average %s at the start. Seed %d. Work directory %s%s.", runtime.GOOS, runtime.GOARCH,
+		runtime.NumCPU(), runtime.Version(), loadAverage(), r.o.Seed, r.work, map[bool]string{true: " (kept)", false: " (removed)"}[r.o.Keep || r.o.WorkDir != ""])
+	defer func() { r.rep.note("Load average at the end: %s.", loadAverage()) }()
 	if err := r.writeConfig(); err != nil {
 		return err
 	}

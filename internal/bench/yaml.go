@@ -138,23 +138,52 @@ func writeField(w *bufio.Writer, f field, indent int) error {
 	}
 }
 
-// plainSafe matches strings that YAML reads back as the same string when
-// written unquoted. Everything else is double-quoted.
-var plainSafe = regexp.MustCompile(`^[A-Za-z0-9_/.][A-Za-z0-9 ._/@+()=:-]*[A-Za-z0-9_./)]$|^[A-Za-z_/]$`)
-
-// looksTyped matches plain scalars a YAML 1.1 or 1.2 reader would turn into
-// something other than a string.
-var looksTyped = regexp.MustCompile(`(?i)^(~|null|true|false|yes|no|on|off|y|n|[-+]?(\.inf|\.nan)|[-+]?[0-9][0-9_.eExXoObB:+-]*)$`)
-
-// scalar renders s as a YAML scalar that reads back as the string s.
+// scalar renders s as a YAML scalar that reads back as the string s:
+// plain when that is safe, double-quoted otherwise. s must be valid UTF-8
+// (YAML's \xNN is a code point, not a byte).
 func scalar(s string) string {
-	// ": " would start a mapping value; a colon elsewhere is plain text.
-	if plainSafe.MatchString(s) && !looksTyped.MatchString(s) && !strings.Contains(s, ": ") {
+	if plainSafe(s) && !looksTyped(s) {
 		return s
 	}
 	// Go's escapes (\n, \t, \", \\, \xNN, \uNNNN, \UNNNNNNNN) are all valid
 	// in YAML double-quoted scalars.
 	return strconv.Quote(s)
+}
+
+// plainSafe reports whether s can be written unquoted and still read as
+// text: a conservative character set, no indicator at the start, nothing
+// a reader could take for a comment, a mapping value or trailing space.
+func plainSafe(s string) bool {
+	if s == "" || strings.Contains(s, ": ") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '/'
+		switch {
+		case alnum:
+		case i == 0:
+			return false // indicators such as - ? : @ { [ # & * ! | > ' " % start here
+		case i == len(s)-1 && c != ')':
+			return false // no trailing space or colon
+		case !strings.ContainsRune(" @+()=:-", rune(c)):
+			return false
+		}
+	}
+	return true
+}
+
+// typedPlain matches plain scalars a YAML 1.1 or 1.2 reader would turn into
+// something other than a string.
+var typedPlain = regexp.MustCompile(`(?i)^(~|null|true|false|yes|no|on|off|y|n|[-+]?(\.inf|\.nan)|[-+]?[0-9][0-9_.eExXoObB:+-]*)$`)
+
+func looksTyped(s string) bool {
+	// Only short words and things starting like a number can be typed;
+	// skipping the regular expression otherwise keeps the generator fast.
+	if len(s) > 5 && !strings.ContainsRune("0123456789+-.", rune(s[0])) {
+		return false
+	}
+	return typedPlain.MatchString(s)
 }
 
 // literalBlock renders a multi-line string as a literal block scalar (" |"

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -121,4 +122,25 @@ func TestToMap(t *testing.T) {
 	if m["d"].([]any)[0].(map[string]any)["e"] != 1 {
 		t.Errorf("toMap lost an object in a list: %v", m)
 	}
+}
+
+// FuzzScalar checks scalar either leaves s alone (and then s passes the
+// plain-scalar rules) or quotes it so that unquoting gives s back.
+func FuzzScalar(f *testing.F) {
+	for _, s := range []string{"team-a", "a: b", "1.0", "", "x\n", "component:x", "(x)", "yes"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := scalar(s)
+		if out == s {
+			if !plainSafe(s) || looksTyped(s) {
+				t.Fatalf("%q written plain but not plain-safe", s)
+			}
+			return
+		}
+		back, err := strconv.Unquote(out)
+		if err != nil || back != s {
+			t.Fatalf("scalar(%q) = %s, unquotes to %q, %v", s, out, back, err)
+		}
+	})
 }
