@@ -19,7 +19,9 @@ type Rule struct {
 }
 
 // RuleKind matches an entity kind, case-insensitively, and, when SpecType
-// is set, its spec.type, also case-insensitively.
+// is set, its spec.type, also case-insensitively. The kind "*" matches
+// every kind (a Callboard addition; to Backstage it is a kind no entity
+// has).
 type RuleKind struct {
 	Kind     string
 	SpecType string
@@ -134,7 +136,7 @@ func matchLocation(ms []RuleLocation, loc plugin.Location) bool {
 
 func matchKind(ms []RuleKind, kind, specType string) bool {
 	for _, m := range ms {
-		if !strings.EqualFold(m.Kind, kind) {
+		if m.Kind != "*" && !strings.EqualFold(m.Kind, kind) {
 			continue
 		}
 		if m.SpecType != "" && !strings.EqualFold(m.SpecType, specType) {

@@ -29,6 +29,14 @@ func TestRulesIsAllowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	anyKind, err := NewRules([]Rule{{Allow: []RuleKind{{Kind: "*"}}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anyService, err := NewRules([]Rule{{Allow: []RuleKind{{Kind: "*", SpecType: "service"}}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name  string
 		rules *Rules
@@ -51,6 +59,9 @@ func TestRulesIsAllowed(t *testing.T) {
 		{"type-only location matcher, other type", configured, map[string]any{"kind": "Domain"}, file, false},
 		{"exact location", configured, map[string]any{"kind": "User"}, other, true},
 		{"exact location, other target", configured, map[string]any{"kind": "User"}, gh, false},
+		{"any kind", anyKind, map[string]any{"kind": "Widget"}, file, true},
+		{"any kind of a spec.type", anyService, component, file, true},
+		{"any kind of another spec.type", anyService, group, file, false},
 	}
 	for _, tt := range tests {
 		if got := tt.rules.IsAllowed(tt.e, tt.loc); got != tt.want {
