@@ -238,11 +238,6 @@ func (c *converter) value(n *yaml.Node, depth int) (any, error) {
 		}
 	}
 	switch n.Kind {
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return nil, nil
-		}
-		return c.value(n.Content[0], depth)
 	case yaml.AliasNode:
 		return c.alias(n, depth)
 	case yaml.ScalarNode:

@@ -23,7 +23,9 @@ import (
 // file's URL, and a file of another repository on a git host is refused.
 // For file locations the path is relative to the catalog file's directory:
 // a Callboard extension, since Backstage resolves relative placeholders
-// only for url locations. Any other object (several keys, an unknown
+// only for url locations. File locations come from the server's own
+// configuration, so their files are trusted to read other files of the
+// server; absolute paths are still refused. Any other object (several keys, an unknown
 // "$ref", a non-string value) is left as it is and not looked into.
 type PlaceholderProcessor struct {
 	urls        URLReader

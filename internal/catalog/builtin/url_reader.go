@@ -55,9 +55,10 @@ func (p *URLReaderProcessor) ReadLocation(ctx context.Context, loc plugin.Locati
 		return true, nil
 	}
 	var cached *urlCacheItem
-	if raw, ok := cache.Get(urlCacheKey); ok {
+	cachedRaw, ok := cache.Get(urlCacheKey)
+	if ok {
 		var item urlCacheItem
-		if json.Unmarshal(raw, &item) == nil && item.ETag != "" {
+		if json.Unmarshal(cachedRaw, &item) == nil && item.ETag != "" {
 			cached = &item
 		}
 	}
@@ -72,9 +73,7 @@ func (p *URLReaderProcessor) ReadLocation(ctx context.Context, loc plugin.Locati
 			emit.Entity(plugin.RawEntity{Data: c.Data, Location: c.Location, Line: c.Line, Column: c.Column})
 		}
 		emit.RefreshKey(loc.String())
-		if raw, err := json.Marshal(cached); err == nil {
-			cache.Set(urlCacheKey, raw)
-		}
+		cache.Set(urlCacheKey, cachedRaw)
 		return true, nil
 	case err == nil && notModified:
 		err = errors.New("the server reported no change but nothing was cached")
