@@ -3,7 +3,13 @@ package bench
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/callboard/callboard/internal/config"
 )
 
 func TestWriteConfig(t *testing.T) {
@@ -78,11 +84,61 @@ catalog:
 		if err != nil {
 			t.Fatal(err)
 		}
-		if string(got) != tt.want {
-			t.Errorf("%s:\n%s\nwant:\n%s", tt.name, got, tt.want)
+		if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
 	}
 	if err := writeConfig(filepath.Join(dir, "missing", "x.yaml"), serveConfig{}); err == nil {
 		t.Error("want an error for a missing directory")
+	}
+}
+
+// TestConfigLoads checks the server's own config loader reads the written
+// file without warnings and sees what the benchmark meant.
+func TestConfigLoads(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		c            serveConfig
+		dialect, dsn string
+	}{
+		{serveConfig{Port: 7123, SQLitePath: "/data/callboard.db", Root: "/data/catalog/catalog-info.yaml"}, "sqlite", "/data/callboard.db"},
+		{serveConfig{Port: 7124, PostgresURL: "postgres://postgres@localhost:5432/cb_bench?sslmode=disable", Root: "/r.yaml"},
+			"postgres", "postgres://postgres@localhost:5432/cb_bench?sslmode=disable"},
+	}
+	for _, tt := range tests {
+		path := filepath.Join(dir, "app-config.yaml")
+		if err := writeConfig(path, tt.c); err != nil {
+			t.Fatal(err)
+		}
+		cfg, warnings, err := config.LoadEnviron([]string{path}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(warnings) > 0 {
+			t.Errorf("warnings: %v", warnings)
+		}
+		if got, want := cfg.ListenAddr(), "127.0.0.1:"+strconv.Itoa(tt.c.Port); got != want {
+			t.Errorf("listen %s, want %s", got, want)
+		}
+		dialect, dsn, err := cfg.Database()
+		if err != nil || dialect != tt.dialect || dsn != tt.dsn {
+			t.Errorf("database = %s %s %v, want %s %s", dialect, dsn, err, tt.dialect, tt.dsn)
+		}
+		wantLoc := []config.Location{{Type: "file", Target: tt.c.Root}}
+		if diff := cmp.Diff(wantLoc, cfg.Catalog.Locations); diff != "" {
+			t.Errorf("locations (-want +got):\n%s", diff)
+		}
+		if iv := cfg.Catalog.ProcessingInterval; iv.Duration != 24*time.Hour || iv.Disabled {
+			t.Errorf("processingInterval = %+v", iv)
+		}
+		var kinds []string
+		for _, r := range cfg.Catalog.Rules {
+			for _, k := range r.Allow {
+				kinds = append(kinds, k.Kind)
+			}
+		}
+		if diff := cmp.Diff(allKinds, kinds); diff != "" {
+			t.Errorf("allowed kinds (-want +got):\n%s", diff)
+		}
 	}
 }

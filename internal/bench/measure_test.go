@@ -12,9 +12,12 @@ import (
 )
 
 func TestSeriesAndThroughput(t *testing.T) {
-	var calls atomic.Int64
+	var calls, limited atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
+		if r.URL.Path == "/limited" {
+			limited.Add(1)
+		}
 		if r.URL.Path == "/bad" {
 			http.Error(w, "nope", http.StatusTeapot)
 			return
@@ -49,11 +52,10 @@ func TestSeriesAndThroughput(t *testing.T) {
 	if rps <= 0 || errs != 0 || err != nil {
 		t.Errorf("throughput = %.0f, %d errors, %v", rps, errs, err)
 	}
-	before := calls.Load()
-	if _, _, err := throughput(ctx, c, srv.URL, mk("/ok", nil), 4, 10*time.Second, 50); err != nil {
+	if _, _, err := throughput(ctx, c, srv.URL, mk("/limited", nil), 4, 10*time.Second, 50); err != nil {
 		t.Fatal(err)
 	}
-	if n := calls.Load() - before; n != 50 {
+	if n := limited.Load(); n != 50 {
 		t.Errorf("throughput with a limit of 50 sent %d requests", n)
 	}
 	_, errs, err = throughput(ctx, c, srv.URL, mk("/bad", nil), 2, 100*time.Millisecond, 1_000_000)

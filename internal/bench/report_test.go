@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestReportOutputs(t *testing.T) {
@@ -28,8 +30,8 @@ a|b            x         -           error   no | pipes
 
 PostgreSQL 15
 `
-	if text.String() != wantText {
-		t.Errorf("text:\n%s\nwant:\n%s", text.String(), wantText)
+	if diff := cmp.Diff(wantText, text.String()); diff != "" {
+		t.Errorf("text (-want +got):\n%s", diff)
 	}
 	var md strings.Builder
 	if err := r.WriteMarkdown(&md); err != nil {
@@ -46,8 +48,8 @@ PostgreSQL 15
 
 - PostgreSQL 15
 `
-	if md.String() != wantMD {
-		t.Errorf("markdown:\n%s\nwant:\n%s", md.String(), wantMD)
+	if diff := cmp.Diff(wantMD, md.String()); diff != "" {
+		t.Errorf("markdown (-want +got):\n%s", diff)
 	}
 	if !r.Failed() {
 		t.Error("Failed() = false with a FAIL and an error figure")

@@ -3,6 +3,8 @@ package bench
 import (
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestSummarize(t *testing.T) {
@@ -29,8 +31,8 @@ func TestSummarize(t *testing.T) {
 		{"hundred", hundred, latency{N: 100, Median: 50 * time.Millisecond, P99: 99 * time.Millisecond, Max: 100 * time.Millisecond}},
 	}
 	for _, tt := range tests {
-		if got := summarize(tt.in); got != tt.want {
-			t.Errorf("%s: summarize = %+v, want %+v", tt.name, got, tt.want)
+		if diff := cmp.Diff(tt.want, summarize(tt.in)); diff != "" {
+			t.Errorf("%s: summarize (-want +got):\n%s", tt.name, diff)
 		}
 	}
 }

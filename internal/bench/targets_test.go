@@ -3,6 +3,8 @@ package bench
 import (
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestTargetsFor(t *testing.T) {
@@ -19,8 +21,8 @@ func TestTargetsFor(t *testing.T) {
 		{10_000, true, targets{Cold: 4 * time.Second, SecondPass: 2 * time.Second, P99: 20 * time.Millisecond, Ready: time.Second, RSS: 150e6, RPS: 750}},
 	}
 	for _, tt := range tests {
-		if got := targetsFor(tt.n, tt.postgres); got != tt.want {
-			t.Errorf("targetsFor(%d, %v) = %+v, want %+v", tt.n, tt.postgres, got, tt.want)
+		if diff := cmp.Diff(tt.want, targetsFor(tt.n, tt.postgres)); diff != "" {
+			t.Errorf("targetsFor(%d, %v) (-want +got):\n%s", tt.n, tt.postgres, diff)
 		}
 	}
 }

@@ -175,7 +175,7 @@ func plainSafe(s string) bool {
 
 // typedPlain matches plain scalars a YAML 1.1 or 1.2 reader would turn into
 // something other than a string.
-var typedPlain = regexp.MustCompile(`(?i)^(~|null|true|false|yes|no|on|off|y|n|[-+]?(\.inf|\.nan)|[-+]?[0-9][0-9_.eExXoObB:+-]*)$`)
+var typedPlain = regexp.MustCompile(`(?i)^(~|null|true|false|yes|no|on|off|y|n|[-+]?(\.inf|\.nan)|[-+]?[0-9][0-9A-Za-z_.:+-]*)$`)
 
 func looksTyped(s string) bool {
 	// Only short words and things starting like a number can be typed;

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestScalar(t *testing.T) {
@@ -101,8 +103,8 @@ spec:
 		t.Fatal(err)
 	}
 	w.Flush()
-	if b.String() != want {
-		t.Errorf("writeDoc:\n%s\nwant:\n%s", b.String(), want)
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("writeDoc (-want +got):\n%s", diff)
 	}
 }
 
