@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.WorkDir, "work", "", "work directory (default: a new temporary directory)")
 	fs.StringVar(&o.Binary, "bin", "", "use this callboard binary instead of building ./cmd/callboard")
 	fs.StringVar(&out, "out", "", "also write the report as Markdown to DIR/bench-<n>-<db>.md")
-	fs.StringVar(&o.ProfileDir, "cpuprofile", "", "ask each server process for a CPU profile in `DIR` (CALLBOARD_CPUPROFILE)")
+	fs.StringVar(&o.ProfileDir, "cpuprofile", "", "write a CPU profile of each server process to `DIR` (runs cmd/callboard-bench/profserve unless -bin is given)")
 	fs.IntVar(&o.Requests, "requests", 500, "timed requests per query")
 	fs.DurationVar(&o.ThroughputFor, "throughput-for", 5*time.Second, "duration of the throughput phase")
 	fs.IntVar(&o.Concurrency, "c", 8, "concurrency of the throughput phase")

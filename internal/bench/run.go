@@ -36,7 +36,9 @@ type Options struct {
 	// ChildEnv is extra environment for the server process.
 	ChildEnv []string
 	// ProfileDir, when set, asks the server for CPU profiles there through
-	// CALLBOARD_CPUPROFILE, one file per server process.
+	// CALLBOARD_CPUPROFILE, one file per server process. Without Binary the
+	// run then builds cmd/callboard-bench/profserve, the serve command with
+	// a profiler, instead of cmd/callboard.
 	ProfileDir string
 	// Requests timed per query after Warmup untimed ones (500 and 50 when
 	// zero); Concurrency and ThroughputFor drive the throughput phase (8
@@ -188,14 +190,18 @@ func (r *run) build(ctx context.Context) error {
 		r.bin = r.o.Binary
 		return nil
 	}
+	pkg := "github.com/callboard/callboard/cmd/callboard"
+	if r.o.ProfileDir != "" {
+		pkg = "github.com/callboard/callboard/cmd/callboard-bench/profserve"
+		r.rep.note("The server is %s (callboard serve with a CPU profiler, without compiled-in plugins).", pkg)
+	}
 	r.bin = filepath.Join(r.work, "callboard")
 	t0 := time.Now()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", r.bin, "github.com/callboard/callboard/cmd/callboard")
-	out, err := cmd.CombinedOutput()
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", r.bin, pkg).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("go build ./cmd/callboard: %w\n%s", err, out)
+		return fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
 	}
-	r.o.Log.Info("built callboard", "took", time.Since(t0))
+	r.o.Log.Info("built the server", "package", pkg, "took", time.Since(t0))
 	return nil
 }
 
