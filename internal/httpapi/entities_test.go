@@ -161,6 +161,14 @@ func TestEntityLookups(t *testing.T) {
 			t.Errorf("got %d %s", res.status, res.body)
 		}
 	})
+	t.Run("error body", func(t *testing.T) {
+		res := api.do(t, "GET", "/api/catalog/entities/by-name/component/default/nope?fields=kind", "")
+		want := `{"error":{"name":"NotFoundError","message":"No entity named 'nope' found, with kind 'component' in namespace 'default'"},` +
+			`"request":{"method":"GET","url":"/entities/by-name/component/default/nope?fields=kind"},"response":{"statusCode":404}}`
+		if res.status != 404 || string(res.body) != want || res.header.Get("Content-Type") != jsonContentType {
+			t.Errorf("got %d %s %s", res.status, res.header.Get("Content-Type"), res.body)
+		}
+	})
 	t.Run("by-name missing", func(t *testing.T) {
 		wantError(t, api.do(t, "GET", "/api/catalog/entities/by-name/component/default/nope", ""), 404, "NotFoundError",
 			"No entity named 'nope' found, with kind 'component' in namespace 'default'")

@@ -26,16 +26,19 @@ func TestHealthEndpoints(t *testing.T) {
 		{name: "not ready", readiness: func(context.Context) error { return ready },
 			path: "/.backstage/health/v1/readiness", wantStatus: 503, wantBody: `{"message":"Backend has not started yet","status":"error"}`},
 	}
+	validator := newSpecValidator(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := New(Options{Readiness: tt.readiness})
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, httptest.NewRequest("GET", tt.path, nil))
-			if w.Code != tt.wantStatus || w.Body.String() != tt.wantBody {
-				t.Errorf("got %d %s, want %d %s", w.Code, w.Body.String(), tt.wantStatus, tt.wantBody)
+			api := &apiClient{handler: New(Options{Readiness: tt.readiness}), validator: validator}
+			res := api.do(t, "GET", tt.path, "")
+			if res.status != tt.wantStatus || string(res.body) != tt.wantBody {
+				t.Errorf("got %d %s, want %d %s", res.status, res.body, tt.wantStatus, tt.wantBody)
 			}
-			if ct := w.Header().Get("Content-Type"); ct != jsonContentType {
+			if ct := res.header.Get("Content-Type"); ct != jsonContentType {
 				t.Errorf("Content-Type = %q", ct)
+			}
+			if api.checked != 1 {
+				t.Error("response not validated against api/catalog.openapi.yaml")
 			}
 		})
 	}

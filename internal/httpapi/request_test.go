@@ -213,3 +213,33 @@ func TestNonNegativeInt(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadJSONObject checks that any body is either read as a JSON object
+// or refused with an InputError, never with another failure.
+func FuzzReadJSONObject(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{}`, ``, `[]`, `null`, `{"a":`, `"x"`, "{\"a\":\"\\ud800\"}", ` {"a":{"b":[1,2,{}]}} `} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, body string, required bool) {
+		r := httptest.NewRequest("POST", "/api/catalog/x", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		kind := bodyOptional
+		if required {
+			kind = bodyRequired
+		}
+		b, members, err := readJSONObject(r, kind)
+		if err != nil {
+			if p, ok := problem.As(err); !ok || p.Name != problem.InputError {
+				t.Fatalf("body %q: error %v is not an InputError", body, err)
+			}
+			return
+		}
+		if members == nil || !json.Valid(b) {
+			t.Fatalf("body %q: accepted without an object (%q)", body, b)
+		}
+		if required && len(members) == 0 {
+			t.Fatalf("body %q: empty object accepted as a required body", body)
+		}
+	})
+}
