@@ -118,3 +118,25 @@ func TestAcmeCatalog(t *testing.T) {
 		t.Errorf("got %d errors, want 3 (two AiResources, one mcp-server API): %+v", len(errs), errs)
 	}
 }
+
+// TestAcmeCatalogConcurrently processes the example catalog from several
+// goroutines with one orchestrator, as the engine's workers do; run with
+// -race.
+func TestAcmeCatalogConcurrently(t *testing.T) {
+	dir := examplesDir(t)
+	o := newOrchestrator(t, Options{URLReader: stubReader{}})
+	root := locationEntity("file", filepath.Join(dir, "all.yaml"))
+	want, _ := o.ProcessTree(context.Background(), root)
+	done := make(chan []*entity.Entity)
+	for i := 0; i < 4; i++ {
+		go func() {
+			got, _ := o.ProcessTree(context.Background(), root)
+			done <- got
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if got := <-done; len(got) != len(want) {
+			t.Errorf("a concurrent run processed %d entities, want %d", len(got), len(want))
+		}
+	}
+}
