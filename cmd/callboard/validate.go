@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -175,7 +176,10 @@ func (v *validator) file(ctx context.Context, path string) {
 	docs, errs := catalog.ParseEntityYAML(data, loc)
 	for _, err := range errs {
 		line, col := 1, 1
-		if m := linePos.FindStringSubmatch(err.Error()); m != nil {
+		var de *catalog.DocumentError
+		if errors.As(err, &de) {
+			line, col = de.Line, de.Column
+		} else if m := linePos.FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			col, _ = strconv.Atoi(m[2])
 		}

@@ -96,11 +96,26 @@ func ParseEntityYAMLLimits(data []byte, loc plugin.Location, lim ParseLimits) ([
 			// An empty document, e.g. after a trailing "---".
 		default:
 			//lint:ignore ST1005 Backstage's exact text
-			errs = append(errs, fmt.Errorf("Expected object at root, got %s", jsTypeOf(v)))
+			err := fmt.Errorf("Expected object at root, got %s", jsTypeOf(v))
+			errs = append(errs, &DocumentError{Line: root.Line, Column: root.Column, Err: err})
 		}
 	}
 	return out, errs
 }
+
+// DocumentError is an error about one document of a file, with the
+// document's position. Its text is the wrapped error's, as Backstage words
+// it; callers that show positions (the validate command) read Line and
+// Column.
+type DocumentError struct {
+	Line, Column int
+	Err          error
+}
+
+func (e *DocumentError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *DocumentError) Unwrap() error { return e.Err }
 
 // ParseYAMLValues parses every document of a YAML stream into JSON-like
 // values with the rules and limits of ParseEntityYAMLLimits; any error ends
