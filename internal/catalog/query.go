@@ -130,19 +130,27 @@ func (q *Query) QueryEntities(ctx context.Context, req QueryRequest) (*QueryResu
 		if total > 0 {
 			matches = total
 		}
-	case skipTotal:
+	case skipTotal && !(sorted && (set.Filter != nil || set.FullText != nil)):
 		if n, ok := q.cachedCount(ctx, set); ok {
 			matches = n
 		}
 	default:
+		// Counted even with totalItems=exclude when sorting a filtered
+		// set: the count picks the plan (and is cached).
 		n, err := q.count(ctx, set)
 		if err != nil {
 			return nil, err
 		}
-		total, matches = n, n
+		matches = n
+		if !skipTotal {
+			total = n
+		}
 	}
 
 	page := EntityPage{EntitySet: set, Offset: offset, Matches: matches}
+	if err := q.planPage(ctx, &page); err != nil {
+		return nil, err
+	}
 	page.Desc = (sorted && sortField.Order == "desc") != cur.IsPrevious
 	if len(cur.OrderFieldValues) > 0 {
 		k, err := cursorKeyset(cur.OrderFieldValues, sorted)

@@ -90,7 +90,7 @@ func checkListPaging(limit, offset *int) error {
 // entities lacking it are left out. Paging fields of req are ignored.
 // An error from emit stops the stream and is returned as is.
 func (q *Query) StreamEntities(ctx context.Context, req ListRequest, emit func(json.RawMessage) error) error {
-	page := EntityPage{EntitySet: EntitySet{Filter: req.Filter}, Limit: streamPageSize, Matches: -1}
+	page := EntityPage{EntitySet: EntitySet{Filter: req.Filter}, Limit: streamPageSize, Matches: -1, SortKeyMatches: -1, SourceRows: -1}
 	sorted := len(req.Order) > 0
 	if sorted {
 		page.SortKey = strings.ToLower(req.Order[0].Field)

@@ -3,6 +3,8 @@ package catalog
 import (
 	"context"
 	"encoding/json"
+	"strings"
+	"unicode/utf8"
 )
 
 // QueryStore is the storage the query side reads: the stitched
@@ -61,10 +63,39 @@ type EntityPage struct {
 	After  *EntityPosition // start after this position, exclusive
 	Offset int
 	Limit  int
-	// Matches is the size of the set when known, -1 otherwise; the store
-	// uses it to choose between scanning in sort order and sorting the
-	// filtered entities.
-	Matches int
+	// Planning hints, -1 when unknown; the store uses them to choose
+	// between walking the sort key in order and sorting the filtered
+	// entities. Matches is the size of the set, SortKeyMatches the number
+	// of entities with a value for SortKey, SourceRows the number of
+	// entities the store's driving source yields: the indexed full-text
+	// filter when FullTextIndexed, else the first single-value equality
+	// condition of the filter's top-level conjunction.
+	Matches        int
+	SortKeyMatches int
+	SourceRows     int
+}
+
+// FullTextIndexedKeys are the search keys that have a trigram index for
+// full-text filters (store migration 0002 must index the same keys).
+var FullTextIndexedKeys = map[string]bool{
+	"metadata.name":            true,
+	"metadata.title":           true,
+	"spec.profile.displayname": true,
+}
+
+// FullTextIndexed reports whether the trigram index can answer a
+// full-text filter: every field indexed and a term of at least three
+// characters without LIKE wildcards.
+func FullTextIndexed(ft *FullTextFilter) bool {
+	if ft == nil || utf8.RuneCountInString(ft.Term) < 3 || strings.ContainsAny(ft.Term, "%_") || len(ft.Fields) == 0 {
+		return false
+	}
+	for _, f := range ft.Fields {
+		if !FullTextIndexedKeys[f] {
+			return false
+		}
+	}
+	return true
 }
 
 // EntityPosition is a place in the by-query order.

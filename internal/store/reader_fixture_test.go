@@ -211,7 +211,12 @@ func (w *writer) insert(table string, rows [][]any) {
 					b.WriteString(", ")
 				}
 				args = append(args, v)
-				b.WriteString("$" + strconv.Itoa(len(args)))
+				// SQLite looks "$N" names up one by one; "?" is positional.
+				if w.db.Dialect == store.SQLite {
+					b.WriteString("?")
+				} else {
+					b.WriteString("$" + strconv.Itoa(len(args)))
+				}
 			}
 			b.WriteByte(')')
 		}

@@ -15,17 +15,21 @@ import (
 func (r *CatalogReader) ListPage(ctx context.Context, p catalog.ListPage) ([]json.RawMessage, error) {
 	a := sqlArgs{dialect: r.db.Dialect}
 	var b strings.Builder
-	var cond string
-	if p.Filter != nil {
-		var err error
-		if cond, err = predicateSQL(p.Filter, "fe.id", &a); err != nil {
-			return nil, err
+	where := func() error {
+		if p.Filter == nil {
+			return nil
 		}
+		cond, err := predicateSQL(p.Filter, "fe.id", &a)
+		if err != nil {
+			return err
+		}
+		b.WriteString(" WHERE " + cond)
+		return nil
 	}
 	if len(p.Order) == 0 {
 		b.WriteString("SELECT fe.final_entity FROM final_entities fe")
-		if cond != "" {
-			b.WriteString(" WHERE " + cond)
+		if err := where(); err != nil {
+			return nil, err
 		}
 		b.WriteString(" ORDER BY fe.entity_ref ASC")
 	} else {
@@ -34,8 +38,8 @@ func (r *CatalogReader) ListPage(ctx context.Context, p catalog.ListPage) ([]jso
 			fmt.Fprintf(&b, ", (SELECT min(s.value) FROM %s WHERE s.id = fe.id AND s.key = %s) AS o%d", a.byEntity("s"), a.add(o.Field), i)
 		}
 		b.WriteString(" FROM final_entities fe")
-		if cond != "" {
-			b.WriteString(" WHERE " + cond)
+		if err := where(); err != nil {
+			return nil, err
 		}
 		b.WriteString(") o ORDER BY ")
 		for i, o := range p.Order {

@@ -4,25 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/callboard/callboard/internal/catalog"
 )
 
-// A sorted page can be served two ways: walk the sort key's search rows
-// in index order and test each entity against the filter until the page
-// is full (cheap when many entities match), or read the entities matching
-// the filter's most selective part and sort them (cheap when few match).
-// filterFirstMax is the set size up to which the second way is used.
+// filterFirstMax is the set size up to which a sorted page is served by
+// sorting the filtered entities when the planning hints are missing.
 const filterFirstMax = 2000
-
-// trigramKeys are the search keys that migration 0002 indexes by trigram
-// for full-text filters; it must list the same keys.
-var trigramKeys = map[string]bool{
-	"metadata.name":            true,
-	"metadata.title":           true,
-	"spec.profile.displayname": true,
-}
 
 // CountEntities implements catalog.QueryStore.
 func (r *CatalogReader) CountEntities(ctx context.Context, set catalog.EntitySet) (int, error) {
@@ -91,62 +79,41 @@ func (s *source) sql(r *CatalogReader, a *sqlArgs) (from string, where []string)
 	return "search c", []string{"c.key = " + a.add(s.eq.Key) + " AND c.value = " + a.add(s.eq.Match.Values[0])}
 }
 
-// planSource picks the most selective driving source a set offers, nil
-// when there is none; rest holds the filter conditions left to test.
+// planSource picks the driving source of a set, nil when there is none:
+// the trigram index for an indexable full-text filter, else the first
+// single-value equality condition of the filter (the query orders them
+// smallest first). rest holds the filter conditions left to test.
 func planSource(set catalog.EntitySet) (src *source, rest []*catalog.Predicate) {
 	conds := conjuncts(set.Filter)
-	if ft := set.FullText; ft != nil && trigramUsable(ft) {
-		return &source{fullText: ft}, conds
+	if catalog.FullTextIndexed(set.FullText) {
+		return &source{fullText: set.FullText}, conds
 	}
-	if i := pickDriver(conds); i >= 0 {
-		rest = append(append(rest, conds[:i]...), conds[i+1:]...)
-		return &source{eq: conds[i]}, rest
+	for i, c := range conds {
+		if c.Op == catalog.OpField && c.Match.Kind == catalog.MatchEq && len(c.Match.Values) == 1 {
+			rest = append(append(rest, conds[:i]...), conds[i+1:]...)
+			return &source{eq: c}, rest
+		}
 	}
 	return nil, conds
 }
 
-// pickDriver returns the index of the equality condition to drive a query
-// from, -1 when there is none. Broad keys that most entities share are
-// avoided when a narrower condition exists.
-func pickDriver(conds []*catalog.Predicate) int {
-	best := -1
-	for i, c := range conds {
-		if c.Op != catalog.OpField || c.Match.Kind != catalog.MatchEq || len(c.Match.Values) != 1 {
-			continue
-		}
-		if best < 0 || (broadKeys[conds[best].Key] && !broadKeys[c.Key]) {
-			best = i
-		}
-	}
-	return best
-}
-
-var broadKeys = map[string]bool{"kind": true, "apiversion": true, "metadata.namespace": true}
-
-func trigramUsable(ft *catalog.FullTextFilter) bool {
-	if utf8.RuneCountInString(ft.Term) < 3 || strings.ContainsAny(ft.Term, "%_") || len(ft.Fields) == 0 {
-		return false
-	}
-	for _, f := range ft.Fields {
-		if !trigramKeys[f] {
-			return false
-		}
-	}
-	return true
-}
-
 // trigramFrom reads the ids whose indexed keys contain the term. The keys
-// are written as literals so PostgreSQL can match its partial index.
+// are written as literals so PostgreSQL can match its partial index. On
+// SQLite the trigram table gives candidate search rows by rowid, which are
+// joined back and checked with LIKE, so the answer is exactly LIKE's.
 func (r *CatalogReader) trigramFrom(ft *catalog.FullTextFilter, a *sqlArgs) string {
 	keys := make([]string, 0, len(ft.Fields))
 	for _, f := range ft.Fields {
-		keys = append(keys, "'"+f+"'") // from trigramKeys, no quoting needed
+		keys = append(keys, "'"+f+"'") // from catalog.FullTextIndexedKeys, no quoting needed
 	}
-	pattern := a.add("%" + ft.Term + "%")
+	in := "IN (" + strings.Join(keys, ", ") + ")"
 	if r.db.Dialect == Postgres {
-		return "(SELECT DISTINCT t.id FROM search t WHERE t.key IN (" + strings.Join(keys, ", ") + ") AND t.value LIKE " + pattern + " ESCAPE '') c"
+		return "(SELECT DISTINCT t.id FROM search t WHERE t.key " + in + " AND t.value LIKE " + a.add("%"+ft.Term+"%") + " ESCAPE '') c"
 	}
-	return "(SELECT DISTINCT t.id FROM search_trigram t WHERE t.value LIKE " + pattern + " AND t.key IN (" + strings.Join(keys, ", ") + ")) c"
+	// A quoted FTS5 phrase of a trigram table matches the substring.
+	phrase := `"` + strings.ReplaceAll(ft.Term, `"`, `""`) + `"`
+	return "(SELECT DISTINCT s.id AS id FROM search_trigram t CROSS JOIN search s WHERE t.search_trigram MATCH " + a.add(phrase) +
+		" AND s.rowid = t.rowid AND s.key " + in + " AND s.value LIKE " + a.add("%"+ft.Term+"%") + ") c"
 }
 
 // fullTextSQL tests the full-text filter for the entity idExpr.
@@ -178,31 +145,77 @@ func sortRowSQL(a *sqlArgs) string {
 	return "d.value IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + a.byEntity("m") + " WHERE m.id = d.id AND m.key = d.key AND m.value < d.value)"
 }
 
+// walkSortKey decides how to serve a sorted page: walk the sort key's
+// index testing each entity, or read the source's entities and sort them.
+// A walk reads about (offset+limit)·sortKeyMatches/matches rows; reading
+// the source reads sourceRows. Each side is weighed by the index probes it
+// makes per row. Without the hints it falls back to a fixed threshold.
+func walkSortKey(p catalog.EntityPage, src *source, rest []*catalog.Predicate) bool {
+	if src == nil || p.Matches < 0 {
+		return true
+	}
+	if p.Matches == 0 {
+		return false // a walk would read the whole key to find nothing
+	}
+	if p.SourceRows < 0 || p.SortKeyMatches < 0 {
+		return p.Matches > filterFirstMax
+	}
+	walkCost := 2 + float64(len(conjuncts(p.Filter))) // index step, smallest-value check, conditions
+	readCost := 3 + float64(len(rest))                // source row, sort row, smallest-value check, conditions
+	if ft := p.FullText; ft != nil {
+		if len(ft.Fields) != 1 || ft.Fields[0] != p.SortKey {
+			walkCost += float64(len(ft.Fields))
+		}
+		if !src.coversFullText() {
+			readCost += float64(len(ft.Fields))
+		}
+	}
+	walked := float64(p.Offset+p.Limit) * float64(max(p.SortKeyMatches, p.Matches)) / float64(p.Matches)
+	return walked*walkCost < float64(p.SourceRows)*readCost
+}
+
+// pageSQL builds a page statement in two levels: the inner query picks the
+// page's ids (and sort values) in order, and only those rows are joined
+// with their JSON, so a sort never carries entity bodies.
 func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 	a := sqlArgs{dialect: r.db.Dialect}
-	var where []string
 	src, rest := planSource(p.EntitySet)
 	dir, cmp := "ASC", ">"
 	if p.Desc {
 		dir, cmp = "DESC", "<"
 	}
-	var b strings.Builder
 	ft := p.FullText
-
-	switch {
-	case p.SortKey != "" && (src == nil || p.Matches < 0 || p.Matches > filterFirstMax):
-		// Walk the sort key in index order.
-		b.WriteString("SELECT d.id, d.value, fe.final_entity FROM search d CROSS JOIN final_entities fe WHERE ")
-		where = append(where, "d.key = "+a.add(p.SortKey), sortRowSQL(&a))
+	var (
+		b     strings.Builder
+		where []string
+		order string
+	)
+	conds := func(ps []*catalog.Predicate, idExpr string) error {
+		s, err := andSQL(ps, idExpr, &a)
+		if s != "" {
+			where = append(where, s)
+		}
+		return err
+	}
+	sorted := p.SortKey != ""
+	keyset := func() {
 		if p.After != nil {
 			where = append(where, "(d.value, d.id) "+cmp+" ("+a.add(p.After.Value)+", "+a.add(p.After.ID)+")")
 		}
-		conds, err := andSQL(conjuncts(p.Filter), "d.id", &a)
-		if err != nil {
+	}
+	if sorted {
+		b.WriteString("SELECT p.id, p.value, fe.final_entity FROM (")
+	} else {
+		b.WriteString("SELECT p.id, fe.final_entity FROM (")
+	}
+	switch {
+	case sorted && walkSortKey(p, src, rest):
+		// Walk the sort key in index order, testing each entity.
+		b.WriteString("SELECT d.id AS id, d.value AS value FROM search d WHERE ")
+		where = append(where, "d.key = "+a.add(p.SortKey), sortRowSQL(&a))
+		keyset()
+		if err := conds(conjuncts(p.Filter), "d.id"); err != nil {
 			return "", nil, err
-		}
-		if conds != "" {
-			where = append(where, conds)
 		}
 		if ft != nil {
 			if len(ft.Fields) == 1 && ft.Fields[0] == p.SortKey {
@@ -211,75 +224,61 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 				where = append(where, r.fullTextSQL(ft, "d.id", &a))
 			}
 		}
-		where = append(where, "fe.id = d.id")
-		b.WriteString(strings.Join(where, " AND "))
-		fmt.Fprintf(&b, " ORDER BY d.value %s, d.id %s", dir, dir)
-	case p.SortKey != "":
-		// Few entities match: read them, then sort by the sort key.
+		order = "d.value " + dir + ", d.id " + dir
+	case sorted:
+		// Few entities match: read them, then sort them.
 		from, srcWhere := src.sql(r, &a)
-		b.WriteString("SELECT d.id, d.value, fe.final_entity FROM " + from + " CROSS JOIN " + a.byEntity("d") + " CROSS JOIN final_entities fe WHERE ")
+		b.WriteString("SELECT d.id AS id, d.value AS value FROM " + from + " CROSS JOIN " + a.byEntity("d") + " WHERE ")
 		where = append(where, srcWhere...)
-		conds, err := andSQL(rest, "c.id", &a)
-		if err != nil {
+		if err := conds(rest, "c.id"); err != nil {
 			return "", nil, err
-		}
-		if conds != "" {
-			where = append(where, conds)
 		}
 		if ft != nil && !src.coversFullText() {
 			where = append(where, r.fullTextSQL(ft, "c.id", &a))
 		}
 		where = append(where, "d.id = c.id", "d.key = "+a.add(p.SortKey), sortRowSQL(&a))
-		if p.After != nil {
-			where = append(where, "(d.value, d.id) "+cmp+" ("+a.add(p.After.Value)+", "+a.add(p.After.ID)+")")
-		}
-		where = append(where, "fe.id = d.id")
-		b.WriteString(strings.Join(where, " AND "))
-		fmt.Fprintf(&b, " ORDER BY d.value %s, d.id %s", dir, dir)
+		keyset()
+		order = "d.value " + dir + ", d.id " + dir
 	case src != nil:
 		from, srcWhere := src.sql(r, &a)
-		b.WriteString("SELECT c.id, fe.final_entity FROM " + from + " CROSS JOIN final_entities fe WHERE ")
+		b.WriteString("SELECT c.id AS id FROM " + from + " WHERE ")
 		where = append(where, srcWhere...)
 		if p.After != nil {
 			where = append(where, "c.id "+cmp+" "+a.add(p.After.ID))
 		}
-		conds, err := andSQL(rest, "c.id", &a)
-		if err != nil {
+		if err := conds(rest, "c.id"); err != nil {
 			return "", nil, err
-		}
-		if conds != "" {
-			where = append(where, conds)
 		}
 		if ft != nil && !src.coversFullText() {
 			where = append(where, r.fullTextSQL(ft, "c.id", &a))
 		}
-		where = append(where, "fe.id = c.id")
-		b.WriteString(strings.Join(where, " AND "))
-		fmt.Fprintf(&b, " ORDER BY c.id %s", dir)
+		order = "c.id " + dir
 	default:
-		b.WriteString("SELECT fe.id, fe.final_entity FROM final_entities fe")
+		b.WriteString("SELECT fe.id AS id FROM final_entities fe WHERE ")
 		if p.After != nil {
 			where = append(where, "fe.id "+cmp+" "+a.add(p.After.ID))
 		}
-		conds, err := andSQL(rest, "fe.id", &a)
-		if err != nil {
+		if err := conds(rest, "fe.id"); err != nil {
 			return "", nil, err
-		}
-		if conds != "" {
-			where = append(where, conds)
 		}
 		if ft != nil {
 			where = append(where, r.fullTextSQL(ft, "fe.id", &a))
 		}
-		if len(where) > 0 {
-			b.WriteString(" WHERE " + strings.Join(where, " AND "))
-		}
-		fmt.Fprintf(&b, " ORDER BY fe.id %s", dir)
+		order = "fe.id " + dir
 	}
-	b.WriteString(" LIMIT " + a.add(p.Limit))
+	if len(where) == 0 {
+		where = append(where, "1=1")
+	}
+	b.WriteString(strings.Join(where, " AND "))
+	b.WriteString(" ORDER BY " + order + " LIMIT " + a.add(p.Limit))
 	if p.Offset > 0 {
 		b.WriteString(" OFFSET " + a.add(p.Offset))
 	}
+	b.WriteString(") p CROSS JOIN final_entities fe WHERE fe.id = p.id ORDER BY ")
+	if sorted {
+		b.WriteString("p.value " + dir + ", ")
+	}
+	b.WriteString("p.id " + dir)
 	return b.String(), a.args, nil
 }
 

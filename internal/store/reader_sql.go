@@ -9,8 +9,8 @@ import (
 	"github.com/callboard/callboard/internal/catalog"
 )
 
-// sqlArgs collects the parameters of a statement being built ($N
-// placeholders work on both modernc SQLite and pgx) and knows its dialect.
+// sqlArgs collects the parameters of a statement being built and knows
+// its dialect.
 type sqlArgs struct {
 	dialect Dialect
 	args    []any
@@ -27,8 +27,15 @@ func (a *sqlArgs) byEntity(alias string) string {
 	return "search " + alias
 }
 
+// add appends a parameter and returns its placeholder. SQLite gets
+// anonymous "?" placeholders, so parameters must be added in the order
+// they appear in the text: SQLite resolves "$N" names by a linear search,
+// which made statements with hundreds of parameters (by-refs) quadratic.
 func (a *sqlArgs) add(v any) string {
 	a.args = append(a.args, v)
+	if a.dialect == SQLite {
+		return "?"
+	}
 	return "$" + strconv.Itoa(len(a.args))
 }
 

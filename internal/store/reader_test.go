@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -579,4 +580,122 @@ func checkProblem(t *testing.T, err error, name, want string) {
 	if p.Message != want {
 		t.Errorf("message = %q\nwant      %q", p.Message, want)
 	}
+}
+
+// TestEntityPagePlansAgree serves the same pages with each plan the store
+// can choose (walking the sort key, sorting the source's entities, reading
+// by id) and expects the same rows.
+func TestEntityPagePlansAgree(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var es []map[string]any
+		for i := range 60 {
+			spec := map[string]any{"type": []string{"service", "website", "library"}[i%3], "lifecycle": []string{"production", "experimental"}[i%2]}
+			opts := []func(map[string]any){withMeta("tags", []any{[]string{"go", "java", "rust", "zig"}[i%4], "t" + strconv.Itoa(i%5)})}
+			if i%4 != 0 {
+				opts = append(opts, withMeta("title", fmt.Sprintf("Title %02d of svc", 60-i)))
+			}
+			es = append(es, ent([]string{"Component", "API"}[i%2], fmt.Sprintf("svc-%02d", i), spec, opts...))
+		}
+		writeEntities(t, db, es...)
+		r := store.NewCatalogReader(db)
+		ctx := context.Background()
+		eq := func(k, v string) catalog.Predicate {
+			return catalog.Predicate{Op: catalog.OpField, Key: k, Match: catalog.FieldMatch{Kind: catalog.MatchEq, Values: []string{v}}}
+		}
+		both := catalog.Predicate{Op: catalog.OpAll, Children: []catalog.Predicate{eq("spec.type", "service"), eq("spec.lifecycle", "production"),
+			{Op: catalog.OpNot, Children: []catalog.Predicate{eq("metadata.tags", "zig")}}}}
+		one := eq("kind", "component")
+		sets := []catalog.EntitySet{
+			{Filter: &both, SortKey: "metadata.name"},
+			{Filter: &one, SortKey: "metadata.title"},
+			{Filter: &one, SortKey: "metadata.tags"},
+			{FullText: &catalog.FullTextFilter{Term: "svc", Fields: []string{"metadata.name", "metadata.title"}}, SortKey: "metadata.title"},
+			{Filter: &one, FullText: &catalog.FullTextFilter{Term: "of s", Fields: []string{"metadata.title"}}, SortKey: "metadata.name"},
+			{Filter: &both},
+			{FullText: &catalog.FullTextFilter{Term: "title 1", Fields: []string{"metadata.title"}}},
+		}
+		for i, set := range sets {
+			for _, desc := range []bool{false, true} {
+				var results [][]int64
+				for _, hints := range [][3]int{{-1, -1, -1}, {1, 1000, 1}, {1000, 1, 1000}} {
+					var ids []int64
+					page := catalog.EntityPage{EntitySet: set, Desc: desc, Limit: 4, Matches: hints[0], SortKeyMatches: hints[1], SourceRows: hints[2]}
+					for range 30 {
+						rows, err := r.EntityPage(ctx, page)
+						if err != nil {
+							t.Fatalf("set %d: %v", i, err)
+						}
+						for _, row := range rows {
+							ids = append(ids, row.ID)
+						}
+						if len(rows) < page.Limit {
+							break
+						}
+						last := rows[len(rows)-1]
+						page.After = &catalog.EntityPosition{Value: last.SortValue, ID: last.ID}
+					}
+					results = append(results, ids)
+				}
+				if len(results[0]) == 0 {
+					t.Errorf("set %d desc %v: no rows; the test needs some", i, desc)
+				}
+				for j := 1; j < len(results); j++ {
+					if diff := cmp.Diff(results[0], results[j]); diff != "" {
+						t.Errorf("set %d desc %v: plan %d differs from plan 0 (-0 +%d):\n%s", i, desc, j, j, diff)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestFullTextFollowsSearchRows rewrites search rows the way stitching
+// does (delete and insert, or update) and expects full-text filters, which
+// use the trigram index, to follow.
+func TestFullTextFollowsSearchRows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ws := writeEntities(t, db, ent("Component", "needle-one", nil), ent("Component", "other", nil))
+		q := catalog.NewQuery(store.NewCatalogReader(db), catalog.QueryOptions{})
+		find := func(term string) []string {
+			t.Helper()
+			res, err := q.QueryEntities(context.Background(), catalog.QueryRequest{
+				FullText: &catalog.FullTextFilter{Term: term, Fields: []string{"metadata.name", "metadata.title"}},
+				Fields:   []string{"metadata.uid"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var uids []string
+			for _, item := range res.Items {
+				var e struct{ Metadata struct{ UID string } }
+				if err := json.Unmarshal(item, &e); err != nil {
+					t.Fatal(err)
+				}
+				uids = append(uids, e.Metadata.UID)
+			}
+			return uids
+		}
+		if diff := cmp.Diff([]string{ws[0].UID}, find("needle")); diff != "" {
+			t.Fatalf("before (-want +got):\n%s", diff)
+		}
+		w := newWriter(t, db, 0)
+		w.exec(`DELETE FROM search WHERE id = $1 AND key = 'metadata.name'`, ws[0].ID)
+		w.exec(`INSERT INTO search (id, key, value, original_value) VALUES ($1, 'metadata.name', 'haystack', NULL)`, ws[0].ID)
+		w.exec(`UPDATE search SET value = 'needle-two' WHERE id = $1 AND key = 'metadata.name'`, ws[1].ID)
+		w.exec(`INSERT INTO search (id, key, value, original_value) VALUES ($1, 'metadata.title', 'a needle title', NULL)`, ws[0].ID)
+		w.exec(`UPDATE search SET key = 'metadata.title' WHERE id = $1 AND key = 'metadata.name'`, ws[1].ID)
+		w.done()
+		if diff := cmp.Diff([]string{ws[0].UID, ws[1].UID}, sorted(find("needle"))); diff != "" {
+			t.Errorf("after rewriting (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{ws[0].UID}, find("hayst")); diff != "" {
+			t.Errorf("new value (-want +got):\n%s", diff)
+		}
+		w = newWriter(t, db, 0)
+		w.exec(`DELETE FROM search WHERE id = $1`, ws[0].ID)
+		w.done()
+		if diff := cmp.Diff([]string{ws[1].UID}, find("needle")); diff != "" {
+			t.Errorf("after deleting (-want +got):\n%s", diff)
+		}
+	})
 }
