@@ -17,19 +17,6 @@ import (
 // errorHandler turns it into a response.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// statusByName maps Backstage error names to HTTP status codes; any other
-// name is a 500.
-var statusByName = map[string]int{
-	problem.NotModifiedError:        http.StatusNotModified,
-	problem.InputError:              http.StatusBadRequest,
-	problem.AuthenticationError:     http.StatusUnauthorized,
-	problem.NotAllowedError:         http.StatusForbidden,
-	problem.NotFoundError:           http.StatusNotFound,
-	problem.ConflictError:           http.StatusConflict,
-	problem.NotImplementedError:     http.StatusNotImplemented,
-	problem.ServiceUnavailableError: http.StatusServiceUnavailable,
-}
-
 // statusError is an error that carries its own status code, for the few
 // failures found by the HTTP layer itself that have no Backstage class (a
 // body over the size limit).
@@ -111,11 +98,7 @@ var internalError = entity.SerializedError{Name: "Error", Message: "Internal ser
 // classify returns the status code and serialized form of err.
 func classify(err error) (int, entity.SerializedError) {
 	if p, ok := problem.As(err); ok {
-		status, known := statusByName[p.Name]
-		if !known {
-			status = http.StatusInternalServerError
-		}
-		return status, serializeProblem(p)
+		return problem.StatusOf(p.Name), serializeProblem(p)
 	}
 	var se *statusError
 	if errors.As(err, &se) {
