@@ -41,3 +41,10 @@ type CatalogWriter interface {
 type LocationAnalyzer interface {
 	Analyze(ctx context.Context, req catalog.AnalyzeRequest, registered func(catalog.LocationInput) bool) (*catalog.AnalyzeResult, error)
 }
+
+// The catalog's services are what the API serves.
+var (
+	_ CatalogReader    = (*catalog.Query)(nil)
+	_ CatalogWriter    = (*catalog.Engine)(nil)
+	_ LocationAnalyzer = (*catalog.Orchestrator)(nil)
+)
