@@ -103,6 +103,9 @@ type run struct {
 	probe  *sql.DB
 	sum    Summary
 	want   int // entities the server must serve: the generated ones and the config Location
+	// segmented is true when the server is profserve, whose CPU profile
+	// starts a new segment on SIGUSR1.
+	segmented bool
 }
 
 func (r *run) run(ctx context.Context) (err error) {
@@ -193,6 +196,7 @@ func (r *run) build(ctx context.Context) error {
 	pkg := "github.com/callboard/callboard/cmd/callboard"
 	if r.o.ProfileDir != "" {
 		pkg = "github.com/callboard/callboard/cmd/callboard-bench/profserve"
+		r.segmented = true
 		r.rep.note("The server is %s (callboard serve with a CPU profiler, without compiled-in plugins).", pkg)
 	}
 	r.bin = filepath.Join(r.work, "callboard")
@@ -249,9 +253,9 @@ func (r *run) stop(s *server, phase string) {
 		r.rep.note("%s: %v", phase, err)
 	}
 	if r.o.ProfileDir != "" {
-		p := filepath.Join(r.o.ProfileDir, "cpu-"+phase+".prof")
-		if fi, err := os.Stat(p); err == nil && fi.Size() > 0 {
-			r.rep.note("CPU profile of the %s server: %s", phase, p)
+		ps, _ := filepath.Glob(filepath.Join(r.o.ProfileDir, "cpu-"+phase+"*.prof"))
+		if len(ps) > 0 {
+			r.rep.note("CPU profile of the %s server: %s", phase, strings.Join(ps, ", "))
 		} else {
 			r.rep.note("The %s server wrote no CPU profile (CALLBOARD_CPUPROFILE is not supported?).", phase)
 		}
@@ -296,6 +300,12 @@ func (r *run) coldStart(ctx context.Context) error {
 		r.rep.add(Figure{Name: "cold start until idle", Status: Error, Note: err.Error()})
 	} else {
 		r.rep.add(Figure{Name: "cold start until idle", Value: fmtDuration(idle), Note: "nothing due, stitch queue empty, CPU quiet"})
+	}
+	if r.segmented {
+		// The first profile segment is ingestion; queries go into the next.
+		if err := nextProfileSegment(s.cmd.Process); err == nil {
+			r.rep.note("cpu-cold.prof covers ingestion until idle, cpu-cold-2.prof the queries and the throughput phase.")
+		}
 	}
 	if r.probe != nil {
 		if size, err := r.db.size(ctx, r.probe); err == nil {

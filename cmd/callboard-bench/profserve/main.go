@@ -4,6 +4,10 @@
 // (config.Load, app.New, Run) but without compiled-in plugins, and writes
 // the profile named by CALLBOARD_CPUPROFILE when it shuts down.
 //
+// SIGUSR1 ends the current profile and starts the next segment, named with
+// "-2", "-3"... before the extension, so the benchmark can profile
+// ingestion and queries separately.
+//
 //	profserve serve --config app-config.yaml [--config ...]
 package main
 
@@ -15,8 +19,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/callboard/callboard/internal/app"
@@ -49,17 +55,18 @@ func run(ctx context.Context, args []string, profile string, stderr io.Writer) i
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if profile != "" {
-		f, err := os.Create(profile)
+		p, err := startProfile(profile)
 		if err != nil {
 			fmt.Fprintln(stderr, "profserve:", err)
 			return 1
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(stderr, "profserve:", err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
+		defer p.stop()
+		stop := onRotateSignal(func() {
+			if err := p.rotate(); err != nil {
+				log.Error("rotate CPU profile", "err", err)
+			}
+		})
+		defer stop()
 	}
 	cfg, warnings, err := config.Load(files, os.LookupEnv)
 	if err != nil {
@@ -80,4 +87,50 @@ func run(ctx context.Context, args []string, profile string, stderr io.Writer) i
 		return 1
 	}
 	return 0
+}
+
+// profile is a CPU profile written in segments.
+type profile struct {
+	mu   sync.Mutex
+	path string
+	n    int
+	f    *os.File
+}
+
+func startProfile(path string) (*profile, error) {
+	p := &profile{path: path, n: 1}
+	return p, p.open(path)
+}
+
+func (p *profile) open(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	p.f = f
+	return nil
+}
+
+// rotate ends the current segment and starts the next one.
+func (p *profile) rotate() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pprof.StopCPUProfile()
+	if err := p.f.Close(); err != nil {
+		return err
+	}
+	p.n++
+	ext := filepath.Ext(p.path)
+	return p.open(fmt.Sprintf("%s-%d%s", strings.TrimSuffix(p.path, ext), p.n, ext))
+}
+
+func (p *profile) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pprof.StopCPUProfile()
+	p.f.Close()
 }

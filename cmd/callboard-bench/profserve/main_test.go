@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -43,12 +45,24 @@ func TestServeWritesProfile(t *testing.T) {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
+	if err := sendRotate(); err != nil {
+		t.Fatal(err)
+	}
+	second := filepath.Join(dir, "cpu-2.prof")
+	for range 100 {
+		if _, err := os.Stat(second); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	cancel()
 	if code := <-done; code != 0 || !ready {
 		t.Fatalf("exit %d, ready %v:\n%s", code, ready, stderr.String())
 	}
-	if fi, err := os.Stat(profile); err != nil || fi.Size() == 0 {
-		t.Errorf("no profile written: %v", err)
+	for _, p := range []string{profile, second} {
+		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+			t.Errorf("no profile written: %v", err)
+		}
 	}
 }
 
