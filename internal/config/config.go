@@ -5,15 +5,27 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 )
 
-// knownSections are top-level sections that Callboard subsystems decode
-// themselves with (*Config).Decode, so Load does not warn about their keys.
-// Add a section here when the subsystem that reads it lands.
+// knownSections are sections that Callboard subsystems decode themselves
+// with (*Config).Decode, so Load does not warn about their keys: a
+// top-level section or a dotted key path below a typed one. Add a section
+// here when the subsystem that reads it lands.
 var knownSections = []string{
-	"plugins", // plugin.Registrar.DecodeConfig reads plugins.<id>
+	"plugins",      // plugin.Registrar.DecodeConfig reads plugins.<id>
+	"auth",         // internal/auth: providers, session, token expiration
+	"backend.auth", // internal/auth: externalAccess, keys, the default auth policy
+}
+
+// isKnownSection reports whether path lies in one of knownSections.
+func isKnownSection(path string) bool {
+	for _, s := range knownSections {
+		if rest, ok := strings.CutPrefix(path, s); ok && (rest == "" || rest[0] == '.' || rest[0] == '[') {
+			return true
+		}
+	}
+	return false
 }
 
 // readingAlias is the top-level section accepted as backend.reading.
@@ -119,8 +131,7 @@ func load(files []string, env func(string) (string, bool), overrides []string) (
 	var warnings []Warning
 	decodingAlias := false
 	d := decoder{unknown: func(n *node, path string) {
-		section := topSection(path)
-		if slices.Contains(knownSections, section) || section == readingAlias && !decodingAlias {
+		if isKnownSection(path) || topSection(path) == readingAlias && !decodingAlias {
 			return
 		}
 		warnings = append(warnings, Warning{Pos: n.pos, Key: path, Message: fmt.Sprintf("unknown key %q is ignored", path)})
