@@ -136,7 +136,7 @@ integrations:
   github:
     - host: github.com
       token: x
-auth: {}
+auth: {environment: development}
 plugins:
   anything: {goes: here}
 `)
@@ -148,12 +148,30 @@ plugins:
 		`app-config.yaml:9: unknown key "backend.csp.connect-src" is ignored`,
 		`app-config.yaml:12: unknown key "catalog.import.entityFilename" is ignored`,
 		`app-config.yaml:15: unknown key "integrations.github" is ignored`,
-		`app-config.yaml:18: unknown key "auth" is ignored`,
 	}
 	if diff := cmp.Diff(want, warningStrings(warnings)); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 	if warnings[0].Key != "app.title" || warnings[0].Pos.Column != 3 {
 		t.Errorf("first warning = %+v, want key app.title at column 3", warnings[0])
+	}
+}
+
+func TestKnownSections(t *testing.T) {
+	tests := map[string]bool{
+		"auth":                                true,
+		"auth.providers.github.development":   true,
+		"backend.auth":                        true,
+		"backend.auth.externalAccess[0].type": true,
+		"plugins.x":                           true,
+		"authz":                               false,
+		"backend.authz":                       false,
+		"backend.cors.origin":                 false,
+		"catalog.locations[0].target":         false,
+	}
+	for path, want := range tests {
+		if got := isKnownSection(path); got != want {
+			t.Errorf("isKnownSection(%q) = %v, want %v", path, got, want)
+		}
 	}
 }
