@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/callboard/callboard/internal/bench"
 )
 
 func TestRunArguments(t *testing.T) {
@@ -24,5 +28,20 @@ func TestRunArguments(t *testing.T) {
 		if code != tt.code || !strings.Contains(stderr.String(), tt.inStderr) {
 			t.Errorf("run(%q) = %d, stderr %q; want %d containing %q", tt.args, code, stderr.String(), tt.code, tt.inStderr)
 		}
+	}
+}
+
+func TestWriteMarkdown(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	rep := &bench.Report{Title: "t", Figures: []bench.Figure{{Name: "cold start", Value: "1.00 s", Target: "≤ 2.00 s", Status: bench.Pass}}}
+	if err := writeMarkdown(dir, bench.Options{N: 10000, DB: "postgres"}, rep); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "bench-10000-postgres.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), "| cold start | 1.00 s | ≤ 2.00 s | pass |  |") {
+		t.Errorf("markdown:\n%s", got)
 	}
 }
