@@ -14,7 +14,7 @@ import (
 )
 
 // handlerFunc is an HTTP handler that reports failure by returning an error;
-// errorHandler turns it into a response.
+// errorWriter.handle turns it into a response.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // statusError is an error that carries its own status code, for the few
