@@ -1,0 +1,43 @@
+package forge
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/callboard/callboard/internal/problem"
+)
+
+// StatusError turns a forge's unsuccessful answer into the error a reader
+// returns, in Backstage's words: "<url> could not be read as <api url>,
+// <status>". 404 is a NotFoundError; anything else (401, 403, 5xx ...) is
+// a plain error, so the catalog keeps what it read last.
+func StatusError(userURL, apiURL string, resp *Response) error {
+	if resp.StatusCode == http.StatusNotFound {
+		return problem.NotFound("%s could not be read as %s, %s", userURL, apiURL, resp.Status)
+	}
+	return fmt.Errorf("%s could not be read as %s, %s", userURL, apiURL, resp.Status)
+}
+
+// FileResult reads a file answer: 200 gives the body and its ETag, 304 to
+// a conditional request gives notModified with the same etag.
+func FileResult(userURL, apiURL, etag string, resp *Response) ([]byte, string, bool, error) {
+	switch {
+	case resp.StatusCode == http.StatusNotModified && etag != "":
+		return nil, etag, true, nil
+	case resp.StatusCode >= 200 && resp.StatusCode <= 299:
+		return resp.Body, resp.Header.Get("ETag"), false, nil
+	}
+	return nil, "", false, StatusError(userURL, apiURL, resp)
+}
+
+// DecodeJSON decodes a successful JSON answer into v.
+func DecodeJSON(userURL, apiURL string, resp *Response, v any) error {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return StatusError(userURL, apiURL, resp)
+	}
+	if err := json.Unmarshal(resp.Body, v); err != nil {
+		return fmt.Errorf("%s could not be read as %s, invalid JSON answer: %w", userURL, apiURL, err)
+	}
+	return nil
+}
