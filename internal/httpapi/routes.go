@@ -12,6 +12,8 @@ type Options struct {
 	Reader   CatalogReader
 	Writer   CatalogWriter
 	Analyzer LocationAnalyzer
+	// Unprocessed serves the unprocessed-entities endpoints.
+	Unprocessed UnprocessedEntities
 	// Readiness reports whether the backend is ready for traffic; its error
 	// message is shown on the readiness endpoint. nil means always ready.
 	Readiness func(ctx context.Context) error
@@ -33,13 +35,14 @@ const catalogMount = "/api/catalog"
 
 // server holds what the handlers share.
 type server struct {
-	reader    CatalogReader
-	writer    CatalogWriter
-	analyzer  LocationAnalyzer
-	readiness func(ctx context.Context) error
-	log       *slog.Logger
-	baseURL   string
-	errs      errorWriter
+	reader      CatalogReader
+	writer      CatalogWriter
+	analyzer    LocationAnalyzer
+	unprocessed UnprocessedEntities
+	readiness   func(ctx context.Context) error
+	log         *slog.Logger
+	baseURL     string
+	errs        errorWriter
 }
 
 // route is one entry of the API surface: a ServeMux pattern and its handler.
@@ -73,6 +76,9 @@ func (s *server) routes() []route {
 		{"GET " + c + "/locations/by-entity/{kind}/{namespace}/{name}", s.locationByEntity},
 		{"POST " + c + "/analyze-location", s.analyzeLocation},
 		{"POST " + c + "/validate-entity", s.validateEntity},
+		{"GET " + c + "/entities/unprocessed/pending", s.unprocessedPending},
+		{"GET " + c + "/entities/unprocessed/failed", s.unprocessedFailed},
+		{"DELETE " + c + "/entities/unprocessed/delete/{entityId}", s.unprocessedDelete},
 		{"GET /healthcheck", s.healthcheck},
 		{"GET /.backstage/health/v1/liveness", s.liveness},
 		{"GET /.backstage/health/v1/readiness", s.readinessCheck},
@@ -91,13 +97,14 @@ func New(o Options) http.Handler {
 		limit = DefaultMaxBodyBytes
 	}
 	s := &server{
-		reader:    o.Reader,
-		writer:    o.Writer,
-		analyzer:  o.Analyzer,
-		readiness: o.Readiness,
-		log:       log,
-		baseURL:   strings.TrimSuffix(o.BaseURL, "/"),
-		errs:      errorWriter{log: log},
+		reader:      o.Reader,
+		writer:      o.Writer,
+		analyzer:    o.Analyzer,
+		unprocessed: o.Unprocessed,
+		readiness:   o.Readiness,
+		log:         log,
+		baseURL:     strings.TrimSuffix(o.BaseURL, "/"),
+		errs:        errorWriter{log: log},
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
