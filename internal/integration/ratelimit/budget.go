@@ -94,6 +94,9 @@ func (b *Budget) Limit() Limit { return b.limit }
 // Ticket is one request taken from a budget.
 type Ticket struct{ at time.Time }
 
+// At returns when the request was taken.
+func (t Ticket) At() time.Time { return t.at }
+
 // ExhaustedError says a budget has no request left within the time a
 // caller may wait. It is transient: the same read succeeds later.
 type ExhaustedError struct {

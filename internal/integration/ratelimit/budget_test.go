@@ -31,12 +31,13 @@ func TestBudgetNeverExceedsLimit(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 40 {
-				if _, err := b.Take(context.Background(), 2*time.Hour); err != nil {
+				tk, err := b.Take(context.Background(), 2*time.Hour)
+				if err != nil {
 					t.Error(err)
 					return
 				}
 				mu.Lock()
-				times = append(times, clock.Now())
+				times = append(times, tk.At())
 				mu.Unlock()
 			}
 		})
