@@ -16,8 +16,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	addConfigFlag(fs, &files)
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	dev := fs.Bool("dev", false, "development mode: read the UI's templates and static files from internal/web on every request (run from the repository root)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: callboard serve [--config FILE]...\n\nRuns the portal: the catalog engine and the REST API.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: callboard serve [--config FILE]...\n\nRuns the portal: the catalog engine, the REST API and the web UI.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -33,7 +34,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "callboard serve:", err)
 		return 1
 	}
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, Plugins: plugins(), Version: version})
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, Plugins: plugins(), Version: version, Dev: *dev})
 	if err != nil {
 		fmt.Fprintln(stderr, "callboard serve:", err)
 		return 1

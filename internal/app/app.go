@@ -15,6 +15,7 @@ import (
 	"github.com/callboard/callboard/internal/config"
 	"github.com/callboard/callboard/internal/httpapi"
 	"github.com/callboard/callboard/internal/store"
+	"github.com/callboard/callboard/internal/web"
 	"github.com/callboard/callboard/plugin"
 )
 
@@ -24,6 +25,11 @@ type Options struct {
 	Logger  *slog.Logger
 	Plugins []plugin.Plugin
 	Version string
+	// Dev makes the UI read its templates and static files from WebDir on
+	// every request (callboard serve --dev).
+	Dev bool
+	// WebDir is where Dev reads them; web.DefaultDevDir when empty.
+	WebDir string
 }
 
 // App is a built Callboard: every subsystem, wired.
@@ -48,7 +54,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := build(ctx, cfg, log, db, o.Plugins)
+	a, err := build(ctx, cfg, log, db, o)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -56,7 +62,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	return a, nil
 }
 
-func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.DB, plugins []plugin.Plugin) (*App, error) {
+func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.DB, o Options) (*App, error) {
 	applied, err := db.Migrate(ctx)
 	if err != nil {
 		return nil, err
@@ -68,7 +74,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	// The built-in processors register through the same Registrar as every
 	// plugin, ahead of them, in Backstage's order.
 	reg := &registry{}
-	all := append([]plugin.Plugin{builtin.New(builtinOptions(cfg, log))}, plugins...)
+	all := append([]plugin.Plugin{builtin.New(builtinOptions(cfg, log))}, o.Plugins...)
 	if err := reg.register(cfg, log, all); err != nil {
 		return nil, err
 	}
@@ -84,8 +90,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		Logger:     log.With("component", "catalog-processing"),
 	})
 	interval, intervalMax := processingInterval(cfg.Catalog.ProcessingInterval)
+	catalogStore := store.NewCatalog(db)
 	engine, err := catalog.NewEngine(catalog.EngineOptions{
-		Store:                   store.NewCatalog(db),
+		Store:                   catalogStore,
 		Orchestrator:            orch,
 		ProcessingInterval:      interval,
 		ProcessingIntervalMax:   intervalMax,
@@ -103,15 +110,41 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	}
 	query := catalog.NewQuery(store.NewCatalogReader(db), catalog.QueryOptions{Logger: log.With("component", "catalog-query")})
 
+	unprocessed := catalog.NewUnprocessed(catalogStore, engine)
+
 	a := &App{cfg: cfg, log: log, db: db, reg: reg, engine: engine, query: query}
-	a.handler = httpapi.New(httpapi.Options{
-		Reader:    query,
-		Writer:    engine,
-		Analyzer:  orch,
-		Readiness: a.ready,
-		Logger:    log.With("component", "http"),
-		BaseURL:   cfg.Backend.BaseURL,
+	api := httpapi.New(httpapi.Options{
+		Reader:      query,
+		Writer:      engine,
+		Analyzer:    orch,
+		Unprocessed: unprocessed,
+		Readiness:   a.ready,
+		Logger:      log.With("component", "http"),
+		BaseURL:     cfg.Backend.BaseURL,
 	})
+	var appSection struct {
+		Title string `config:"title"`
+	}
+	if err := cfg.Decode("app", &appSection); err != nil {
+		return nil, err
+	}
+	ui := web.New(web.Options{
+		Catalog:     query,
+		Unprocessed: unprocessed,
+		Logger:      log.With("component", "web"),
+		Dev:         o.Dev,
+		DevDir:      o.WebDir,
+		Title:       appSection.Title,
+		BaseURL:     cfg.Backend.BaseURL,
+	})
+	// The REST API and the health probes own /api/ and their paths; the UI
+	// serves everything else.
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
+	mux.Handle("/healthcheck", api)
+	mux.Handle("/.backstage/", api)
+	mux.Handle("/", ui)
+	a.handler = mux
 	return a, nil
 }
 

@@ -1,0 +1,131 @@
+package web
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+)
+
+//go:embed templates static
+var embeddedFS embed.FS
+
+// embedded is what production serves.
+var embedded fs.FS = embeddedFS
+
+// bundle is one loaded set of templates and static files.
+type bundle struct {
+	// assets are the static files by the name they are served under: the
+	// hashed name and the plain one.
+	assets map[string]servedAsset
+	// urls maps a static file's name to its hashed URL.
+	urls map[string]string
+	// pages holds, per page name, the layout parsed with that page.
+	pages map[string]*template.Template
+}
+
+// asset is one static file.
+type asset struct {
+	body  []byte
+	ctype string
+	etag  string
+}
+
+// servedAsset is an asset under one of its names; hashed names never
+// change content and may be cached for good.
+type servedAsset struct {
+	*asset
+	immutable bool
+}
+
+// loadBundle reads static/ and templates/ from fsys.
+func loadBundle(fsys fs.FS) (*bundle, error) {
+	b := &bundle{assets: map[string]servedAsset{}, urls: map[string]string{}, pages: map[string]*template.Template{}}
+	if err := b.loadAssets(fsys); err != nil {
+		return nil, err
+	}
+	if err := b.loadPages(fsys); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *bundle) loadAssets(fsys fs.FS) error {
+	return fs.WalkDir(fsys, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", p, err)
+		}
+		name := strings.TrimPrefix(p, "static/")
+		sum := sha256.Sum256(body)
+		hash := hex.EncodeToString(sum[:6])
+		ctype := mime.TypeByExtension(path.Ext(name))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		a := &asset{body: body, ctype: ctype, etag: `"` + hash + `"`}
+		hashed := hashedName(name, hash)
+		b.assets[name] = servedAsset{asset: a}
+		b.assets[hashed] = servedAsset{asset: a, immutable: true}
+		b.urls[name] = "/static/" + hashed
+		return nil
+	})
+}
+
+// hashedName puts hash before the extension: app.css → app.<hash>.css.
+func hashedName(name, hash string) string {
+	ext := path.Ext(name)
+	return strings.TrimSuffix(name, ext) + "." + hash + ext
+}
+
+// Template files: the layout and shared partials, then one file per page
+// defining its "content".
+const (
+	layoutGlob = "templates/*.html"
+	pagesGlob  = "templates/pages/*.html"
+)
+
+func (b *bundle) loadPages(fsys fs.FS) error {
+	base, err := template.New("").Funcs(b.funcs()).ParseFS(fsys, layoutGlob)
+	if err != nil {
+		return fmt.Errorf("parse layout: %w", err)
+	}
+	files, err := fs.Glob(fsys, pagesGlob)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no page templates in %s", pagesGlob)
+	}
+	for _, f := range files {
+		t, err := base.Clone()
+		if err == nil {
+			t, err = t.ParseFS(fsys, f)
+		}
+		if err != nil {
+			return fmt.Errorf("parse %s: %w", f, err)
+		}
+		if t.Lookup("content") == nil {
+			return fmt.Errorf("%s defines no content", f)
+		}
+		b.pages[strings.TrimSuffix(path.Base(f), ".html")] = t
+	}
+	return nil
+}
+
+// assetURL is the hashed URL of a static file.
+func (b *bundle) assetURL(name string) (string, error) {
+	u, ok := b.urls[name]
+	if !ok {
+		return "", fmt.Errorf("no static file %q", name)
+	}
+	return u, nil
+}
