@@ -44,7 +44,9 @@ func parseSource(ref string) source {
 type errorView struct {
 	Name, Message string
 	At            source
-	Causes        []entity.SerializedError
+	// ShowAt is false when At adds nothing to the entity's own source.
+	ShowAt bool
+	Causes []entity.SerializedError
 }
 
 var (
@@ -78,5 +80,6 @@ func viewError(e entity.SerializedError, entitySource source) errorView {
 			break
 		}
 	}
+	v.ShowAt = v.At.Known() && v.At != entitySource
 	return v
 }

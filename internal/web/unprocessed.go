@@ -47,6 +47,8 @@ type unprocessedView struct {
 	DeleteURL string
 	// Source is the file or URL the entity was read from, when known.
 	Source source
+	// Owner is the unprocessed spec.owner, when it is a string.
+	Owner string
 	// Processed says an earlier processing succeeded: that version is
 	// still served while the latest one fails.
 	Processed     bool
@@ -113,27 +115,27 @@ func viewUnprocessed(e catalog.UnprocessedEntry) unprocessedView {
 		NextUpdate:    e.NextUpdateAt,
 		LastDiscovery: e.LastDiscoveryAt,
 	}
-	v.Source = entitySource(e.UnprocessedEntity, e.LocationKey)
-	for _, err := range e.Errors {
-		v.Errors = append(v.Errors, viewError(err, v.Source))
-	}
-	return v
-}
-
-// entitySource is where an entity was read from: its managed-by-location
-// annotation, else its location key.
-func entitySource(unprocessed json.RawMessage, locationKey string) source {
+	// The entity as emitted may be anything that is JSON; what does not
+	// have the expected shape is simply not shown.
 	var ent struct {
 		Metadata struct {
 			Annotations map[string]any `json:"annotations"`
 		} `json:"metadata"`
+		Spec map[string]any `json:"spec"`
 	}
-	if json.Unmarshal(unprocessed, &ent) == nil {
-		if loc, ok := ent.Metadata.Annotations[entity.AnnotationManagedByLocation].(string); ok && loc != "" {
-			return parseSource(loc)
-		}
+	_ = json.Unmarshal(e.UnprocessedEntity, &ent)
+	v.Owner, _ = ent.Spec["owner"].(string)
+	// Where it was read from: its managed-by-location annotation, else its
+	// location key.
+	if loc, ok := ent.Metadata.Annotations[entity.AnnotationManagedByLocation].(string); ok && loc != "" {
+		v.Source = parseSource(loc)
+	} else {
+		v.Source = parseSource(e.LocationKey)
 	}
-	return parseSource(locationKey)
+	for _, err := range e.Errors {
+		v.Errors = append(v.Errors, viewError(err, v.Source))
+	}
+	return v
 }
 
 // unprocessedDelete is the delete button's form: POST
