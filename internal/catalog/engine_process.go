@@ -85,6 +85,8 @@ func (e *Engine) claim(ctx context.Context) []ProcessingItem {
 
 // processBatch runs the orchestrator over the items on the worker pool.
 func (e *Engine) processBatch(ctx context.Context, items []ProcessingItem) *ProcessingBatch {
+	start := time.Now()
+	defer func() { e.log.Debug("processed batch", "entities", len(items), "took", time.Since(start)) }()
 	rows := make([]*ProcessedRow, len(items))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -113,6 +115,7 @@ func (e *Engine) processBatch(ctx context.Context, items []ProcessingItem) *Proc
 }
 
 func (e *Engine) writeBatch(ctx context.Context, b *ProcessingBatch) {
+	start := time.Now()
 	out, err := e.store.WriteProcessing(ctx, b)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -121,6 +124,8 @@ func (e *Engine) writeBatch(ctx context.Context, b *ProcessingBatch) {
 		}
 		return
 	}
+	e.log.Debug("wrote processed batch", "changed", len(b.Rows), "unchanged", len(b.Unchanged),
+		"scheduled", out.Scheduled, "marked", out.Marked, "took", time.Since(start))
 	for _, c := range out.Conflicts {
 		e.log.Warn("detected conflicting entityRef", "entityRef", c.Ref,
 			"existingLocationKey", c.ExistingKey, "locationKey", c.NewKey)

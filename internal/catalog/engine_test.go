@@ -3,13 +3,14 @@ package catalog_test
 import (
 	"context"
 	"crypto/sha1"
-	"encoding/hex"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +51,8 @@ type harness struct {
 	eng *catalog.Engine
 	// stop ends Run and waits for it.
 	stop func()
+	// idleTimeout bounds idle; two minutes when zero.
+	idleTimeout time.Duration
 }
 
 type harnessOption func(*catalog.EngineOptions)
@@ -64,7 +67,7 @@ func newHarness(t testing.TB, db *store.DB, opts ...harnessOption) *harness {
 		StitchDelay:        time.Millisecond,
 		PollInterval:       20 * time.Millisecond,
 		OrphanStrategy:     catalog.OrphanKeep,
-		Logger:             slog.New(slog.DiscardHandler),
+		Logger:             testLogger(),
 	}
 	for _, f := range opts {
 		f(&o)
@@ -92,12 +95,29 @@ func newHarness(t testing.TB, db *store.DB, opts ...harnessOption) *harness {
 	return h
 }
 
+// testLogger discards logs unless CALLBOARD_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("CALLBOARD_TEST_LOG") == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
 func (h *harness) idle() {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	timeout := h.idleTimeout
+	if timeout == 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := h.eng.WaitIdle(ctx); err != nil {
-		h.t.Fatalf("WaitIdle: %v", err)
+		h.t.Fatalf("WaitIdle: %v (entities %d, processed %d, due %d, stitch queue %d, final %d)", err,
+			h.count(`SELECT count(*) FROM refresh_state`),
+			h.count(`SELECT count(*) FROM refresh_state WHERE processed_entity IS NOT NULL`),
+			h.count(`SELECT count(*) FROM refresh_state WHERE next_update_at <= $1`, time.Now().UnixMilli()),
+			h.count(`SELECT count(*) FROM stitch_queue`),
+			h.count(`SELECT count(*) FROM final_entities`))
 	}
 }
 
@@ -287,3 +307,74 @@ func sha1Hex(s string) string {
 	sum := sha1.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// logRecorder keeps the messages logged at warning level and above.
+type logRecorder struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (r *logRecorder) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
+	s := rec.Message
+	rec.Attrs(func(a slog.Attr) bool {
+		s += " " + a.Key + "=" + a.Value.String()
+		return true
+	})
+	r.mu.Lock()
+	r.msgs = append(r.msgs, s)
+	r.mu.Unlock()
+	return nil
+}
+func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *logRecorder) WithGroup(string) slog.Handler      { return r }
+
+func (r *logRecorder) messages() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.msgs...)
+}
+
+// testProvider hands its connection to the test.
+type testProvider struct {
+	name string
+	conn chan plugin.ProviderConnection
+}
+
+func newTestProvider(name string) *testProvider {
+	return &testProvider{name: name, conn: make(chan plugin.ProviderConnection, 1)}
+}
+
+func (p *testProvider) Name() string { return p.name }
+func (p *testProvider) Connect(_ context.Context, c plugin.ProviderConnection) error {
+	p.conn <- c
+	return nil
+}
+
+func (p *testProvider) connection(t testing.TB) plugin.ProviderConnection {
+	t.Helper()
+	select {
+	case c := <-p.conn:
+		p.conn <- c
+		return c
+	case <-time.After(10 * time.Second):
+		t.Fatal("provider was not connected")
+		return nil
+	}
+}
+
+// providedComponent is a Component as a provider would give it, with the
+// location annotations the orchestrator requires.
+func providedComponent(name, owner string) *entity.Entity {
+	return &entity.Entity{
+		APIVersion: "backstage.io/v1alpha1",
+		Kind:       "Component",
+		Metadata: entity.Metadata{Name: name, Annotations: map[string]string{
+			entity.AnnotationManagedByLocation:       "url:https://example.com/" + name,
+			entity.AnnotationManagedByOriginLocation: "url:https://example.com/" + name,
+		}},
+		Spec: map[string]any{"type": "service", "lifecycle": "production", "owner": owner},
+	}
+}
+
+func slogFor(r *logRecorder) *slog.Logger { return slog.New(r) }

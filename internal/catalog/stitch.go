@@ -2,10 +2,13 @@ package catalog
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/callboard/callboard/entity"
 )
@@ -37,6 +40,7 @@ func (e *Engine) stitchLoop(ctx context.Context) {
 // stitchBatch stitches one claimed batch and returns how many entries it
 // claimed.
 func (e *Engine) stitchBatch(ctx context.Context) (int, error) {
+	start := time.Now()
 	now := e.now()
 	tickets, err := e.store.ClaimStitching(ctx, StitchClaim{Now: now, Limit: e.opts.BatchSize, LeaseUntil: now.Add(stitchLease)})
 	if err != nil || len(tickets) == 0 {
@@ -75,9 +79,11 @@ func (e *Engine) stitchBatch(ctx context.Context) (int, error) {
 			b.Finals = append(b.Finals, *f)
 		}
 	}
-	if _, err := e.store.WriteStitching(ctx, b); err != nil {
+	written, err := e.store.WriteStitching(ctx, b)
+	if err != nil {
 		return len(tickets), err
 	}
+	e.log.Debug("stitched batch", "claimed", len(tickets), "written", written, "took", time.Since(start))
 	return len(tickets), nil
 }
 
@@ -88,6 +94,10 @@ func (e *Engine) stitchBatch(ctx context.Context) (int, error) {
 // unchanged.
 func stitchEntity(src *StitchSource) (*FinalEntity, error) {
 	if src.ID == 0 || src.Processed == nil {
+		return nil, nil
+	}
+	hash := stitchHash(src)
+	if hash == src.PrevHash {
 		return nil, nil
 	}
 	var ent entity.Entity
@@ -125,21 +135,13 @@ func stitchEntity(src *StitchSource) (*FinalEntity, error) {
 		}
 	}
 	ent.Metadata.UID = src.UID
-
-	body, err := json.Marshal(&ent)
-	if err != nil {
-		return nil, fmt.Errorf("encode final entity: %w", err)
-	}
-	hash := sha1Hex(body)
-	if hash == src.PrevHash {
-		return nil, nil
-	}
 	if ent.Metadata.Etag == "" {
 		// The source has no etag of its own; the hash is a good one.
 		ent.Metadata.Etag = hash
-		if body, err = json.Marshal(&ent); err != nil {
-			return nil, fmt.Errorf("encode final entity: %w", err)
-		}
+	}
+	body, err := json.Marshal(&ent)
+	if err != nil {
+		return nil, fmt.Errorf("encode final entity: %w", err)
 	}
 	rows, err := BuildSearchRows(&ent)
 	if err != nil {
@@ -168,6 +170,35 @@ func stitchEntity(src *StitchSource) (*FinalEntity, error) {
 	}
 	f.SearchDelete, f.SearchInsert = diffSearchRows(prevRows, rows)
 	return f, nil
+}
+
+// stitchVersion changes when stitching changes what it builds, so that
+// every entity is stitched again.
+const stitchVersion = "callboard-stitch-1"
+
+// stitchHash hashes everything a final entity is built from: the processed
+// entity (with its uid), the processing errors, whether anything references
+// it, and its relations. Equal hashes mean an equal final entity, so an
+// unchanged entity is recognised before anything is decoded. It is also
+// the etag of entities whose source sets none.
+func stitchHash(src *StitchSource) string {
+	h := sha1.New()
+	h.Write([]byte(stitchVersion))
+	h.Write([]byte{0})
+	h.Write(src.Processed)
+	h.Write([]byte{0})
+	h.Write([]byte(src.Errors))
+	if src.Referenced {
+		h.Write([]byte("\x00referenced"))
+	}
+	h.Write([]byte{0})
+	for _, r := range src.Relations {
+		h.Write([]byte(r.Type))
+		h.Write([]byte{0})
+		h.Write([]byte(r.Target))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // historySource names where a change came from: the location key that

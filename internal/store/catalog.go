@@ -75,6 +75,61 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// isSQLite reports the dialect of a transaction or database.
+func isSQLite(q queryer) bool {
+	switch x := q.(type) {
+	case *Tx:
+		return x.Dialect == SQLite
+	case *DB:
+		return x.Dialect == SQLite
+	}
+	return false
+}
+
+// bind prepares a statement for q's dialect. SQLite treats "$N" as a
+// named parameter and resolves each by a linear search, which makes a
+// statement with thousands of parameters cost quadratic time to prepare
+// and to bind; there every "$N" becomes an anonymous "?" and the arguments
+// are repeated and reordered to match. The statements here hold no '$' in
+// string literals; quoted text is skipped anyway.
+func bind(q queryer, query string, args []any) (string, []any) {
+	if !isSQLite(q) || strings.IndexByte(query, '$') < 0 {
+		return query, args
+	}
+	var b strings.Builder
+	b.Grow(len(query))
+	out := make([]any, 0, len(args))
+	for i := 0; i < len(query); i++ {
+		ch := query[i]
+		if ch == '\'' {
+			j := strings.IndexByte(query[i+1:], '\'')
+			if j < 0 {
+				b.WriteString(query[i:])
+				break
+			}
+			b.WriteString(query[i : i+j+2])
+			i += j + 1
+			continue
+		}
+		if ch != '$' || i+1 >= len(query) || query[i+1] < '0' || query[i+1] > '9' {
+			b.WriteByte(ch)
+			continue
+		}
+		n := 0
+		for i+1 < len(query) && query[i+1] >= '0' && query[i+1] <= '9' {
+			i++
+			n = n*10 + int(query[i]-'0')
+		}
+		b.WriteByte('?')
+		if n >= 1 && n <= len(args) {
+			out = append(out, args[n-1])
+		} else {
+			out = append(out, nil) // the driver reports the mismatch
+		}
+	}
+	return b.String(), out
+}
+
 // placeholders writes "$from,$from+1,...".
 func placeholders(b *strings.Builder, from, n int) {
 	for i := 0; i < n; i++ {
@@ -140,7 +195,8 @@ func execIn[K any](ctx context.Context, db queryer, q inList, keys []K) (int64, 
 		for _, k := range keys[start:end] {
 			args = append(args, k)
 		}
-		res, err := db.ExecContext(ctx, q.sql(end-start), args...)
+		query, args := bind(db, q.sql(end-start), args)
+		res, err := db.ExecContext(ctx, query, args...)
 		if err != nil {
 			return total, err
 		}
@@ -154,6 +210,7 @@ func execIn[K any](ctx context.Context, db queryer, q inList, keys []K) (int64, 
 }
 
 func queryRows(ctx context.Context, db queryer, query string, args []any, scan func(*sql.Rows) error) error {
+	query, args = bind(db, query, args)
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -237,6 +294,7 @@ func (s valuesStmt) run(ctx context.Context, db queryer, args []any, scan func(*
 			}
 			continue
 		}
+		query, chunk = bind(db, query, chunk)
 		res, err := db.ExecContext(ctx, query, chunk...)
 		if err != nil {
 			return total, err

@@ -153,9 +153,40 @@ func (w *processWriter) run(ctx context.Context) error {
 			return fmt.Errorf("release leases: %w", err)
 		}
 	}
-	marks := setKeys(w.marks)
+	marks, err := w.stitchable(ctx)
+	if err != nil {
+		return err
+	}
 	w.out.Marked = len(marks)
 	return markForStitching(ctx, w.tx, marks, w.b.StitchAt)
+}
+
+// stitchable narrows the marks to entities that have been processed: one
+// not processed yet is stitched after its own processing, which reads
+// every relation then. On a cold start that saves queueing most relation
+// targets again and again. Only SQLite can afford the check: its writers
+// are serialized, so an entity this transaction sees unprocessed cannot be
+// stitched before this transaction commits. On PostgreSQL a concurrent
+// engine might, so everything is marked.
+func (w *processWriter) stitchable(ctx context.Context) ([]string, error) {
+	marks := setKeys(w.marks)
+	if w.tx.Dialect != SQLite || len(marks) == 0 {
+		return marks, nil
+	}
+	out := make([]string, 0, len(marks))
+	err := queryIn(ctx, w.tx, inList{head: `SELECT entity_ref FROM refresh_state WHERE processed_entity IS NOT NULL AND entity_ref IN`}, marks,
+		func(r *sql.Rows) error {
+			var ref string
+			if err := r.Scan(&ref); err != nil {
+				return err
+			}
+			out = append(out, ref)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("read entities to stitch: %w", err)
+	}
+	return out, nil
 }
 
 func (w *processWriter) updateRows(ctx context.Context) error {
