@@ -1,9 +1,31 @@
 // Command callboard-bench measures Callboard's catalog against the issue's
-// performance targets: it generates a synthetic organisation of -n
-// entities, runs `callboard serve` on it and prints a table of figures,
-// targets and results.
+// performance targets and prints a table of figures, targets and results
+// (and writes it as Markdown with -out).
 //
 //	go run ./cmd/callboard-bench -n 10000 [-db sqlite|postgres] [-pg URL] [-keep] [-out DIR]
+//
+// It builds ./cmd/callboard, generates a synthetic organisation of -n
+// entities as YAML files (internal/bench.Generate), writes an app-config.yaml
+// that listens on 127.0.0.1 and loads the organisation through one file
+// location, and runs `callboard serve` as a child process three times:
+//
+//  1. cold start on an empty database: the time until by-query reports every
+//     entity (polled every 25 ms, 50 ms above 20,000 entities), the time until
+//     idle (nothing due, stitch queue empty, CPU quiet), database size, the
+//     latency of each query of the issue (500 sequential keep-alive requests
+//     after 50 untimed ones, each answer checked), requests/s of by-query
+//     limit=100 at concurrency 8 for 5 s, and peak RSS (VmHWM);
+//  2. restart on the populated database: the time until readiness answers 200;
+//  3. second pass: every entity is made due (next_update_at = now in
+//     refresh_state), the server is started and timed until idle, and the
+//     catalog tables are compared before and after (generation, row counts,
+//     last update times) to show nothing was written.
+//
+// With -db postgres each run creates a fresh database on the -pg server and
+// drops it afterwards unless -keep is given. -cpuprofile DIR runs
+// cmd/callboard-bench/profserve, the serve command with a CPU profiler, and
+// writes one profile per server process (the cold one in two segments:
+// ingestion, then queries).
 package main
 
 import (

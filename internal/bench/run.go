@@ -47,7 +47,7 @@ type Options struct {
 	Concurrency      int
 	ThroughputFor    time.Duration
 	// PhaseTimeout bounds each wait for the server (all entities
-	// queryable, idle, ready); 0 allows a minute plus 2 ms per entity.
+	// queryable, idle, ready); 0 allows a minute plus 5 ms per entity.
 	PhaseTimeout time.Duration
 	// Log receives progress; nil discards it.
 	Log *slog.Logger
@@ -268,7 +268,7 @@ func (r *run) phaseTimeout() time.Duration {
 	if r.o.PhaseTimeout > 0 {
 		return r.o.PhaseTimeout
 	}
-	return time.Minute + time.Duration(r.o.N)*time.Millisecond*2
+	return time.Minute + time.Duration(r.o.N)*5*time.Millisecond
 }
 
 // coldStart starts the server on an empty database and measures ingestion,
@@ -327,6 +327,7 @@ func (r *run) coldStart(ctx context.Context) error {
 func (r *run) waitAllQueryable(ctx context.Context, s *server, interval time.Duration) (time.Duration, error) {
 	deadline := time.Now().Add(r.phaseTimeout())
 	last, lastErr := -1, error(nil)
+	nextLog := time.Now().Add(5 * time.Second)
 	for {
 		n, err := totalItems(ctx, r.client, s.base)
 		if err == nil && n >= r.want {
@@ -340,6 +341,10 @@ func (r *run) waitAllQueryable(ctx context.Context, s *server, interval time.Dur
 			last = n
 		}
 		lastErr = err
+		if time.Now().After(nextLog) {
+			r.o.Log.Info("ingesting", "queryable", last, "of", r.want, "elapsed", time.Since(s.started).Round(time.Millisecond))
+			nextLog = nextLog.Add(5 * time.Second)
+		}
 		if s.exited() {
 			return 0, s.exitError()
 		}

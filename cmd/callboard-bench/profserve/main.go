@@ -6,7 +6,9 @@
 //
 // SIGUSR1 ends the current profile and starts the next segment, named with
 // "-2", "-3"... before the extension, so the benchmark can profile
-// ingestion and queries separately.
+// ingestion and queries separately. At the end of each segment it also
+// writes a heap profile named with "-heap" ("-heap-2", ...) after the
+// base name.
 //
 //	profserve serve --config app-config.yaml [--config ...]
 package main
@@ -21,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -119,18 +122,42 @@ func (p *profile) open(path string) error {
 func (p *profile) rotate() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	pprof.StopCPUProfile()
-	if err := p.f.Close(); err != nil {
+	if err := p.end(); err != nil {
 		return err
 	}
 	p.n++
-	ext := filepath.Ext(p.path)
-	return p.open(fmt.Sprintf("%s-%d%s", strings.TrimSuffix(p.path, ext), p.n, ext))
+	return p.open(p.name(strconv.Itoa(p.n)))
 }
 
 func (p *profile) stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.end()
+}
+
+// end stops the CPU profile of the segment and writes its heap profile.
+func (p *profile) end() error {
 	pprof.StopCPUProfile()
-	p.f.Close()
+	if err := p.f.Close(); err != nil {
+		return err
+	}
+	heap := "heap"
+	if p.n > 1 {
+		heap += "-" + strconv.Itoa(p.n)
+	}
+	f, err := os.Create(p.name(heap))
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// name returns the profile path with "-suffix" before the extension.
+func (p *profile) name(suffix string) string {
+	ext := filepath.Ext(p.path)
+	return strings.TrimSuffix(p.path, ext) + "-" + suffix + ext
 }

@@ -59,7 +59,7 @@ func TestServeWritesProfile(t *testing.T) {
 	if code := <-done; code != 0 || !ready {
 		t.Fatalf("exit %d, ready %v:\n%s", code, ready, stderr.String())
 	}
-	for _, p := range []string{profile, second} {
+	for _, p := range []string{profile, second, filepath.Join(dir, "cpu-heap.prof"), filepath.Join(dir, "cpu-heap-2.prof")} {
 		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
 			t.Errorf("no profile written: %v", err)
 		}
