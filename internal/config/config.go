@@ -16,6 +16,7 @@ var knownSections = []string{
 	"plugins",      // plugin.Registrar.DecodeConfig reads plugins.<id>
 	"auth",         // internal/auth: providers, session, token expiration
 	"backend.auth", // internal/auth: externalAccess, keys, the default auth policy
+	"integrations", // internal/integration: the forge integrations
 }
 
 // isKnownSection reports whether path lies in one of knownSections.

@@ -147,7 +147,6 @@ plugins:
 		`app-config.yaml:8: unknown key "backend.cors.origin" is ignored`,
 		`app-config.yaml:9: unknown key "backend.csp.connect-src" is ignored`,
 		`app-config.yaml:12: unknown key "catalog.import.entityFilename" is ignored`,
-		`app-config.yaml:15: unknown key "integrations.github" is ignored`,
 	}
 	if diff := cmp.Diff(want, warningStrings(warnings)); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
