@@ -19,7 +19,7 @@ func TestWriteConfig(t *testing.T) {
 		c    serveConfig
 		want string
 	}{
-		{"sqlite", serveConfig{Port: 7123, SQLitePath: "/data/callboard.db", Root: "/data/catalog/catalog-info.yaml"}, `---
+		{"sqlite", serveConfig{Port: 7123, SQLitePath: "/data/callboard.db", Root: "/data/catalog/catalog-info.yaml", Token: "cb-0123456789abcdef"}, `---
 backend:
   baseUrl: http://127.0.0.1:7123
   listen:
@@ -29,6 +29,12 @@ backend:
     client: better-sqlite3
     connection:
       filename: /data/callboard.db
+  auth:
+    externalAccess:
+      - type: static
+        options:
+          token: cb-0123456789abcdef
+          subject: callboard-bench
 catalog:
   locations:
     - type: file
@@ -47,7 +53,7 @@ catalog:
   processingInterval:
     hours: 24
 `},
-		{"postgres", serveConfig{Port: 7124, PostgresURL: "postgres://postgres@localhost:5432/cb_bench?sslmode=disable", Root: "/r.yaml"}, `---
+		{"postgres", serveConfig{Port: 7124, PostgresURL: "postgres://postgres@localhost:5432/cb_bench?sslmode=disable", Root: "/r.yaml", Token: "cb-0123456789abcdef"}, `---
 backend:
   baseUrl: http://127.0.0.1:7124
   listen:
@@ -56,6 +62,12 @@ backend:
   database:
     client: pg
     connection: "postgres://postgres@localhost:5432/cb_bench?sslmode=disable"
+  auth:
+    externalAccess:
+      - type: static
+        options:
+          token: cb-0123456789abcdef
+          subject: callboard-bench
 catalog:
   locations:
     - type: file
@@ -101,8 +113,8 @@ func TestConfigLoads(t *testing.T) {
 		c            serveConfig
 		dialect, dsn string
 	}{
-		{serveConfig{Port: 7123, SQLitePath: "/data/callboard.db", Root: "/data/catalog/catalog-info.yaml"}, "sqlite", "/data/callboard.db"},
-		{serveConfig{Port: 7124, PostgresURL: "postgres://postgres@localhost:5432/cb_bench?sslmode=disable", Root: "/r.yaml"},
+		{serveConfig{Port: 7123, SQLitePath: "/data/callboard.db", Root: "/data/catalog/catalog-info.yaml", Token: newToken()}, "sqlite", "/data/callboard.db"},
+		{serveConfig{Port: 7124, PostgresURL: "postgres://postgres@localhost:5432/cb_bench?sslmode=disable", Root: "/r.yaml", Token: newToken()},
 			"postgres", "postgres://postgres@localhost:5432/cb_bench?sslmode=disable"},
 	}
 	for _, tt := range tests {

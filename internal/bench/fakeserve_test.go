@@ -32,9 +32,10 @@ const (
 )
 
 var (
-	configPort = regexp.MustCompile(`(?m)^    port: (\d+)$`)
-	configDB   = regexp.MustCompile(`(?m)^      filename: (.+)$`)
-	configRoot = regexp.MustCompile(`(?m)^      target: (.+)$`)
+	configPort  = regexp.MustCompile(`(?m)^    port: (\d+)$`)
+	configDB    = regexp.MustCompile(`(?m)^      filename: (.+)$`)
+	configRoot  = regexp.MustCompile(`(?m)^      target: (.+)$`)
+	configToken = regexp.MustCompile(`(?m)^          token: (\S+)$`)
 )
 
 const fakeSchema = `
@@ -56,9 +57,9 @@ func fakeServe(args []string) error {
 	if err != nil {
 		return err
 	}
-	port, dbPath, root := configPort.FindSubmatch(cfg), configDB.FindSubmatch(cfg), configRoot.FindSubmatch(cfg)
-	if port == nil || dbPath == nil || root == nil {
-		return fmt.Errorf("fake serve: config lacks port, database or root:\n%s", cfg)
+	port, dbPath, root, token := configPort.FindSubmatch(cfg), configDB.FindSubmatch(cfg), configRoot.FindSubmatch(cfg), configToken.FindSubmatch(cfg)
+	if port == nil || dbPath == nil || root == nil || token == nil {
+		return fmt.Errorf("fake serve: config lacks port, database, root or token:\n%s", cfg)
 	}
 	if p := os.Getenv("CALLBOARD_CPUPROFILE"); p != "" {
 		if err := os.WriteFile(p, []byte("profile"), 0o644); err != nil {
@@ -150,7 +151,15 @@ func fakeServe(args []string) error {
 		}
 		writeJSON(w, map[string]any{"items": items})
 	})
-	srv := &http.Server{Addr: "127.0.0.1:" + string(port[1]), Handler: mux}
+	// Like Callboard, everything but health needs the token.
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/.backstage/health/") && r.Header.Get("Authorization") != "Bearer "+string(token[1]) {
+			http.Error(w, "Missing credentials", http.StatusUnauthorized)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Addr: "127.0.0.1:" + string(port[1]), Handler: handler}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	go func() {

@@ -15,6 +15,10 @@ func TestSeriesAndThroughput(t *testing.T) {
 	var calls, limited atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
+		if r.Header.Get("Authorization") != "Bearer s3cret-token" {
+			http.Error(w, "no token", http.StatusUnauthorized)
+			return
+		}
 		if r.URL.Path == "/limited" {
 			limited.Add(1)
 		}
@@ -25,7 +29,7 @@ func TestSeriesAndThroughput(t *testing.T) {
 		w.Write([]byte(`{"items":[],"totalItems":0}`))
 	}))
 	defer srv.Close()
-	c := newClient(4)
+	c := newClient(4, "s3cret-token")
 	ctx := context.Background()
 	mk := func(path string, check func([]byte) error) query {
 		return query{Name: path, request: func(ctx context.Context, base string, _ int) (*http.Request, error) {

@@ -82,8 +82,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.DB != "sqlite" && o.DB != "postgres" {
 		return nil, fmt.Errorf("unknown database %q (want sqlite or postgres)", o.DB)
 	}
-	r := &run{o: o, rep: &Report{}, client: newClient(o.Concurrency)}
-	defer r.client.CloseIdleConnections()
+	token := newToken()
+	r := &run{o: o, rep: &Report{}, token: token, client: newClient(o.Concurrency, token)}
+	defer closeIdle(r.client)
 	err := r.run(ctx)
 	return r.rep, err
 }
@@ -93,6 +94,7 @@ type run struct {
 	o      Options
 	rep    *Report
 	client *http.Client
+	token  string
 	t      targets
 
 	work   string
@@ -230,7 +232,7 @@ func (r *run) writeConfig() error {
 	}
 	r.base = "http://127.0.0.1:" + strconv.Itoa(port)
 	r.config = filepath.Join(r.work, "app-config.yaml")
-	return writeConfig(r.config, serveConfig{Port: port, SQLitePath: r.db.sqlitePath, PostgresURL: r.db.pgURL, Root: r.sum.Root})
+	return writeConfig(r.config, serveConfig{Port: port, SQLitePath: r.db.sqlitePath, PostgresURL: r.db.pgURL, Root: r.sum.Root, Token: r.token})
 }
 
 // start runs a server process named after the phase.

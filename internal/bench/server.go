@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -136,8 +138,8 @@ func freePort() (int, error) {
 }
 
 // newClient returns an HTTP client that keeps connections alive for up to
-// conns concurrent requests.
-func newClient(conns int) *http.Client {
+// conns concurrent requests and sends token as a bearer token.
+func newClient(conns int, token string) *http.Client {
 	t := &http.Transport{
 		Proxy:               nil, // the server is local; never go through a proxy
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
@@ -145,7 +147,33 @@ func newClient(conns int) *http.Client {
 		MaxIdleConnsPerHost: conns * 2,
 		IdleConnTimeout:     time.Minute,
 	}
-	return &http.Client{Transport: t, Timeout: 30 * time.Second}
+	return &http.Client{Transport: bearer{token: "Bearer " + token, next: t}, Timeout: 30 * time.Second}
+}
+
+// bearer adds the Authorization header to every request.
+type bearer struct {
+	token string
+	next  *http.Transport
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", b.token)
+	return b.next.RoundTrip(r)
+}
+
+// closeIdle drops the client's idle connections.
+func closeIdle(c *http.Client) {
+	if b, ok := c.Transport.(bearer); ok {
+		b.next.CloseIdleConnections()
+	}
+}
+
+// newToken returns a random static access token.
+func newToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return "cb-" + hex.EncodeToString(b)
 }
 
 // get fetches url and returns the status and body.
