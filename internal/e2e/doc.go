@@ -1,0 +1,6 @@
+// Package e2e holds end-to-end tests: the whole app started in process on a
+// temporary SQLite database, driven from Go through a real headless
+// Chromium (chromedp). They skip when /usr/bin/chromium is absent or with
+// -short. Screenshots of every page go to testdata/screenshots/ (not
+// committed) for a person to look at.
+package e2e
