@@ -161,7 +161,7 @@ var anyAlgorithm = []jose.SignatureAlgorithm{
 }
 
 func (s *Service) verifyJWT(ctx context.Context, raw string) (*Identity, error) {
-	sig, err := jose.ParseSigned(raw, anyAlgorithm)
+	sig, err := jose.ParseSignedCompact(raw, anyAlgorithm)
 	if err != nil || len(sig.Signatures) != 1 {
 		return nil, errBadToken
 	}

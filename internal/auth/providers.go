@@ -114,9 +114,17 @@ func (s *Service) loadOAuth(dec ConfigDecoder, id string) (*oauthEntry, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: expected an object of environments, such as development: {clientId, clientSecret}", key)
 	}
-	e := &oauthEntry{id: id, title: providerTitles[id], envs: map[string]*oauthEnv{}}
+	e := &oauthEntry{id: id, envs: map[string]*oauthEnv{}}
 	redirect := s.cfg.baseURL + "/api/auth/" + url.PathEscape(id) + "/handler/frame"
+	names := make([]string, 0, len(envs))
 	for env := range envs {
+		names = append(names, env)
+	}
+	sort.Strings(names)
+	// The title comes from the current environment's config, else from
+	// the first environment that has one, else from the provider's name.
+	var anyTitle string
+	for _, env := range names {
 		ekey := key + "." + env
 		var c oauthConfig
 		if err := dec.Decode(ekey, &c); err != nil {
@@ -131,13 +139,13 @@ func (s *Service) loadOAuth(dec ConfigDecoder, id string) (*oauthEntry, error) {
 			return nil, err
 		}
 		e.envs[env] = &oauthEnv{provider: p, resolvers: rs}
-		if c.Title != "" && (env == s.cfg.environment || e.title == "") {
+		if env == s.cfg.environment {
 			e.title = c.Title
+		} else if anyTitle == "" {
+			anyTitle = c.Title
 		}
 	}
-	if e.title == "" {
-		e.title = id
-	}
+	e.title = firstNonEmpty(e.title, anyTitle, providerTitles[id], id)
 	return e, nil
 }
 
