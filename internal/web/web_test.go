@@ -371,14 +371,17 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
-func TestHomeCountsFailures(t *testing.T) {
-	entry := sampleUnprocessed().lists[catalog.UnprocessedFailed][0]
-	un := &fakeUnprocessed{lists: map[catalog.UnprocessedReason][]catalog.UnprocessedEntry{}}
-	for range failedCap + 5 {
-		un.lists[catalog.UnprocessedFailed] = append(un.lists[catalog.UnprocessedFailed], entry)
+func TestHomeReadsOnlyTheKindFacet(t *testing.T) {
+	un := &fakeUnprocessed{}
+	rec := send(t, testSite(t, &fakeCatalog{kinds: []catalog.FacetCount{{Value: "Component", Count: 2}, {Value: "User", Count: 3}}}, un), http.MethodGet, "/", nil)
+	body := rec.Body.String()
+	if !strings.Contains(body, `<tfoot><tr><th scope="row">All kinds</th><td class="num">5</td></tr></tfoot>`) {
+		t.Errorf("total not shown:\n%s", body)
 	}
-	body := send(t, testSite(t, &fakeCatalog{}, un), http.MethodGet, "/", nil).Body.String()
-	if !strings.Contains(body, `<span class="badge badge--error">100+</span> entities fail`) {
-		t.Errorf("capped count not shown:\n%s", body)
+	if !strings.Contains(body, `href="/api/catalog/entities/by-query?filter=kind%3Dcomponent"`) {
+		t.Errorf("no API link for a kind:\n%s", body)
+	}
+	if len(un.queries) != 0 {
+		t.Errorf("the home page listed unprocessed entities: %v", un.queries)
 	}
 }
