@@ -25,7 +25,7 @@ var _ UnprocessedEntities = (*catalog.Unprocessed)(nil)
 // module.
 type unprocessedResponse struct {
 	Type     catalog.UnprocessedReason `json:"type"`
-	Entities []unprocessedItem        `json:"entities"`
+	Entities []unprocessedItem         `json:"entities"`
 }
 
 // unprocessedItem is one refresh state row, named as the module's
