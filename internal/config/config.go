@@ -17,6 +17,7 @@ var knownSections = []string{
 	"auth",         // internal/auth: providers, session, token expiration
 	"backend.auth", // internal/auth: externalAccess, keys, the default auth policy
 	"integrations", // internal/integration: the forge integrations
+	"app.title",    // internal/app: the product name shown by the web UI
 }
 
 // isKnownSection reports whether path lies in one of knownSections.
