@@ -141,7 +141,6 @@ plugins:
   anything: {goes: here}
 `)
 	want := []string{
-		`app-config.yaml:2: unknown key "app.title" is ignored`,
 		`app-config.yaml:3: unknown key "app.baseUrl" is ignored`,
 		`app-config.yaml:5: unknown key "organization.name" is ignored`,
 		`app-config.yaml:8: unknown key "backend.cors.origin" is ignored`,
@@ -151,8 +150,8 @@ plugins:
 	if diff := cmp.Diff(want, warningStrings(warnings)); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
-	if warnings[0].Key != "app.title" || warnings[0].Pos.Column != 3 {
-		t.Errorf("first warning = %+v, want key app.title at column 3", warnings[0])
+	if warnings[0].Key != "app.baseUrl" || warnings[0].Pos.Column != 3 {
+		t.Errorf("first warning = %+v, want key app.baseUrl at column 3", warnings[0])
 	}
 }
 

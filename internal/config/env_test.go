@@ -53,7 +53,7 @@ func TestEnvOverridesWinOverFiles(t *testing.T) {
 		"APP_CONFIG_backend_baseUrl=https://env.example.com",
 		"APP_CONFIG_catalog_locations=[]",
 		"APP_CONFIG_backend_listen_port=9000",
-		"APP_CONFIG_app_title=Portal",
+		"APP_CONFIG_app_support_url=https://help.example.com",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestEnvOverridesWinOverFiles(t *testing.T) {
 	if got := cfg.ListenAddr(); got != ":9000" {
 		t.Errorf("ListenAddr = %q, want :9000", got)
 	}
-	want := `$APP_CONFIG_app_title: unknown key "app.title" is ignored`
+	want := `$APP_CONFIG_app_support_url: unknown key "app.support.url" is ignored`
 	if len(warnings) != 1 || warnings[0].String() != want {
 		t.Errorf("warnings = %v, want [%s]", warningStrings(warnings), want)
 	}
