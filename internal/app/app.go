@@ -14,6 +14,7 @@ import (
 	"github.com/callboard/callboard/internal/catalog/builtin"
 	"github.com/callboard/callboard/internal/config"
 	"github.com/callboard/callboard/internal/httpapi"
+	"github.com/callboard/callboard/internal/integration"
 	"github.com/callboard/callboard/internal/store"
 	"github.com/callboard/callboard/internal/web"
 	"github.com/callboard/callboard/plugin"
@@ -74,7 +75,11 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	// The built-in processors register through the same Registrar as every
 	// plugin, ahead of them, in Backstage's order.
 	reg := &registry{}
-	all := append([]plugin.Plugin{builtin.New(builtinOptions(cfg, log))}, o.Plugins...)
+	readers, err := builtinOptions(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	all := append([]plugin.Plugin{builtin.New(readers)}, o.Plugins...)
 	if err := reg.register(cfg, log, all); err != nil {
 		return nil, err
 	}
@@ -225,12 +230,23 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // Close releases the database.
 func (a *App) Close() error { return a.db.Close() }
 
-func builtinOptions(cfg *config.Config, log *slog.Logger) builtin.Options {
+// builtinOptions configures the built-in processors: url locations and
+// placeholders are read through the forges in integrations, and over plain
+// HTTP from the hosts in backend.reading.allow.
+func builtinOptions(cfg *config.Config, log *slog.Logger) (builtin.Options, error) {
 	var allow []builtin.AllowRule
 	for _, r := range cfg.Backend.Reading.Allow {
 		allow = append(allow, builtin.AllowRule{Host: r.Host, Paths: r.Paths})
 	}
-	return builtin.Options{ReadingAllow: allow, Logger: log.With("component", "catalog-readers")}
+	forges, err := integration.FromConfig(cfg)
+	if err != nil {
+		return builtin.Options{}, err
+	}
+	reader, err := integration.New(forges, integration.Options{ReadingAllow: allow})
+	if err != nil {
+		return builtin.Options{}, err
+	}
+	return builtin.Options{ReadingAllow: allow, URLReader: reader, Logger: log.With("component", "catalog-readers")}, nil
 }
 
 // configLocations turns catalog.locations into plugin locations, file
