@@ -13,17 +13,6 @@ import (
 	"github.com/callboard/callboard/internal/problem"
 )
 
-// statusByName maps Backstage error names to status codes.
-var statusByName = map[string]int{
-	problem.InputError:              http.StatusBadRequest,
-	problem.AuthenticationError:     http.StatusUnauthorized,
-	problem.NotAllowedError:         http.StatusForbidden,
-	problem.NotFoundError:           http.StatusNotFound,
-	problem.ConflictError:           http.StatusConflict,
-	problem.NotImplementedError:     http.StatusNotImplemented,
-	problem.ServiceUnavailableError: http.StatusServiceUnavailable,
-}
-
 // errorBody is Backstage's error response.
 type errorBody struct {
 	Error   entity.SerializedError `json:"error"`
@@ -40,7 +29,7 @@ type errorBody struct {
 // a classified error's name and message, never a cause's detail.
 func classify(err error) (int, entity.SerializedError) {
 	if p, ok := problem.As(err); ok {
-		if status, known := statusByName[p.Name]; known {
+		if status := problem.StatusOf(p.Name); status != http.StatusInternalServerError {
 			return status, entity.SerializedError{Name: p.Name, Message: p.Message}
 		}
 	}

@@ -15,10 +15,10 @@ const (
 	ResolverUsername      = "usernameMatchingUserEntityName"
 	ResolverEmail         = "emailMatchingUserEntityProfileEmail"
 	ResolverEmailLocal    = "emailLocalPartMatchingUserEntityName"
-	resolverForwardedUser = "forwardedUserMatchingUserEntityName" // oauth2Proxy's name for ResolverUsername
+	ResolverForwardedUser = "forwardedUserMatchingUserEntityName" // oauth2Proxy's name for ResolverUsername
 )
 
-var knownResolvers = []string{ResolverUsername, ResolverEmail, ResolverEmailLocal, resolverForwardedUser}
+var knownResolvers = []string{ResolverUsername, ResolverEmail, ResolverEmailLocal, ResolverForwardedUser}
 
 // signInInfo is what a provider learnt about the person signing in.
 type signInInfo struct {
@@ -97,7 +97,7 @@ func resolveUser(ctx context.Context, users CatalogUsers, provider string, rs []
 // resolve runs one resolver. No match is a NotFoundError.
 func (r resolver) resolve(ctx context.Context, users CatalogUsers, info *signInInfo) (*signedIn, error) {
 	switch r.name {
-	case ResolverUsername, resolverForwardedUser:
+	case ResolverUsername, ResolverForwardedUser:
 		if info.Username == "" {
 			return nil, problem.NotFound("The provider did not return a username")
 		}

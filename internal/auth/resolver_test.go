@@ -64,7 +64,7 @@ func TestResolvers(t *testing.T) {
 			&signedIn{"user:default/newbie", []string{"user:default/newbie"}}, ""},
 		{"catalog user preferred", []resolverConfig{r(ResolverUsername, dangerous)}, signInInfo{Username: "jane"},
 			&signedIn{"user:default/jane", []string{"user:default/jane", "group:default/team-a"}}, ""},
-		{"forwarded user alias", []resolverConfig{r(resolverForwardedUser)}, signInInfo{Username: "joe"},
+		{"forwarded user alias", []resolverConfig{r(ResolverForwardedUser)}, signInInfo{Username: "joe"},
 			&signedIn{"user:default/joe", []string{"user:default/joe"}}, ""},
 		{"group is not a user", []resolverConfig{r(ResolverUsername)}, signInInfo{Username: "team-a"}, nil, "nomatch"},
 	}
