@@ -24,6 +24,12 @@ type Registrar interface {
 	AddEntityProvider(p EntityProvider)
 	// AddProcessor adds a stage to the processing of every entity.
 	AddProcessor(p Processor)
+	// AddEntityCard adds a card to the Overview tab of entity pages, after
+	// the portal's own cards.
+	AddEntityCard(c EntityCard)
+	// AddEntityTab adds a tab to entity pages, after the portal's own tabs
+	// except History and Inspect, which stay last.
+	AddEntityTab(t EntityTab)
 }
 
 // Starter is implemented by plugins that run background work. Start must

@@ -12,6 +12,8 @@ type registry struct {
 	processors []plugin.Processor
 	providers  []plugin.EntityProvider
 	starters   []plugin.Starter
+	cards      []plugin.EntityCard
+	tabs       []plugin.EntityTab
 }
 
 // registrar is the plugin.Registrar one plugin sees.
@@ -39,6 +41,14 @@ func (r *registrar) AddEntityProvider(p plugin.EntityProvider) {
 
 func (r *registrar) AddProcessor(p plugin.Processor) {
 	r.reg.processors = append(r.reg.processors, p)
+}
+
+func (r *registrar) AddEntityCard(c plugin.EntityCard) {
+	r.reg.cards = append(r.reg.cards, c)
+}
+
+func (r *registrar) AddEntityTab(t plugin.EntityTab) {
+	r.reg.tabs = append(r.reg.tabs, t)
 }
 
 // register runs each plugin's Register with its own registrar.
