@@ -160,6 +160,8 @@ func (r *recordingRegistrar) Logger() *slog.Logger                    { return s
 func (r *recordingRegistrar) DecodeConfig(any) error                  { return nil }
 func (r *recordingRegistrar) AddEntityProvider(plugin.EntityProvider) {}
 func (r *recordingRegistrar) AddProcessor(p plugin.Processor)         { r.procs = append(r.procs, p) }
+func (r *recordingRegistrar) AddEntityCard(plugin.EntityCard)         {}
+func (r *recordingRegistrar) AddEntityTab(plugin.EntityTab)           {}
 
 func TestPluginRegistersInBackstageOrder(t *testing.T) {
 	p := New(Options{})
