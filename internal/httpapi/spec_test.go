@@ -113,6 +113,11 @@ func TestRoutesMatchSpecs(t *testing.T) {
 		}
 	}
 	for _, op := range sortedKeys(ours) {
+		// The sign-in API is internal/auth's; its own test ties
+		// api/auth.openapi.yaml to its routes.
+		if strings.Contains(op, " /api/auth/") {
+			continue
+		}
 		if !routed[op] {
 			t.Errorf("api/*.yaml operation %q is not routed", op)
 		}
