@@ -4,7 +4,8 @@
 //
 //	go run ./cmd/callboard-bench -n 10000 [-db sqlite|postgres] [-pg URL] [-keep] [-out DIR]
 //
-// It builds ./cmd/callboard, generates a synthetic organisation of -n
+// It builds ./cmd/callboard (from the working tree, or from a commit with
+// -rev, or takes -bin), generates a synthetic organisation of -n
 // entities as YAML files (internal/bench.Generate), writes an app-config.yaml
 // that listens on 127.0.0.1 and loads the organisation through one file
 // location, and runs `callboard serve` as a child process three times:
@@ -68,6 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the work directory and the PostgreSQL database")
 	fs.StringVar(&o.WorkDir, "work", "", "work directory (default: a new temporary directory)")
 	fs.StringVar(&o.Binary, "bin", "", "use this callboard binary instead of building ./cmd/callboard")
+	fs.StringVar(&o.Rev, "rev", "", "build the server from this git revision instead of the working tree")
 	fs.StringVar(&out, "out", "", "also write the report as Markdown to DIR/bench-<n>-<db>.md")
 	fs.StringVar(&o.ProfileDir, "cpuprofile", "", "write a CPU profile of each server process to `DIR` (runs cmd/callboard-bench/profserve unless -bin is given)")
 	fs.IntVar(&o.Requests, "requests", 500, "timed requests per query")

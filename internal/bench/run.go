@@ -31,8 +31,10 @@ type Options struct {
 	// unless Keep is set.
 	WorkDir string
 	Keep    bool
-	// Binary is a built callboard binary; "" builds ./cmd/callboard.
+	// Binary is a built callboard binary; "" builds ./cmd/callboard from
+	// the working tree, or from git revision Rev when that is set.
 	Binary string
+	Rev    string
 	// ChildEnv is extra environment for the server process.
 	ChildEnv []string
 	// ProfileDir, when set, asks the server for CPU profiles there through
@@ -193,7 +195,15 @@ func (r *run) prepareWorkDir() error {
 func (r *run) build(ctx context.Context) error {
 	if r.o.Binary != "" {
 		r.bin = r.o.Binary
+		r.rep.note("The server is %s.", r.bin)
 		return nil
+	}
+	src := ""
+	if r.o.Rev != "" {
+		src = filepath.Join(r.work, "src")
+		if err := exportRevision(ctx, r.o.Rev, src); err != nil {
+			return err
+		}
 	}
 	pkg := "github.com/callboard/callboard/cmd/callboard"
 	if r.o.ProfileDir != "" {
@@ -203,10 +213,13 @@ func (r *run) build(ctx context.Context) error {
 	}
 	r.bin = filepath.Join(r.work, "callboard")
 	t0 := time.Now()
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", r.bin, pkg).CombinedOutput()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", r.bin, pkg)
+	cmd.Dir = src
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
 	}
+	r.rep.note("The server is built from %s.", describeSource(ctx, r.o.Rev))
 	r.o.Log.Info("built the server", "package", pkg, "took", time.Since(t0))
 	return nil
 }
