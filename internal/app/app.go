@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/callboard/callboard/internal/auth"
 	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/catalog/builtin"
 	"github.com/callboard/callboard/internal/config"
@@ -41,6 +42,7 @@ type App struct {
 	reg     *registry
 	engine  *catalog.Engine
 	query   *catalog.Query
+	auth    *auth.Service
 	handler http.Handler
 }
 
@@ -142,14 +144,23 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		Title:       appSection.Title,
 		BaseURL:     cfg.Backend.BaseURL,
 	})
+	if a.auth, err = newAuth(cfg, log, db, query); err != nil {
+		return nil, err
+	}
 	// The REST API and the health probes own /api/ and their paths; the UI
-	// serves everything else.
+	// serves everything else. Sign-in adds /api/auth/ and the account
+	// pages, and authenticates every request before it reaches any of them.
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/healthcheck", api)
 	mux.Handle("/.backstage/", api)
 	mux.Handle("/", ui)
-	a.handler = mux
+	a.handler = mountAuth(mux, a.auth, web.AccountOptions{
+		Logger: log.With("component", "web"),
+		Dev:    o.Dev,
+		DevDir: o.WebDir,
+		Title:  appSection.Title,
+	})
 	return a, nil
 }
 
@@ -164,6 +175,9 @@ func (a *App) Query() *catalog.Query { return a.query }
 
 // DB is the database.
 func (a *App) DB() *store.DB { return a.db }
+
+// Auth is sign-in: providers, sessions and tokens.
+func (a *App) Auth() *auth.Service { return a.auth }
 
 // ready answers the readiness probe: the database must answer.
 func (a *App) ready(ctx context.Context) error {
@@ -192,6 +206,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 	errc := make(chan error, 2+len(a.reg.starters))
 	go func() { errc <- a.engine.Run(ctx) }()
+	go a.auth.Run(ctx) // prunes expired sessions and tokens until ctx ends
 	for _, s := range a.reg.starters {
 		if err := s.Start(ctx); err != nil {
 			return fmt.Errorf("start plugin: %w", err)

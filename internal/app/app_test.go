@@ -62,9 +62,9 @@ func startDemo(t *testing.T, environ ...string) (string, *App) {
 	return "http://" + ln.Addr().String(), a
 }
 
-func getJSON(t *testing.T, url string, v any) int {
+func getJSON(t *testing.T, c *http.Client, url string, v any) int {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := c.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +83,7 @@ func getJSON(t *testing.T, url string, v any) int {
 
 func TestDemoOrganisationServed(t *testing.T) {
 	base, _ := startDemo(t)
+	c := guestClient(t, base)
 
 	var facets struct {
 		Facets map[string][]struct {
@@ -90,7 +91,7 @@ func TestDemoOrganisationServed(t *testing.T) {
 			Count int    `json:"count"`
 		} `json:"facets"`
 	}
-	if code := getJSON(t, base+"/api/catalog/entity-facets?facet=kind", &facets); code != 200 {
+	if code := getJSON(t, c, base+"/api/catalog/entity-facets?facet=kind", &facets); code != 200 {
 		t.Fatalf("facets: status %d", code)
 	}
 	got := map[string]int{}
@@ -116,7 +117,7 @@ func TestDemoOrganisationServed(t *testing.T) {
 		} `json:"items"`
 		TotalItems int `json:"totalItems"`
 	}
-	if code := getJSON(t, base+"/api/catalog/entities/by-query?filter=kind=group&orderField=metadata.name,asc", &page); code != 200 {
+	if code := getJSON(t, c, base+"/api/catalog/entities/by-query?filter=kind=group&orderField=metadata.name,asc", &page); code != 200 {
 		t.Fatalf("by-query: status %d", code)
 	}
 	if page.TotalItems == 0 {
@@ -136,7 +137,7 @@ func TestDemoOrganisationServed(t *testing.T) {
 
 	// Health.
 	for _, p := range []string{"/healthcheck", "/.backstage/health/v1/readiness", "/.backstage/health/v1/liveness"} {
-		if code := getJSON(t, base+p, nil); code != 200 {
+		if code := getJSON(t, c, base+p, nil); code != 200 {
 			t.Errorf("%s: status %d", p, code)
 		}
 	}
@@ -155,9 +156,10 @@ spec:
   owner: group:default/harbour
 `})
 	base, a := startDemo(t, `APP_CONFIG_backend_reading_allow=[{"host":"127.0.0.1:1024-65535"}]`)
+	c := guestClient(t, base)
 
 	body := `{"type":"url","target":"` + srv + `/catalog-info.yaml"}`
-	resp, err := http.Post(base+"/api/catalog/locations", "application/json", strings.NewReader(body))
+	resp, err := c.Post(base+"/api/catalog/locations", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +177,7 @@ spec:
 			Annotations map[string]string `json:"annotations"`
 		} `json:"metadata"`
 	}
-	if code := getJSON(t, base+"/api/catalog/entities/by-name/component/default/registered-over-http", &e); code != 200 {
+	if code := getJSON(t, c, base+"/api/catalog/entities/by-name/component/default/registered-over-http", &e); code != 200 {
 		t.Fatalf("by-name: status %d", code)
 	}
 	want := "url:" + srv + "/catalog-info.yaml"
