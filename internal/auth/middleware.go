@@ -41,6 +41,11 @@ var signInEndpoints = []string{"start", "handler/frame", "refresh", "logout"}
 // the sign-in page, the sign-in endpoints of /api/auth, key discovery,
 // and the configured public prefixes.
 func (s *Service) IsPublic(path string) bool {
+	// A path with dot segments or doubled slashes is never public: a
+	// router that cleans it could land somewhere else ("/signin/../x").
+	if !isCleanPath(path) {
+		return false
+	}
 	if slices.Contains(publicPaths, path) {
 		return true
 	}
@@ -55,6 +60,21 @@ func (s *Service) IsPublic(path string) bool {
 	}
 	provider, endpoint, ok := strings.Cut(rest, "/")
 	return ok && provider != "" && provider != "v1" && slices.Contains(signInEndpoints, endpoint)
+}
+
+// isCleanPath reports whether path is absolute and has no empty, "." or
+// ".." segments (a trailing slash is fine).
+func isCleanPath(path string) bool {
+	if !strings.HasPrefix(path, "/") {
+		return false
+	}
+	segs := strings.Split(path[1:], "/")
+	for i, seg := range segs {
+		if seg == "." || seg == ".." || seg == "" && i != len(segs)-1 {
+			return false
+		}
+	}
+	return true
 }
 
 // Wrap authenticates every request before next sees it. The identity goes

@@ -134,6 +134,12 @@ func TestIsPublic(t *testing.T) {
 		"/":                                  false,
 		"/catalog":                           false,
 		"/healthcheck/x":                     false,
+		"/signin/../api/catalog/entities":    false,
+		"/static/../profile":                 false,
+		"/static//x":                         false,
+		"/api/auth/github/./start":           false,
+		"/signin/.":                          false,
+		"signin":                             false,
 		"/.backstage/health/v1/readiness/..": false,
 	}
 	for p, want := range tests {
