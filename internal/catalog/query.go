@@ -31,6 +31,7 @@ type Query struct {
 	store QueryStore
 	log   *slog.Logger
 	cache *resultCache
+	views *viewCaches // of the views Restrict makes (query_authz.go)
 }
 
 // NewQuery returns a Query reading from store.
@@ -43,7 +44,7 @@ func NewQuery(store QueryStore, opts QueryOptions) *Query {
 	if n <= 0 {
 		n = 1024
 	}
-	return &Query{store: store, log: log, cache: newResultCache(n)}
+	return &Query{store: store, log: log, cache: newResultCache(n), views: newViewCaches()}
 }
 
 // QueryEntities serves GET and POST /entities/by-query (§a.5). Without a

@@ -1,0 +1,165 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+)
+
+// Restrict returns a view of q that reads only the entities matching
+// authz, the reader's permission filter: every statement the view runs
+// (pages, counts and totalItems, facets, by-refs, by-name, by-uid,
+// ancestry, history and streaming) has authz ANDed into its filter, at the
+// store boundary. Nothing of authz goes into cursors, so a cursor made by
+// another caller, or forged, cannot widen what the view reads. Entities
+// outside authz look as if they did not exist: lists leave them out,
+// by-refs answers null, lookups NotFound, ancestry stops before them.
+//
+// A nil authz returns q. Counts and facets of a view are cached per
+// distinct authz until the catalog changes.
+func (q *Query) Restrict(authz *Predicate) *Query {
+	if authz == nil {
+		return q
+	}
+	base := q.store
+	if s, ok := base.(*authzStore); ok {
+		base, authz = s.QueryStore, AllOf(s.authz, authz)
+	}
+	key, err := canonicalKey(authz)
+	var cache *resultCache
+	if err == nil {
+		cache = q.views.cache(key)
+	} else {
+		// An unencodable predicate cannot be a cache key; such a view
+		// works uncached.
+		cache = newResultCache(viewCacheEntries)
+	}
+	return &Query{store: &authzStore{QueryStore: base, authz: authz}, log: q.log, cache: cache, views: q.views}
+}
+
+// Restricted reports whether q is a view made by Restrict.
+func (q *Query) Restricted() bool {
+	_, ok := q.store.(*authzStore)
+	return ok
+}
+
+// Bounds of the per-view caches.
+const (
+	viewCacheEntries = 64
+	maxViews         = 512
+)
+
+// viewCaches holds the result caches of restricted views, one per
+// permission filter: users with the same ownership share one.
+type viewCaches struct {
+	mu     sync.Mutex
+	caches map[string]*resultCache
+}
+
+func newViewCaches() *viewCaches { return &viewCaches{caches: map[string]*resultCache{}} }
+
+func (v *viewCaches) cache(key string) *resultCache {
+	if v == nil {
+		return newResultCache(viewCacheEntries)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	c, ok := v.caches[key]
+	if !ok {
+		if len(v.caches) >= maxViews {
+			clear(v.caches)
+		}
+		c = newResultCache(viewCacheEntries)
+		v.caches[key] = c
+	}
+	return c
+}
+
+// authzStore is a QueryStore that ANDs a permission filter into every
+// read of the store beneath it.
+type authzStore struct {
+	QueryStore
+	authz *Predicate
+}
+
+var _ QueryStore = (*authzStore)(nil)
+
+func (s *authzStore) CountEntities(ctx context.Context, set EntitySet) (int, error) {
+	set.Filter = AllOf(set.Filter, s.authz)
+	return s.QueryStore.CountEntities(ctx, set)
+}
+
+func (s *authzStore) EntityPage(ctx context.Context, page EntityPage) ([]EntityRow, error) {
+	page.Filter = AllOf(page.Filter, s.authz)
+	return s.QueryStore.EntityPage(ctx, page)
+}
+
+func (s *authzStore) ListPage(ctx context.Context, page ListPage) ([]json.RawMessage, error) {
+	page.Filter = AllOf(page.Filter, s.authz)
+	return s.QueryStore.ListPage(ctx, page)
+}
+
+func (s *authzStore) EntitiesByRefs(ctx context.Context, refs []string, filter *Predicate) (map[string]json.RawMessage, error) {
+	return s.QueryStore.EntitiesByRefs(ctx, refs, AllOf(filter, s.authz))
+}
+
+func (s *authzStore) Facets(ctx context.Context, keys []string, filter *Predicate) (map[string][]FacetCount, error) {
+	return s.QueryStore.Facets(ctx, keys, AllOf(filter, s.authz))
+}
+
+// EntityByRef looks the entity up through by-refs, which takes a filter.
+func (s *authzStore) EntityByRef(ctx context.Context, ref string) (json.RawMessage, error) {
+	m, err := s.QueryStore.EntitiesByRefs(ctx, []string{ref}, s.authz)
+	if err != nil {
+		return nil, err
+	}
+	return m[ref], nil
+}
+
+// EntityByUID reads a one-entity page of metadata.uid = uid and the filter.
+func (s *authzStore) EntityByUID(ctx context.Context, uid string) (json.RawMessage, error) {
+	byUID := fieldEq("metadata.uid", uid)
+	rows, err := s.QueryStore.EntityPage(ctx, EntityPage{
+		EntitySet: EntitySet{Filter: AllOf(&byUID, s.authz)},
+		Limit:     1, Matches: -1, SortKeyMatches: -1, SourceRows: -1,
+	})
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return rows[0].Entity, nil
+}
+
+// EntityParents keeps the parents the filter lets through, so an
+// ancestry neither lists nor walks past the others.
+func (s *authzStore) EntityParents(ctx context.Context, ref string) ([]EntityParent, error) {
+	parents, err := s.QueryStore.EntityParents(ctx, ref)
+	if err != nil || len(parents) == 0 {
+		return parents, err
+	}
+	refs := make([]string, len(parents))
+	for i, p := range parents {
+		refs[i] = p.Ref
+	}
+	visible, err := s.QueryStore.EntitiesByRefs(ctx, refs, s.authz)
+	if err != nil {
+		return nil, err
+	}
+	kept := parents[:0:0]
+	for _, p := range parents {
+		if _, ok := visible[p.Ref]; ok {
+			kept = append(kept, p)
+		}
+	}
+	return kept, nil
+}
+
+// EntityHistory answers only for an entity the filter lets through: the
+// history of one that is gone cannot be checked against the filter, so a
+// restricted reader does not see it.
+func (s *authzStore) EntityHistory(ctx context.Context, ref string, beforeID int64, limit int) ([]HistoryEntry, error) {
+	visible, err := s.QueryStore.EntitiesByRefs(ctx, []string{ref}, s.authz)
+	if err != nil || len(visible) == 0 {
+		return nil, err
+	}
+	return s.QueryStore.EntityHistory(ctx, ref, beforeID, limit)
+}
