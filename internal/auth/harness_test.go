@@ -19,7 +19,7 @@ import (
 // harness runs a Service behind its middleware on an httptest server. The
 // server's catch-all handler answers with the request's identity.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *Service
 	srv   *httptest.Server
 	base  string
@@ -41,7 +41,7 @@ type whoami struct {
 }
 
 // loadConfig loads YAML as app-config.yaml; $BASE in it becomes base.
-func loadConfig(t *testing.T, yaml, base string) *config.Config {
+func loadConfig(t testing.TB, yaml, base string) *config.Config {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "app-config.yaml")
 	yaml = strings.ReplaceAll(yaml, "$BASE", base)
@@ -58,7 +58,7 @@ func loadConfig(t *testing.T, yaml, base string) *config.Config {
 	return cfg
 }
 
-func newHarness(t *testing.T, yaml string, users *fakeUsers) *harness {
+func newHarness(t testing.TB, yaml string, users *fakeUsers) *harness {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	h := &harness{t: t, srv: srv, base: "http://" + srv.Listener.Addr().String(), store: newMemStore(), users: users, clock: newClock()}
@@ -100,7 +100,7 @@ func newHarness(t *testing.T, yaml string, users *fakeUsers) *harness {
 
 // browser is an HTTP client with a cookie jar that does not follow
 // redirects by itself.
-func browser(t *testing.T) *http.Client {
+func browser(t testing.TB) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -110,7 +110,7 @@ func browser(t *testing.T) *http.Client {
 }
 
 // do sends a request and returns the response with its body read.
-func do(t *testing.T, c *http.Client, method, u string, body io.Reader, header ...string) (*http.Response, string) {
+func do(t testing.TB, c *http.Client, method, u string, body io.Reader, header ...string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, u, body)
 	if err != nil {
