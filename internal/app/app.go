@@ -138,6 +138,11 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	ui := web.New(web.Options{
 		Catalog:     query,
 		Unprocessed: unprocessed,
+		Locations:   engine,
+		Analyzer:    orch,
+		UI:          store.NewUI(db),
+		Cards:       reg.cards,
+		Tabs:        reg.tabs,
 		Logger:      log.With("component", "web"),
 		Dev:         o.Dev,
 		DevDir:      o.WebDir,

@@ -27,6 +27,8 @@ type bundle struct {
 	urls map[string]string
 	// pages holds, per page name, the layout parsed with that page.
 	pages map[string]*template.Template
+	// base is the layout and shared templates alone, for fragments.
+	base *template.Template
 }
 
 // asset is one static file.
@@ -55,8 +57,14 @@ func loadBundle(fsys fs.FS) (*bundle, error) {
 	return b, nil
 }
 
+// mainStylesheet is the stylesheet every page links. Other stylesheets in
+// static/ (a feature's own, such as the graph's) are appended to it, in
+// name order, so a page needs one request and the layout one link.
+const mainStylesheet = "app.css"
+
 func (b *bundle) loadAssets(fsys fs.FS) error {
-	return fs.WalkDir(fsys, "static", func(p string, d fs.DirEntry, err error) error {
+	var extraCSS []byte
+	err := fs.WalkDir(fsys, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -65,19 +73,36 @@ func (b *bundle) loadAssets(fsys fs.FS) error {
 			return fmt.Errorf("read %s: %w", p, err)
 		}
 		name := strings.TrimPrefix(p, "static/")
-		sum := sha256.Sum256(body)
-		hash := hex.EncodeToString(sum[:6])
-		ctype := mime.TypeByExtension(path.Ext(name))
-		if ctype == "" {
-			ctype = "application/octet-stream"
+		if path.Ext(name) == ".css" && name != mainStylesheet {
+			extraCSS = append(append(extraCSS, "\n"...), body...)
 		}
-		a := &asset{body: body, ctype: ctype, etag: `"` + hash + `"`}
-		hashed := hashedName(name, hash)
-		b.assets[name] = servedAsset{asset: a}
-		b.assets[hashed] = servedAsset{asset: a, immutable: true}
-		b.urls[name] = "/static/" + hashed
+		b.addAsset(name, body)
 		return nil
 	})
+	if err != nil || extraCSS == nil {
+		return err
+	}
+	main, ok := b.assets[mainStylesheet]
+	if !ok {
+		return fmt.Errorf("static/%s is missing", mainStylesheet)
+	}
+	b.addAsset(mainStylesheet, append(append([]byte{}, main.body...), extraCSS...))
+	return nil
+}
+
+// addAsset serves body under name and its hashed name.
+func (b *bundle) addAsset(name string, body []byte) {
+	sum := sha256.Sum256(body)
+	hash := hex.EncodeToString(sum[:6])
+	ctype := mime.TypeByExtension(path.Ext(name))
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	a := &asset{body: body, ctype: ctype, etag: `"` + hash + `"`}
+	hashed := hashedName(name, hash)
+	b.assets[name] = servedAsset{asset: a}
+	b.assets[hashed] = servedAsset{asset: a, immutable: true}
+	b.urls[name] = "/static/" + hashed
 }
 
 // hashedName puts hash before the extension: app.css → app.<hash>.css.
@@ -104,6 +129,11 @@ func (b *bundle) loadPages(fsys fs.FS) error {
 	}
 	if len(files) == 0 {
 		return fmt.Errorf("no page templates in %s", pagesGlob)
+	}
+	// Fragments execute base itself, so the pages are cloned from a copy.
+	b.base = base
+	if base, err = base.Clone(); err != nil {
+		return err
 	}
 	for _, f := range files {
 		t, err := base.Clone()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -14,9 +15,12 @@ type layout struct {
 	Title string
 	Nav   []navLink
 	Theme themeState
-	// Query fills the search box.
+	// Query fills the header's search box.
 	Query string
-	Page  any
+	// User names the signed-in user on the profile link; "" when there is
+	// none.
+	User string
+	Page any
 }
 
 // navLink is one entry of the primary navigation.
@@ -25,16 +29,14 @@ type navLink struct {
 	Current     bool
 }
 
-// primaryNav lists the portal's sections. The unprocessed-entities page is
-// in it until the catalog pages link to it.
+// primaryNav lists the portal's sections.
 var primaryNav = []navLink{
 	{Label: "Home", Href: "/"},
 	{Label: "Catalog", Href: "/catalog"},
 	{Label: "APIs", Href: "/api-docs"},
+	{Label: "Register", Href: "/catalog-import"},
 	{Label: "Create", Href: "/create"},
 	{Label: "Docs", Href: "/docs"},
-	{Label: "Search", Href: "/search"},
-	{Label: "Unprocessed", Href: "/catalog-unprocessed"},
 }
 
 // navFor marks the section the path belongs to.
@@ -64,8 +66,13 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, page, 
 		Title: title,
 		Nav:   navFor(r.URL.Path),
 		Theme: themeFrom(r),
-		Query: r.URL.Query().Get("query"),
 		Page:  data,
+	}
+	if ref := viewerRef(r); ref != "" {
+		l.User = linkTo(ref, "user").Label
+	}
+	if r.URL.Path == "/catalog" {
+		l.Query = r.URL.Query().Get("text")
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", l); err != nil {
@@ -80,6 +87,21 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, page, 
 	return nil
 }
 
+// fragment executes one of the shared templates (templates/*.html) with
+// data, for parts rendered on their own: entity cards and tabs.
+func (s *site) fragment(name string, data any) (template.HTML, error) {
+	b, err := s.bundle()
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := b.base.ExecuteTemplate(&buf, name, data); err != nil {
+		return "", err
+	}
+	// The shared templates are html/template: their output is escaped.
+	return template.HTML(buf.String()), nil
+}
+
 type missingPageError struct{ page string }
 
 func (e *missingPageError) Error() string { return "no page template " + e.page }
@@ -89,6 +111,8 @@ func (b *bundle) funcs() template.FuncMap {
 		"asset":     b.assetURL,
 		"isoTime":   isoTime,
 		"humanTime": humanTime,
+		"plural":    plural,
+		"count":     formatCount,
 	}
 }
 
@@ -98,3 +122,27 @@ func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z")
 // humanTime is a time as the page shows it; the script may replace it with
 // the reader's local time.
 func humanTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// plural picks the singular or plural word for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// formatCount writes n with thousands separators: 100,000.
+func formatCount(n int) string {
+	s := []byte(strings.TrimPrefix(strconv.Itoa(n), "-"))
+	var out []byte
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, c)
+	}
+	if n < 0 {
+		return "-" + string(out)
+	}
+	return string(out)
+}

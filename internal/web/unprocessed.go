@@ -31,6 +31,8 @@ type unprocessedData struct {
 	Limit     int
 	// Deleted is the ref of the entity just deleted, for the notice.
 	Deleted string
+	// CSRF is the token the delete forms echo.
+	CSRF string
 }
 
 // tabLink is one tab: a link, so it works without JavaScript.
@@ -78,6 +80,7 @@ func (s *site) unprocessedPage(w http.ResponseWriter, r *http.Request) error {
 		ClearURL: unprocessedURL(tab, ""),
 		Limit:    unprocessedListLimit,
 		Deleted:  q.Get("deleted"),
+		CSRF:     viewerOf(r).CSRF,
 	}
 	if len(entries) > unprocessedListLimit {
 		entries = entries[:unprocessedListLimit]

@@ -1,0 +1,397 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/callboard/callboard/entity"
+	"github.com/callboard/callboard/internal/catalog"
+	"github.com/callboard/callboard/internal/problem"
+)
+
+// Bounds of the catalog page.
+const (
+	// maxStarsInFilter caps the stars user=starred looks for.
+	maxStarsInFilter = 200
+	// maxUnresolvedOwners caps the unresolved owners health=unowned
+	// filters by.
+	maxUnresolvedOwners = 500
+	// facetShown values of a facet show at first; up to facetListed sit
+	// behind "more".
+	facetShown  = 8
+	facetListed = 50
+)
+
+// catalogPage is the data of the catalog table.
+type catalogPage struct {
+	View    catalogView
+	Heading string
+	// Noun names Total's entities: "components", "API" ...
+	Noun     string
+	Kinds    []option
+	Users    []option
+	Facets   []facetGroup
+	Chips    []chip
+	Columns  []columnHead
+	ShowKind bool
+	Rows     []catalogRow
+	// Total is the number of matches; First and Last number the rows
+	// shown.
+	Total, First, Last int
+	FirstURL           string
+	PrevURL, NextURL   string
+	PageSizes          []option
+	// SortNote says that sorting by a column hides entities without it.
+	SortNote string
+	ClearURL string
+	// SortParam and DirParam carry the order through the filter form.
+	SortParam, DirParam string
+	LimitParam          int
+}
+
+// option is one choice of a select or radio group.
+type option struct {
+	Value, Label string
+	Count        int
+	Selected     bool
+	Href         string
+}
+
+// facetGroup is one filter of the form: its values with counts.
+type facetGroup struct {
+	Param, Label string
+	// Ready is false while the counts are still being computed; Shown
+	// then holds the selected values only.
+	Ready bool
+	Shown []option
+	More  []option
+	// Unlisted counts values beyond the listed ones.
+	Unlisted int
+	Error    bool
+}
+
+// chip is an active filter with a link that removes it.
+type chip struct {
+	Label, RemoveURL string
+}
+
+// columnHead is a sortable column.
+type columnHead struct {
+	Label, Href string
+	// Sort is the aria-sort value: ascending, descending or "".
+	Sort string
+}
+
+// catalogRow is one entity of the table.
+type catalogRow struct {
+	Href, Name  string
+	Kind        string
+	Type        string
+	Lifecycle   string
+	Owner       refLink
+	System      refLink
+	Description string
+	Tags        []string
+}
+
+func (s *site) catalogPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := parseCatalogView(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	cat, err := s.reader(r)
+	if err != nil {
+		return err
+	}
+	me := viewerOf(r)
+	sc, err := s.scopeOf(r.Context(), v, me)
+	if err != nil {
+		return err
+	}
+	res, err := cat.QueryEntities(r.Context(), v.request(sc))
+	if err != nil {
+		return err
+	}
+	p := &catalogPage{
+		View:       v,
+		Heading:    kindPlural(v.Kind),
+		ShowKind:   v.Kind == "",
+		Total:      res.TotalItems,
+		ClearURL:   catalogView{Kind: v.Kind, Sort: "name", Limit: v.Limit}.URL(),
+		SortParam:  v.Sort,
+		LimitParam: v.Limit,
+	}
+	if v.Desc {
+		p.DirParam = "desc"
+	}
+	for _, raw := range res.Items {
+		e, err := decodeEntity(raw)
+		if err != nil {
+			return err
+		}
+		p.Rows = append(p.Rows, viewRow(e))
+	}
+	p.Noun = kindNoun(v.Kind, p.Total)
+	p.First = (v.Page-1)*v.Limit + 1
+	p.Last = p.First + len(p.Rows) - 1
+	if res.NextCursor != "" {
+		next := v
+		next.Cursor, next.Page = res.NextCursor, v.Page+1
+		p.NextURL = next.URL()
+	}
+	if res.PrevCursor != "" {
+		prev := v
+		prev.Cursor, prev.Page = res.PrevCursor, max(v.Page-1, 1)
+		if prev.Page == 1 {
+			prev.Cursor = ""
+		}
+		p.PrevURL = prev.URL()
+	}
+	if v.Cursor != "" {
+		p.FirstURL = v.firstPage().URL()
+	}
+	p.Columns = columnHeads(v)
+	if col, _ := sortColumnByID(v.Sort); !col.Always {
+		p.SortNote = "Sorted by " + strings.ToLower(col.Label) + ": entities without one are not listed."
+	}
+	for _, n := range pageSizes {
+		sized := v.firstPage()
+		sized.Limit = n
+		p.PageSizes = append(p.PageSizes, option{Label: formatCount(n), Href: sized.URL(), Selected: n == v.Limit})
+	}
+	if me.Ref != "" {
+		for _, u := range []struct{ value, label string }{{"", "All"}, {userOwned, "Owned by me"}, {userStarred, "Starred"}} {
+			p.Users = append(p.Users, option{Value: u.value, Label: u.label, Selected: v.User == u.value})
+		}
+	}
+	p.Chips = chipsOf(v)
+
+	key := me.Ref + "\x00" + strings.Join(me.Ownership, ",")
+	kinds, _, err := part(s, r, key+"\x00kinds", func(ctx context.Context) ([]catalog.FacetCount, error) {
+		f, err := cat.Facets(ctx, catalog.FacetsRequest{Facets: []string{"kind"}})
+		return f["kind"], err
+	})
+	if err != nil && !problem.Is(err, problem.InputError) {
+		return err
+	}
+	p.Kinds = kindOptions(v, kinds)
+	groups, ready, err := part(s, r, key+"\x00facets\x00"+v.firstPage().URL(), func(ctx context.Context) (map[string][]catalog.FacetCount, error) {
+		return facetCounts(ctx, cat, v, sc)
+	})
+	if err != nil {
+		s.log.WarnContext(r.Context(), "facet counts failed", "error", err)
+	}
+	p.Facets = facetGroups(v, groups, ready, err != nil)
+	return s.render(w, r, http.StatusOK, "catalog", p.Heading, p)
+}
+
+// scopeOf looks up what the view's user and health choices stand for.
+func (s *site) scopeOf(ctx context.Context, v catalogView, me viewer) (scope, error) {
+	var sc scope
+	if v.User != "" && me.Ref == "" {
+		return sc, problem.Input("Sign in to see the entities you own or starred.")
+	}
+	switch v.User {
+	case userOwned:
+		sc.Ownership = me.Ownership
+	case userStarred:
+		stars, err := s.ui.Stars(ctx, me.Ref, maxStarsInFilter)
+		if err != nil {
+			return sc, err
+		}
+		sc.Starred = stars
+	}
+	if v.Health == healthUnowned {
+		owners, err := s.ui.UnresolvedOwners(ctx, maxUnresolvedOwners)
+		if err != nil {
+			return sc, err
+		}
+		sc.Unresolved = owners
+	}
+	return sc, nil
+}
+
+// facetCounts reads the counts of every filter's values. A filter's own
+// choice is left out of its counts, so they say what choosing another
+// value would give; filters sharing one predicate share one read.
+func facetCounts(ctx context.Context, cat CatalogReader, v catalogView, sc scope) (map[string][]catalog.FacetCount, error) {
+	out := map[string][]catalog.FacetCount{}
+	var shared []string
+	for _, d := range filterDims {
+		if len(v.Filters[d.Param]) == 0 {
+			shared = append(shared, d.Key)
+			continue
+		}
+		f, err := cat.Facets(ctx, catalog.FacetsRequest{Facets: []string{d.Key}, Filter: v.filter(sc, d.Param)})
+		if err != nil {
+			return nil, err
+		}
+		out[d.Key] = f[d.Key]
+	}
+	if len(shared) > 0 {
+		f, err := cat.Facets(ctx, catalog.FacetsRequest{Facets: shared, Filter: v.filter(sc, "")})
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range shared {
+			out[k] = f[k]
+		}
+	}
+	return out, nil
+}
+
+// facetGroups lays out the filters' values: the most common first, the
+// chosen ones always shown.
+func facetGroups(v catalogView, counts map[string][]catalog.FacetCount, ready, failed bool) []facetGroup {
+	var out []facetGroup
+	for _, d := range filterDims {
+		g := facetGroup{Param: d.Param, Label: d.Label, Ready: ready, Error: failed}
+		chosen := v.Filters[d.Param]
+		isChosen := func(val string) bool {
+			return slices.ContainsFunc(chosen, func(c string) bool { return strings.EqualFold(c, val) })
+		}
+		if !ready {
+			for _, c := range chosen {
+				g.Shown = append(g.Shown, option{Value: c, Label: facetLabel(d.Param, c), Selected: true})
+			}
+			out = append(out, g)
+			continue
+		}
+		fc := slices.Clone(counts[d.Key])
+		slices.SortStableFunc(fc, func(a, b catalog.FacetCount) int {
+			return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Value, b.Value))
+		})
+		var opts []option
+		seen := map[string]bool{}
+		for _, f := range fc {
+			l := strings.ToLower(f.Value)
+			if seen[l] {
+				// Case variants of one value count together, as the
+				// filter matches them together.
+				for i := range opts {
+					if strings.ToLower(opts[i].Value) == l {
+						opts[i].Count += f.Count
+					}
+				}
+				continue
+			}
+			seen[l] = true
+			opts = append(opts, option{Value: f.Value, Label: facetLabel(d.Param, f.Value), Count: f.Count, Selected: isChosen(f.Value)})
+		}
+		for _, c := range chosen {
+			if !seen[strings.ToLower(c)] {
+				opts = append(opts, option{Value: c, Label: facetLabel(d.Param, c), Selected: true})
+			}
+		}
+		for i, o := range opts {
+			switch {
+			case i < facetShown || o.Selected:
+				g.Shown = append(g.Shown, o)
+			case i < facetListed:
+				g.More = append(g.More, o)
+			default:
+				g.Unlisted++
+			}
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// facetLabel shows an owner ref the short way.
+func facetLabel(param, value string) string {
+	if param == "owner" {
+		return linkTo(value, "group").Label
+	}
+	return value
+}
+
+// kindOptions are the kind select's choices.
+func kindOptions(v catalogView, kinds []catalog.FacetCount) []option {
+	out := []option{{Value: allKinds, Label: "All kinds", Selected: v.Kind == ""}}
+	seen := false
+	for _, k := range kinds {
+		l := strings.ToLower(k.Value)
+		if slices.ContainsFunc(out, func(o option) bool { return o.Value == l }) {
+			continue
+		}
+		out = append(out, option{Value: l, Label: k.Value, Count: k.Count, Selected: l == v.Kind})
+		seen = seen || l == v.Kind
+	}
+	if v.Kind != "" && !seen {
+		out = append(out, option{Value: v.Kind, Label: titleCase(v.Kind), Selected: true})
+	}
+	return out
+}
+
+// chipsOf lists the view's active filters.
+func chipsOf(v catalogView) []chip {
+	var out []chip
+	for _, d := range filterDims {
+		for _, val := range v.Filters[d.Param] {
+			out = append(out, chip{Label: d.Label + ": " + facetLabel(d.Param, val), RemoveURL: v.without(d.Param, val).URL()})
+		}
+	}
+	if v.Text != "" {
+		w := v.firstPage()
+		w.Text = ""
+		out = append(out, chip{Label: "Text: " + v.Text, RemoveURL: w.URL()})
+	}
+	if v.User != "" {
+		w := v.firstPage()
+		w.User = ""
+		label := map[string]string{userOwned: "Owned by me", userStarred: "Starred"}[v.User]
+		out = append(out, chip{Label: label, RemoveURL: w.URL()})
+	}
+	if v.Health != "" {
+		w := v.firstPage()
+		w.Health = ""
+		label := map[string]string{healthOrphan: "Orphans", healthUnowned: "Owner not in the catalog"}[v.Health]
+		out = append(out, chip{Label: label, RemoveURL: w.URL()})
+	}
+	return out
+}
+
+// columnHeads are the sortable columns with their links: a column sorts
+// ascending first, then toggles.
+func columnHeads(v catalogView) []columnHead {
+	var out []columnHead
+	for _, c := range sortColumns {
+		if c.ID == "kind" && v.Kind != "" || c.ID == "namespace" {
+			continue
+		}
+		next := v.firstPage()
+		next.Sort = c.ID
+		next.Desc = false
+		h := columnHead{Label: c.Label}
+		if v.Sort == c.ID {
+			h.Sort = "ascending"
+			if v.Desc {
+				h.Sort = "descending"
+			}
+			next.Desc = !v.Desc
+		}
+		h.Href = next.URL()
+		out = append(out, h)
+	}
+	return out
+}
+
+// viewRow is one entity as the table shows it.
+func viewRow(e *entity.Entity) catalogRow {
+	row := catalogRow{
+		Href:        refPath(e.Ref()),
+		Name:        displayName(e),
+		Kind:        e.Kind,
+		Type:        specString(e, "type"),
+		Lifecycle:   specString(e, "lifecycle"),
+		Description: markdownSummary(e.Metadata.Description),
+		Tags:        e.Metadata.Tags,
+	}
+	row.Owner, _ = ownerLink(e)
+	row.System, _ = specRef(e, "system", "system")
+	return row
+}
