@@ -16,6 +16,8 @@ var knownSections = []string{
 	"plugins",      // plugin.Registrar.DecodeConfig reads plugins.<id>
 	"auth",         // internal/auth: providers, session, token expiration
 	"backend.auth", // internal/auth: externalAccess, keys, the default auth policy
+	"permission",   // internal/permission: enabled, admins, rules
+	"audit",        // internal/audit: clientIpHeader, sinks
 	"integrations", // internal/integration: the forge integrations
 	"app.title",    // internal/app: the product name shown by the web UI
 }
