@@ -343,6 +343,22 @@ func TestRestrictedReads(t *testing.T) {
 			}
 		})
 
+		t.Run("apply-conditions per entity", func(t *testing.T) {
+			for ref, want := range map[string]bool{
+				"component:default/alpha": true, "Component:Default/ALPHA": true, "api:default/delta": true,
+				"component:default/beta": false, "component:default/missing": false, "not a ref:": false,
+			} {
+				got, err := base.ApplyConditions(ctx, ref, json.RawMessage(owned))
+				if err != nil || got != want {
+					t.Errorf("%s: %v, %v; want %v", ref, got, err, want)
+				}
+			}
+			_, err := base.ApplyConditions(ctx, "component:default/alpha", json.RawMessage(`{"rule":"NOPE","resourceType":"catalog-entity"}`))
+			if !problem.Is(err, problem.InputError) {
+				t.Errorf("bad criteria: %v", err)
+			}
+		})
+
 		t.Run("match nothing is an empty catalog", func(t *testing.T) {
 			none := base.Restrict(catalog.MatchNothing())
 			res, err := none.QueryEntities(ctx, catalog.QueryRequest{})

@@ -3,7 +3,10 @@ package catalog
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
+
+	"github.com/callboard/callboard/entity"
 )
 
 // Restrict returns a view of q that reads only the entities matching
@@ -162,4 +165,28 @@ func (s *authzStore) EntityHistory(ctx context.Context, ref string, beforeID int
 		return nil, err
 	}
 	return s.QueryStore.EntityHistory(ctx, ref, beforeID, limit)
+}
+
+// ApplyConditions is the catalog's apply-conditions: whether the entity
+// with resourceRef (an entity ref, lower-cased into its canonical form)
+// meets a conditional decision's criteria (Backstage's JSON form). A
+// missing entity does not. The criteria are evaluated in Go over the
+// entity's search rows, with the same meaning as the filter they give.
+func (q *Query) ApplyConditions(ctx context.Context, resourceRef string, conditions json.RawMessage) (bool, error) {
+	p, err := ConditionsPredicate(conditions)
+	if err != nil {
+		return false, err
+	}
+	ref, err := entity.ParseRef(resourceRef, entity.RefDefaults{})
+	if err != nil {
+		return false, nil
+	}
+	e, err := q.store.EntityByRef(ctx, ref.String())
+	if err != nil {
+		return false, fmt.Errorf("read entity %s: %w", ref, err)
+	}
+	if e == nil {
+		return false, nil
+	}
+	return MatchEntity(p, e)
 }

@@ -2,6 +2,7 @@ package permission
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,10 +15,12 @@ import (
 	"github.com/callboard/callboard/entity"
 )
 
-// ConditionApplier checks a conditional decision's criteria against one
-// resource of its resource type: the owning plugin's apply-conditions.
+// ConditionApplier checks a conditional decision's criteria, in their JSON
+// wire form, against one resource of its resource type: the owning
+// plugin's apply-conditions. A missing resource does not meet them.
+// *catalog.Query is the applier for catalog-entity.
 type ConditionApplier interface {
-	ApplyConditions(ctx context.Context, resourceRef string, c *Criteria) (bool, error)
+	ApplyConditions(ctx context.Context, resourceRef string, conditions json.RawMessage) (bool, error)
 }
 
 // Options configure a Policy.
@@ -235,7 +238,11 @@ func (p *Policy) Decide(ctx context.Context, u User, perm Permission, resourceRe
 	if applier == nil {
 		return d, nil
 	}
-	ok, err := applier.ApplyConditions(ctx, resourceRef, d.Conditions)
+	conditions, err := json.Marshal(d.Conditions)
+	if err != nil {
+		return Decision{}, fmt.Errorf("encode conditions of %s: %w", perm.Name, err)
+	}
+	ok, err := applier.ApplyConditions(ctx, resourceRef, conditions)
 	if err != nil {
 		return Decision{}, fmt.Errorf("apply conditions of %s to %s: %w", perm.Name, resourceRef, err)
 	}

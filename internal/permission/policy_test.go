@@ -327,8 +327,12 @@ type fakeApplier struct {
 	claims  []any
 }
 
-func (f *fakeApplier) ApplyConditions(_ context.Context, ref string, c *permission.Criteria) (bool, error) {
+func (f *fakeApplier) ApplyConditions(_ context.Context, ref string, conditions json.RawMessage) (bool, error) {
 	f.asked = append(f.asked, ref)
+	var c permission.Criteria
+	if err := json.Unmarshal(conditions, &c); err != nil {
+		return false, err
+	}
 	f.claims = c.Params["claims"].([]any)
 	return f.allowed[ref], nil
 }
