@@ -24,6 +24,25 @@ func TestParseGit(t *testing.T) {
 			GitURL{Host: "raw.githubusercontent.com", Owner: "org", Name: "repo", Ref: "main", Filepath: "x.yaml", Root: "/org/repo/main"}, true},
 		{"https://ghe.example.com:8443/org/repo/blob/main/x.yaml",
 			GitURL{Host: "ghe.example.com:8443", Owner: "org", Name: "repo", Ref: "main", Filepath: "x.yaml", Root: "/org/repo/blob/main"}, true},
+		// Gitea names the kind of ref; on bitbucket.org that is a branch name.
+		{"https://gitea.example.com/org/repo/src/branch/main/dir/x.yaml",
+			GitURL{Host: "gitea.example.com", Owner: "org", Name: "repo", Ref: "main", Filepath: "dir/x.yaml", Root: "/org/repo/src/branch/main"}, true},
+		{"https://gitea.example.com/org/repo/raw/tag/v1/x.yaml",
+			GitURL{Host: "gitea.example.com", Owner: "org", Name: "repo", Ref: "v1", Filepath: "x.yaml", Root: "/org/repo/raw/tag/v1"}, true},
+		{"https://bitbucket.org/team/repo/src/branch/x.yaml",
+			GitURL{Host: "bitbucket.org", Owner: "team", Name: "repo", Ref: "branch", Filepath: "x.yaml", Root: "/team/repo/src/branch"}, true},
+		// Bitbucket Server keeps the ref in "at".
+		{"https://bb.example.com/projects/PRJ/repos/repo/browse/dir/x.yaml?at=refs%2Fheads%2Fmain",
+			GitURL{Host: "bb.example.com", Owner: "PRJ", Name: "repo", Ref: "main", Filepath: "dir/x.yaml", Root: "/projects/PRJ/repos/repo/browse"}, true},
+		{"https://bb.example.com/bitbucket/users/jo/repos/repo/raw/x.yaml",
+			GitURL{Host: "bb.example.com", Owner: "~jo", Name: "repo", Filepath: "x.yaml", Root: "/bitbucket/users/jo/repos/repo/raw"}, true},
+		// Azure DevOps keeps the file in "path" and the ref in "version".
+		{"https://dev.azure.com/org/project/_git/repo?path=/dir/x.yaml&version=GBmain",
+			GitURL{Host: "dev.azure.com", Organization: "org", Owner: "project", Name: "repo", Ref: "main", Filepath: "dir/x.yaml", Root: "/org/project/_git/repo"}, true},
+		{"https://dev.azure.com/org/_git/repo",
+			GitURL{Host: "dev.azure.com", Organization: "org", Owner: "repo", Name: "repo", Root: "/org/_git/repo"}, true},
+		{"https://tfs.example.com/tfs/Coll/project/_git/repo?path=/x.yaml&version=GTv1",
+			GitURL{Host: "tfs.example.com", Organization: "tfs/Coll", Owner: "project", Name: "repo", Ref: "v1", Filepath: "x.yaml", Root: "/tfs/Coll/project/_git/repo"}, true},
 		{"https://example.com/catalog/x.yaml", GitURL{}, false},
 		{"https://github.com/org/repo", GitURL{}, false},
 		{"https://github.com//repo/blob/main/x", GitURL{}, false},
@@ -54,6 +73,17 @@ func TestResolve(t *testing.T) {
 		// A leading slash is the repository root on a git host.
 		{"/docs/x.md", "https://github.com/org/repo/blob/main/dir/all.yaml", "https://github.com/org/repo/tree/main/docs/x.md"},
 		{"/docs/x.md", "https://gitlab.com/g/repo/-/blob/main/dir/all.yaml", "https://gitlab.com/g/repo/-/blob/main/docs/x.md"},
+		{"/docs/x.md", "https://gitea.example.com/o/r/src/branch/main/dir/all.yaml", "https://gitea.example.com/o/r/src/branch/main/docs/x.md"},
+		{"../b.yaml", "https://gitea.example.com/o/r/src/branch/main/dir/all.yaml", "https://gitea.example.com/o/r/src/branch/main/b.yaml"},
+		// Bitbucket Server: the ref in "at" is kept.
+		{"./b.yaml", "https://bb.example.com/projects/P/repos/r/browse/dir/all.yaml?at=main", "https://bb.example.com/projects/P/repos/r/browse/dir/b.yaml?at=main"},
+		{"/b.yaml", "https://bb.example.com/projects/P/repos/r/browse/dir/all.yaml?at=main", "https://bb.example.com/projects/P/repos/r/browse/b.yaml?at=main"},
+		// Azure DevOps: the "path" parameter is resolved.
+		{"./b.yaml", "https://dev.azure.com/o/p/_git/r?path=/dir/all.yaml&version=GBmain", "https://dev.azure.com/o/p/_git/r?path=%2Fdir%2Fb.yaml&version=GBmain"},
+		{"../b.yaml", "https://dev.azure.com/o/p/_git/r?path=/dir/all.yaml", "https://dev.azure.com/o/p/_git/r?path=%2Fb.yaml"},
+		{"/x/b.yaml", "https://dev.azure.com/o/p/_git/r?path=/dir/all.yaml", "https://dev.azure.com/o/p/_git/r?path=%2Fx%2Fb.yaml"},
+		{"./services/*/catalog-info.yaml", "https://dev.azure.com/o/p/_git/r?path=/all.yaml", "https://dev.azure.com/o/p/_git/r?path=%2Fservices%2F%2A%2Fcatalog-info.yaml"},
+		{"b.yaml", "https://dev.azure.com/o/p/_git/r", "https://dev.azure.com/o/p/_git/r?path=%2Fb.yaml"},
 	}
 	for _, tt := range tests {
 		got, err := Resolve(tt.target, tt.base)
@@ -98,5 +128,17 @@ func TestSameRepository(t *testing.T) {
 	}
 	if SameRepository(a, c) || SameRepository(a, d) {
 		t.Error("different repository or host: want false")
+	}
+	az1, _ := ParseGit("https://dev.azure.com/org/project/_git/repo?path=/a.yaml")
+	az2, _ := ParseGit("https://dev.azure.com/ORG/project/_git/repo?path=/b/c.yaml&version=GBdev")
+	az3, _ := ParseGit("https://dev.azure.com/other/project/_git/repo?path=/a.yaml")
+	if !SameRepository(az1, az2) || SameRepository(az1, az3) {
+		t.Error("Azure DevOps: the organization is part of the repository")
+	}
+	bb1, _ := ParseGit("https://bb.example.com/projects/P/repos/r/browse/a.yaml")
+	bb2, _ := ParseGit("https://bb.example.com/projects/P/repos/r/browse/x/b.yaml?at=dev")
+	bb3, _ := ParseGit("https://bb.example.com/projects/Q/repos/r/browse/a.yaml")
+	if !SameRepository(bb1, bb2) || SameRepository(bb1, bb3) {
+		t.Error("Bitbucket Server: same project and repository")
 	}
 }
