@@ -39,6 +39,10 @@ func statusKB(status []byte, key string) (int64, error) {
 	return 0, fmt.Errorf("no %s line", key)
 }
 
+// clockTicks is USER_HZ, the unit of /proc CPU times: 100 on every Linux
+// architecture Go supports.
+const clockTicks = 100
+
 // cpuTicks returns the user plus system CPU time process pid has used, in
 // clock ticks.
 func cpuTicks(pid int) (int64, error) {

@@ -303,7 +303,9 @@ func (r *run) coldStart(ctx context.Context) error {
 		r.rep.add(Figure{Name: "cold start until all queryable", Status: Error, Note: err.Error()})
 		return err
 	}
-	r.rep.add(atMost(fmt.Sprintf("cold start until all %d queryable", r.want), took, r.t.Cold))
+	cold := atMost(fmt.Sprintf("cold start until all %d queryable", r.want), took, r.t.Cold)
+	cold.Note = serverCPU(s)
+	r.rep.add(cold)
 	r.rep.add(Figure{Name: "ingestion rate", Value: fmt.Sprintf("%.0f entities/s", float64(r.want)/took.Seconds())})
 	r.o.Log.Info("all entities queryable", "took", took)
 
@@ -314,7 +316,7 @@ func (r *run) coldStart(ctx context.Context) error {
 	if err != nil {
 		r.rep.add(Figure{Name: "cold start until idle", Status: Error, Note: err.Error()})
 	} else {
-		r.rep.add(Figure{Name: "cold start until idle", Value: fmtDuration(idle), Note: "nothing due, stitch queue empty, CPU quiet"})
+		r.rep.add(Figure{Name: "cold start until idle", Value: fmtDuration(idle), Note: "nothing due, stitch queue empty, CPU quiet; " + serverCPU(s)})
 	}
 	if r.segmented {
 		// The first profile segment is ingestion; queries go into the next.
@@ -385,6 +387,16 @@ func (r *run) idleProbe(s *server) idleProbe {
 		}
 	}
 	return p
+}
+
+// serverCPU describes the CPU time the server has used so far: unlike
+// wall-clock figures it hardly changes when other work loads the machine.
+func serverCPU(s *server) string {
+	ticks, err := cpuTicks(s.pid())
+	if err != nil {
+		return "server CPU time unknown"
+	}
+	return fmt.Sprintf("server used %.1f s of CPU", float64(ticks)/clockTicks)
 }
 
 func (r *run) addRSS(name string, s *server) {
@@ -484,7 +496,7 @@ func (r *run) secondPass(ctx context.Context, before snapshot) error {
 		return err
 	}
 	f := atMost("second pass over unchanged input", took, r.t.SecondPass)
-	f.Note = fmt.Sprintf("%d entities due at start; from process start until idle", n)
+	f.Note = fmt.Sprintf("%d entities due at start; from process start until idle; %s", n, serverCPU(s))
 	r.rep.add(f)
 	r.addRSS("peak RSS (second pass)", s)
 	r.stop(s, "second-pass")
