@@ -214,6 +214,9 @@ func (e *Engine) nextInterval() time.Duration {
 // ctx is done.
 func (e *Engine) Run(ctx context.Context) error {
 	if err := e.start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	var wg sync.WaitGroup

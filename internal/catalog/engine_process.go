@@ -206,18 +206,22 @@ func (row *ProcessedRow) fill(it *ProcessingItem, res *ProcessResult, h hash.Has
 	if err != nil {
 		return fmt.Errorf("encode processed entity: %w", err)
 	}
-	row.Processed = processed
-	h.Write([]byte("\x00entity\x00"))
-	h.Write(processed)
+	row.Processed = string(processed)
+	hashFields(h, "entity", row.Processed)
 
-	h.Write([]byte("\x00children\x00"))
-	for _, d := range res.Deferred {
+	hashFields(h, "children")
+	row.Children = make([]UnprocessedEntity, 0, len(res.Deferred))
+	for i := range res.Deferred {
+		d := &res.Deferred[i]
 		child, err := unprocessedFromMap(d.Entity, d.LocationKey)
 		if err != nil {
 			return fmt.Errorf("emitted entity: %w", err)
 		}
+		// Only the encoded form is kept: a Location can emit a whole
+		// catalog, and the decoded documents are by far the larger.
+		d.Entity = nil
 		row.Children = append(row.Children, child)
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", child.Ref, child.Hash, child.LocationKey)
+		hashFields(h, child.Ref, child.Hash, child.LocationKey)
 	}
 
 	seen := make(map[RelationRow]bool, len(res.Relations))
@@ -238,21 +242,25 @@ func (row *ProcessedRow) fill(it *ProcessingItem, res *ProcessResult, h hash.Has
 		}
 		return a.Target < b.Target
 	})
-	h.Write([]byte("\x00relations\x00"))
+	hashFields(h, "relations")
 	for _, r := range row.Relations {
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", r.Source, r.Type, r.Target)
+		hashFields(h, r.Source, r.Type, r.Target)
 	}
 
 	row.RefreshKeys = distinctStrings(res.RefreshKeys)
-	h.Write([]byte("\x00keys\x00"))
-	for _, k := range row.RefreshKeys {
-		fmt.Fprintf(h, "%s\x00", k)
-	}
-	h.Write([]byte("\x00parents\x00"))
-	for _, p := range it.Parents {
-		fmt.Fprintf(h, "%s\x00", p)
-	}
+	hashFields(h, "keys")
+	hashFields(h, row.RefreshKeys...)
+	hashFields(h, "parents")
+	hashFields(h, it.Parents...)
 	return nil
+}
+
+// hashFields writes each field and a separator that no field contains.
+func hashFields(h hash.Hash, fields ...string) {
+	for _, f := range fields {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
 }
 
 func distinctStrings(in []string) []string {
@@ -284,7 +292,7 @@ func unprocessedFromMap(data map[string]any, locationKey string) (UnprocessedEnt
 	if err != nil {
 		return UnprocessedEntity{}, fmt.Errorf("encode %s: %w", ref, err)
 	}
-	return UnprocessedEntity{Ref: ref, JSON: b, Hash: sha1Hex(b), LocationKey: locationKey}, nil
+	return UnprocessedEntity{Ref: ref, JSON: string(b), Hash: sha1Hex(b), LocationKey: locationKey}, nil
 }
 
 // unprocessedFromEntity serializes a provider's entity.
@@ -299,7 +307,7 @@ func unprocessedFromEntity(e *entity.Entity, locationKey string) (UnprocessedEnt
 	if err != nil {
 		return UnprocessedEntity{}, fmt.Errorf("encode %s: %w", e.Ref(), err)
 	}
-	return UnprocessedEntity{Ref: e.Ref().String(), JSON: b, Hash: sha1Hex(b), LocationKey: locationKey}, nil
+	return UnprocessedEntity{Ref: e.Ref().String(), JSON: string(b), Hash: sha1Hex(b), LocationKey: locationKey}, nil
 }
 
 func sha1Hex(b []byte) string {

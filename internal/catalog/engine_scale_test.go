@@ -66,7 +66,7 @@ func TestEngineScale(t *testing.T) {
 			t.Fatal(err)
 		}
 		start, cpu0 = time.Now(), cpuTime()
-		if _, err := db.ExecContext(context.Background(), `UPDATE refresh_state SET next_update_at = 0`); err != nil {
+		if _, err := db.ExecContext(context.Background(), `UPDATE refresh_schedule SET next_update_at = 0`); err != nil {
 			t.Fatal(err)
 		}
 		h.idle()

@@ -60,8 +60,10 @@ type EngineStore interface {
 // UnprocessedEntity is an entity as a provider or a parent emitted it,
 // serialized, with the hash that detects unchanged input.
 type UnprocessedEntity struct {
-	Ref         string // canonical
-	JSON        []byte
+	Ref  string // canonical
+	JSON string
+	// Hash is the SHA-1 of JSON; "" stands for an unchanged entity whose
+	// ownership is only confirmed.
 	Hash        string
 	LocationKey string // "" = none
 }
@@ -134,8 +136,8 @@ type ProcessedRow struct {
 	Changed    bool
 	OK         bool
 	ResultHash string
-	// Processed is the processed entity when OK.
-	Processed []byte
+	// Processed is the processed entity's JSON when OK.
+	Processed string
 	// Errors is the JSON array of serialized errors, "" when none.
 	Errors string
 	// Cache is the processor state to store; nil keeps the stored one.
@@ -213,7 +215,7 @@ type FinalEntity struct {
 	ID   int64
 	UID  string
 	Ref  string
-	JSON []byte
+	JSON string
 	Hash string
 	Etag string
 	// SearchDelete and SearchInsert turn the stored search rows of the
@@ -232,7 +234,7 @@ type HistoryRow struct {
 	Change   string // created, updated, deleted
 	PrevEtag string
 	NewEtag  string
-	Diff     []byte
+	Diff     string
 }
 
 // LocationRow is a stored registered location.

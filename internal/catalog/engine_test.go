@@ -115,7 +115,7 @@ func (h *harness) idle() {
 		h.t.Fatalf("WaitIdle: %v (entities %d, processed %d, due %d, stitch queue %d, final %d)", err,
 			h.count(`SELECT count(*) FROM refresh_state`),
 			h.count(`SELECT count(*) FROM refresh_state WHERE processed_entity IS NOT NULL`),
-			h.count(`SELECT count(*) FROM refresh_state WHERE next_update_at <= $1`, time.Now().UnixMilli()),
+			h.count(`SELECT count(*) FROM refresh_schedule WHERE next_update_at <= $1`, time.Now().UnixMilli()),
 			h.count(`SELECT count(*) FROM stitch_queue`),
 			h.count(`SELECT count(*) FROM final_entities`))
 	}

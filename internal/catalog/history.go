@@ -49,17 +49,12 @@ func (p patchOp) MarshalJSON() ([]byte, error) {
 }
 
 // createdDiff is the diff of a created entity.
-func createdDiff(final []byte) []byte {
-	var b bytes.Buffer
-	b.Grow(len(final) + 40)
-	b.WriteString(`[{"op":"add","path":"","value":`)
-	b.Write(final)
-	b.WriteString(`}]`)
-	return b.Bytes()
+func createdDiff(final string) string {
+	return `[{"op":"add","path":"","value":` + final + `}]`
 }
 
 // deletedDiff is the diff of a deleted entity.
-var deletedDiff = []byte(`[{"op":"remove","path":""}]`)
+const deletedDiff = `[{"op":"remove","path":""}]`
 
 // jsonDiff returns the operations turning the JSON document prev into next.
 func jsonDiff(prev, next []byte) ([]byte, error) {

@@ -48,13 +48,13 @@ func TestJSONDiff(t *testing.T) {
 }
 
 func TestCreatedAndDeletedDiffs(t *testing.T) {
-	final := []byte(`{"kind":"Component","metadata":{"name":"x"}}`)
+	final := `{"kind":"Component","metadata":{"name":"x"}}`
 	got := createdDiff(final)
-	if want := `[{"op":"add","path":"","value":{"kind":"Component","metadata":{"name":"x"}}}]`; string(got) != want {
+	if want := `[{"op":"add","path":"","value":{"kind":"Component","metadata":{"name":"x"}}}]`; got != want {
 		t.Errorf("created diff %s, want %s", got, want)
 	}
-	checkJSONPatch(t, `null`, string(final), got)
-	if !json.Valid(deletedDiff) {
+	checkJSONPatch(t, `null`, final, []byte(got))
+	if !json.Valid([]byte(deletedDiff)) {
 		t.Errorf("deleted diff %s is not JSON", deletedDiff)
 	}
 }

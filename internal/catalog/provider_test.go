@@ -43,12 +43,12 @@ func TestProviderFullAndDeltaMutations(t *testing.T) {
 		}
 
 		// The same mutation again changes nothing: no entity becomes due.
-		before := h.strings(`SELECT entity_ref || ' ' || next_update_at || ' ' || last_discovery_at FROM refresh_state ORDER BY entity_ref`)
+		before := h.strings(`SELECT r.entity_ref || ' ' || s.next_update_at || ' ' || r.last_discovery_at FROM refresh_state r JOIN refresh_schedule s ON s.id = r.id ORDER BY r.entity_ref`)
 		if err := conn.ApplyMutation(ctx, full); err != nil {
 			t.Fatal(err)
 		}
 		h.idle()
-		after := h.strings(`SELECT entity_ref || ' ' || next_update_at || ' ' || last_discovery_at FROM refresh_state ORDER BY entity_ref`)
+		after := h.strings(`SELECT r.entity_ref || ' ' || s.next_update_at || ' ' || r.last_discovery_at FROM refresh_state r JOIN refresh_schedule s ON s.id = r.id ORDER BY r.entity_ref`)
 		if diff := cmp.Diff(before, after); diff != "" {
 			t.Errorf("an unchanged mutation wrote (-before +after):\n%s", diff)
 		}

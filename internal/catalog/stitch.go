@@ -147,17 +147,19 @@ func stitchEntity(src *StitchSource) (*FinalEntity, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &FinalEntity{ID: src.ID, UID: src.UID, Ref: src.Ref, JSON: body, Hash: hash, Etag: ent.Metadata.Etag, SearchInsert: rows}
+	f := &FinalEntity{ID: src.ID, UID: src.UID, Ref: src.Ref, JSON: string(body), Hash: hash, Etag: ent.Metadata.Etag, SearchInsert: rows}
 	f.History = HistoryRow{Source: historySource(src, &ent), Change: HistoryCreated, NewEtag: f.Etag}
 	if src.PrevJSON == nil {
-		f.History.Diff = createdDiff(body)
+		f.History.Diff = createdDiff(f.JSON)
 		return f, nil
 	}
 	f.History.Change = HistoryUpdated
 	f.History.PrevEtag = src.PrevEtag
-	if f.History.Diff, err = jsonDiff(src.PrevJSON, body); err != nil {
+	diff, err := jsonDiff(src.PrevJSON, body)
+	if err != nil {
 		return nil, err
 	}
+	f.History.Diff = string(diff)
 	var prev entity.Entity
 	if err := json.Unmarshal(src.PrevJSON, &prev); err != nil {
 		return nil, fmt.Errorf("decode previous final entity: %w", err)

@@ -93,6 +93,7 @@ func deleteEntities(ctx context.Context, tx *Tx, refs []string, source string, n
 
 	byID := []string{
 		`DELETE FROM refresh_state WHERE id IN`,
+		`DELETE FROM refresh_schedule WHERE id IN`,
 		`DELETE FROM final_entities WHERE id IN`,
 		`DELETE FROM search WHERE id IN`,
 		`DELETE FROM relations WHERE originating_id IN`,
@@ -337,9 +338,14 @@ func (c *Catalog) DeleteByUID(ctx context.Context, uid string, now time.Time) er
 		if err != nil {
 			return fmt.Errorf("read entity %s: %w", uid, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE refresh_state SET result_hash = 'child-was-deleted', next_update_at = $1
-			WHERE entity_ref IN (SELECT source_entity_ref FROM refresh_state_references
-				WHERE target_entity_ref = $2 AND source_entity_ref IS NOT NULL)`, millis(now), ref); err != nil {
+		const parents = `SELECT source_entity_ref FROM refresh_state_references
+			WHERE target_entity_ref = $1 AND source_entity_ref IS NOT NULL`
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_state SET result_hash = 'child-was-deleted'
+			WHERE entity_ref IN (`+parents+`)`, ref); err != nil {
+			return fmt.Errorf("reset parents of %s: %w", ref, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_schedule SET next_update_at = $2
+			WHERE id IN (SELECT id FROM refresh_state WHERE entity_ref IN (`+parents+`))`, ref, millis(now)); err != nil {
 			return fmt.Errorf("reschedule parents of %s: %w", ref, err)
 		}
 		_, err = deleteEntities(ctx, tx, []string{ref}, sourceAPI, now)

@@ -179,11 +179,35 @@ type upsertWriter struct {
 }
 
 var unprocessedInsert = valuesStmt{
-	head: `INSERT INTO refresh_state (entity_id, entity_ref, unprocessed_entity, unprocessed_hash, location_key, next_update_at, last_discovery_at)`,
-	tail: ` ON CONFLICT (entity_ref) DO NOTHING RETURNING entity_ref`,
+	head: `INSERT INTO refresh_state (entity_id, entity_ref, unprocessed_entity, unprocessed_hash, location_key, last_discovery_at)`,
+	tail: ` ON CONFLICT (entity_ref) DO NOTHING RETURNING id, entity_ref`,
 	cols: make([]string, 5),
-	// $1 is now, for both times.
-	rowExtra: ", $1, $1",
+	// $1 is now.
+	rowExtra: ", $1",
+}
+
+// scheduleNow makes the entities with the given ids due at now, adding
+// their schedule rows where missing.
+func scheduleNow(ctx context.Context, tx *Tx, ids []int64, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	s := valuesStmt{
+		head:     `INSERT INTO refresh_schedule (id, next_update_at)`,
+		tail:     ` ON CONFLICT (id) DO UPDATE SET next_update_at = excluded.next_update_at`,
+		fixed:    []any{millis(now)},
+		cols:     []string{""},
+		rowExtra: ", $1",
+	}
+	if _, err := s.run(ctx, tx, args, nil); err != nil {
+		return fmt.Errorf("schedule entities: %w", err)
+	}
+	return nil
 }
 
 func (w *upsertWriter) insert(ctx context.Context, tx *Tx, items []catalog.UnprocessedEntity) error {
@@ -193,21 +217,27 @@ func (w *upsertWriter) insert(ctx context.Context, tx *Tx, items []catalog.Unpro
 	sort.Slice(items, func(i, j int) bool { return items[i].Ref < items[j].Ref })
 	args := make([]any, 0, len(items)*5)
 	for _, it := range items {
-		args = append(args, uuid.NewString(), it.Ref, string(it.JSON), it.Hash, nullString(it.LocationKey))
+		args = append(args, uuid.NewString(), it.Ref, it.JSON, it.Hash, nullString(it.LocationKey))
 	}
 	s := unprocessedInsert
 	s.fixed = []any{millis(w.now)}
 	done := make(map[string]bool, len(items))
+	var ids []int64
 	_, err := s.run(ctx, tx, args, func(r *sql.Rows) error {
+		var id int64
 		var ref string
-		if err := r.Scan(&ref); err != nil {
+		if err := r.Scan(&id, &ref); err != nil {
 			return err
 		}
 		done[ref] = true
+		ids = append(ids, id)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("insert entities: %w", err)
+	}
+	if err := scheduleNow(ctx, tx, ids, w.now); err != nil {
+		return err
 	}
 	for _, it := range items {
 		if done[it.Ref] {
@@ -220,8 +250,8 @@ func (w *upsertWriter) insert(ctx context.Context, tx *Tx, items []catalog.Unpro
 	return nil
 }
 
-// update writes changed entities (JSON != nil) and checks that unchanged
-// ones (JSON == nil) are still held by their key.
+// update writes changed entities and checks that unchanged ones (given
+// without a hash) are still held by their key.
 func (w *upsertWriter) update(ctx context.Context, tx *Tx, items []catalog.UnprocessedEntity) error {
 	if len(items) == 0 {
 		return nil
@@ -243,10 +273,10 @@ func (w *upsertWriter) update(ctx context.Context, tx *Tx, items []catalog.Unpro
 			// Deleted meanwhile: nothing to claim.
 		case st.key != "" && st.key != it.LocationKey:
 			w.conflicts = append(w.conflicts, catalog.Conflict{Ref: it.Ref, ExistingKey: st.key, NewKey: it.LocationKey})
-		case it.JSON == nil || st.hash == it.Hash && st.key == it.LocationKey:
+		case it.Hash == "" || st.hash == it.Hash && st.key == it.LocationKey:
 			w.accepted = append(w.accepted, it.Ref)
 		default:
-			args = append(args, it.Ref, string(it.JSON), it.Hash, nullString(it.LocationKey))
+			args = append(args, it.Ref, it.JSON, it.Hash, nullString(it.LocationKey))
 			w.accepted = append(w.accepted, it.Ref)
 			w.updated++
 		}
@@ -259,16 +289,26 @@ func (w *upsertWriter) update(ctx context.Context, tx *Tx, items []catalog.Unpro
 	// holds even against a concurrent writer.
 	s := valuesStmt{
 		head: `UPDATE refresh_state AS r SET unprocessed_entity = v.column2, unprocessed_hash = v.column3,
-			location_key = v.column4, next_update_at = $1, last_discovery_at = $1
+			location_key = v.column4, last_discovery_at = $1
 			FROM (`,
-		tail:  `) AS v WHERE r.entity_ref = v.column1 AND (r.location_key IS NULL OR r.location_key = v.column4)`,
+		tail:  `) AS v WHERE r.entity_ref = v.column1 AND (r.location_key IS NULL OR r.location_key = v.column4) RETURNING id`,
 		fixed: []any{millis(w.now)},
 		cols:  []string{"TEXT", "TEXT", "TEXT", "TEXT"},
 	}
-	if _, err := s.run(ctx, tx, args, nil); err != nil {
+	var ids []int64
+	_, err = s.run(ctx, tx, args, func(r *sql.Rows) error {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("update entities: %w", err)
 	}
-	return nil
+	// Changed input is due now.
+	return scheduleNow(ctx, tx, ids, w.now)
 }
 
 // ensureProviderReferences gives the provider a reference to every ref it

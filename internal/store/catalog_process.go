@@ -16,47 +16,58 @@ import (
 // another claimer has locked are skipped; on SQLite the statement runs
 // under the database's single write lock.
 func (c *Catalog) claimSQL() string {
-	const cols = `id, entity_id, entity_ref, unprocessed_entity, result_hash, cache, location_key`
 	if c.db.Dialect == Postgres {
 		return `WITH c AS (
-			SELECT id FROM refresh_state WHERE next_update_at <= $3 AND lease_until <= $3
+			SELECT id FROM refresh_schedule WHERE next_update_at <= $3 AND lease_until <= $3
 			ORDER BY next_update_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-		UPDATE refresh_state AS r SET next_update_at = $1, lease_until = $2 FROM c WHERE r.id = c.id
-		RETURNING r.id, r.entity_id, r.entity_ref, r.unprocessed_entity, r.result_hash, r.cache, r.location_key`
+		UPDATE refresh_schedule AS s SET next_update_at = $1, lease_until = $2 FROM c WHERE s.id = c.id
+		RETURNING s.id`
 	}
-	return `UPDATE refresh_state SET next_update_at = $1, lease_until = $2
-		WHERE id IN (SELECT id FROM refresh_state WHERE next_update_at <= $3 AND lease_until <= $3
+	return `UPDATE refresh_schedule SET next_update_at = $1, lease_until = $2
+		WHERE id IN (SELECT id FROM refresh_schedule WHERE next_update_at <= $3 AND lease_until <= $3
 			ORDER BY next_update_at LIMIT $4)
-		RETURNING ` + cols
+		RETURNING id`
 }
 
-// ClaimProcessing claims due entities and reads their parents.
+// ClaimProcessing claims due entities and reads them and their parents.
 func (c *Catalog) ClaimProcessing(ctx context.Context, cl catalog.ProcessingClaim) ([]catalog.ProcessingItem, error) {
 	var items []catalog.ProcessingItem
 	err := c.write(ctx, func(tx *Tx) error {
 		items = items[:0]
+		var ids []int64
 		err := queryRows(ctx, tx, c.claimSQL(),
 			[]any{millis(cl.NextUpdateAt), millis(cl.LeaseUntil), millis(cl.Now), cl.Limit},
 			func(r *sql.Rows) error {
-				var it catalog.ProcessingItem
-				var unprocessed, cache string
-				var key sql.NullString
-				if err := r.Scan(&it.ID, &it.UID, &it.Ref, &unprocessed, &it.ResultHash, &cache, &key); err != nil {
+				var id int64
+				if err := r.Scan(&id); err != nil {
 					return err
 				}
-				it.Unprocessed = []byte(unprocessed)
-				if cache != "" {
-					it.Cache = []byte(cache)
-				}
-				it.LocationKey = key.String
-				items = append(items, it)
+				ids = append(ids, id)
 				return nil
 			})
 		if err != nil {
 			return fmt.Errorf("claim entities: %w", err)
 		}
-		if len(items) == 0 {
+		if len(ids) == 0 {
 			return nil
+		}
+		err = queryIn(ctx, tx, inList{head: `SELECT id, entity_id, entity_ref, unprocessed_entity, result_hash, cache, location_key
+			FROM refresh_state WHERE id IN`}, ids, func(r *sql.Rows) error {
+			var it catalog.ProcessingItem
+			var cache string
+			var key sql.NullString
+			if err := r.Scan(&it.ID, &it.UID, &it.Ref, &it.Unprocessed, &it.ResultHash, &cache, &key); err != nil {
+				return err
+			}
+			if cache != "" {
+				it.Cache = []byte(cache)
+			}
+			it.LocationKey = key.String
+			items = append(items, it)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("read claimed entities: %w", err)
 		}
 		refs := make([]string, len(items))
 		index := make(map[string]int, len(items))
@@ -145,13 +156,17 @@ func (w *processWriter) run(ctx context.Context) error {
 	if err := w.syncRefreshKeys(ctx); err != nil {
 		return err
 	}
-	if len(w.b.Unchanged) > 0 {
-		ids := append([]int64(nil), w.b.Unchanged...)
-		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-		q := inList{head: `UPDATE refresh_state SET lease_until = 0 WHERE next_update_at <= $1 AND id IN`, fixed: []any{millis(w.b.Now)}}
-		if _, err := execIn(ctx, w.tx, q, ids); err != nil {
-			return fmt.Errorf("release leases: %w", err)
-		}
+	// Release every claimed entity, so one that a refresh made due while
+	// it was processed is claimed again. The rows are narrow; and on
+	// PostgreSQL a refresh running now waits for this transaction, so it
+	// cannot slip in between.
+	ids := append([]int64(nil), w.b.Unchanged...)
+	for _, r := range rows {
+		ids = append(ids, r.ID)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if _, err := execIn(ctx, w.tx, inList{head: `UPDATE refresh_schedule SET lease_until = 0 WHERE id IN`}, ids); err != nil {
+		return fmt.Errorf("release leases: %w", err)
 	}
 	marks, err := w.stitchable(ctx)
 	if err != nil {
@@ -199,7 +214,7 @@ func (w *processWriter) updateRows(ctx context.Context) error {
 		if r.Changed {
 			hash, errs = r.ResultHash, r.Errors
 			if r.OK {
-				processed = string(r.Processed)
+				processed = r.Processed
 			}
 		}
 		args = append(args, r.ID, processed, hash, errs, nullBytes(r.Cache))
@@ -207,7 +222,7 @@ func (w *processWriter) updateRows(ctx context.Context) error {
 	s := valuesStmt{
 		head: `UPDATE refresh_state AS r SET processed_entity = COALESCE(v.column2, r.processed_entity),
 			result_hash = COALESCE(v.column3, r.result_hash), errors = COALESCE(v.column4, r.errors),
-			cache = COALESCE(v.column5, r.cache), lease_until = 0
+			cache = COALESCE(v.column5, r.cache)
 			FROM (`,
 		tail: `) AS v WHERE r.id = v.column1`,
 		cols: []string{"BIGINT", "TEXT", "TEXT", "TEXT", "TEXT"},
@@ -493,7 +508,7 @@ func (c *Catalog) ScheduleRefreshKeys(ctx context.Context, keys []string, now ti
 	err := c.write(ctx, func(tx *Tx) error {
 		var err error
 		n, err = execIn(ctx, tx, inList{
-			head:  `UPDATE refresh_state SET next_update_at = $1 WHERE id IN (SELECT entity_id FROM refresh_keys WHERE key IN`,
+			head:  `UPDATE refresh_schedule SET next_update_at = $1 WHERE id IN (SELECT entity_id FROM refresh_keys WHERE key IN`,
 			tail:  `)`,
 			fixed: []any{millis(now)},
 		}, keys)
@@ -542,7 +557,11 @@ func (c *Catalog) ScheduleRefresh(ctx context.Context, ref string, now time.Time
 			}
 			cur = parent
 		}
-		_, err = execIn(ctx, tx, inList{head: `UPDATE refresh_state SET next_update_at = $1 WHERE entity_ref IN`, fixed: []any{millis(now)}}, refs)
+		_, err = execIn(ctx, tx, inList{
+			head:  `UPDATE refresh_schedule SET next_update_at = $1 WHERE id IN (SELECT id FROM refresh_state WHERE entity_ref IN`,
+			tail:  `)`,
+			fixed: []any{millis(now)},
+		}, refs)
 		return err
 	})
 	if err != nil {
@@ -556,7 +575,7 @@ func (c *Catalog) ScheduleRefresh(ctx context.Context, ref string, now time.Time
 func (c *Catalog) PendingWork(ctx context.Context, now time.Time, processing bool) (bool, error) {
 	var one int
 	if processing {
-		err := c.db.QueryRowContext(ctx, `SELECT 1 FROM refresh_state WHERE next_update_at <= $1 LIMIT 1`, millis(now)).Scan(&one)
+		err := c.db.QueryRowContext(ctx, `SELECT 1 FROM refresh_schedule WHERE next_update_at <= $1 LIMIT 1`, millis(now)).Scan(&one)
 		if err == nil {
 			return true, nil
 		}

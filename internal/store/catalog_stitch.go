@@ -158,7 +158,7 @@ func (c *Catalog) WriteStitching(ctx context.Context, b *catalog.StitchBatch) (i
 		history := make([]any, 0, len(finals)*8)
 		for _, f := range finals {
 			h := f.History
-			history = append(history, f.Ref, f.UID, millis(b.Now), h.Source, h.Change, h.PrevEtag, h.NewEtag, string(h.Diff))
+			history = append(history, f.Ref, f.UID, millis(b.Now), h.Source, h.Change, h.PrevEtag, h.NewEtag, h.Diff)
 		}
 		if err := insertHistory(ctx, tx, history); err != nil {
 			return err
@@ -207,7 +207,7 @@ func dropTickets(ctx context.Context, tx *Tx, tickets []catalog.StitchTicket) (m
 func upsertFinals(ctx context.Context, tx *Tx, finals []*catalog.FinalEntity, now int64) error {
 	args := make([]any, 0, len(finals)*6)
 	for _, f := range finals {
-		args = append(args, f.ID, f.UID, f.Ref, string(f.JSON), f.Hash, f.Etag)
+		args = append(args, f.ID, f.UID, f.Ref, f.JSON, f.Hash, f.Etag)
 	}
 	s := valuesStmt{
 		head: `INSERT INTO final_entities (id, entity_id, entity_ref, final_entity, hash, etag, last_updated_at)`,

@@ -25,13 +25,20 @@ CREATE TABLE refresh_state (
   cache TEXT NOT NULL DEFAULT '',
   errors TEXT NOT NULL DEFAULT '',
   location_key TEXT,
-  next_update_at INTEGER NOT NULL,
-  -- lease_until keeps a claimed entity from being claimed again (say after
-  -- a refresh made it due) until its result is written.
-  lease_until INTEGER NOT NULL DEFAULT 0,
   last_discovery_at INTEGER NOT NULL
 );
-CREATE INDEX refresh_state_next_update_at ON refresh_state (next_update_at);
+
+-- When each entity is next due for processing (id is refresh_state.id),
+-- apart from refresh_state so that claiming a batch rewrites a few narrow
+-- rows rather than the entities' JSON. lease_until keeps a claimed entity
+-- from being claimed again (say after a refresh made it due meanwhile)
+-- until its result is written.
+CREATE TABLE refresh_schedule (
+  id INTEGER PRIMARY KEY,
+  next_update_at INTEGER NOT NULL,
+  lease_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX refresh_schedule_next_update_at ON refresh_schedule (next_update_at);
 
 -- Who keeps an entity alive: a provider (source_key) or the entity that
 -- emitted it (source_entity_ref). No row targeting an entity = orphan.
