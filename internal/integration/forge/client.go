@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/callboard/callboard/internal/integration/ratelimit"
@@ -31,9 +32,28 @@ const DefaultTimeout = 60 * time.Second
 // timeout when nil), takes them from budgets and refuses bodies larger
 // than maxSize bytes.
 func NewClient(hc *http.Client, budgets *ratelimit.Budgets, maxSize int64) *Client {
-	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+	c := http.Client{Timeout: DefaultTimeout}
+	if hc != nil {
+		c = *hc
 	}
+	next := c.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		// net/http drops Authorization on a redirect to another host, but
+		// not the other credential headers forges use.
+		if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
+			for _, h := range credentialHeaders {
+				req.Header.Del(h)
+			}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	hc = &c
 	if budgets == nil {
 		budgets = ratelimit.NewBudgets(nil)
 	}
@@ -70,6 +90,9 @@ type Response struct {
 	Header     http.Header
 	Body       []byte
 }
+
+// credentialHeaders are the request headers that carry a forge credential.
+var credentialHeaders = []string{"Authorization", "Private-Token"}
 
 // Retry policy: a rate-limit refusal is retried after the pause it asks
 // for (bounded by MaxWait through the budget); a server error is retried

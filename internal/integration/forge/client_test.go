@@ -162,3 +162,36 @@ func TestStatusError(t *testing.T) {
 		}
 	}
 }
+
+// A redirect to another host does not carry the credential along.
+func TestDoKeepsCredentialsOnTheForge(t *testing.T) {
+	other := forgetest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("elsewhere")) }))
+	forgeSrv := forgetest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/same" {
+			w.Write([]byte("same host"))
+			return
+		}
+		target := other.URL + "/x"
+		if r.URL.Path == "/local" {
+			target = "/same"
+		}
+		http.Redirect(w, r, target, http.StatusFound)
+	}))
+	c := newClient(forgetest.NewClock(t0), 100)
+	b := c.Budgets().Get("k", "x", ratelimit.Limit{})
+	h := http.Header{"Private-Token": {"glpat"}, "Authorization": {"Bearer t"}}
+	for _, p := range []string{"/away", "/local"} {
+		if _, err := c.Do(context.Background(), forge.Request{URL: forgeSrv.URL + p, Header: h.Clone(), Budget: b}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range other.Requests() {
+		if r.Header.Get("Private-Token") != "" || r.Header.Get("Authorization") != "" {
+			t.Errorf("credentials sent to another host: %v", r.Header)
+		}
+	}
+	reqs := forgeSrv.Requests()
+	if len(reqs) != 3 || reqs[2].Path != "/same" || reqs[2].Header.Get("Private-Token") != "glpat" {
+		t.Errorf("a redirect on the forge's own host must keep the credential: %+v", reqs)
+	}
+}
