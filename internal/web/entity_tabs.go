@@ -380,7 +380,7 @@ func jsonToYAML(j []byte) (string, error) {
 		}
 	}
 	plain(&n)
-	out, err := yaml.Marshal(&n)
+	out, err := yaml.Dump(&n, yaml.WithV4Defaults(), yaml.WithLineWidth(-1))
 	if err != nil {
 		return "", fmt.Errorf("write entity as YAML: %w", err)
 	}

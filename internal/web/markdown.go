@@ -13,7 +13,9 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-// Descriptions are Markdown. They are rendered with raw HTML left out
+// Descriptions are Markdown (with GitHub's tables, strikethrough and bare
+// links; task lists are left as text, since their checkboxes would be
+// unlabelled controls). They are rendered with raw HTML left out
 // (goldmark's default), links kept only when safeURL accepts them, images
 // replaced by their text (the page's policy would block other sites'
 // images anyway), and headings moved down so a description's "#" never
@@ -24,7 +26,7 @@ import (
 const markdownTopHeading = 3
 
 var markdown = goldmark.New(
-	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify, extension.TaskList),
+	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
 	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(markdownSanitizer{}, 0))),
 )
 

@@ -1,0 +1,220 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/callboard/callboard/internal/catalog"
+)
+
+// rowNames lists the names in the table's rows.
+func rowNames(body string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`<th scope="row"><a href="[^"]+">([^<]+)</a></th>`).FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func TestCatalogTable(t *testing.T) {
+	tests := []struct {
+		target string
+		want   []string
+	}{
+		{"/catalog", []string{"Booking service", "fares-engine", "ferry-time", "old-importer", "Traveller website"}},
+		{"/catalog?type=service&lifecycle=production&lifecycle=experimental", []string{"Booking service", "fares-engine"}},
+		{"/catalog?owner=group:default/lighthouse", []string{"ferry-time", "Traveller website"}},
+		{"/catalog?namespace=ops", []string{"ferry-time"}},
+		{"/catalog?tag=GO", []string{"Booking service", "fares-engine"}},
+		{"/catalog?text=FARE", []string{"fares-engine"}},
+		{"/catalog?kind=all&text=book", []string{"Booking API", "Booking service", "bookings", "bookings-db"}},
+		{"/catalog?sort=name&dir=desc&limit=2", []string{"Traveller website", "old-importer"}},
+		// Sorting by a field leaves out entities without it.
+		{"/catalog?sort=system", []string{"Booking service", "fares-engine"}},
+		{"/catalog?kind=all&health=orphan", []string{"old-importer"}},
+		{"/catalog?kind=all&health=unowned", []string{"old-importer"}},
+		{"/catalog?kind=user", []string{"ana", "Jane Doe", "Omar Haddad"}},
+	}
+	h := testSite(t, sampleCatalog(), &fakeUnprocessed{}, func(o *Options) { o.UI = sampleUI() })
+	for _, tt := range tests {
+		rec := send(t, h, http.MethodGet, tt.target, nil)
+		if rec.Code != 200 {
+			t.Errorf("%s: status %d", tt.target, rec.Code)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, rowNames(rec.Body.String())); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.target, diff)
+		}
+	}
+}
+
+func TestCatalogTableForTheReader(t *testing.T) {
+	ui := sampleUI()
+	h := testSite(t, sampleCatalog(), &fakeUnprocessed{}, func(o *Options) { o.UI = ui })
+	rec := send(t, as(jane, h), http.MethodGet, "/catalog?kind=all&user=starred", nil)
+	if diff := cmp.Diff([]string{"Booking API"}, rowNames(rec.Body.String())); diff != "" {
+		t.Errorf("starred (-want +got):\n%s", diff)
+	}
+	rec = send(t, as(jane, h), http.MethodGet, "/catalog?kind=api&user=owned", nil)
+	if diff := cmp.Diff([]string{"Booking API", "fares-api"}, rowNames(rec.Body.String())); diff != "" {
+		t.Errorf("owned (-want +got):\n%s", diff)
+	}
+	rec = send(t, h, http.MethodGet, "/catalog?user=owned", nil)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "Sign in to see") {
+		t.Errorf("owned without sign-in: %d", rec.Code)
+	}
+}
+
+func TestCatalogPaging(t *testing.T) {
+	cat := sampleCatalog()
+	h := testSite(t, cat, &fakeUnprocessed{})
+	next := regexp.MustCompile(`href="([^"]+)" data-live rel="next"`)
+	prev := regexp.MustCompile(`href="([^"]+)" data-live rel="prev"`)
+	unescape := func(s string) string { return strings.ReplaceAll(s, "&amp;", "&") }
+
+	body := send(t, h, http.MethodGet, "/catalog?limit=2", nil).Body.String()
+	var pages [][]string
+	for i := 0; ; i++ {
+		pages = append(pages, rowNames(body))
+		if i == 0 && prev.MatchString(body) {
+			t.Errorf("first page links to a previous one")
+		}
+		m := next.FindStringSubmatch(body)
+		if m == nil {
+			break
+		}
+		body = send(t, h, http.MethodGet, unescape(m[1]), nil).Body.String()
+		if !strings.Contains(body, "Rows "+[]string{"3–4", "5–5"}[i]+" of 5") {
+			t.Errorf("page %d does not number its rows", i+2)
+		}
+	}
+	want := [][]string{{"Booking service", "fares-engine"}, {"ferry-time", "old-importer"}, {"Traveller website"}}
+	if diff := cmp.Diff(want, pages); diff != "" {
+		t.Errorf("pages (-want +got):\n%s", diff)
+	}
+	// Back from the last page.
+	m := prev.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no previous link on the last page")
+	}
+	if !strings.Contains(unescape(m[1]), "page=2") {
+		t.Errorf("previous link %s", m[1])
+	}
+	back := send(t, h, http.MethodGet, unescape(m[1]), nil).Body.String()
+	if diff := cmp.Diff(want[1], rowNames(back)); diff != "" {
+		t.Errorf("previous page (-want +got):\n%s", diff)
+	}
+	// A cursor's query comes from the cursor, whatever the address says.
+	if got := len(cat.queries); got < 4 || cat.queries[1].Cursor == "" || cat.queries[1].Filter != nil {
+		t.Errorf("paging sent %d queries; second %+v", got, cat.queries[1])
+	}
+}
+
+// facetKeys lists the keys of the facet requests, per request.
+func facetKeys(reqs []catalog.FacetsRequest) []string {
+	var out []string
+	for _, r := range reqs {
+		f, _ := json.Marshal(r.Filter)
+		out = append(out, strings.Join(r.Facets, ",")+" "+string(f))
+	}
+	return out
+}
+
+func TestCatalogFacetCounts(t *testing.T) {
+	cat := sampleCatalog()
+	h := testSite(t, cat, &fakeUnprocessed{})
+	body := send(t, h, http.MethodGet, "/catalog?type=service", nil).Body.String()
+	want := []string{
+		`kind null`,
+		`spec.type {"kind":"component"}`,
+		`relations.ownedby,spec.lifecycle,metadata.tags,metadata.namespace,spec.system {"$all":[{"kind":"component"},{"spec.type":"service"}]}`,
+	}
+	if diff := cmp.Diff(want, facetKeys(cat.facets)); diff != "" {
+		t.Errorf("facet requests (-want +got):\n%s", diff)
+	}
+	// The type counts ignore the type choice; the others honour it.
+	for _, s := range []string{
+		`value="service" checked> <span class="check__label">service</span> <span class="count">3</span>`,
+		`value="library"> <span class="check__label">library</span> <span class="count">1</span>`,
+		`value="deprecated"> <span class="check__label">deprecated</span> <span class="count">1</span>`,
+	} {
+		if !strings.Contains(body, s) {
+			t.Errorf("facets lack %s", s)
+		}
+	}
+	if strings.Contains(body, `value="website"`) == false || strings.Contains(body, `value="typescript"`) {
+		t.Errorf("facet values wrong")
+	}
+}
+
+func TestSlowFacetsLoadAfterThePage(t *testing.T) {
+	cat := sampleCatalog()
+	cat.facetGate = make(chan struct{})
+	h := testSite(t, cat, &fakeUnprocessed{}, func(o *Options) { o.PartBudget = 20 * time.Millisecond })
+
+	start := time.Now()
+	rec := send(t, h, http.MethodGet, "/catalog?type=service", nil)
+	body := rec.Body.String()
+	if rec.Code != 200 || time.Since(start) > 2*time.Second {
+		t.Fatalf("status %d after %v", rec.Code, time.Since(start))
+	}
+	if !strings.Contains(body, `<div id="facets" data-region data-part>`) || !strings.Contains(body, "Counting values") {
+		t.Errorf("no placeholder for the slow counts")
+	}
+	// The chosen value is still in the form, so submitting keeps it.
+	if !strings.Contains(body, `name="type" value="service" checked`) {
+		t.Errorf("the placeholder dropped the chosen filter")
+	}
+	if diff := cmp.Diff([]string{"Booking service", "fares-engine", "old-importer"}, rowNames(body)); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+
+	// The script asks again and waits; the work the first request started
+	// is joined, not repeated.
+	done := make(chan string)
+	go func() {
+		done <- send(t, h, http.MethodGet, "/catalog?type=service", nil, partsHeader, "wait").Body.String()
+	}()
+	time.Sleep(50 * time.Millisecond)
+	close(cat.facetGate)
+	body = <-done
+	if strings.Contains(body, "data-part") || !strings.Contains(body, `<span class="count">3</span>`) {
+		t.Errorf("waiting request has no counts")
+	}
+}
+
+func TestFlightsShareWork(t *testing.T) {
+	f := newFlights()
+	var runs atomic.Int32
+	gate := make(chan struct{})
+	fn := func(context.Context) (any, error) {
+		runs.Add(1)
+		<-gate
+		return "done", nil
+	}
+	a, b := f.do("k", fn), f.do("k", fn)
+	if a != b {
+		t.Errorf("two flights for one key")
+	}
+	other := f.do("other", fn)
+	close(gate)
+	<-a.done
+	<-other.done
+	if runs.Load() != 2 || a.val != "done" {
+		t.Errorf("runs = %d, val = %v", runs.Load(), a.val)
+	}
+	// A finished flight is forgotten: the next call runs again.
+	c := f.do("k", func(context.Context) (any, error) { return "again", nil })
+	<-c.done
+	if c.val != "again" {
+		t.Errorf("finished flight reused: %v", c.val)
+	}
+}
