@@ -35,6 +35,9 @@ func (s *server) analyzeLocation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.require(r, catalog.PermissionLocationAnalyze, loc.Type+":"+loc.Target); err != nil {
+		return err
+	}
 	registered, err := s.registeredLocations(r)
 	if err != nil {
 		return err

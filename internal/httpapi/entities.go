@@ -38,8 +38,12 @@ func (s *server) listEntities(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	rd, err := s.entityReader(r)
+	if err != nil {
+		return err
+	}
 	if offset == nil && limit == nil && !hasAfter {
-		return s.streamEntities(w, r, catalog.ListRequest{Filter: filter, Fields: fields, Order: order})
+		return s.streamEntities(w, r, rd, catalog.ListRequest{Filter: filter, Fields: fields, Order: order})
 	}
 	switch {
 	case offset != nil && *offset < 0:
@@ -49,7 +53,7 @@ func (s *server) listEntities(w http.ResponseWriter, r *http.Request) error {
 	case hasAfter && after == "":
 		return problem.Input("Invalid after, must not be empty")
 	}
-	res, err := s.reader.ListEntities(r.Context(), catalog.ListRequest{
+	res, err := rd.ListEntities(r.Context(), catalog.ListRequest{
 		Filter:    filter,
 		Fields:    fields,
 		Order:     order,
@@ -74,11 +78,11 @@ func (s *server) listEntities(w http.ResponseWriter, r *http.Request) error {
 // memory. The status line waits for the first item, so a failing query
 // still gets an error body; a failure after that can no longer become one,
 // so the connection is cut instead of ending the array.
-func (s *server) streamEntities(w http.ResponseWriter, r *http.Request, req catalog.ListRequest) error {
+func (s *server) streamEntities(w http.ResponseWriter, r *http.Request, rd CatalogReader, req catalog.ListRequest) error {
 	arr := jsonArray{w: w}
 	started := false
 	var writeErr error
-	err := s.reader.StreamEntities(r.Context(), req, func(item json.RawMessage) error {
+	err := rd.StreamEntities(r.Context(), req, func(item json.RawMessage) error {
 		if !started {
 			started = true
 			startJSON(w, http.StatusOK)
@@ -109,7 +113,11 @@ func (s *server) streamEntities(w http.ResponseWriter, r *http.Request, req cata
 
 // entityByUID is GET /entities/by-uid/{uid}.
 func (s *server) entityByUID(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.reader.EntityByUID(r.Context(), r.PathValue("uid"))
+	rd, err := s.entityReader(r)
+	if err != nil {
+		return err
+	}
+	raw, err := rd.EntityByUID(r.Context(), r.PathValue("uid"))
 	if err != nil {
 		return err
 	}
@@ -118,9 +126,36 @@ func (s *server) entityByUID(w http.ResponseWriter, r *http.Request) error {
 }
 
 // deleteEntityByUID is DELETE /entities/by-uid/{uid}: 204 whether or not
-// the entity existed.
+// the entity existed, when catalog.entity.delete allows; a conditional
+// decision allows only an existing entity that meets its conditions.
 func (s *server) deleteEntityByUID(w http.ResponseWriter, r *http.Request) error {
-	if err := s.writer.DeleteByUID(r.Context(), r.PathValue("uid")); err != nil {
+	uid := r.PathValue("uid")
+	target := uid
+	var before json.RawMessage
+	load := loadOnce(func() (json.RawMessage, error) {
+		e, err := s.reader.EntityByUID(r.Context(), uid)
+		if problem.Is(err, problem.NotFoundError) {
+			return nil, nil
+		}
+		before = e
+		if ref, ok := entityRefOf(e); ok {
+			target = ref
+		}
+		return e, err
+	})
+	if s.audit != nil {
+		// The log keeps what was deleted, so read it whatever the policy.
+		if _, err := load(); err != nil {
+			return err
+		}
+	}
+	if err := s.requireEntity(r, catalog.PermissionEntityDelete, load, func() string { return target }); err != nil {
+		return err
+	}
+	n := note(r).write(catalog.PermissionEntityDelete, target)
+	n.before = before
+	n.details = map[string]any{"uid": uid}
+	if err := s.writer.DeleteByUID(r.Context(), uid); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -134,7 +169,11 @@ func pathRef(r *http.Request) entity.Ref {
 
 // entityByName is GET /entities/by-name/{kind}/{namespace}/{name}.
 func (s *server) entityByName(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.reader.EntityByRef(r.Context(), pathRef(r))
+	rd, err := s.entityReader(r)
+	if err != nil {
+		return err
+	}
+	raw, err := rd.EntityByRef(r.Context(), pathRef(r))
 	if err != nil {
 		return err
 	}
@@ -144,7 +183,11 @@ func (s *server) entityByName(w http.ResponseWriter, r *http.Request) error {
 
 // ancestry is GET /entities/by-name/{kind}/{namespace}/{name}/ancestry.
 func (s *server) ancestry(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.reader.Ancestry(r.Context(), pathRef(r))
+	rd, err := s.entityReader(r)
+	if err != nil {
+		return err
+	}
+	a, err := rd.Ancestry(r.Context(), pathRef(r))
 	if err != nil {
 		return err
 	}
@@ -196,7 +239,11 @@ func (s *server) entitiesByRefs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.reader.EntitiesByRefs(r.Context(), catalog.ByRefsRequest{
+	rd, err := s.entityReader(r)
+	if err != nil {
+		return err
+	}
+	items, err := rd.EntitiesByRefs(r.Context(), catalog.ByRefsRequest{
 		Refs:   body.EntityRefs,
 		Fields: fields,
 		Filter: filter,
@@ -237,6 +284,22 @@ func (s *server) refresh(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(b, members, &body, true, "entityRef"); err != nil {
 		return err
 	}
+	load := func() (json.RawMessage, error) {
+		ref, err := entity.ParseRef(body.EntityRef, entity.RefDefaults{})
+		if err != nil {
+			return nil, nil
+		}
+		e, err := s.reader.EntityByRef(r.Context(), ref)
+		if problem.Is(err, problem.NotFoundError) {
+			return nil, nil
+		}
+		return e, err
+	}
+	target := func() string { return body.EntityRef }
+	if err := s.requireEntity(r, catalog.PermissionEntityRefresh, load, target); err != nil {
+		return err
+	}
+	note(r).write(catalog.PermissionEntityRefresh, body.EntityRef)
 	if err := s.writer.Refresh(r.Context(), body.EntityRef); err != nil {
 		return err
 	}

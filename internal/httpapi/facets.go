@@ -51,7 +51,11 @@ func (s *server) facetsPost(w http.ResponseWriter, r *http.Request) error {
 // facets writes {"facets": {"<facet as requested>": [{"value","count"}]}};
 // every requested facet is present, empty when nothing has it.
 func (s *server) facets(w http.ResponseWriter, r *http.Request, req catalog.FacetsRequest) error {
-	res, err := s.reader.Facets(r.Context(), req)
+	rd, err := s.entityReader(r)
+	if err != nil {
+		return err
+	}
+	res, err := rd.Facets(r.Context(), req)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,11 @@ func (s *server) history(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	req.Cursor = cursor
-	page, err := s.reader.History(r.Context(), pathRef(r), req)
+	rd, err := s.entityReader(r)
+	if err != nil {
+		return err
+	}
+	page, err := rd.History(r.Context(), pathRef(r), req)
 	if err != nil {
 		return err
 	}

@@ -38,12 +38,23 @@ func (s *server) createLocation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	dryRun := parseYN(q, "dryRun", false)
+	if err := s.require(r, catalog.PermissionLocationCreate, in.Type+":"+in.Target); err != nil {
+		return err
+	}
+	if !dryRun {
+		n := note(r).write(catalog.PermissionLocationCreate, in.Type+":"+in.Target)
+		n.details = map[string]any{"onConflict": onConflict}
+	}
 	res, err := s.writer.CreateLocation(r.Context(), in, catalog.CreateLocationOptions{
-		DryRun:     parseYN(q, "dryRun", false),
+		DryRun:     dryRun,
 		OnConflict: onConflict,
 	})
 	if err != nil {
 		return err
+	}
+	if !dryRun {
+		setJSON(&note(r).after, res.Location)
 	}
 	out := *res
 	if out.Entities == nil {
@@ -57,8 +68,15 @@ type locationData struct {
 	Data catalog.Location `json:"data"`
 }
 
-// locations is GET /locations: [{"data": Location}, ...].
+// locations is GET /locations: [{"data": Location}, ...]; empty when
+// catalog.location.read is denied.
 func (s *server) locations(w http.ResponseWriter, r *http.Request) error {
+	if ok, err := s.allow(r, catalog.PermissionLocationRead, r.URL.Path); err != nil || !ok {
+		if err == nil {
+			err = writeJSON(w, http.StatusOK, []locationData{})
+		}
+		return err
+	}
 	locs, err := s.writer.Locations(r.Context())
 	if err != nil {
 		return err
@@ -110,6 +128,12 @@ func (s *server) locationsByQuery(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	lq.Cursor = body.Cursor
+	if ok, err := s.allow(r, catalog.PermissionLocationRead, r.URL.Path); err != nil || !ok {
+		if err == nil {
+			err = writeJSON(w, http.StatusOK, locationsPage{Items: []catalog.Location{}})
+		}
+		return err
+	}
 	page, err := s.writer.LocationsByQuery(r.Context(), lq)
 	if err != nil {
 		return err
@@ -121,16 +145,25 @@ func (s *server) locationsByQuery(w http.ResponseWriter, r *http.Request) error 
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// location is GET /locations/{id}.
+// location is GET /locations/{id}; NotFound when catalog.location.read
+// is denied.
 func (s *server) location(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.writer.Location(r.Context(), r.PathValue("id"))
+	id := r.PathValue("id")
+	if ok, err := s.allow(r, catalog.PermissionLocationRead, id); err != nil || !ok {
+		if err == nil {
+			err = problem.NotFound("Found no location with ID %s", id)
+		}
+		return err
+	}
+	loc, err := s.writer.Location(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, loc)
 }
 
-// updateLocation is PUT /locations/{id}.
+// updateLocation is PUT /locations/{id}. Changing a location registers
+// its new target, so it needs catalog.location.create.
 func (s *server) updateLocation(w http.ResponseWriter, r *http.Request) error {
 	b, members, err := readJSONObject(r, bodyRequired)
 	if err != nil {
@@ -140,16 +173,28 @@ func (s *server) updateLocation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	loc, err := s.writer.UpdateLocation(r.Context(), r.PathValue("id"), in)
+	id := r.PathValue("id")
+	if err := s.require(r, catalog.PermissionLocationCreate, id); err != nil {
+		return err
+	}
+	n := note(r).write(catalog.PermissionLocationCreate, id)
+	s.noteLocationBefore(r, n, id)
+	loc, err := s.writer.UpdateLocation(r.Context(), id, in)
 	if err != nil {
 		return err
 	}
+	setJSON(&n.after, loc)
 	return writeJSON(w, http.StatusOK, loc)
 }
 
 // deleteLocation is DELETE /locations/{id}.
 func (s *server) deleteLocation(w http.ResponseWriter, r *http.Request) error {
-	if err := s.writer.DeleteLocation(r.Context(), r.PathValue("id")); err != nil {
+	id := r.PathValue("id")
+	if err := s.require(r, catalog.PermissionLocationDelete, id); err != nil {
+		return err
+	}
+	s.noteLocationBefore(r, note(r).write(catalog.PermissionLocationDelete, id), id)
+	if err := s.writer.DeleteLocation(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -157,10 +202,37 @@ func (s *server) deleteLocation(w http.ResponseWriter, r *http.Request) error {
 }
 
 // locationByEntity is GET /locations/by-entity/{kind}/{namespace}/{name}.
+// It needs catalog.location.read, and the entity must be one the caller
+// may read: otherwise the answer would tell that it exists.
 func (s *server) locationByEntity(w http.ResponseWriter, r *http.Request) error {
-	loc, err := s.writer.LocationByEntity(r.Context(), pathRef(r))
+	ref := pathRef(r)
+	if ok, err := s.allow(r, catalog.PermissionLocationRead, ref.String()); err != nil || !ok {
+		if err == nil {
+			err = problem.NotFound("Found no location for entity %s", ref)
+		}
+		return err
+	}
+	rd, err := s.entityReader(r)
+	if err != nil {
+		return err
+	}
+	if _, err := rd.EntityByRef(r.Context(), ref); err != nil {
+		return err
+	}
+	loc, err := s.writer.LocationByEntity(r.Context(), ref)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, loc)
+}
+
+// noteLocationBefore puts the location as it is into the write's audit
+// note, when it exists.
+func (s *server) noteLocationBefore(r *http.Request, n *auditNote, id string) {
+	if s.audit == nil {
+		return
+	}
+	if loc, err := s.writer.Location(r.Context(), id); err == nil {
+		setJSON(&n.before, loc)
+	}
 }

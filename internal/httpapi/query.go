@@ -169,7 +169,11 @@ type pageInfo struct {
 
 // queryEntities runs req and writes {"items","totalItems","pageInfo"}.
 func (s *server) queryEntities(w http.ResponseWriter, r *http.Request, req catalog.QueryRequest) error {
-	res, err := s.reader.QueryEntities(r.Context(), req)
+	rd, err := s.entityReader(r)
+	if err != nil {
+		return err
+	}
+	res, err := rd.QueryEntities(r.Context(), req)
 	if err != nil {
 		return err
 	}

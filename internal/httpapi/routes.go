@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/callboard/callboard/internal/permission"
 )
 
 // Options are the services and settings behind the API.
@@ -25,6 +27,12 @@ type Options struct {
 	BaseURL string
 	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Permissions decides every route's permission (authz.go); nil
+	// leaves the routes unchecked.
+	Permissions Authorizer
+	// Audit records every write and denial and serves /api/audit; nil
+	// records nothing and leaves /api/audit answering 404.
+	Audit AuditLog
 }
 
 // DefaultMaxBodyBytes is the request body limit when Options sets none.
@@ -43,6 +51,9 @@ type server struct {
 	log         *slog.Logger
 	baseURL     string
 	errs        errorWriter
+	authz       Authorizer
+	audit       AuditLog
+	perms       map[string]permission.Permission
 }
 
 // route is one entry of the API surface: a ServeMux pattern and its handler.
@@ -79,6 +90,11 @@ func (s *server) routes() []route {
 		{"GET " + c + "/entities/unprocessed/pending", s.unprocessedPending},
 		{"GET " + c + "/entities/unprocessed/failed", s.unprocessedFailed},
 		{"DELETE " + c + "/entities/unprocessed/delete/{entityId}", s.unprocessedDelete},
+		{"POST " + c + "/.well-known/backstage/permissions/apply-conditions", s.applyConditions},
+		{"GET " + c + "/.well-known/backstage/permissions/metadata", s.permissionMetadata},
+		{"POST " + permissionMount + "/authorize", s.authorize},
+		{"GET " + auditMount + "/events", s.auditEvents},
+		{"GET " + auditMount + "/events/export", s.auditExport},
 		{"GET /healthcheck", s.healthcheck},
 		{"GET /.backstage/health/v1/liveness", s.liveness},
 		{"GET /.backstage/health/v1/readiness", s.readinessCheck},
@@ -105,10 +121,13 @@ func New(o Options) http.Handler {
 		log:         log,
 		baseURL:     strings.TrimSuffix(o.BaseURL, "/"),
 		errs:        errorWriter{log: log},
+		authz:       o.Permissions,
+		audit:       o.Audit,
+		perms:       knownPermissions(),
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
-		mux.Handle(rt.pattern, s.errs.handle(rt.handle))
+		mux.Handle(rt.pattern, s.errs.handle(s.audited(rt.handle)))
 	}
 	// Anything else, including a known path with another method, is a plain
 	// 404 with an empty body, as Backstage's notFound middleware answers.

@@ -74,6 +74,9 @@ func (s *server) unprocessedList(w http.ResponseWriter, r *http.Request, reason 
 		}
 		req.Limit = *limit
 	}
+	if err := s.require(r, catalog.PermissionUnprocessedRead, r.URL.Path); err != nil {
+		return err
+	}
 	entries, err := s.unprocessed.List(r.Context(), req)
 	if err != nil {
 		return err
@@ -98,7 +101,12 @@ func (s *server) unprocessedList(w http.ResponseWriter, r *http.Request, reason 
 
 // unprocessedDelete is DELETE /entities/unprocessed/delete/{entityId}.
 func (s *server) unprocessedDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := s.unprocessed.Delete(r.Context(), r.PathValue("entityId")); err != nil {
+	id := r.PathValue("entityId")
+	if err := s.require(r, catalog.PermissionUnprocessedDelete, id); err != nil {
+		return err
+	}
+	note(r).write(catalog.PermissionUnprocessedDelete, id)
+	if err := s.unprocessed.Delete(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/callboard/callboard/entity"
+	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/problem"
 )
 
@@ -28,6 +29,9 @@ func (s *server) validateEntity(w http.ResponseWriter, r *http.Request) error {
 		if p, ok := problem.As(err); ok && p.Name == problem.InputError {
 			return writeValidationErrors(w, []entity.SerializedError{serializeProblem(p)})
 		}
+		return err
+	}
+	if err := s.require(r, catalog.PermissionEntityValidate, location); err != nil {
 		return err
 	}
 	errs, err := s.writer.ValidateEntity(r.Context(), data, location)
