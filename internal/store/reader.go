@@ -9,13 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/callboard/callboard/internal/catalog"
 )
 
 // CatalogReader answers the catalog's read queries from final_entities,
 // search, refresh_state_references, entity_history and catalog_state. It
-// implements catalog.QueryStore. Statements are prepared once per text and
-// reused.
+// implements catalog.QueryStore. On SQLite statements are prepared once per
+// text and reused; on PostgreSQL each is planned with its values.
 type CatalogReader struct {
 	db    *DB
 	stmts *stmtCache
@@ -161,8 +163,19 @@ func (r *CatalogReader) EntityHistory(ctx context.Context, ref string, beforeID 
 	return out, rows.Err()
 }
 
-// query runs a statement through the prepared-statement cache.
+// query runs a statement. On SQLite it goes through the prepared-statement
+// cache. On PostgreSQL it is sent unprepared (pgx's exec mode, one round
+// trip), so every execution is planned for its actual values: a cached
+// generic plan cannot see that kind = 'component' matches half the catalog
+// and picks nested loops that take seconds.
 func (r *CatalogReader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if r.db.Dialect == Postgres {
+		rows, err := r.db.QueryContext(ctx, query, append([]any{pgx.QueryExecModeExec}, args...)...)
+		if err != nil {
+			return nil, fmt.Errorf("query catalog: %w", err)
+		}
+		return rows, nil
+	}
 	stmt, release, err := r.stmts.get(ctx, query)
 	if err != nil {
 		return nil, err
@@ -184,6 +197,9 @@ type errRow struct{ err error }
 func (e errRow) Scan(...any) error { return e.err }
 
 func (r *CatalogReader) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	if r.db.Dialect == Postgres {
+		return r.db.QueryRowContext(ctx, query, append([]any{pgx.QueryExecModeExec}, args...)...)
+	}
 	stmt, release, err := r.stmts.get(ctx, query)
 	if err != nil {
 		return errRow{err}

@@ -140,9 +140,21 @@ func (r *CatalogReader) likeSQL(pattern string) string {
 
 // sortRowSQL restricts the search row d to the single row that places its
 // entity: key K, a value, and the smallest value when an array gave the
-// entity several.
-func sortRowSQL(a *sqlArgs) string {
+// entity several. Keys that are always a single scalar skip that probe.
+func sortRowSQL(key string, a *sqlArgs) string {
+	if scalarKeys[key] {
+		return "d.value IS NOT NULL"
+	}
 	return "d.value IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + a.byEntity("m") + " WHERE m.id = d.id AND m.key = d.key AND m.value < d.value)"
+}
+
+// scalarKeys are search keys that entity validation guarantees to be a
+// single string (Backstage's envelope and metadata schema), so an entity
+// has at most one search row for each.
+var scalarKeys = map[string]bool{
+	"apiversion": true, "kind": true,
+	"metadata.name": true, "metadata.namespace": true, "metadata.uid": true, "metadata.etag": true,
+	"metadata.title": true, "metadata.description": true,
 }
 
 // walkSortKey decides how to serve a sorted page: walk the sort key's
@@ -160,8 +172,12 @@ func walkSortKey(p catalog.EntityPage, src *source, rest []*catalog.Predicate) b
 	if p.SourceRows < 0 || p.SortKeyMatches < 0 {
 		return p.Matches > filterFirstMax
 	}
-	walkCost := 2 + float64(len(conjuncts(p.Filter))) // index step, smallest-value check, conditions
-	readCost := 3 + float64(len(rest))                // source row, sort row, smallest-value check, conditions
+	walkCost := 1 + float64(len(conjuncts(p.Filter))) // index step, conditions
+	readCost := 2 + float64(len(rest))                // source row, sort row, conditions
+	if !scalarKeys[p.SortKey] {
+		walkCost++ // the smallest-value probe
+		readCost++
+	}
 	if ft := p.FullText; ft != nil {
 		if len(ft.Fields) != 1 || ft.Fields[0] != p.SortKey {
 			walkCost += float64(len(ft.Fields))
@@ -212,7 +228,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 	case sorted && walkSortKey(p, src, rest):
 		// Walk the sort key in index order, testing each entity.
 		b.WriteString("SELECT d.id AS id, d.value AS value FROM search d WHERE ")
-		where = append(where, "d.key = "+a.add(p.SortKey), sortRowSQL(&a))
+		where = append(where, "d.key = "+a.add(p.SortKey), sortRowSQL(p.SortKey, &a))
 		keyset()
 		if err := conds(conjuncts(p.Filter), "d.id"); err != nil {
 			return "", nil, err
@@ -236,7 +252,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 		if ft != nil && !src.coversFullText() {
 			where = append(where, r.fullTextSQL(ft, "c.id", &a))
 		}
-		where = append(where, "d.id = c.id", "d.key = "+a.add(p.SortKey), sortRowSQL(&a))
+		where = append(where, "d.id = c.id", "d.key = "+a.add(p.SortKey), sortRowSQL(p.SortKey, &a))
 		keyset()
 		order = "d.value " + dir + ", d.id " + dir
 	case src != nil:
@@ -295,7 +311,11 @@ func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
 		where = append(where, srcWhere...)
 	case set.SortKey != "":
 		// Entities with several values for the key have several rows.
-		b.WriteString("SELECT count(DISTINCT d.id) FROM search d")
+		if scalarKeys[set.SortKey] {
+			b.WriteString("SELECT count(*) FROM search d")
+		} else {
+			b.WriteString("SELECT count(DISTINCT d.id) FROM search d")
+		}
 		where = append(where, "d.key = "+a.add(set.SortKey), "d.value IS NOT NULL")
 		idExpr = "d.id"
 	default:

@@ -28,3 +28,9 @@ BEGIN
   END IF;
 END
 $$;
+
+-- Filters probe search by (key, value); the two columns are strongly
+-- correlated, so the planner needs their joint most-common values to
+-- estimate how many entities a condition matches (without them it takes
+-- kind = 'component' for a handful of rows and hashes where it should walk).
+CREATE STATISTICS search_key_value_stats (mcv, ndistinct) ON key, value FROM search;
