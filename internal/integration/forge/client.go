@@ -136,7 +136,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		case limited:
 			return nil, problem.New(problem.ServiceUnavailableError, "could not read %s, the server kept refusing with %s: rate limited", r.Describe, resp.Status)
 		case retryable(resp.StatusCode) && attempt < maxServerRetries:
-			if resp.Header.Get("Retry-After") == "" { // else the budget already pauses
+			if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" { // else the budget already pauses
 				wait := serverBackoff << attempt
 				if wait > maxWait {
 					return resp, nil

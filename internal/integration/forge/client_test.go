@@ -195,3 +195,25 @@ func TestDoKeepsCredentialsOnTheForge(t *testing.T) {
 		t.Errorf("a redirect on the forge's own host must keep the credential: %+v", reqs)
 	}
 }
+
+// A 503 with Retry-After pauses the credential's budget for that long
+// instead of the usual backoff.
+func TestDoServiceUnavailableRetryAfter(t *testing.T) {
+	var n atomic.Int32
+	srv := forgetest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	clock := forgetest.NewClock(t0)
+	c := newClient(clock, 100)
+	if _, err := c.Do(context.Background(), forge.Request{URL: srv.URL, Budget: c.Budgets().Get("k", "x", ratelimit.Limit{})}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]time.Duration{7 * time.Second}, clock.Slept()); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+}
