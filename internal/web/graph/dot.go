@@ -1,0 +1,242 @@
+package graph
+
+import (
+	"html"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Layout settings of every drawing. Colours here are fallbacks: the
+// stylesheet recolours nodes by kind with the portal's colour variables,
+// so the drawing follows the light and dark themes.
+const (
+	fontName  = "Helvetica,Arial,sans-serif"
+	graphAttr = `graph [bgcolor="transparent", nodesep=0.22, ranksep=0.75, fontname="` + fontName + `", fontsize=11, newrank=true]`
+	nodeAttr  = `node [shape=box, style="rounded,filled", fillcolor="#ffffff", color="#8a94a1", fontname="` + fontName + `", fontsize=11, margin="0.14,0.05", height=0.4]`
+	edgeAttr  = `edge [fontname="` + fontName + `", fontsize=9, color="#8a94a1", fontcolor="#515a65", arrowsize=0.7]`
+)
+
+// DOT writes g in Graphviz's language, laid out in direction (LR, RL, TB,
+// BT). Each node is a link to link(ref) (missing entities are not links),
+// labelled with its kind and name, with the classes "kind-<kind>" and
+// "root" or "missing" for the stylesheet. The text depends only on g, so
+// equal graphs share a cached drawing.
+func (g *Graph) DOT(direction string, link func(ref string) string) string {
+	var b strings.Builder
+	b.WriteString("digraph catalog {\n")
+	b.WriteString("  " + graphAttr + "\n")
+	b.WriteString("  rankdir=" + direction + ";\n")
+	b.WriteString("  " + nodeAttr + "\n")
+	b.WriteString("  " + edgeAttr + "\n")
+	bundles, skip, inBundle := g.bundles()
+	for _, n := range g.Nodes {
+		if inBundle[n.Ref] {
+			continue
+		}
+		classes := []string{"kind-" + classPart(n.Kind)}
+		if n.Root {
+			classes = append(classes, "root")
+		}
+		if n.Missing {
+			classes = append(classes, "missing")
+		}
+		b.WriteString("  " + quote(n.Ref) + " [")
+		attr(&b, "id", "gnode-"+strconv.Itoa(n.seq))
+		attr(&b, "class", strings.Join(classes, " "))
+		attr(&b, "label", strings.ToLower(n.Kind)+"\n"+n.Name)
+		attr(&b, "tooltip", n.Ref)
+		if n.Missing {
+			attr(&b, "style", "rounded,dashed")
+		} else {
+			attr(&b, "URL", link(n.Ref))
+		}
+		if n.Root {
+			attr(&b, "penwidth", "2")
+		}
+		b.WriteString("];\n")
+	}
+	for i, e := range g.Edges {
+		if skip[i] {
+			continue
+		}
+		b.WriteString("  " + quote(e.From) + " -> " + quote(e.To) + " [")
+		attr(&b, "id", "gedge-"+strconv.Itoa(i))
+		attr(&b, "class", "rel-"+classPart(e.Type))
+		attr(&b, "label", e.Type)
+		if n := g.Node(e.To); n != nil && n.Missing {
+			attr(&b, "style", "dashed")
+		}
+		b.WriteString("];\n")
+	}
+	for _, bd := range bundles {
+		writeBundle(&b, bd, link, func(n *Node) string { return "gnode-" + strconv.Itoa(n.seq) })
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// Bundling: an entity with many neighbours that have no other relation
+// (a group's members, a popular API's consumers) would put them all in
+// one rank, a column thousands of pixels long. Those leaves, when more
+// than bundleAbove share a relation and a kind, are drawn as one grid
+// whose cells are still links to each entity, with one edge to the grid.
+const (
+	bundleAbove   = 12
+	bundleMaxCols = 12
+)
+
+// bundle is leaves drawn as one grid node.
+type bundle struct {
+	id    string
+	hub   string
+	kind  string
+	typ   string
+	out   bool // the edges go from the hub to the leaves
+	nodes []*Node
+	edges []int
+}
+
+// bundles finds the leaves to draw as grids; the edges they replace are
+// marked in skip.
+func (g *Graph) bundles() (out []*bundle, skip map[int]bool, inBundle map[string]bool) {
+	degree := map[string]int{}
+	for _, e := range g.Edges {
+		degree[e.From]++
+		degree[e.To]++
+	}
+	type key struct {
+		hub, kind, typ string
+		out            bool
+	}
+	groups := map[key]*bundle{}
+	var order []key
+	for i, e := range g.Edges {
+		k := key{typ: e.Type}
+		var leaf *Node
+		switch {
+		case degree[e.To] == 1 && degree[e.From] > 1:
+			k.hub, k.out, leaf = e.From, true, g.Node(e.To)
+		case degree[e.From] == 1 && degree[e.To] > 1:
+			k.hub, leaf = e.To, g.Node(e.From)
+		default:
+			continue
+		}
+		if leaf == nil || leaf.Root {
+			continue
+		}
+		k.kind = strings.ToLower(leaf.Kind)
+		b := groups[k]
+		if b == nil {
+			b = &bundle{hub: k.hub, kind: k.kind, typ: k.typ, out: k.out}
+			groups[k] = b
+			order = append(order, k)
+		}
+		b.nodes = append(b.nodes, leaf)
+		b.edges = append(b.edges, i)
+	}
+	skip, inBundle = map[int]bool{}, map[string]bool{}
+	for _, k := range order {
+		b := groups[k]
+		if len(b.nodes) <= bundleAbove {
+			continue
+		}
+		b.id = "bundle-" + strconv.Itoa(len(out))
+		out = append(out, b)
+		for _, i := range b.edges {
+			skip[i] = true
+		}
+		for _, n := range b.nodes {
+			inBundle[n.Ref] = true
+		}
+	}
+	return out, skip, inBundle
+}
+
+// writeBundle writes a bundle as a node whose HTML-like label is a grid
+// of linked cells, and its edge.
+func writeBundle(b *strings.Builder, bd *bundle, link func(string) string, nodeID func(*Node) string) {
+	// About twice as wide as tall, as a laptop screen is.
+	cols := min(bundleMaxCols, max(2, int(math.Ceil(math.Sqrt(2*float64(len(bd.nodes)))))))
+	b.WriteString("  " + quote(bd.id) + " [")
+	attr(b, "id", "g"+bd.id)
+	attr(b, "class", "bundle kind-"+classPart(bd.kind))
+	attr(b, "shape", "plain")
+	attr(b, "style", "")
+	attr(b, "tooltip", strconv.Itoa(len(bd.nodes))+" × "+bd.kind)
+	b.WriteString(`, label=<<TABLE BORDER="0" CELLSPACING="6" CELLPADDING="5">`)
+	for i, n := range bd.nodes {
+		if i%cols == 0 {
+			b.WriteString("<TR>")
+		}
+		b.WriteString(`<TD ID="` + nodeID(n) + `" BORDER="1" STYLE="rounded" BGCOLOR="#ffffff" TOOLTIP="` + html.EscapeString(n.Ref) + `"`)
+		if !n.Missing {
+			b.WriteString(` HREF="` + html.EscapeString(link(n.Ref)) + `"`)
+		}
+		b.WriteString(">" + html.EscapeString(strings.ToLower(n.Kind)) + "<BR/>" + html.EscapeString(n.Name) + "</TD>")
+		if i%cols == cols-1 || i == len(bd.nodes)-1 {
+			b.WriteString("</TR>")
+		}
+	}
+	b.WriteString("</TABLE>>];\n")
+	from, to := bd.hub, bd.id
+	if !bd.out {
+		from, to = to, from
+	}
+	b.WriteString("  " + quote(from) + " -> " + quote(to) + " [")
+	attr(b, "id", "g"+bd.id+"-edge")
+	attr(b, "class", "rel-"+classPart(bd.typ))
+	attr(b, "label", bd.typ+" ×"+strconv.Itoa(len(bd.nodes)))
+	b.WriteString("];\n")
+}
+
+// attr writes name="value", separated from the previous attribute.
+func attr(b *strings.Builder, name, value string) {
+	s := b.String()
+	if !strings.HasSuffix(s, "[") {
+		b.WriteString(", ")
+	}
+	b.WriteString(name + "=" + quote(value))
+}
+
+// quote makes a DOT string. Backslashes are doubled so that entity text
+// cannot use Graphviz's escapes (\N, \G ...), except the line breaks
+// labels use, which are written as \n.
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r', '\t':
+			b.WriteByte(' ')
+		default:
+			if r < 0x20 || r == 0x7f {
+				continue
+			}
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// classPart makes a class name part: lower-case letters, digits and
+// hyphens.
+func classPart(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "unknown"
+	}
+	return b.String()
+}

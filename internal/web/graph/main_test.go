@@ -1,0 +1,5 @@
+package graph
+
+import "flag"
+
+var update = flag.Bool("update", false, "rewrite the golden files")

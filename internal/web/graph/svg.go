@@ -1,0 +1,174 @@
+package graph
+
+import (
+	"bytes"
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"regexp"
+	"sync"
+	"sync/atomic"
+
+	"github.com/goccy/go-graphviz"
+)
+
+// go-graphviz runs Graphviz as one WebAssembly module per process (a
+// package-level instance it creates on import), which is not safe for
+// concurrent use. So this package keeps one Graphviz context for the
+// process, created on first use because creating it is not cheap, and
+// lets one layout run at a time; a waiting request gives up when its
+// context ends.
+var engine struct {
+	once sync.Once
+	gv   *graphviz.Graphviz
+	err  error
+	// turn is held by the layout in progress.
+	turn chan struct{}
+}
+
+func graphvizEngine() (*graphviz.Graphviz, error) {
+	engine.once.Do(func() {
+		engine.turn = make(chan struct{}, 1)
+		engine.gv, engine.err = graphviz.New(context.Background())
+		if engine.err != nil {
+			engine.err = fmt.Errorf("start graphviz: %w", engine.err)
+		}
+	})
+	return engine.gv, engine.err
+}
+
+// Renderer lays graphs out as SVG and keeps recent drawings: the DOT text
+// of a graph depends only on the graph, so a page seen again (the same
+// entity, nothing changed) costs no layout.
+type Renderer struct {
+	mu      sync.Mutex
+	entries map[[32]byte]*list.Element
+	order   *list.List // front is the most recently used
+	bytes   int
+	// maxBytes bounds the cached drawings.
+	maxBytes int
+	// layouts counts the drawings Graphviz made, hits those the cache
+	// served.
+	layouts, hits atomic.Int64
+}
+
+// Stats returns how many drawings were laid out and how many came from
+// the cache.
+func (r *Renderer) Stats() (layouts, hits int64) { return r.layouts.Load(), r.hits.Load() }
+
+// cached is one cached drawing.
+type cached struct {
+	key [32]byte
+	svg []byte
+}
+
+// DefaultCacheBytes bounds a Renderer's cache.
+const DefaultCacheBytes = 32 << 20
+
+// NewRenderer returns a renderer with a cache of up to cacheBytes of SVG
+// (DefaultCacheBytes when zero; negative turns caching off).
+func NewRenderer(cacheBytes int) *Renderer {
+	if cacheBytes == 0 {
+		cacheBytes = DefaultCacheBytes
+	}
+	return &Renderer{entries: map[[32]byte]*list.Element{}, order: list.New(), maxBytes: cacheBytes}
+}
+
+// SVG lays out a DOT graph and returns the <svg> element: without the XML
+// prolog, doctype and comments Graphviz writes, so it can be inlined in a
+// page.
+func (r *Renderer) SVG(ctx context.Context, dot string) ([]byte, error) {
+	key := sha256.Sum256([]byte(dot))
+	if svg, ok := r.get(key); ok {
+		r.hits.Add(1)
+		return svg, nil
+	}
+	svg, err := layout(ctx, dot)
+	if err != nil {
+		return nil, err
+	}
+	r.layouts.Add(1)
+	svg = inlineSVG(svg)
+	r.put(key, svg)
+	return svg, nil
+}
+
+func (r *Renderer) get(key [32]byte) ([]byte, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	el, ok := r.entries[key]
+	if !ok {
+		return nil, false
+	}
+	r.order.MoveToFront(el)
+	return el.Value.(*cached).svg, true
+}
+
+func (r *Renderer) put(key [32]byte, svg []byte) {
+	if r.maxBytes < 0 || len(svg) > r.maxBytes {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.entries[key]; ok {
+		return
+	}
+	r.entries[key] = r.order.PushFront(&cached{key: key, svg: svg})
+	r.bytes += len(svg)
+	for r.bytes > r.maxBytes {
+		last := r.order.Back()
+		c := last.Value.(*cached)
+		r.order.Remove(last)
+		delete(r.entries, c.key)
+		r.bytes -= len(c.svg)
+	}
+}
+
+// errLayout wraps failures inside Graphviz.
+var errLayout = errors.New("graphviz layout failed")
+
+// layout runs Graphviz's dot layout on the process's one engine.
+func layout(ctx context.Context, dot string) (svg []byte, err error) {
+	gv, err := graphvizEngine()
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case engine.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-engine.turn }()
+	defer func() {
+		// A fault inside the WebAssembly module surfaces as a panic.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", errLayout, p)
+		}
+	}()
+	g, err := graphviz.ParseBytes([]byte(dot))
+	if err != nil {
+		return nil, fmt.Errorf("%w: parse: %v", errLayout, err)
+	}
+	defer func() { _ = g.Close() }()
+	var buf bytes.Buffer
+	if err := gv.Render(ctx, g, graphviz.SVG, &buf); err != nil {
+		return nil, fmt.Errorf("%w: %v", errLayout, err)
+	}
+	return buf.Bytes(), nil
+}
+
+var (
+	svgStart   = []byte("<svg")
+	svgComment = regexp.MustCompile(`(?s)<!--.*?-->\n?`)
+)
+
+// inlineSVG keeps the <svg> element of a Graphviz document and drops its
+// comments.
+func inlineSVG(doc []byte) []byte {
+	if i := bytes.Index(doc, svgStart); i > 0 {
+		doc = doc[i:]
+	}
+	return svgComment.ReplaceAll(doc, nil)
+}
