@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/callboard/callboard/internal/audit"
 	"github.com/callboard/callboard/internal/auth"
 	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/catalog/builtin"
 	"github.com/callboard/callboard/internal/config"
 	"github.com/callboard/callboard/internal/httpapi"
 	"github.com/callboard/callboard/internal/integration"
+	"github.com/callboard/callboard/internal/permission"
 	"github.com/callboard/callboard/internal/store"
 	"github.com/callboard/callboard/internal/web"
 	"github.com/callboard/callboard/plugin"
@@ -43,6 +45,8 @@ type App struct {
 	engine  *catalog.Engine
 	query   *catalog.Query
 	auth    *auth.Service
+	policy  *permission.Policy
+	audit   *audit.Log
 	handler http.Handler
 }
 
@@ -120,6 +124,16 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	unprocessed := catalog.NewUnprocessed(catalogStore, engine)
 
 	a := &App{cfg: cfg, log: log, db: db, reg: reg, engine: engine, query: query}
+	if a.policy, err = newPolicy(cfg, log, query); err != nil {
+		return nil, err
+	}
+	if a.audit, err = newAuditLog(cfg, log, db); err != nil {
+		return nil, err
+	}
+	if err := recordPolicy(ctx, a.audit, a.policy); err != nil {
+		return nil, err
+	}
+	authz := pageAuthz{policy: a.policy, query: query, audit: a.audit, log: log.With("component", "permission")}
 	api := httpapi.New(httpapi.Options{
 		Reader:      query,
 		Writer:      engine,
@@ -128,6 +142,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		Readiness:   a.ready,
 		Logger:      log.With("component", "http"),
 		BaseURL:     cfg.Backend.BaseURL,
+		Permissions: a.policy,
+		Audit:       a.audit,
 	})
 	var appSection struct {
 		Title string `config:"title"`
@@ -137,6 +153,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	}
 	ui := web.New(web.Options{
 		Catalog:     query,
+		ReaderFor:   authz.readerFor,
+		Authorize:   authz.authorize,
 		Unprocessed: unprocessed,
 		Locations:   engine,
 		Analyzer:    orch,
@@ -160,7 +178,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	mux.Handle("/healthcheck", api)
 	mux.Handle("/.backstage/", api)
 	mux.Handle("/", ui)
-	a.handler = mountAuth(mux, a.auth, web.AccountOptions{
+	a.handler = mountAuth(mux, a.auth, a.audit.Middleware, web.AccountOptions{
 		Logger: log.With("component", "web"),
 		Dev:    o.Dev,
 		DevDir: o.WebDir,
@@ -240,6 +258,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer stop()
 	if err := srv.Shutdown(shutdownCtx); err != nil && runErr == nil {
 		runErr = err
+	}
+	if err := a.audit.Close(shutdownCtx); err != nil {
+		a.log.Warn("audit sinks did not drain", "error", err)
 	}
 	if errors.Is(runErr, context.Canceled) {
 		runErr = nil

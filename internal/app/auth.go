@@ -26,6 +26,8 @@ var readOnlyPosts = []string{
 	"/api/catalog/entity-facets",
 	"/api/catalog/locations/by-query",
 	"/api/catalog/validate-entity",
+	"/api/catalog/.well-known/backstage/permissions/apply-conditions",
+	"/api/permission/authorize",
 }
 
 // uiPublicPrefixes are UI paths open without signing in: the static files
@@ -50,15 +52,17 @@ func newAuth(cfg *config.Config, log *slog.Logger, db *store.DB, query *catalog.
 }
 
 // mountAuth adds the auth plugin's routes and the account pages to mux and
-// returns the whole surface behind the authentication middleware.
-func mountAuth(mux *http.ServeMux, svc *auth.Service, pages web.AccountOptions) http.Handler {
+// returns the whole surface behind the authentication middleware, with
+// inner (the audit log's middleware, which needs the identity) between
+// them.
+func mountAuth(mux *http.ServeMux, svc *auth.Service, inner func(http.Handler) http.Handler, pages web.AccountOptions) http.Handler {
 	mux.Handle(auth.Mount+"/", svc.Handler())
 	pages.Accounts = svc
 	ui := web.NewAccountPages(pages)
 	for _, p := range web.AccountPaths {
 		mux.Handle(p, ui)
 	}
-	return svc.Wrap(mux)
+	return svc.Wrap(inner(mux))
 }
 
 // catalogUsers adapts the catalog's query service to what sign-in reads.

@@ -7,10 +7,12 @@ import (
 	"strings"
 )
 
-// Request is where a request came from.
+// Request is where a request came from, and what it asked.
 type Request struct {
 	IP        string
 	UserAgent string
+	Method    string
+	Path      string
 }
 
 type requestKey struct{}
@@ -70,7 +72,7 @@ func clientRequest(r *http.Request, ipHeader string) Request {
 	if len(ua) > maxUserAgent {
 		ua = ua[:maxUserAgent]
 	}
-	return Request{IP: ip, UserAgent: ua}
+	return Request{IP: ip, UserAgent: ua, Method: r.Method, Path: r.URL.Path}
 }
 
 // maxUserAgent bounds the stored user agent.
