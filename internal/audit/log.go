@@ -290,3 +290,24 @@ func (l *Log) Close(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// ParseTime reads a from or to bound: an RFC 3339 time, or a date
+// (YYYY-MM-DD, UTC) meaning its start, or with end set the start of the
+// next day, so that a date as an exclusive upper bound includes itself.
+// "" is the zero time (unbounded).
+func ParseTime(s string, end bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time nor a date (YYYY-MM-DD)", s)
+	}
+	if end {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d, nil
+}
