@@ -65,94 +65,26 @@ func (q *Query) QueryEntities(ctx context.Context, req QueryRequest) (*QueryResu
 		}
 		limit = *req.Limit
 	}
-	var (
-		cur       queryCursor
-		skipTotal bool
-		offset    int
-	)
-	if req.Cursor != "" {
-		c, err := decodeQueryCursor(req.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		cur = *c
-	} else {
-		if req.Offset < 0 {
-			return nil, problem.Input("Invalid offset, must be zero or greater")
-		}
-		cur.Query = req.Filter
-		if req.Order != nil {
-			cur.OrderFields = []cursorOrder{{Field: req.Order.Field, Order: orderName(req.Order.Desc)}}
-		}
-		if req.FullText != nil {
-			if term := strings.TrimSpace(req.FullText.Term); term != "" {
-				cur.FullTextFilter = &FullTextFilter{Term: term, Fields: req.FullText.Fields}
-			}
-		}
-		skipTotal, offset = req.SkipTotal, req.Offset
+	cur, skipTotal, offset, err := requestCursor(req)
+	if err != nil {
+		return nil, err
 	}
 	if len(cur.OrderFields) > 1 {
 		q.log.WarnContext(ctx, "only one sort field is supported, ignoring the rest", "fields", len(cur.OrderFields))
 	}
-
-	set := EntitySet{Filter: cur.Query}
-	var sortField *cursorOrder
-	if len(cur.OrderFields) > 0 {
-		sortField = &cur.OrderFields[0]
-		set.SortKey = strings.ToLower(sortField.Field)
-	}
-	sorted := sortField != nil
-	if ft := cur.FullTextFilter; ft != nil {
-		if term := strings.TrimSpace(ft.Term); term != "" {
-			fields := ft.Fields
-			if len(fields) == 0 {
-				fields = []string{set.SortKey}
-				if !sorted {
-					fields = []string{"metadata.uid"}
-				}
-			}
-			lower := make([]string, len(fields))
-			for i, f := range fields {
-				lower[i] = strings.ToLower(f)
-			}
-			set.FullText = &FullTextFilter{Term: strings.ToLower(term), Fields: lower}
-		}
-	}
+	set := cursorSet(cur)
+	sorted := len(cur.OrderFields) > 0
 	if sorted && set.SortKey == "" {
 		// No entity has an empty search key, so the set is empty.
 		return &QueryResult{Items: []json.RawMessage{}}, nil
 	}
 
-	matches := -1
-	var total int
-	switch {
-	case cur.TotalItems != nil:
-		total = *cur.TotalItems
-		if total > 0 {
-			matches = total
-		}
-	case skipTotal && !(sorted && (set.Filter != nil || set.FullText != nil)):
-		if n, ok := q.cachedCount(ctx, set); ok {
-			matches = n
-		}
-	default:
-		// Counted even with totalItems=exclude when sorting a filtered
-		// set: the count picks the plan (and is cached).
-		n, err := q.count(ctx, set)
-		if err != nil {
-			return nil, err
-		}
-		matches = n
-		if !skipTotal {
-			total = n
-		}
-	}
-
-	page := EntityPage{EntitySet: set, Offset: offset, Matches: matches}
-	if err := q.planPage(ctx, &page); err != nil {
+	total, matches, err := q.totals(ctx, cur, set, skipTotal)
+	if err != nil {
 		return nil, err
 	}
-	page.Desc = (sorted && sortField.Order == "desc") != cur.IsPrevious
+	page := EntityPage{EntitySet: set, Offset: offset, Matches: matches, SortKeyMatches: -1, SourceRows: -1}
+	page.Desc = (sorted && cur.OrderFields[0].Order == "desc") != cur.IsPrevious
 	if len(cur.OrderFieldValues) > 0 {
 		k, err := cursorKeyset(cur.OrderFieldValues, sorted)
 		if err != nil {
@@ -171,24 +103,134 @@ func (q *Query) QueryEntities(ctx context.Context, req QueryRequest) (*QueryResu
 
 	var rows []EntityRow
 	if limit > 0 {
+		if err := q.planPage(ctx, &page); err != nil {
+			return nil, err
+		}
+		// One row more than asked tells whether a next page exists; a
+		// previous page always has one after it.
 		page.Limit = limit + 1
 		if cur.IsPrevious {
 			page.Limit = limit
 		}
-		var err error
 		if rows, err = q.store.EntityPage(ctx, page); err != nil {
 			return nil, fmt.Errorf("query entities: %w", err)
 		}
 	}
 	if cur.IsPrevious {
-		slices.Reverse(rows)
+		slices.Reverse(rows) // fetched backwards
 	}
-	hasMore := limit > 0 && (cur.IsPrevious || len(rows) > limit)
+	hasMore := len(rows) > 0 && (cur.IsPrevious || len(rows) > limit)
 	if len(rows) > limit {
 		rows = rows[:limit]
 	}
 
 	res := &QueryResult{Items: make([]json.RawMessage, 0, len(rows)), TotalItems: total}
+	if err := pageCursors(res, cur, rows, firstValues, hasMore, total); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		item, err := Project(r.Entity, req.Fields)
+		if err != nil {
+			return nil, fmt.Errorf("entity %d: %w", r.ID, err)
+		}
+		res.Items = append(res.Items, item)
+	}
+	return res, nil
+}
+
+// requestCursor returns the cursor state a request starts from: decoded
+// from its cursor, or made from its filter, order and full-text filter.
+func requestCursor(req QueryRequest) (cur queryCursor, skipTotal bool, offset int, err error) {
+	if req.Cursor != "" {
+		c, err := decodeQueryCursor(req.Cursor)
+		if err != nil {
+			return queryCursor{}, false, 0, err
+		}
+		return *c, false, 0, nil
+	}
+	if req.Offset < 0 {
+		return queryCursor{}, false, 0, problem.Input("Invalid offset, must be zero or greater")
+	}
+	cur.Query = req.Filter
+	if req.Order != nil {
+		cur.OrderFields = []cursorOrder{{Field: req.Order.Field, Order: orderName(req.Order.Desc)}}
+	}
+	if req.FullText != nil {
+		if term := strings.TrimSpace(req.FullText.Term); term != "" {
+			cur.FullTextFilter = &FullTextFilter{Term: term, Fields: req.FullText.Fields}
+		}
+	}
+	return cur, req.SkipTotal, req.Offset, nil
+}
+
+// cursorSet is the entity set a cursor reads: its filter, its first sort
+// key, and its full-text filter with the term and fields lower-cased and
+// the default field (the sort key, else metadata.uid) filled in.
+func cursorSet(cur queryCursor) EntitySet {
+	set := EntitySet{Filter: cur.Query}
+	if len(cur.OrderFields) > 0 {
+		set.SortKey = strings.ToLower(cur.OrderFields[0].Field)
+	}
+	ft := cur.FullTextFilter
+	if ft == nil {
+		return set
+	}
+	term := strings.TrimSpace(ft.Term)
+	if term == "" {
+		return set
+	}
+	fields := ft.Fields
+	if len(fields) == 0 {
+		fields = []string{"metadata.uid"}
+		if len(cur.OrderFields) > 0 {
+			fields = []string{set.SortKey}
+		}
+	}
+	lower := make([]string, len(fields))
+	for i, f := range fields {
+		lower[i] = strings.ToLower(f)
+	}
+	set.FullText = &FullTextFilter{Term: strings.ToLower(term), Fields: lower}
+	return set
+}
+
+// totals returns the totalItems to report and the set's size for
+// planning (-1 when unknown). A cursor carries the total of its first
+// page. totalItems=exclude reports 0, yet a sorted, filtered set is still
+// counted, since the count picks the plan (and is cached).
+func (q *Query) totals(ctx context.Context, cur queryCursor, set EntitySet, skipTotal bool) (total, matches int, err error) {
+	sorted := set.SortKey != ""
+	switch {
+	case cur.TotalItems != nil:
+		total = *cur.TotalItems
+		if total > 0 {
+			return total, total, nil
+		}
+		if n, ok := q.cachedCount(ctx, set); ok {
+			return total, n, nil // the first page had totalItems=exclude
+		}
+		return total, -1, nil
+	case skipTotal && !(sorted && (set.Filter != nil || set.FullText != nil)):
+		if n, ok := q.cachedCount(ctx, set); ok {
+			return 0, n, nil
+		}
+		return 0, -1, nil
+	}
+	n, err := q.count(ctx, set)
+	if err != nil {
+		return 0, 0, err
+	}
+	if skipTotal {
+		return 0, n, nil
+	}
+	return n, n, nil
+}
+
+// pageCursors sets the next and previous cursors of a page (§a.5): next
+// when more rows follow, previous when this is not the first page and it
+// does not start where the first page started.
+func pageCursors(res *QueryResult, cur queryCursor, rows []EntityRow, firstValues []*string, hasMore bool, total int) error {
+	sorted := len(cur.OrderFields) > 0
 	position := func(r EntityRow) []*string {
 		return keysetValues(keyset{value: r.SortValue, id: r.ID}, sorted)
 	}
@@ -204,7 +246,7 @@ func (q *Query) QueryEntities(ctx context.Context, req QueryRequest) (*QueryResu
 		next.TotalItems = &total
 		s, err := encodeQueryCursor(next)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res.NextCursor = s
 	}
@@ -216,18 +258,11 @@ func (q *Query) QueryEntities(ctx context.Context, req QueryRequest) (*QueryResu
 		prev.TotalItems = &total
 		s, err := encodeQueryCursor(prev)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res.PrevCursor = s
 	}
-	for _, r := range rows {
-		item, err := Project(r.Entity, req.Fields)
-		if err != nil {
-			return nil, fmt.Errorf("entity %d: %w", r.ID, err)
-		}
-		res.Items = append(res.Items, item)
-	}
-	return res, nil
+	return nil
 }
 
 func orderName(desc bool) string {

@@ -699,3 +699,35 @@ func TestFullTextFollowsSearchRows(t *testing.T) {
 		}
 	})
 }
+
+func TestQueryPreviousPageAfterDeletes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ws := writeEntities(t, db, ent("Component", "a", nil), ent("Component", "b", nil), ent("Component", "c", nil))
+		q := catalog.NewQuery(store.NewCatalogReader(db), catalog.QueryOptions{})
+		ctx := context.Background()
+		first, err := q.QueryEntities(ctx, catalog.QueryRequest{Order: &catalog.Order{Field: "metadata.name"}, Limit: ptr(2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := q.QueryEntities(ctx, catalog.QueryRequest{Cursor: first.NextCursor, Limit: ptr(2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second.PrevCursor == "" {
+			t.Fatal("page 2 has no prevCursor")
+		}
+		w := newWriter(t, db, 0)
+		for _, e := range ws[:2] {
+			w.exec(`DELETE FROM search WHERE id = $1`, e.ID)
+			w.exec(`DELETE FROM final_entities WHERE id = $1`, e.ID)
+		}
+		w.done()
+		prev, err := q.QueryEntities(ctx, catalog.QueryRequest{Cursor: second.PrevCursor, Limit: ptr(2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(prev.Items) != 0 || prev.NextCursor != "" || prev.PrevCursor != "" {
+			t.Errorf("previous page of deleted entities: %d items, next %q, prev %q", len(prev.Items), prev.NextCursor, prev.PrevCursor)
+		}
+	})
+}
