@@ -195,9 +195,7 @@ func (h *engineHarness) final(ref string) string {
 
 // reprocess refreshes entities read from the repository and their
 // Location entities, waits, and deletes orphans as the delete strategy
-// would. Only entities whose last processing changed something are
-// refreshed: the engine keeps the processing lease of an unchanged entity,
-// so a refresh of it waits for the lease to run out.
+// would.
 func (h *engineHarness) reprocess(refs ...string) int {
 	h.t.Helper()
 	ctx := context.Background()
@@ -266,7 +264,7 @@ func TestFailedReadsKeepEntities(t *testing.T) {
 	for _, f := range failures {
 		h.clock.Advance(2 * time.Hour) // past any pause the previous case left
 		gh.set(repoTree, f.fail)
-		if n := h.reprocess("component:default/a"); n != 0 {
+		if n := h.reprocess("component:default/a", "component:default/s1"); n != 0 {
 			t.Errorf("%s: %d entities deleted", f.name, n)
 		}
 		if gh.requests() == 0 {
@@ -289,7 +287,7 @@ func TestFailedReadsKeepEntities(t *testing.T) {
 	}
 	changed["components/a.yaml"] = component("a2", "")
 	gh.set(changed, nil)
-	h.reprocess("component:default/a")
+	h.reprocess("component:default/a", "component:default/s1")
 	got = h.refs()
 	if slices.Contains(got, "component:default/a") || !slices.Contains(got, "component:default/a2") {
 		t.Errorf("after the change: %v, want a2 in place of a", got)
