@@ -30,6 +30,7 @@ Commands:
   serve              run the portal (catalog, REST API)
   migrate            apply database migrations and exit
   catalog validate   check catalog files; one line per problem as file:line:col: message
+  audit export       write the audit log's events as JSON Lines
   version            print the version
 
 Run "callboard <command> --help" for a command's flags.
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdMigrate(ctx, args[1:], stdout, stderr)
 	case "catalog":
 		return cmdCatalog(ctx, args[1:], stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "callboard %s\n", version)
 		return 0
