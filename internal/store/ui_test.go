@@ -81,8 +81,8 @@ func TestUIRecentChangesAndFailedCount(t *testing.T) {
 				ref, "uid-"+ref, int64(1_700_000_000_000+i), "file:/x.yaml", change, "[]")
 		}
 		for i, errs := range []string{"", "[]", `[{"name":"InputError","message":"bad"}]`, `[{"name":"Error","message":"worse"}]`} {
-			uiExec(t, db, `INSERT INTO refresh_state (entity_id, entity_ref, unprocessed_entity, unprocessed_hash, errors, next_update_at, last_discovery_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, fmt.Sprintf("id-%d", i), fmt.Sprintf("component:default/e%d", i), "{}", "h", errs, 0, 0)
+			uiExec(t, db, `INSERT INTO refresh_state (entity_id, entity_ref, unprocessed_entity, unprocessed_hash, errors, last_discovery_at)
+				VALUES ($1, $2, $3, $4, $5, $6)`, fmt.Sprintf("id-%d", i), fmt.Sprintf("component:default/e%d", i), "{}", "h", errs, 0)
 		}
 		u := store.NewUI(db)
 		got, err := u.RecentChanges(ctx, 2)
