@@ -56,6 +56,12 @@ spec:
 // files, and returns its base URL once the catalog is idle.
 func startPortal(t *testing.T) string {
 	t.Helper()
+	return startPortalEnv(t)
+}
+
+// startPortalEnv is startPortal with more APP_CONFIG_ variables.
+func startPortalEnv(t *testing.T, env ...string) string {
+	t.Helper()
 	dir := t.TempDir()
 	locations := []map[string]string{{"type": "file", "target": "examples/catalog/all.yaml"}}
 	for name, body := range brokenFiles {
@@ -74,13 +80,13 @@ func startPortal(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Chdir(root) // the demo's relative file targets resolve against the working directory
-	cfg, warnings, err := config.LoadEnviron([]string{"examples/app-config.yaml"}, []string{
+	cfg, warnings, err := config.LoadEnviron([]string{"examples/app-config.yaml"}, append([]string{
 		"APP_CONFIG_backend_database_connection=" + filepath.Join(dir, "callboard.db"),
 		"APP_CONFIG_catalog_locations=" + string(locJSON),
 		// Pages open without signing in, as the guest; sign-in has its
 		// own tests (internal/auth, internal/app).
 		"APP_CONFIG_backend_auth_dangerouslyDisableDefaultAuthPolicy=true",
-	})
+	}, env...))
 	if err != nil {
 		t.Fatal(err)
 	}

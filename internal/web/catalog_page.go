@@ -47,9 +47,9 @@ type catalogPage struct {
 	// SortNote says that sorting by a column hides entities without it.
 	SortNote string
 	ClearURL string
-	// SortParam and DirParam carry the order through the filter form.
-	SortParam, DirParam string
-	LimitParam          int
+	// Sorts are the sort choices of the filter form.
+	Sorts      []option
+	LimitParam int
 }
 
 // option is one choice of a select or radio group.
@@ -121,11 +121,13 @@ func (s *site) catalogPage(w http.ResponseWriter, r *http.Request) error {
 		ShowKind:   v.Kind == "",
 		Total:      res.TotalItems,
 		ClearURL:   catalogView{Kind: v.Kind, Sort: "name", Limit: v.Limit}.URL(),
-		SortParam:  v.Sort,
 		LimitParam: v.Limit,
 	}
-	if v.Desc {
-		p.DirParam = "desc"
+	for _, c := range sortColumns {
+		if c.ID == "kind" && v.Kind != "" {
+			continue
+		}
+		p.Sorts = append(p.Sorts, option{Value: c.ID, Label: c.Label, Selected: c.ID == v.Sort})
 	}
 	for _, raw := range res.Items {
 		e, err := decodeEntity(raw)

@@ -166,7 +166,7 @@ func TestSlowFacetsLoadAfterThePage(t *testing.T) {
 	if rec.Code != 200 || time.Since(start) > 2*time.Second {
 		t.Fatalf("status %d after %v", rec.Code, time.Since(start))
 	}
-	if !strings.Contains(body, `<div id="facets" data-region data-part>`) || !strings.Contains(body, "Counting values") {
+	if !strings.Contains(body, `<div id="facets" class="facets" data-region data-part>`) || !strings.Contains(body, "Counting values") {
 		t.Errorf("no placeholder for the slow counts")
 	}
 	// The chosen value is still in the form, so submitting keeps it.

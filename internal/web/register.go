@@ -269,6 +269,12 @@ func (s *site) unregisterPage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		// The location's own entity is bookkeeping, not one of the
+		// user's entities.
+		if o.Ref().String() == loc.EntityRef {
+			p.Total--
+			continue
+		}
 		p.Entities = append(p.Entities, refLink{Label: humanRef(o.Ref(), "") + " · " + displayName(o), Href: refPath(o.Ref()), Ref: o.Ref().String()})
 	}
 	return s.render(w, r, http.StatusOK, "unregister", "Unregister "+p.Entity.Label, p)
