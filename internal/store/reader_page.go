@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/callboard/callboard/internal/catalog"
@@ -11,6 +12,10 @@ import (
 // filterFirstMax is the set size up to which a sorted page is served by
 // sorting the filtered entities when the planning hints are missing.
 const filterFirstMax = 2000
+
+// clusterPenalty weighs walks whose full-text term is searched in the sort
+// field itself (see walkSortKey).
+const clusterPenalty = 20
 
 // CountEntities implements catalog.QueryStore.
 func (r *CatalogReader) CountEntities(ctx context.Context, set catalog.EntitySet) (int, error) {
@@ -71,10 +76,22 @@ type source struct {
 // full-text filter.
 func (s *source) coversFullText() bool { return s.fullText != nil }
 
+// searchRows reports whether the source's rows are search rows of one
+// scalar key (c.value is that key's value), so an entity appears once.
+func (s *source) searchRows() bool {
+	return s.eq != nil || (len(s.fullText.Fields) == 1 && scalarKeys[s.fullText.Fields[0]])
+}
+
+// sortsBy reports whether the source's rows are the sort rows themselves:
+// a full-text filter on just the (scalar) sort key.
+func (s *source) sortsBy(key string) bool {
+	return s.fullText != nil && s.searchRows() && s.fullText.Fields[0] == key
+}
+
 // sql returns the FROM item and WHERE terms of the source.
 func (s *source) sql(r *CatalogReader, a *sqlArgs) (from string, where []string) {
 	if s.fullText != nil {
-		return r.trigramFrom(s.fullText, a), nil
+		return r.trigramSQL(s.fullText, a, s.searchRows())
 	}
 	return "search c", []string{"c.key = " + a.add(s.eq.Key) + " AND c.value = " + a.add(s.eq.Match.Values[0])}
 }
@@ -97,23 +114,36 @@ func planSource(set catalog.EntitySet) (src *source, rest []*catalog.Predicate) 
 	return nil, conds
 }
 
-// trigramFrom reads the ids whose indexed keys contain the term. The keys
-// are written as literals so PostgreSQL can match its partial index. On
-// SQLite the trigram table gives candidate search rows by rowid, which are
-// joined back and checked with LIKE, so the answer is exactly LIKE's.
-func (r *CatalogReader) trigramFrom(ft *catalog.FullTextFilter, a *sqlArgs) string {
+// trigramSQL reads the entities whose indexed keys contain the term. The
+// keys are written as literals so PostgreSQL can match its partial index.
+// On SQLite the trigram table gives candidate search rows by rowid, which
+// are joined back and checked with LIKE, so the answer is exactly LIKE's.
+// With one scalar key the search rows are the source itself (an entity
+// matches once); with several they are reduced to distinct ids.
+func (r *CatalogReader) trigramSQL(ft *catalog.FullTextFilter, a *sqlArgs, rows bool) (from string, where []string) {
 	keys := make([]string, 0, len(ft.Fields))
 	for _, f := range ft.Fields {
 		keys = append(keys, "'"+f+"'") // from catalog.FullTextIndexedKeys, no quoting needed
 	}
 	in := "IN (" + strings.Join(keys, ", ") + ")"
+	var conds []string
 	if r.db.Dialect == Postgres {
-		return "(SELECT DISTINCT t.id FROM search t WHERE t.key " + in + " AND t.value LIKE " + a.add("%"+ft.Term+"%") + " ESCAPE '') c"
+		from = "search s"
+		conds = []string{"s.key " + in, "s.value " + r.likeSQL(a.add("%"+ft.Term+"%"))}
+	} else {
+		// A quoted FTS5 phrase of a trigram table matches the substring.
+		phrase := `"` + strings.ReplaceAll(ft.Term, `"`, `""`) + `"`
+		from = "search_trigram t CROSS JOIN search s"
+		conds = []string{"t.search_trigram MATCH " + a.add(phrase), "s.rowid = t.rowid", "s.key " + in, "s.value LIKE " + a.add("%"+ft.Term+"%")}
 	}
-	// A quoted FTS5 phrase of a trigram table matches the substring.
-	phrase := `"` + strings.ReplaceAll(ft.Term, `"`, `""`) + `"`
-	return "(SELECT DISTINCT s.id AS id FROM search_trigram t CROSS JOIN search s WHERE t.search_trigram MATCH " + a.add(phrase) +
-		" AND s.rowid = t.rowid AND s.key " + in + " AND s.value LIKE " + a.add("%"+ft.Term+"%") + ") c"
+	if rows {
+		from = strings.Replace(from, "search s", "search c", 1)
+		for i, c := range conds {
+			conds[i] = strings.ReplaceAll(c, "s.", "c.")
+		}
+		return from, conds
+	}
+	return "(SELECT DISTINCT s.id AS id FROM " + from + " WHERE " + strings.Join(conds, " AND ") + ") c", nil
 }
 
 // fullTextSQL tests the full-text filter for the entity idExpr.
@@ -185,6 +215,12 @@ func walkSortKey(p catalog.EntityPage, src *source, rest []*catalog.Predicate) b
 		if !src.coversFullText() {
 			readCost += float64(len(ft.Fields))
 		}
+		if slices.Contains(ft.Fields, p.SortKey) {
+			// A term searched in the sort field is often a prefix of it
+			// ("pay" in names sorted by name), so the matches cluster and
+			// a walk reads far more than the even-spread estimate.
+			walkCost *= clusterPenalty
+		}
 	}
 	walked := float64(p.Offset+p.Limit) * float64(max(p.SortKeyMatches, p.Matches)) / float64(p.Matches)
 	return walked*walkCost < float64(p.SourceRows)*readCost
@@ -214,9 +250,9 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 		return err
 	}
 	sorted := p.SortKey != ""
-	keyset := func() {
+	keyset := func(alias string) {
 		if p.After != nil {
-			where = append(where, "(d.value, d.id) "+cmp+" ("+a.add(p.After.Value)+", "+a.add(p.After.ID)+")")
+			where = append(where, "("+alias+".value, "+alias+".id) "+cmp+" ("+a.add(p.After.Value)+", "+a.add(p.After.ID)+")")
 		}
 	}
 	if sorted {
@@ -229,7 +265,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 		// Walk the sort key in index order, testing each entity.
 		b.WriteString("SELECT d.id AS id, d.value AS value FROM search d WHERE ")
 		where = append(where, "d.key = "+a.add(p.SortKey), sortRowSQL(p.SortKey, &a))
-		keyset()
+		keyset("d")
 		if err := conds(conjuncts(p.Filter), "d.id"); err != nil {
 			return "", nil, err
 		}
@@ -241,6 +277,16 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 			}
 		}
 		order = "d.value " + dir + ", d.id " + dir
+	case sorted && src.sortsBy(p.SortKey):
+		// The source's rows are the sort rows: sort them as they come.
+		from, srcWhere := src.sql(r, &a)
+		b.WriteString("SELECT c.id AS id, c.value AS value FROM " + from + " WHERE ")
+		where = append(where, srcWhere...)
+		if err := conds(rest, "c.id"); err != nil {
+			return "", nil, err
+		}
+		keyset("c")
+		order = "c.value " + dir + ", c.id " + dir
 	case sorted:
 		// Few entities match: read them, then sort them.
 		from, srcWhere := src.sql(r, &a)
@@ -253,7 +299,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 			where = append(where, r.fullTextSQL(ft, "c.id", &a))
 		}
 		where = append(where, "d.id = c.id", "d.key = "+a.add(p.SortKey), sortRowSQL(p.SortKey, &a))
-		keyset()
+		keyset("d")
 		order = "d.value " + dir + ", d.id " + dir
 	case src != nil:
 		from, srcWhere := src.sql(r, &a)

@@ -613,6 +613,8 @@ func TestEntityPagePlansAgree(t *testing.T) {
 			{Filter: &one, FullText: &catalog.FullTextFilter{Term: "of s", Fields: []string{"metadata.title"}}, SortKey: "metadata.name"},
 			{Filter: &both},
 			{FullText: &catalog.FullTextFilter{Term: "title 1", Fields: []string{"metadata.title"}}},
+			{FullText: &catalog.FullTextFilter{Term: "svc-", Fields: []string{"metadata.name"}}, SortKey: "metadata.name"},
+			{Filter: &one, FullText: &catalog.FullTextFilter{Term: "itle", Fields: []string{"metadata.title"}}, SortKey: "metadata.title"},
 		}
 		for i, set := range sets {
 			for _, desc := range []bool{false, true} {
