@@ -73,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&out, "out", "", "also write the report as Markdown to DIR/bench-<n>-<db>.md")
 	fs.StringVar(&o.ProfileDir, "cpuprofile", "", "write a CPU profile of each server process to `DIR` (runs cmd/callboard-bench/profserve unless -bin is given)")
 	fs.IntVar(&o.Requests, "requests", 500, "timed requests per query")
+	fs.DurationVar(&o.QueryBudget, "query-budget", time.Minute, "time limit of each query's series")
 	fs.DurationVar(&o.ThroughputFor, "throughput-for", 5*time.Second, "duration of the throughput phase")
 	fs.IntVar(&o.Concurrency, "c", 8, "concurrency of the throughput phase")
 	fs.BoolVar(&strict, "strict", false, "exit with status 1 when a figure misses its target")

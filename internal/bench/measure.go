@@ -10,34 +10,42 @@ import (
 )
 
 // series times n sequential requests over one keep-alive connection after
-// warmup untimed ones. Every answer must be 200 and pass check.
-func series(ctx context.Context, c *http.Client, base string, q query, warmup, n int) (latency, error) {
+// warmup untimed ones, within budget: when the budget runs out it stops
+// with the requests timed so far (cut is then true). Every answer must be
+// 200 and the first must pass check.
+func series(ctx context.Context, c *http.Client, base string, q query, warmup, n int, budget time.Duration) (l latency, cut bool, err error) {
+	deadline := time.Now().Add(budget)
 	ds := make([]time.Duration, 0, n)
 	for i := range warmup + n {
+		if time.Now().After(deadline) {
+			if len(ds) == 0 {
+				return latency{}, true, fmt.Errorf("%s: no timed request within %s (%d done)", q.Name, budget, i)
+			}
+			return summarize(ds), true, nil
+		}
 		req, err := q.request(ctx, base, i)
 		if err != nil {
-			return latency{}, err
+			return latency{}, false, err
 		}
 		t0 := time.Now()
 		status, body, err := do(c, req)
 		d := time.Since(t0)
 		if err != nil {
-			return latency{}, fmt.Errorf("%s: %w", q.Name, err)
+			return latency{}, false, fmt.Errorf("%s: %w", q.Name, err)
 		}
 		if status != http.StatusOK {
-			return latency{}, fmt.Errorf("%s: status %d: %.300s", q.Name, status, body)
+			return latency{}, false, fmt.Errorf("%s: status %d: %.300s", q.Name, status, body)
 		}
-		if i < warmup {
-			if i == 0 && q.check != nil {
-				if err := q.check(body); err != nil {
-					return latency{}, fmt.Errorf("%s: wrong answer: %w", q.Name, err)
-				}
+		if i == 0 && q.check != nil {
+			if err := q.check(body); err != nil {
+				return latency{}, false, fmt.Errorf("%s: wrong answer: %w", q.Name, err)
 			}
-			continue
 		}
-		ds = append(ds, d)
+		if i >= warmup {
+			ds = append(ds, d)
+		}
 	}
-	return summarize(ds), nil
+	return summarize(ds), false, nil
 }
 
 // throughput runs q from workers goroutines for d (and at most limit

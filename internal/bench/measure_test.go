@@ -22,6 +22,9 @@ func TestSeriesAndThroughput(t *testing.T) {
 		if r.URL.Path == "/limited" {
 			limited.Add(1)
 		}
+		if r.URL.Path == "/slow" {
+			time.Sleep(20 * time.Millisecond)
+		}
 		if r.URL.Path == "/bad" {
 			http.Error(w, "nope", http.StatusTeapot)
 			return
@@ -37,19 +40,27 @@ func TestSeriesAndThroughput(t *testing.T) {
 		}, check: check}
 	}
 
-	l, err := series(ctx, c, srv.URL, mk("/ok", nil), 3, 20)
-	if err != nil || l.N != 20 || l.P99 < l.Median || l.Max < l.P99 {
-		t.Errorf("series = %+v, %v", l, err)
+	l, cut, err := series(ctx, c, srv.URL, mk("/ok", nil), 3, 20, time.Minute)
+	if err != nil || cut || l.N != 20 || l.P99 < l.Median || l.Max < l.P99 {
+		t.Errorf("series = %+v, %v, %v", l, cut, err)
 	}
 	if calls.Load() != 23 {
 		t.Errorf("%d calls, want 23 (3 warm-up + 20 timed)", calls.Load())
 	}
-	if _, err := series(ctx, c, srv.URL, mk("/bad", nil), 1, 5); err == nil || !strings.Contains(err.Error(), "status 418") {
+	if _, _, err := series(ctx, c, srv.URL, mk("/bad", nil), 1, 5, time.Minute); err == nil || !strings.Contains(err.Error(), "status 418") {
 		t.Errorf("series on a failing endpoint: %v", err)
 	}
 	wrong := mk("/ok", func([]byte) error { return errors.New("no items") })
-	if _, err := series(ctx, c, srv.URL, wrong, 1, 5); err == nil || !strings.Contains(err.Error(), "wrong answer: no items") {
+	if _, _, err := series(ctx, c, srv.URL, wrong, 1, 5, time.Minute); err == nil || !strings.Contains(err.Error(), "wrong answer: no items") {
 		t.Errorf("series with a failing check: %v", err)
+	}
+	slow := mk("/slow", nil)
+	l, cut, err = series(ctx, c, srv.URL, slow, 1, 1000, 150*time.Millisecond)
+	if err != nil || !cut || l.N == 0 || l.N >= 1000 {
+		t.Errorf("series over budget = %+v, cut %v, %v", l, cut, err)
+	}
+	if _, cut, err := series(ctx, c, srv.URL, slow, 50, 10, 30*time.Millisecond); err == nil || !cut {
+		t.Errorf("series with no timed request in the budget: cut %v, %v", cut, err)
 	}
 
 	rps, errs, err := throughput(ctx, c, srv.URL, mk("/ok", nil), 4, 200*time.Millisecond, 1_000_000)

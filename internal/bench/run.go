@@ -46,8 +46,11 @@ type Options struct {
 	// zero); Concurrency and ThroughputFor drive the throughput phase (8
 	// and 5 s when zero).
 	Requests, Warmup int
-	Concurrency      int
-	ThroughputFor    time.Duration
+	// QueryBudget bounds the time spent on each query's series (60 s when
+	// zero); a slower query is reported with the requests timed by then.
+	QueryBudget   time.Duration
+	Concurrency   int
+	ThroughputFor time.Duration
 	// PhaseTimeout bounds each wait for the server (all entities
 	// queryable, idle, ready); 0 allows a minute plus 5 ms per entity.
 	PhaseTimeout time.Duration
@@ -67,6 +70,9 @@ func (o *Options) defaults() {
 	}
 	if o.Concurrency == 0 {
 		o.Concurrency = 8
+	}
+	if o.QueryBudget == 0 {
+		o.QueryBudget = time.Minute
 	}
 	if o.ThroughputFor == 0 {
 		o.ThroughputFor = 5 * time.Second
@@ -417,7 +423,7 @@ func (r *run) addRSS(name string, s *server) {
 func (r *run) measureQueries(ctx context.Context, s *server) error {
 	qs := queries(r.sum)
 	for _, q := range qs {
-		l, err := series(ctx, r.client, s.base, q, r.o.Warmup, r.o.Requests)
+		l, cut, err := series(ctx, r.client, s.base, q, r.o.Warmup, r.o.Requests, r.o.QueryBudget)
 		if err != nil {
 			r.rep.add(Figure{Name: q.Name, Status: Error, Note: err.Error()})
 			if s.exited() {
@@ -428,6 +434,9 @@ func (r *run) measureQueries(ctx context.Context, s *server) error {
 		f := atMost(q.Name+" p99", l.P99, r.t.P99)
 		f.Value = fmt.Sprintf("%s (median %s, max %s)", fmtDuration(l.P99), fmtDuration(l.Median), fmtDuration(l.Max))
 		f.Note = fmt.Sprintf("%d requests", l.N)
+		if cut {
+			f.Note += fmt.Sprintf(" (stopped at the %s budget)", r.o.QueryBudget)
+		}
 		r.rep.add(f)
 		r.o.Log.Info("measured query", "query", q.Name, "median", l.Median, "p99", l.P99)
 	}
