@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -64,6 +65,16 @@ func TestEngineScale(t *testing.T) {
 		var gen int
 		if err := db.QueryRow(`SELECT generation FROM catalog_state`).Scan(&gen); err != nil {
 			t.Fatal(err)
+		}
+		if path := os.Getenv("CALLBOARD_ENGINE_PROFILE_SECOND"); path != "" {
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				t.Fatal(err)
+			}
+			defer pprof.StopCPUProfile()
 		}
 		start, cpu0 = time.Now(), cpuTime()
 		if _, err := db.ExecContext(context.Background(), `UPDATE refresh_schedule SET next_update_at = 0`); err != nil {

@@ -26,10 +26,50 @@ import (
 type Catalog struct {
 	db  *DB
 	wmu sync.Mutex
+
+	// stmts are prepared multi-row statements of the full chunk size,
+	// which every large write repeats; parsing one costs about as much as
+	// running it.
+	smu   sync.Mutex
+	stmts map[string]*sql.Stmt
 }
 
 // NewCatalog returns the catalog storage on db.
-func NewCatalog(db *DB) *Catalog { return &Catalog{db: db} }
+func NewCatalog(db *DB) *Catalog { return &Catalog{db: db, stmts: map[string]*sql.Stmt{}} }
+
+// Close releases the prepared statements; the database stays open.
+func (c *Catalog) Close() error {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	for q, s := range c.stmts {
+		s.Close()
+		delete(c.stmts, q)
+	}
+	return nil
+}
+
+// wtx is a write transaction of the catalog.
+type wtx struct {
+	*Tx
+	c *Catalog
+}
+
+// prepared returns the statement for query within the transaction,
+// preparing it once per connection.
+func (tx *wtx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	tx.c.smu.Lock()
+	s, ok := tx.c.stmts[query]
+	if !ok {
+		var err error
+		if s, err = tx.c.db.PrepareContext(ctx, query); err != nil {
+			tx.c.smu.Unlock()
+			return nil, err
+		}
+		tx.c.stmts[query] = s
+	}
+	tx.c.smu.Unlock()
+	return tx.StmtContext(ctx, s), nil
+}
 
 // Statement sizes: a few hundred rows per statement is where multi-row
 // statements stop getting faster, and both databases bound the number of
@@ -39,13 +79,13 @@ const (
 	maxParamsPerStatement = 30000
 )
 
-func (c *Catalog) write(ctx context.Context, fn func(tx *Tx) error) error {
+func (c *Catalog) write(ctx context.Context, fn func(tx *wtx) error) error {
 	if c.db.Dialect == SQLite {
 		c.wmu.Lock()
 		defer c.wmu.Unlock()
 	}
 	for attempt := 0; ; attempt++ {
-		err := c.db.WithTx(ctx, fn)
+		err := c.db.WithTx(ctx, func(tx *Tx) error { return fn(&wtx{Tx: tx, c: c}) })
 		if err == nil || attempt >= 8 || !retryable(err) {
 			return err
 		}
@@ -78,6 +118,8 @@ type queryer interface {
 // isSQLite reports the dialect of a transaction or database.
 func isSQLite(q queryer) bool {
 	switch x := q.(type) {
+	case *wtx:
+		return x.Dialect == SQLite
 	case *Tx:
 		return x.Dialect == SQLite
 	case *DB:
@@ -176,7 +218,22 @@ func queryIn[K any](ctx context.Context, db queryer, q inList, keys []K, scan fu
 		for _, k := range keys[start:end] {
 			args = append(args, k)
 		}
-		if err := queryRows(ctx, db, q.sql(end-start), args, scan); err != nil {
+		query, args := bind(db, q.sql(end-start), args)
+		var rows *sql.Rows
+		var err error
+		if tx, ok := db.(*wtx); ok && end-start == size {
+			var stmt *sql.Stmt
+			if stmt, err = tx.prepared(ctx, query); err != nil {
+				return err
+			}
+			rows, err = stmt.QueryContext(ctx, args...)
+		} else {
+			rows, err = db.QueryContext(ctx, query, args...)
+		}
+		if err != nil {
+			return err
+		}
+		if err := scanRows(rows, scan); err != nil {
 			return err
 		}
 	}
@@ -215,6 +272,11 @@ func queryRows(ctx context.Context, db queryer, query string, args []any, scan f
 	if err != nil {
 		return err
 	}
+	return scanRows(rows, scan)
+}
+
+// scanRows calls scan for each row and closes rows.
+func scanRows(rows *sql.Rows, scan func(*sql.Rows) error) error {
 	defer rows.Close()
 	for rows.Next() {
 		if err := scan(rows); err != nil {
@@ -287,15 +349,37 @@ func (s valuesStmt) run(ctx context.Context, db queryer, args []any, scan func(*
 		chunk := make([]any, 0, len(s.fixed)+(end-start)*n)
 		chunk = append(chunk, s.fixed...)
 		chunk = append(chunk, args[start*n:end*n]...)
-		query := s.sql(end - start)
+		query, chunk := bind(db, s.sql(end-start), chunk)
+		var stmt *sql.Stmt
+		if tx, ok := db.(*wtx); ok && end-start == size {
+			var err error
+			if stmt, err = tx.prepared(ctx, query); err != nil {
+				return total, err
+			}
+		}
 		if scan != nil {
-			if err := queryRows(ctx, db, query, chunk, scan); err != nil {
+			var rows *sql.Rows
+			var err error
+			if stmt != nil {
+				rows, err = stmt.QueryContext(ctx, chunk...)
+			} else {
+				rows, err = db.QueryContext(ctx, query, chunk...)
+			}
+			if err != nil {
+				return total, err
+			}
+			if err := scanRows(rows, scan); err != nil {
 				return total, err
 			}
 			continue
 		}
-		query, chunk = bind(db, query, chunk)
-		res, err := db.ExecContext(ctx, query, chunk...)
+		var res sql.Result
+		var err error
+		if stmt != nil {
+			res, err = stmt.ExecContext(ctx, chunk...)
+		} else {
+			res, err = db.ExecContext(ctx, query, chunk...)
+		}
 		if err != nil {
 			return total, err
 		}

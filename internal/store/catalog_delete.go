@@ -24,7 +24,7 @@ var deletedDiff = `[{"op":"remove","path":""}]`
 // stitches), records a "deleted" history entry for each entity that had a
 // final form, and marks for stitching the relation peers and children that
 // lose something by it.
-func deleteEntities(ctx context.Context, tx *Tx, refs []string, source string, now time.Time) (int, error) {
+func deleteEntities(ctx context.Context, tx *wtx, refs []string, source string, now time.Time) (int, error) {
 	if len(refs) == 0 {
 		return 0, nil
 	}
@@ -134,14 +134,14 @@ var historyInsert = valuesStmt{
 }
 
 // insertHistory writes history rows given as 8 values each.
-func insertHistory(ctx context.Context, tx *Tx, args []any) error {
+func insertHistory(ctx context.Context, tx *wtx, args []any) error {
 	if _, err := historyInsert.run(ctx, tx, args, nil); err != nil {
 		return fmt.Errorf("insert history: %w", err)
 	}
 	return nil
 }
 
-func bumpGeneration(ctx context.Context, tx *Tx) error {
+func bumpGeneration(ctx context.Context, tx *wtx) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE catalog_state SET generation = generation + 1 WHERE id = 1`); err != nil {
 		return fmt.Errorf("bump catalog generation: %w", err)
 	}
@@ -151,7 +151,7 @@ func bumpGeneration(ctx context.Context, tx *Tx) error {
 // markForStitching queues refs for stitching at now. An entry already
 // queued gets a new ticket, so a stitch in progress does not overwrite the
 // newer state, and keeps the earlier of the two due times.
-func markForStitching(ctx context.Context, tx *Tx, refs []string, at time.Time) error {
+func markForStitching(ctx context.Context, tx *wtx, refs []string, at time.Time) error {
 	if len(refs) == 0 {
 		return nil
 	}
@@ -188,7 +188,7 @@ func setKeys(m map[string]bool) []string {
 // deletes those entities together with their descendants, except what is
 // still kept alive from elsewhere: by another provider, or by an entity
 // outside the removed subtrees (and then also that entity's descendants).
-func pruneFromSource(ctx context.Context, tx *Tx, sourceKey string, refs []string, now time.Time) (int, error) {
+func pruneFromSource(ctx context.Context, tx *wtx, sourceKey string, refs []string, now time.Time) (int, error) {
 	var roots []string
 	var edgeIDs []int64
 	err := queryIn(ctx, tx, inList{head: `SELECT id, target_entity_ref FROM refresh_state_references WHERE source_key = $1 AND target_entity_ref IN`, fixed: []any{sourceKey}}, refs,
@@ -296,7 +296,7 @@ func (c *Catalog) DeleteOrphans(ctx context.Context, now time.Time) (int, error)
 	total := 0
 	for round := 0; round < 100; round++ {
 		n := 0
-		err := c.write(ctx, func(tx *Tx) error {
+		err := c.write(ctx, func(tx *wtx) error {
 			var refs []string
 			err := queryRows(ctx, tx, `SELECT r.entity_ref FROM refresh_state r
 				WHERE NOT EXISTS (SELECT 1 FROM refresh_state_references x WHERE x.target_entity_ref = r.entity_ref)
@@ -329,7 +329,7 @@ func (c *Catalog) DeleteOrphans(ctx context.Context, now time.Time) (int, error)
 // cannot match and are due now, so that they write their children again:
 // an entity deleted while its source still emits it comes back.
 func (c *Catalog) DeleteByUID(ctx context.Context, uid string, now time.Time) error {
-	return c.write(ctx, func(tx *Tx) error {
+	return c.write(ctx, func(tx *wtx) error {
 		var ref string
 		err := tx.QueryRowContext(ctx, `SELECT entity_ref FROM refresh_state WHERE entity_id = $1`, uid).Scan(&ref)
 		if err == sql.ErrNoRows {

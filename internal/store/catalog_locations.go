@@ -24,7 +24,7 @@ func scanLocation(r interface{ Scan(...any) error }) (*catalog.LocationRow, erro
 // location with the same type and target exists.
 func (c *Catalog) InsertLocation(ctx context.Context, l catalog.LocationRow) (bool, error) {
 	var n int64
-	err := c.write(ctx, func(tx *Tx) error {
+	err := c.write(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO locations (`+locationColumns+`) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (type, target) DO NOTHING`, l.ID, l.Type, l.Target, l.Presence, millis(l.CreatedAt))
 		if err != nil {
@@ -81,7 +81,7 @@ func (c *Catalog) oneLocation(ctx context.Context, q string, args ...any) (*cata
 
 // UpdateLocation changes a location's type, target and presence.
 func (c *Catalog) UpdateLocation(ctx context.Context, l catalog.LocationRow) (found, ok bool, err error) {
-	err = c.write(ctx, func(tx *Tx) error {
+	err = c.write(ctx, func(tx *wtx) error {
 		found, ok = false, false
 		var id string
 		err := tx.QueryRowContext(ctx, `SELECT id FROM locations WHERE id = $1`, l.ID).Scan(&id)
@@ -113,7 +113,7 @@ func (c *Catalog) UpdateLocation(ctx context.Context, l catalog.LocationRow) (fo
 // none.
 func (c *Catalog) DeleteLocation(ctx context.Context, id string) (*catalog.LocationRow, error) {
 	var out *catalog.LocationRow
-	err := c.write(ctx, func(tx *Tx) error {
+	err := c.write(ctx, func(tx *wtx) error {
 		l, err := scanLocation(tx.QueryRowContext(ctx, `DELETE FROM locations WHERE id = $1 RETURNING `+locationColumns, id))
 		if err == sql.ErrNoRows {
 			return nil

@@ -21,7 +21,7 @@ import (
 // Unchanged entities cost no write.
 func (c *Catalog) ApplyMutation(ctx context.Context, m catalog.StoreMutation) (*catalog.MutationOutcome, error) {
 	out := &catalog.MutationOutcome{}
-	err := c.write(ctx, func(tx *Tx) error {
+	err := c.write(ctx, func(tx *wtx) error {
 		*out = catalog.MutationOutcome{}
 		items := dedupeEntities(m.Upserts)
 		var add, update []catalog.UnprocessedEntity
@@ -77,7 +77,7 @@ type storedState struct {
 }
 
 // fullDelta compares a provider's complete new set with what it owns now.
-func fullDelta(ctx context.Context, tx *Tx, source string, items []catalog.UnprocessedEntity) (add, update []catalog.UnprocessedEntity, remove []string, err error) {
+func fullDelta(ctx context.Context, tx *wtx, source string, items []catalog.UnprocessedEntity) (add, update []catalog.UnprocessedEntity, remove []string, err error) {
 	old := map[string]storedState{}
 	err = queryRows(ctx, tx, `SELECT x.target_entity_ref, r.unprocessed_hash, r.location_key, r.id
 		FROM refresh_state_references x LEFT JOIN refresh_state r ON r.entity_ref = x.target_entity_ref
@@ -118,7 +118,7 @@ func fullDelta(ctx context.Context, tx *Tx, source string, items []catalog.Unpro
 }
 
 // partialDelta sorts a delta mutation's entities by what they need.
-func partialDelta(ctx context.Context, tx *Tx, items []catalog.UnprocessedEntity, removals []string) (add, update []catalog.UnprocessedEntity, remove []string, err error) {
+func partialDelta(ctx context.Context, tx *wtx, items []catalog.UnprocessedEntity, removals []string) (add, update []catalog.UnprocessedEntity, remove []string, err error) {
 	refs := make([]string, len(items))
 	for i, it := range items {
 		refs[i] = it.Ref
@@ -146,7 +146,7 @@ func partialDelta(ctx context.Context, tx *Tx, items []catalog.UnprocessedEntity
 	return add, update, remove, nil
 }
 
-func readStates(ctx context.Context, tx *Tx, refs []string) (map[string]storedState, error) {
+func readStates(ctx context.Context, tx *wtx, refs []string) (map[string]storedState, error) {
 	out := make(map[string]storedState, len(refs))
 	err := queryIn(ctx, tx, inList{head: `SELECT entity_ref, unprocessed_hash, location_key FROM refresh_state WHERE entity_ref IN`}, refs,
 		func(r *sql.Rows) error {
@@ -188,7 +188,7 @@ var unprocessedInsert = valuesStmt{
 
 // scheduleNow makes the entities with the given ids due at now, adding
 // their schedule rows where missing.
-func scheduleNow(ctx context.Context, tx *Tx, ids []int64, now time.Time) error {
+func scheduleNow(ctx context.Context, tx *wtx, ids []int64, now time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -210,7 +210,7 @@ func scheduleNow(ctx context.Context, tx *Tx, ids []int64, now time.Time) error 
 	return nil
 }
 
-func (w *upsertWriter) insert(ctx context.Context, tx *Tx, items []catalog.UnprocessedEntity) error {
+func (w *upsertWriter) insert(ctx context.Context, tx *wtx, items []catalog.UnprocessedEntity) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -252,7 +252,7 @@ func (w *upsertWriter) insert(ctx context.Context, tx *Tx, items []catalog.Unpro
 
 // update writes changed entities and checks that unchanged ones (given
 // without a hash) are still held by their key.
-func (w *upsertWriter) update(ctx context.Context, tx *Tx, items []catalog.UnprocessedEntity) error {
+func (w *upsertWriter) update(ctx context.Context, tx *wtx, items []catalog.UnprocessedEntity) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -314,7 +314,7 @@ func (w *upsertWriter) update(ctx context.Context, tx *Tx, items []catalog.Unpro
 // ensureProviderReferences gives the provider a reference to every ref it
 // now holds. Entities that existed before may have been orphans, so they
 // are stitched again.
-func ensureProviderReferences(ctx context.Context, tx *Tx, source string, refs, inserted []string, now time.Time) error {
+func ensureProviderReferences(ctx context.Context, tx *wtx, source string, refs, inserted []string, now time.Time) error {
 	if len(refs) == 0 {
 		return nil
 	}

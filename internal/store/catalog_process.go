@@ -32,7 +32,7 @@ func (c *Catalog) claimSQL() string {
 // ClaimProcessing claims due entities and reads them and their parents.
 func (c *Catalog) ClaimProcessing(ctx context.Context, cl catalog.ProcessingClaim) ([]catalog.ProcessingItem, error) {
 	var items []catalog.ProcessingItem
-	err := c.write(ctx, func(tx *Tx) error {
+	err := c.write(ctx, func(tx *wtx) error {
 		items = items[:0]
 		var ids []int64
 		err := queryRows(ctx, tx, c.claimSQL(),
@@ -108,7 +108,7 @@ func (c *Catalog) ClaimProcessing(ctx context.Context, cl catalog.ProcessingClai
 // where a refresh made them due meanwhile.
 func (c *Catalog) WriteProcessing(ctx context.Context, b *catalog.ProcessingBatch) (*catalog.ProcessingOutcome, error) {
 	out := &catalog.ProcessingOutcome{}
-	err := c.write(ctx, func(tx *Tx) error {
+	err := c.write(ctx, func(tx *wtx) error {
 		*out = catalog.ProcessingOutcome{}
 		w := processWriter{tx: tx, b: b, out: out, marks: map[string]bool{}}
 		return w.run(ctx)
@@ -120,7 +120,7 @@ func (c *Catalog) WriteProcessing(ctx context.Context, b *catalog.ProcessingBatc
 }
 
 type processWriter struct {
-	tx    *Tx
+	tx    *wtx
 	b     *catalog.ProcessingBatch
 	out   *catalog.ProcessingOutcome
 	marks map[string]bool
@@ -505,7 +505,7 @@ func (c *Catalog) ScheduleRefreshKeys(ctx context.Context, keys []string, now ti
 		return 0, nil
 	}
 	var n int64
-	err := c.write(ctx, func(tx *Tx) error {
+	err := c.write(ctx, func(tx *wtx) error {
 		var err error
 		n, err = execIn(ctx, tx, inList{
 			head:  `UPDATE refresh_schedule SET next_update_at = $1 WHERE id IN (SELECT entity_id FROM refresh_keys WHERE key IN`,
@@ -528,7 +528,7 @@ const maxAncestorDepth = 100
 // again.
 func (c *Catalog) ScheduleRefresh(ctx context.Context, ref string, now time.Time) (bool, error) {
 	found := false
-	err := c.write(ctx, func(tx *Tx) error {
+	err := c.write(ctx, func(tx *wtx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM refresh_state WHERE entity_ref = $1`, ref).Scan(&one)
 		if err == sql.ErrNoRows {

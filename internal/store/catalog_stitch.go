@@ -23,7 +23,7 @@ func (c *Catalog) ClaimStitching(ctx context.Context, cl catalog.StitchClaim) ([
 		RETURNING q.entity_ref, q.ticket`
 	}
 	var out []catalog.StitchTicket
-	err := c.write(ctx, func(tx *Tx) error {
+	err := c.write(ctx, func(tx *wtx) error {
 		out = out[:0]
 		return queryRows(ctx, tx, q, []any{millis(cl.LeaseUntil), millis(cl.Now), cl.Limit}, func(r *sql.Rows) error {
 			var t catalog.StitchTicket
@@ -133,7 +133,7 @@ func (c *Catalog) StitchSources(ctx context.Context, refs []string) ([]catalog.S
 // stay queued and are stitched once more.
 func (c *Catalog) WriteStitching(ctx context.Context, b *catalog.StitchBatch) (int, error) {
 	written := 0
-	err := c.write(ctx, func(tx *Tx) error {
+	err := c.write(ctx, func(tx *wtx) error {
 		written = 0
 		current, err := dropTickets(ctx, tx, b.Tickets)
 		if err != nil {
@@ -174,7 +174,7 @@ func (c *Catalog) WriteStitching(ctx context.Context, b *catalog.StitchBatch) (i
 
 // dropTickets deletes the queue entries still holding their claimed
 // ticket and returns their refs.
-func dropTickets(ctx context.Context, tx *Tx, tickets []catalog.StitchTicket) (map[string]bool, error) {
+func dropTickets(ctx context.Context, tx *wtx, tickets []catalog.StitchTicket) (map[string]bool, error) {
 	current := make(map[string]bool, len(tickets))
 	if len(tickets) == 0 {
 		return current, nil
@@ -204,7 +204,7 @@ func dropTickets(ctx context.Context, tx *Tx, tickets []catalog.StitchTicket) (m
 	return current, nil
 }
 
-func upsertFinals(ctx context.Context, tx *Tx, finals []*catalog.FinalEntity, now int64) error {
+func upsertFinals(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity, now int64) error {
 	args := make([]any, 0, len(finals)*6)
 	for _, f := range finals {
 		args = append(args, f.ID, f.UID, f.Ref, f.JSON, f.Hash, f.Etag)
@@ -228,7 +228,7 @@ func upsertFinals(ctx context.Context, tx *Tx, finals []*catalog.FinalEntity, no
 // ones. A changed entity usually changes a handful of rows, so the rows
 // of a group with thousands of relations are not all rewritten when one
 // member joins.
-func (c *Catalog) writeSearch(ctx context.Context, tx *Tx, finals []*catalog.FinalEntity) error {
+func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity) error {
 	var replace []int64
 	for _, f := range finals {
 		if f.SearchReplace {
@@ -287,6 +287,11 @@ func (c *Catalog) writeSearch(ctx context.Context, tx *Tx, finals []*catalog.Fin
 		insert = append(insert, p.id, p.row.Key, value, original)
 	}
 	s := valuesStmt{head: `INSERT INTO search (id, key, value, original_value)`, cols: make([]string, 4)}
+	if tx.Dialect == SQLite {
+		// No row can violate a constraint here; saying so spares SQLite the
+		// statement journal it keeps to undo a half-done multi-row insert.
+		s.head = `INSERT OR IGNORE INTO search (id, key, value, original_value)`
+	}
 	if _, err := s.run(ctx, tx, insert, nil); err != nil {
 		return fmt.Errorf("insert search rows: %w", err)
 	}
@@ -295,7 +300,7 @@ func (c *Catalog) writeSearch(ctx context.Context, tx *Tx, finals []*catalog.Fin
 
 // deleteSearchRows deletes single rows by (id, key, value), which the
 // (key, value, id) index finds directly.
-func deleteSearchRows(ctx context.Context, tx *Tx, finals []*catalog.FinalEntity) error {
+func deleteSearchRows(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity) error {
 	var delValue, delNull *sql.Stmt
 	defer func() {
 		if delValue != nil {
