@@ -178,6 +178,18 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	mux.Handle("/healthcheck", api)
 	mux.Handle("/.backstage/", api)
 	mux.Handle("/", ui)
+	admin := web.NewAdminPages(web.AdminOptions{
+		Policy:    policyExplainer{policy: a.policy, users: catalogUsers{query}},
+		Audit:     a.audit,
+		Authorize: func(ctx context.Context, name string) error { return authz.authorize(ctx, name, "") },
+		Logger:    log.With("component", "web"),
+		Dev:       o.Dev,
+		DevDir:    o.WebDir,
+		Title:     appSection.Title,
+	})
+	for _, p := range web.AdminPaths {
+		mux.Handle(p, admin)
+	}
 	a.handler = mountAuth(mux, a.auth, a.audit.Middleware, web.AccountOptions{
 		Logger: log.With("component", "web"),
 		Dev:    o.Dev,

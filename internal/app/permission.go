@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
+	"github.com/callboard/callboard/entity"
 	"github.com/callboard/callboard/internal/audit"
 	"github.com/callboard/callboard/internal/auth"
 	"github.com/callboard/callboard/internal/catalog"
@@ -140,4 +142,113 @@ func (p pageAuthz) deny(ctx context.Context, name, target, rule string) {
 	if err := p.audit.Record(context.WithoutCancel(ctx), e); err != nil {
 		p.log.ErrorContext(ctx, "record audit event", slog.String("action", name), slog.Any("error", err))
 	}
+}
+
+// policyExplainer answers the permissions page's questions with the
+// policy and the catalog, as a request from that user would be decided.
+type policyExplainer struct {
+	policy *permission.Policy
+	users  catalogUsers
+}
+
+var _ web.PolicyExplainer = policyExplainer{}
+
+func (e policyExplainer) View() permission.PolicyView { return e.policy.View() }
+
+func (e policyExplainer) PermissionNames() []string {
+	var names []string
+	for _, d := range e.policy.Definitions().All() {
+		names = append(names, d.Name)
+	}
+	return names
+}
+
+// Explain decides q for the user as the catalog knows them.
+func (e policyExplainer) Explain(ctx context.Context, q web.ExplainQuery) (*web.Explanation, error) {
+	ref, err := entity.ParseRef(q.User, entity.RefDefaults{Kind: "user"})
+	if err != nil {
+		return nil, problem.Input("User: %v", err)
+	}
+	x := &web.Explanation{User: ref.String(), Ownership: []string{ref.String()}}
+	user, err := e.users.UserByRef(ctx, x.User)
+	if err != nil {
+		return nil, err
+	}
+	if user != nil {
+		x.InCatalog = true
+		if x.Ownership, err = ownershipOf(ctx, e.users, user); err != nil {
+			return nil, err
+		}
+	}
+	def, known := e.policy.Definitions().Lookup(q.Permission)
+	x.Permission, x.Known = def.Permission, known
+	if !known {
+		x.Permission = permission.Permission{Name: q.Permission, Type: permission.TypeBasic}
+	}
+	if q.Entity != "" {
+		er, err := entity.ParseRef(q.Entity, entity.RefDefaults{})
+		if err != nil {
+			return nil, problem.Input("Entity: %v", err)
+		}
+		switch {
+		case !x.Permission.IsResource():
+			x.Note = "The entity was not used: " + q.Permission + " is not a permission on an entity."
+		default:
+			x.Entity = er.String()
+			if _, err := e.users.q.EntityByRef(ctx, er); problem.Is(err, problem.NotFoundError) {
+				x.Note = "No entity has this ref, so conditions cannot hold for it."
+			} else if err != nil {
+				return nil, err
+			}
+		}
+	}
+	d, err := e.policy.Decide(ctx, permission.User{Ref: x.User, Ownership: x.Ownership}, x.Permission, x.Entity)
+	if err != nil {
+		return nil, err
+	}
+	x.Result, x.Rule = d.Result, d.Rule
+	if d.Conditions != nil {
+		b, err := json.Marshal(d.Conditions)
+		if err != nil {
+			return nil, err
+		}
+		x.Conditions = string(b)
+	}
+	return x, nil
+}
+
+// maxOwnershipGroups bounds the walk up the group tree.
+const maxOwnershipGroups = 1000
+
+// ownershipOf returns a user's ownership refs as sign-in computes them
+// (internal/auth keeps its walk to itself): the user, its groups (memberOf
+// relations), then their parents transitively, each once, breadth first.
+func ownershipOf(ctx context.Context, users catalogUsers, user *entity.Entity) ([]string, error) {
+	self := user.Ref().String()
+	refs := []string{self}
+	seen := map[string]bool{self: true}
+	var queue []string
+	for _, r := range user.Relations {
+		if r.Type == entity.RelationMemberOf && strings.HasPrefix(r.TargetRef, "group:") && !seen[r.TargetRef] {
+			seen[r.TargetRef] = true
+			refs = append(refs, r.TargetRef)
+			queue = append(queue, r.TargetRef)
+		}
+	}
+	for len(queue) > 0 && len(refs) < maxOwnershipGroups {
+		group := queue[0]
+		queue = queue[1:]
+		parents, err := users.GroupParents(ctx, group)
+		if err != nil {
+			return nil, fmt.Errorf("read parents of %s: %w", group, err)
+		}
+		for _, p := range parents {
+			if !seen[p] && strings.HasPrefix(p, "group:") {
+				seen[p] = true
+				refs = append(refs, p)
+				queue = append(queue, p)
+			}
+		}
+	}
+	return refs, nil
 }

@@ -164,3 +164,32 @@ func TestPageAuthz(t *testing.T) {
 }
 
 func catalogFacets(keys ...string) catalog.FacetsRequest { return catalog.FacetsRequest{Facets: keys} }
+
+func TestAdminPages(t *testing.T) {
+	base, _ := startDemo(t, guestPolicy...)
+	c := guestClient(t, base)
+	resp, body := send(t, c, http.MethodGet, base+"/admin/permissions?user=user:development/guest&permission=catalog.location.create", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Decided by <strong>no-registering</strong>.") ||
+		!strings.Contains(body, "<strong>DENY</strong>: <code>user:development/guest</code>") {
+		t.Errorf("explain: %d\n%s", resp.StatusCode, body)
+	}
+	// A demo user, with ownership through their groups, on one entity.
+	resp, body = send(t, c, http.MethodGet, base+"/admin/permissions?user=user:default/ines.varga&permission=catalog.entity.read&entity=group:default/harbour-team", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "groups-only") {
+		t.Errorf("explain on an entity: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = send(t, c, http.MethodGet, base+"/audit?action=permission.*", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "permission.policy.change") {
+		t.Errorf("audit page: %d\n%s", resp.StatusCode, body)
+	}
+}
+
+func TestAdminPagesNeedAdmins(t *testing.T) {
+	base, _ := startDemo(t)
+	c := guestClient(t, base)
+	for _, p := range []string{"/admin/permissions", "/audit"} {
+		if resp, _ := send(t, c, http.MethodGet, base+p, ""); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s as a non-admin: %d", p, resp.StatusCode)
+		}
+	}
+}
