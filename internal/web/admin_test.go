@@ -127,7 +127,7 @@ func TestAdminPermissionsPage(t *testing.T) {
 		t.Errorf("conditional answer:\n%s", rec.Body)
 	}
 	for target, msg := range map[string]string{
-		"/admin/permissions?user=jane":                                                "Give a user and a permission.",
+		"/admin/permissions?user=jane": "Give a user and a permission.",
 		"/admin/permissions?user=jane&permission=catalog.entity.delete&entity=not+a+ref:": "was not on the form",
 	} {
 		rec := send(t, h, http.MethodGet, target, nil)
