@@ -242,7 +242,6 @@ func (f *authzFixture) newestEvent(t *testing.T) audit.Event {
 	return page.Items[0]
 }
 
-
 // waitIdle waits until the engine has processed and stitched everything.
 func (f *authzFixture) waitIdle(t *testing.T) {
 	t.Helper()
