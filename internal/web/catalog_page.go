@@ -180,8 +180,8 @@ func (s *site) catalogPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Kinds = kindOptions(v, kinds)
-	groups, ready, err := part(s, r, key+"\x00facets\x00"+v.firstPage().URL(), func(ctx context.Context) (map[string][]catalog.FacetCount, error) {
-		return facetCounts(ctx, cat, v, sc)
+	groups, ready, err := part(s, r, key+"\x00facets\x00"+v.Kind, func(ctx context.Context) (map[string][]catalog.FacetCount, error) {
+		return facetCounts(ctx, cat, v.Kind)
 	})
 	if err != nil {
 		s.log.WarnContext(r.Context(), "facet counts failed", "error", err)
@@ -216,33 +216,22 @@ func (s *site) scopeOf(ctx context.Context, v catalogView, me viewer) (scope, er
 	return sc, nil
 }
 
-// facetCounts reads the counts of every filter's values. A filter's own
-// choice is left out of its counts, so they say what choosing another
-// value would give; filters sharing one predicate share one read.
-func facetCounts(ctx context.Context, cat CatalogReader, v catalogView, sc scope) (map[string][]catalog.FacetCount, error) {
-	out := map[string][]catalog.FacetCount{}
-	var shared []string
-	for _, d := range filterDims {
-		if len(v.Filters[d.Param]) == 0 {
-			shared = append(shared, d.Key)
-			continue
-		}
-		f, err := cat.Facets(ctx, catalog.FacetsRequest{Facets: []string{d.Key}, Filter: v.filter(sc, d.Param)})
-		if err != nil {
-			return nil, err
-		}
-		out[d.Key] = f[d.Key]
+// facetCounts reads the counts of every filter's values among the
+// entities of the view's kind, as Backstage's pickers count them. They
+// do not follow the other filters: counts over every combination of
+// filters would each scan the search rows of six keys, while one read per
+// kind is shared by every view of that kind and cached until the catalog
+// changes.
+func facetCounts(ctx context.Context, cat CatalogReader, kind string) (map[string][]catalog.FacetCount, error) {
+	keys := make([]string, len(filterDims))
+	for i, d := range filterDims {
+		keys[i] = d.Key
 	}
-	if len(shared) > 0 {
-		f, err := cat.Facets(ctx, catalog.FacetsRequest{Facets: shared, Filter: v.filter(sc, "")})
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range shared {
-			out[k] = f[k]
-		}
+	req := catalog.FacetsRequest{Facets: keys}
+	if kind != "" {
+		req.Filter = fieldIn("kind", []string{kind})
 	}
-	return out, nil
+	return cat.Facets(ctx, req)
 }
 
 // facetGroups lays out the filters' values: the most common first, the

@@ -1,0 +1,272 @@
+//go:build unix
+
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/callboard/callboard/entity"
+	"github.com/callboard/callboard/internal/app"
+	"github.com/callboard/callboard/internal/bench"
+	"github.com/callboard/callboard/internal/catalog"
+	"github.com/callboard/callboard/internal/config"
+)
+
+// BenchmarkPages renders every page of the UI through the whole app
+// (sign-in middleware included, as the guest) against a generated
+// organisation of CALLBOARD_UI_BENCH entities ingested by the real engine
+// into SQLite, and reports the p50 and p99 of each page's server time.
+// Each page is asked for with varied parameters, so the figures include
+// cache misses. It is skipped unless the variable is set:
+//
+//	CALLBOARD_UI_BENCH=100000 go test ./internal/web -run '^$' -bench Pages -benchtime 1x
+//
+// CALLBOARD_UI_BENCH_DIR keeps the generated files and database between
+// runs (ingesting 100,000 entities takes a while); without it they go to
+// a temporary directory.
+func BenchmarkPages(b *testing.B) {
+	n, _ := strconv.Atoi(os.Getenv("CALLBOARD_UI_BENCH"))
+	if n == 0 {
+		b.Skip("CALLBOARD_UI_BENCH not set")
+	}
+	h, s := benchPortal(b, n)
+
+	type page struct {
+		name    string
+		targets []string
+	}
+	pick := func(refs []entity.Ref, kinds ...string) []entity.Ref {
+		var out []entity.Ref
+		for _, r := range refs {
+			if slices.Contains(kinds, strings.ToLower(r.Kind)) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	entityPaths := func(refs []entity.Ref, tab string) []string {
+		var out []string
+		for _, r := range refs {
+			p := "/catalog/" + r.Namespace + "/" + strings.ToLower(r.Kind) + "/" + url.PathEscape(r.Name)
+			if tab != "" {
+				p += "/" + tab
+			}
+			out = append(out, p)
+		}
+		return out
+	}
+	components := pick(s.names, "component", "api", "resource", "system")
+	var catalogViews, textViews, filtered []string
+	for _, k := range []string{"", "kind=api", "kind=all", "kind=group", "kind=user", "kind=system", "kind=resource"} {
+		catalogViews = append(catalogViews, "/catalog?"+k)
+	}
+	for _, term := range s.terms {
+		textViews = append(textViews, "/catalog?kind=all&text="+url.QueryEscape(term), "/catalog?text="+url.QueryEscape(term))
+	}
+	for i, o := range s.owners {
+		lc := []string{"production", "experimental", "deprecated"}[i%3]
+		filtered = append(filtered,
+			"/catalog?owner="+url.QueryEscape(o),
+			"/catalog?type=service&lifecycle="+lc+"&owner="+url.QueryEscape(o),
+			"/catalog?kind=all&owner="+url.QueryEscape(o)+"&sort=owner&dir=desc")
+	}
+	for _, t := range s.types {
+		filtered = append(filtered, "/catalog?type="+url.QueryEscape(t)+"&sort=lifecycle", "/catalog?kind=api&type="+url.QueryEscape(t))
+	}
+	pages := []page{
+		{"home", []string{"/"}},
+		{"catalog", catalogViews},
+		{"catalog-filtered", filtered},
+		{"catalog-text", textViews},
+		{"catalog-deep-pages", s.deepPages},
+		{"catalog-health", []string{"/catalog?kind=all&health=orphan", "/catalog?kind=all&health=unowned"}},
+		{"entity", entityPaths(components, "")},
+		{"entity-relations", entityPaths(components, "relations")},
+		{"entity-history", entityPaths(components, "history")},
+		{"entity-inspect", entityPaths(components, "inspect")},
+		{"group", entityPaths(pick(s.names, "group"), "")},
+		{"user", entityPaths(pick(s.names, "user"), "")},
+		{"import", []string{"/catalog-import"}},
+		{"unregister", []string{"/catalog-unregister?entity=" + url.QueryEscape(s.names[0].String())}},
+	}
+	const perPage = 300
+	var report []string
+	for _, p := range pages {
+		if len(p.targets) == 0 {
+			b.Fatalf("%s: no targets", p.name)
+		}
+		b.Run(p.name, func(b *testing.B) {
+			var samples []time.Duration
+			var cpu time.Duration
+			for b.Loop() {
+				samples = samples[:0]
+				cpu0 := processCPU()
+				for i := range perPage {
+					target := p.targets[i%len(p.targets)]
+					start := time.Now()
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+					samples = append(samples, time.Since(start))
+					if rec.Code != http.StatusOK {
+						b.Fatalf("%s: status %d\n%s", target, rec.Code, rec.Body.String())
+					}
+				}
+				cpu = processCPU() - cpu0
+			}
+			slices.Sort(samples)
+			q := func(f float64) time.Duration { return samples[int(f*float64(len(samples)-1))] }
+			b.ReportMetric(float64(q(0.5).Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(q(0.99).Microseconds())/1000, "p99-ms")
+			b.ReportMetric(ms(cpu)/perPage, "cpu-ms/req")
+			report = append(report, fmt.Sprintf("| %s | %d | %.1f | %.1f | %.1f | %.2f |", p.name, len(p.targets),
+				ms(q(0.5)), ms(q(0.99)), ms(samples[len(samples)-1]), ms(cpu)/perPage))
+		})
+	}
+	load, _ := os.ReadFile("/proc/loadavg")
+	b.Logf("%d entities, %d requests per page, %d CPUs, load average %s\n| page | distinct URLs | p50 ms | p99 ms | max ms | CPU ms per request |\n|---|---|---|---|---|---|\n%s",
+		s.total, perPage, runtime.NumCPU(), strings.TrimSpace(string(load)), strings.Join(report, "\n"))
+}
+
+// processCPU is the CPU time the process has used, user and system: the
+// cost of a request apart from the time it waits for a core on a busy
+// machine (background work the requests started is counted too).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// benchSample is what the benchmark asks for, read from the catalog.
+type benchSample struct {
+	total     int
+	names     []entity.Ref
+	terms     []string
+	owners    []string
+	types     []string
+	deepPages []string
+}
+
+// benchPortal returns the whole app's handler over a catalog of n
+// generated entities, ingesting them first unless the kept directory has
+// them already.
+func benchPortal(b *testing.B, n int) (http.Handler, benchSample) {
+	b.Helper()
+	dir := os.Getenv("CALLBOARD_UI_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	} else {
+		dir = filepath.Join(dir, strconv.Itoa(n))
+	}
+	sumPath := filepath.Join(dir, "summary.json")
+	var sum bench.Summary
+	if raw, err := os.ReadFile(sumPath); err == nil {
+		if err := json.Unmarshal(raw, &sum); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if sum, err = bench.Generate(filepath.Join(dir, "org"), n, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cfgPath := filepath.Join(dir, "app-config.yaml")
+	cfgText := fmt.Sprintf(`backend:
+  baseUrl: http://127.0.0.1:7007
+  database:
+    client: better-sqlite3
+    connection: %q
+  auth:
+    dangerouslyDisableDefaultAuthPolicy: true
+catalog:
+  locations:
+    - type: file
+      target: %q
+  rules:
+    - allow: [Component, API, Resource, System, Domain, Group, User, Location, Template]
+  processingInterval: { hours: 24 }
+`, filepath.Join(dir, "callboard.db"), sum.Root)
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cfg, _, err := config.LoadEnviron([]string{cfgPath}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, app.Options{Config: cfg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Engine().Run(ctx) }()
+	b.Cleanup(func() {
+		cancel()
+		<-done
+		a.Close()
+	})
+	start := time.Now()
+	waitCtx, stop := context.WithTimeout(ctx, 30*time.Minute)
+	defer stop()
+	if err := a.Engine().WaitIdle(waitCtx); err != nil {
+		b.Fatalf("WaitIdle: %v", err)
+	}
+	if _, err := os.Stat(sumPath); err != nil {
+		raw, _ := json.Marshal(sum)
+		if err := os.WriteFile(sumPath, raw, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("catalog of %d entities ready in %v", sum.Total, time.Since(start).Round(time.Millisecond))
+
+	s := benchSample{total: sum.Total, names: sum.Names, terms: sum.FullTextTerms}
+	q := a.Query()
+	f, err := q.Facets(ctx, catalog.FacetsRequest{Facets: []string{"relations.ownedby", "spec.type"}, Filter: nil})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i, o := range f["relations.ownedby"] {
+		if i%max(len(f["relations.ownedby"])/20, 1) == 0 {
+			s.owners = append(s.owners, o.Value)
+		}
+	}
+	for _, t := range f["spec.type"] {
+		s.types = append(s.types, t.Value)
+	}
+
+	// Deep pages: follow the table's next links far into the components.
+	h := a.Handler()
+	next := regexp.MustCompile(`href="([^"]+)" data-live rel="next"`)
+	target := "/catalog?limit=100"
+	for len(s.deepPages) < 60 {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		m := next.FindStringSubmatch(rec.Body.String())
+		if m == nil {
+			break
+		}
+		target = strings.ReplaceAll(m[1], "&amp;", "&")
+		s.deepPages = append(s.deepPages, target)
+	}
+	return h, s
+}
