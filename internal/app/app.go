@@ -20,6 +20,8 @@ import (
 	"github.com/callboard/callboard/internal/permission"
 	"github.com/callboard/callboard/internal/store"
 	"github.com/callboard/callboard/internal/web"
+	"github.com/callboard/callboard/internal/web/apidoc"
+	"github.com/callboard/callboard/internal/web/graph"
 	"github.com/callboard/callboard/plugin"
 )
 
@@ -151,6 +153,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	if err := cfg.Decode("app", &appSection); err != nil {
 		return nil, err
 	}
+	graphs := graph.New(graph.NewRenderer(0), log.With("component", "graph"))
 	ui := web.New(web.Options{
 		Catalog:     query,
 		ReaderFor:   authz.readerFor,
@@ -160,12 +163,15 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		Analyzer:    orch,
 		UI:          store.NewUI(db),
 		Cards:       reg.cards,
-		Tabs:        reg.tabs,
-		Logger:      log.With("component", "web"),
-		Dev:         o.Dev,
-		DevDir:      o.WebDir,
-		Title:       appSection.Title,
-		BaseURL:     cfg.Backend.BaseURL,
+		// The API definition and the dependency graph come first, after
+		// Overview and Relations; plugins' tabs follow.
+		Tabs:    append([]plugin.EntityTab{apidoc.NewTab(), graphs.Tab()}, reg.tabs...),
+		Pages:   []web.Page{graphPage(graphs)},
+		Logger:  log.With("component", "web"),
+		Dev:     o.Dev,
+		DevDir:  o.WebDir,
+		Title:   appSection.Title,
+		BaseURL: cfg.Backend.BaseURL,
 	})
 	if a.auth, err = newAuth(cfg, log, db, query); err != nil {
 		return nil, err
@@ -362,4 +368,15 @@ func processingInterval(iv config.Interval) (time.Duration, time.Duration) {
 	default:
 		return iv.Duration, iv.Duration
 	}
+}
+
+// graphPage is the standalone dependency graph, /catalog-graph.
+func graphPage(g *graph.Service) web.Page {
+	return web.Page{Path: graph.PagePath, Render: func(ctx context.Context, req *web.PageRequest) (*web.PageContent, error) {
+		title, body, err := g.Page(ctx, req.Request.URL.Query(), req.Catalog, req.Link)
+		if err != nil {
+			return nil, err
+		}
+		return &web.PageContent{Title: title, Body: body}, nil
+	}}
 }
