@@ -40,6 +40,11 @@ type FieldMatch struct {
 	Kind   MatchKind
 	Values []string // lower-cased
 	Exists bool
+	// Selective marks an equality that matches few entities whatever
+	// its number of values, so a store may read its rows first. The
+	// permission filter of IS_ENTITY_OWNER sets it (query_authz.go);
+	// parsed filters never do, and it is not part of a predicate's JSON.
+	Selective bool
 }
 
 // MatchKind is the kind of a FieldMatch.

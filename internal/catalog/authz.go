@@ -171,7 +171,9 @@ func rulePredicate(rule string, params map[string]json.RawMessage, path string) 
 		for i, v := range values {
 			values[i] = strings.ToLower(v)
 		}
-		return Predicate{Op: OpField, Key: key, Match: FieldMatch{Kind: MatchEq, Values: values}}, nil
+		// What a user owns is a small part of the catalog: a store may
+		// read the owned entities first rather than test every entity.
+		return Predicate{Op: OpField, Key: key, Match: FieldMatch{Kind: MatchEq, Values: values, Selective: rule == PermissionRuleIsEntityOwner}}, nil
 	}
 	name, prefix := "key", "spec."
 	switch rule {

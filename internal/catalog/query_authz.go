@@ -24,9 +24,9 @@ func (q *Query) Restrict(authz *Predicate) *Query {
 	if authz == nil {
 		return q
 	}
-	base := q.store
+	base, root := q.store, q
 	if s, ok := base.(*authzStore); ok {
-		base, authz = s.QueryStore, AllOf(s.authz, authz)
+		base, authz, root = s.QueryStore, AllOf(s.authz, authz), s.root
 	}
 	key, err := canonicalKey(authz)
 	var cache *resultCache
@@ -37,7 +37,21 @@ func (q *Query) Restrict(authz *Predicate) *Query {
 		// works uncached.
 		cache = newResultCache(viewCacheEntries)
 	}
-	return &Query{store: &authzStore{QueryStore: base, authz: authz}, log: q.log, cache: cache, views: q.views}
+	store := &authzStore{QueryStore: base, authz: authz, root: root, selective: selective(authz)}
+	view := &Query{store: store, log: q.log, cache: cache, views: q.views}
+	store.view = view
+	return view
+}
+
+// selective reports whether a filter has a top-level equality marked
+// selective, which the store reads first.
+func selective(p *Predicate) bool {
+	for _, c := range flattenAll(*p) {
+		if c.Op == OpField && c.Match.Kind == MatchEq && c.Match.Selective {
+			return true
+		}
+	}
+	return false
 }
 
 // Restricted reports whether q is a view made by Restrict.
@@ -83,6 +97,10 @@ func (v *viewCaches) cache(key string) *resultCache {
 type authzStore struct {
 	QueryStore
 	authz *Predicate
+	// root is the unrestricted query service and view the restricted one
+	// this store serves; their cached counts correct the planning hints.
+	root, view *Query
+	selective  bool
 }
 
 var _ QueryStore = (*authzStore)(nil)
@@ -92,8 +110,24 @@ func (s *authzStore) CountEntities(ctx context.Context, set EntitySet) (int, err
 	return s.QueryStore.CountEntities(ctx, set)
 }
 
+// EntityPage reads the page with the filter. A selective filter is where
+// the store starts (the entities the reader owns), so a sorted page's
+// hints are made to say so: the source yields what the filter lets
+// through, and a walk along the sort key would read all of the catalog's
+// rows for it, not only the reader's.
 func (s *authzStore) EntityPage(ctx context.Context, page EntityPage) ([]EntityRow, error) {
 	page.Filter = AllOf(page.Filter, s.authz)
+	if s.selective && page.SortKey != "" && page.Matches >= 0 {
+		n, err := s.view.count(ctx, EntitySet{})
+		if err != nil {
+			return nil, err
+		}
+		k, err := s.root.count(ctx, EntitySet{SortKey: page.SortKey})
+		if err != nil {
+			return nil, err
+		}
+		page.SourceRows, page.SortKeyMatches = n, k
+	}
 	return s.QueryStore.EntityPage(ctx, page)
 }
 
