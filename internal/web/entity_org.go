@@ -200,6 +200,7 @@ type ownershipData struct {
 }
 
 type ownedKind struct {
+	Kind     string
 	Label    string
 	Count    int
 	Href     string
@@ -213,23 +214,36 @@ func (c ownershipCard) Render(ctx context.Context, v *plugin.EntityView) (templa
 	}
 	owner := v.Ref.String()
 	byOwner := fieldIn("relations.ownedby", []string{owner})
-	f, err := cat.Facets(ctx, catalog.FacetsRequest{Facets: []string{"kind"}, Filter: byOwner})
+	// The catalog's kinds come from the cached kind facet; each kind's
+	// share of the owner's entities is a count over the owner's search
+	// rows, so a big catalog costs no more than a big owner.
+	f, err := cat.Facets(ctx, catalog.FacetsRequest{Facets: []string{"kind"}})
 	if err != nil {
 		return "", err
 	}
 	var d ownershipData
-	kinds := f["kind"]
-	slices.SortStableFunc(kinds, func(a, b catalog.FacetCount) int { return b.Count - a.Count })
-	for i, k := range kinds {
-		d.Total += k.Count
-		if i >= ownedKindsShown {
-			continue
+	zero := 0
+	for _, k := range f["kind"] {
+		res, err := cat.QueryEntities(ctx, catalog.QueryRequest{Filter: catalog.AllOf(byOwner, fieldIn("kind", []string{k.Value})), Limit: &zero})
+		if err != nil {
+			return "", err
 		}
-		view := catalogView{Kind: strings.ToLower(k.Value), Sort: "name", Limit: defaultPageSize, Filters: map[string][]string{"owner": {owner}}}
-		ok := ownedKind{Label: kindPlural(k.Value), Count: k.Count, Href: view.URL()}
+		if res.TotalItems > 0 {
+			d.Kinds = append(d.Kinds, ownedKind{Label: kindPlural(k.Value), Count: res.TotalItems, Kind: k.Value})
+			d.Total += res.TotalItems
+		}
+	}
+	slices.SortStableFunc(d.Kinds, func(a, b ownedKind) int { return b.Count - a.Count })
+	if len(d.Kinds) > ownedKindsShown {
+		d.Kinds = d.Kinds[:ownedKindsShown]
+	}
+	for i := range d.Kinds {
+		k := &d.Kinds[i]
+		view := catalogView{Kind: strings.ToLower(k.Kind), Sort: "name", Limit: defaultPageSize, Filters: map[string][]string{"owner": {owner}}}
+		k.Href = view.URL()
 		limit := ownedPerKindShown
 		res, err := cat.QueryEntities(ctx, catalog.QueryRequest{
-			Filter: catalog.AllOf(byOwner, fieldIn("kind", []string{k.Value})),
+			Filter: catalog.AllOf(byOwner, fieldIn("kind", []string{k.Kind})),
 			Order:  &catalog.Order{Field: "metadata.name"},
 			Limit:  &limit,
 		})
@@ -241,9 +255,8 @@ func (c ownershipCard) Render(ctx context.Context, v *plugin.EntityView) (templa
 			if err != nil {
 				return "", err
 			}
-			ok.Entities = append(ok.Entities, refLink{Label: displayName(e), Href: refPath(e.Ref()), Ref: e.Ref().String()})
+			k.Entities = append(k.Entities, refLink{Label: displayName(e), Href: refPath(e.Ref()), Ref: e.Ref().String()})
 		}
-		d.Kinds = append(d.Kinds, ok)
 	}
 	if isKind(v.Entity, "user") {
 		if groups := relationTargets(v.Entity, entity.RelationMemberOf); len(groups) > 0 && len(groups) <= maxFilterValues {
