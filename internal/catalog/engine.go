@@ -75,6 +75,10 @@ type EngineOptions struct {
 	OrphanStrategy string
 	// OrphanInterval is how often orphans are deleted; default 30 s.
 	OrphanInterval time.Duration
+	// OrphanProviderStrategy is OrphanDelete (the default: Run removes the
+	// entities of providers that are no longer configured, with everything
+	// they keep alive) or OrphanKeep (catalog.orphanProviderStrategy).
+	OrphanProviderStrategy string
 	// Readonly refuses location writes (catalog.readonly).
 	Readonly bool
 	// AllowedLocationTypes may be registered through the API; default
@@ -139,6 +143,13 @@ func NewEngine(o EngineOptions) (*Engine, error) {
 	case OrphanDelete, OrphanKeep:
 	default:
 		return nil, fmt.Errorf("catalog engine: orphan strategy %q is not %q or %q", o.OrphanStrategy, OrphanDelete, OrphanKeep)
+	}
+	switch o.OrphanProviderStrategy {
+	case "":
+		o.OrphanProviderStrategy = OrphanDelete
+	case OrphanDelete, OrphanKeep:
+	default:
+		return nil, fmt.Errorf("catalog engine: orphan provider strategy %q is not %q or %q", o.OrphanProviderStrategy, OrphanDelete, OrphanKeep)
 	}
 	switch o.DefaultConflictStrategy {
 	case "":
@@ -246,7 +257,36 @@ func (e *Engine) start(ctx context.Context) error {
 	if err := e.applyConfigLocations(ctx); err != nil {
 		return err
 	}
-	return e.syncRegisteredLocations(ctx)
+	if err := e.syncRegisteredLocations(ctx); err != nil {
+		return err
+	}
+	if e.opts.OrphanProviderStrategy == OrphanDelete {
+		return e.evictRemovedProviders(ctx)
+	}
+	return nil
+}
+
+// evictRemovedProviders removes what providers that are no longer
+// configured hold, as an empty full mutation of each.
+func (e *Engine) evictRemovedProviders(ctx context.Context) error {
+	keys, err := e.store.ProviderKeys(ctx)
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{configProviderName: true, locationProviderName: true}
+	for _, p := range e.providers {
+		known[p.Name()] = true
+	}
+	for _, k := range keys {
+		if known[k] {
+			continue
+		}
+		e.log.Info("removing the entities of a provider that is no longer configured", "provider", k)
+		if err := e.applyMutation(ctx, k, plugin.Mutation{Type: plugin.Full}); err != nil {
+			return fmt.Errorf("evict provider %s: %w", k, err)
+		}
+	}
+	return nil
 }
 
 // WaitIdle blocks until Run has started, nothing is due for processing,

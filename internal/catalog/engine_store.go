@@ -13,6 +13,8 @@ import (
 type EngineStore interface {
 	// ApplyMutation applies a provider's full or delta mutation.
 	ApplyMutation(ctx context.Context, m StoreMutation) (*MutationOutcome, error)
+	// ProviderKeys lists the providers that hold entities.
+	ProviderKeys(ctx context.Context) ([]string, error)
 	// ScheduleRefreshKeys makes every entity registered for one of keys due now.
 	ScheduleRefreshKeys(ctx context.Context, keys []string, now time.Time) (int, error)
 	// ClaimProcessing moves up to c.Limit due entities forward in time and

@@ -204,3 +204,56 @@ func TestProviderRejectsEntitiesWithoutName(t *testing.T) {
 		}
 	})
 }
+
+func TestProvidersNoLongerConfiguredAreEvicted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		p := newTestProvider("retired")
+		h := newHarness(t, db, withProviders(p))
+		if err := p.connection(t).ApplyMutation(context.Background(), plugin.Mutation{Type: plugin.Full,
+			Entities: []plugin.DeferredEntity{deferred(providedComponent("legacy", "team"), "k")}}); err != nil {
+			t.Fatal(err)
+		}
+		h.idle()
+		h.stop()
+
+		kept := newHarness(t, db, func(o *catalog.EngineOptions) { o.OrphanProviderStrategy = catalog.OrphanKeep })
+		kept.idle()
+		if diff := cmp.Diff([]string{"component:default/legacy"}, kept.refs()); diff != "" {
+			t.Errorf("with strategy keep (-want +got):\n%s", diff)
+		}
+		kept.stop()
+
+		evicted := newHarness(t, db)
+		evicted.idle()
+		if got := evicted.refs(); len(got) != 0 {
+			t.Errorf("entities of a removed provider kept: %v", got)
+		}
+	})
+}
+
+func TestProviderRefreshSchedulesByKey(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		dir := t.TempDir()
+		path := writeFile(t, dir, "catalog.yaml", twoComponents)
+		p := newTestProvider("signals")
+		h := newHarness(t, db, withProviders(p), withConfigLocations(plugin.Location{Type: "file", Target: path}))
+		h.idle()
+		conn := p.connection(t)
+		h.stop()
+		keys := h.strings(`SELECT key FROM refresh_keys`)
+		if !slices.Contains(keys, "file:"+path) {
+			t.Fatalf("refresh keys %v lack the file", keys)
+		}
+		if _, err := db.Exec(`UPDATE refresh_schedule SET next_update_at = $1`, int64(1)<<50); err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.Refresh(context.Background(), []string{"file:" + path, "file:/elsewhere"}); err != nil {
+			t.Fatal(err)
+		}
+		due := h.strings(`SELECT r.entity_ref FROM refresh_state r JOIN refresh_schedule s ON s.id = r.id
+			WHERE s.next_update_at < $1`, int64(1)<<50)
+		if diff := cmp.Diff([]string{"location:default/generated-" + sha1Hex("file:"+path)}, due); diff != "" {
+			t.Errorf("due after the signal (-want +got):\n%s", diff)
+		}
+	})
+}

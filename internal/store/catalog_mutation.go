@@ -58,6 +58,24 @@ func (c *Catalog) ApplyMutation(ctx context.Context, m catalog.StoreMutation) (*
 	return out, nil
 }
 
+// ProviderKeys lists the source keys of the providers holding entities.
+func (c *Catalog) ProviderKeys(ctx context.Context) ([]string, error) {
+	var out []string
+	err := queryRows(ctx, c.db, `SELECT DISTINCT source_key FROM refresh_state_references WHERE source_key IS NOT NULL ORDER BY source_key`, nil,
+		func(r *sql.Rows) error {
+			var k string
+			if err := r.Scan(&k); err != nil {
+				return err
+			}
+			out = append(out, k)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("list providers: %w", err)
+	}
+	return out, nil
+}
+
 // dedupeEntities keeps the first entity of each ref.
 func dedupeEntities(in []catalog.UnprocessedEntity) []catalog.UnprocessedEntity {
 	seen := make(map[string]bool, len(in))
