@@ -88,7 +88,7 @@ func buildAsyncAPI(src string, b *budget) (*asyncAPIDoc, error) {
 		a.res.named["#/components/schemas/"+escapePointer(name)] = a.ids.id("schema", name)
 	})
 	doc := &asyncAPIDoc{
-		Info:               readInfo(root),
+		Info:               readInfo(root, b),
 		Spec:               "AsyncAPI " + version,
 		DefaultContentType: root.str("defaultContentType"),
 		V3:                 a.v3,
@@ -169,7 +169,7 @@ func (a *asyncBuilder) channelsV2() []channel {
 		if c == nil || !a.b.take() {
 			return
 		}
-		ch := channel{ID: a.ids.id("channel", name), Name: name, Description: Markdown(c.str("description"))}
+		ch := channel{ID: a.ids.id("channel", name), Name: name, Description: a.b.md(c.str("description"))}
 		ch.Params = a.params(c.obj("parameters"))
 		for _, action := range []string{"publish", "subscribe"} {
 			op, _, _ := a.res.deref(c.get(action))
@@ -182,7 +182,7 @@ func (a *asyncBuilder) channelsV2() []channel {
 				Explain:     asyncActions[action],
 				Name:        op.str("operationId"),
 				Summary:     op.str("summary"),
-				Description: Markdown(op.str("description")),
+				Description: a.b.md(op.str("description")),
 			}
 			msg := op.get("message")
 			if m, _, _ := a.res.deref(msg); m != nil && m.has("oneOf") {
@@ -215,7 +215,7 @@ func (a *asyncBuilder) channelsV3() []channel {
 			Name:        key,
 			Address:     c.str("address"),
 			Title:       c.str("title"),
-			Description: Markdown(orDefault(c.str("description"), c.str("summary"))),
+			Description: a.b.md(orDefault(c.str("description"), c.str("summary"))),
 			Params:      a.params(c.obj("parameters")),
 		}
 		c.obj("messages").each(func(mkey string, m any) {
@@ -244,7 +244,7 @@ func (a *asyncBuilder) channelsV3() []channel {
 			Explain:     asyncActions[action],
 			Name:        key,
 			Summary:     orDefault(op.str("summary"), op.str("title")),
-			Description: Markdown(op.str("description")),
+			Description: a.b.md(op.str("description")),
 		}
 		refs := op.list("messages")
 		if len(refs) == 0 {
@@ -291,7 +291,7 @@ func (a *asyncBuilder) params(ps *object) []param {
 	walker := newWalker(a.res, a.b, true)
 	ps.each(func(name string, raw any) {
 		p, _, _ := a.res.deref(raw)
-		pr := param{Name: name, In: "channel", Required: true, Description: Markdown(p.str("description"))}
+		pr := param{Name: name, In: "channel", Required: true, Description: a.b.md(p.str("description"))}
 		schema := p.get("schema")
 		if schema == nil && (p.has("enum") || p.has("default")) {
 			// AsyncAPI 3 parameters carry enum and default themselves.
@@ -330,7 +330,7 @@ func (a *asyncBuilder) message(key string, raw any) message {
 	out.Title = m.str("title")
 	out.Summary = m.str("summary")
 	out.ContentType = m.str("contentType")
-	out.Description = Markdown(m.str("description"))
+	out.Description = a.b.md(m.str("description"))
 	walker := newWalker(a.res, a.b, true)
 	if h := m.get("headers"); h != nil {
 		out.Headers = walker.view(schemaOf(h))

@@ -168,7 +168,7 @@ func (g *gqlBuilder) build(sd *ast.SchemaDocument) *graphQLDoc {
 	for _, list := range []ast.SchemaDefinitionList{sd.Schema, sd.SchemaExtension} {
 		for _, s := range list {
 			if doc.Description == "" {
-				doc.Description = Markdown(s.Description)
+				doc.Description = g.b.md(s.Description)
 			}
 			for _, ot := range s.OperationTypes {
 				roots[ot.Operation] = ot.Type
@@ -207,7 +207,7 @@ func (g *gqlBuilder) build(sd *ast.SchemaDocument) *graphQLDoc {
 		dir := gqlDirective{
 			ID:          g.ids.id("directive", d.Name),
 			Name:        d.Name,
-			Description: Markdown(d.Description),
+			Description: g.b.md(d.Description),
 			Repeatable:  d.IsRepeatable,
 			Args:        g.args(d.Arguments),
 		}
@@ -237,7 +237,7 @@ func (g *gqlBuilder) typeOf(d *ast.Definition, extended bool) gqlType {
 		ID:          g.anchors[d.Name],
 		Kind:        strings.ToLower(strings.ReplaceAll(string(d.Kind), "_", " ")),
 		Name:        d.Name,
-		Description: Markdown(d.Description),
+		Description: g.b.md(d.Description),
 		Directives:  directives(d.Directives),
 		Extended:    extended,
 	}
@@ -255,7 +255,7 @@ func (g *gqlBuilder) typeOf(d *ast.Definition, extended bool) gqlType {
 			Name:        f.Name,
 			Args:        g.args(f.Arguments),
 			Type:        g.ref(f.Type),
-			Description: Markdown(f.Description),
+			Description: g.b.md(f.Description),
 			Deprecated:  deprecation(f.Directives),
 			Directives:  directives(withoutDeprecated(f.Directives)),
 		}
@@ -270,7 +270,7 @@ func (g *gqlBuilder) typeOf(d *ast.Definition, extended bool) gqlType {
 		}
 		t.Values = append(t.Values, gqlEnumValue{
 			Name:        v.Name,
-			Description: Markdown(v.Description),
+			Description: g.b.md(v.Description),
 			Deprecated:  deprecation(v.Directives),
 		})
 	}
@@ -280,7 +280,7 @@ func (g *gqlBuilder) typeOf(d *ast.Definition, extended bool) gqlType {
 func (g *gqlBuilder) args(list ast.ArgumentDefinitionList) []gqlArg {
 	var out []gqlArg
 	for _, a := range list {
-		arg := gqlArg{Name: a.Name, Type: g.ref(a.Type), Description: Markdown(a.Description)}
+		arg := gqlArg{Name: a.Name, Type: g.ref(a.Type), Description: g.b.md(a.Description)}
 		if a.DefaultValue != nil {
 			arg.Default = a.DefaultValue.String()
 		}

@@ -1,8 +1,10 @@
 package apidoc
 
 import (
+	"errors"
 	"html/template"
 	"strings"
+	"time"
 
 	"github.com/alecthomas/chroma/v2"
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
@@ -10,9 +12,14 @@ import (
 	"github.com/alecthomas/chroma/v2/styles"
 )
 
-// maxHighlightBytes bounds the definitions that are highlighted; larger
-// ones are shown as plain text, which costs nothing.
-const maxHighlightBytes = 512 << 10
+// Bounds of highlighting: larger definitions, and any whose highlighting
+// takes too long (chroma's lexers are regular expressions that can
+// backtrack on hostile input), are shown as plain text, which costs
+// nothing.
+const (
+	maxHighlightBytes = 512 << 10
+	highlightBudget   = 300 * time.Millisecond
+)
 
 // LinePrefix starts the id of each line of a highlighted definition
 // (apidoc-L12), so an error can link to the line it names.
@@ -86,5 +93,23 @@ func highlightInto(b *strings.Builder, kind, definition string) error {
 	if err != nil {
 		return err
 	}
-	return highlighter.Format(b, styles.Fallback, it)
+	deadline := time.Now().Add(highlightBudget)
+	late := false
+	bounded := func() chroma.Token {
+		if time.Now().After(deadline) {
+			late = true
+			return chroma.EOF
+		}
+		return it()
+	}
+	if err := highlighter.Format(b, styles.Fallback, bounded); err != nil {
+		return err
+	}
+	if late {
+		return errHighlightTooSlow
+	}
+	return nil
 }
+
+// errHighlightTooSlow abandons a highlighting that overran its budget.
+var errHighlightTooSlow = errors.New("highlighting took too long")

@@ -62,11 +62,11 @@ func (sanitizer) Transform(doc *ast.Document, reader text.Reader, _ parser.Conte
 		case *ast.Heading:
 			x.Level = min(x.Level+headingShift, 6)
 		case *ast.Link:
-			if !SafeURL(string(x.Destination)) {
+			if !SafeURL(destination(x.Destination)) {
 				unsafe = append(unsafe, x)
 			}
 		case *ast.Image:
-			if !SafeURL(string(x.Destination)) {
+			if !SafeURL(destination(x.Destination)) {
 				unsafe = append(unsafe, x)
 			}
 		case *ast.AutoLink:
@@ -79,6 +79,13 @@ func (sanitizer) Transform(doc *ast.Document, reader text.Reader, _ parser.Conte
 	for _, n := range unsafe {
 		unwrap(n, src)
 	}
+}
+
+// destination is a link target as the browser will see it: goldmark
+// resolves escapes and character references (javascript&#58;) only when
+// it writes the page.
+func destination(d []byte) string {
+	return string(util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(d))))
 }
 
 // unwrap replaces a link or image by its text.

@@ -166,7 +166,7 @@ type openAPIBuilder struct {
 }
 
 func (o *openAPIBuilder) build() *openAPIDoc {
-	doc := &openAPIDoc{Info: readInfo(o.root)}
+	doc := &openAPIDoc{Info: readInfo(o.root, o.b)}
 	schemasKey := "#/components/schemas/"
 	schemas := o.root.obj("components").obj("schemas")
 	if o.v2 {
@@ -206,12 +206,12 @@ func escapePointer(s string) string {
 }
 
 // readInfo reads the info object OpenAPI and AsyncAPI share.
-func readInfo(root *object) Info {
+func readInfo(root *object, b *budget) Info {
 	info := root.obj("info")
 	out := Info{
 		Title:       info.str("title"),
 		Version:     info.str("version"),
-		Description: Markdown(info.str("description")),
+		Description: b.md(info.str("description")),
 		Terms:       info.str("termsOfService"),
 	}
 	if c := info.obj("contact"); c != nil {
@@ -304,7 +304,7 @@ func (o *openAPIBuilder) securitySchemes() []securityScheme {
 		if s == nil {
 			return
 		}
-		sc := securityScheme{Name: name, Type: s.str("type"), Description: Markdown(s.str("description"))}
+		sc := securityScheme{Name: name, Type: s.str("type"), Description: o.b.md(s.str("description"))}
 		for _, k := range []struct{ label, key string }{
 			{"scheme", "scheme"}, {"bearer format", "bearerFormat"}, {"in", "in"}, {"name", "name"},
 			{"flow", "flow"}, {"authorization URL", "authorizationUrl"}, {"token URL", "tokenUrl"},
@@ -356,7 +356,7 @@ func (o *openAPIBuilder) operations() []opGroup {
 			continue
 		}
 		g := group(t.str("name"))
-		g.Description = Markdown(t.str("description"))
+		g.Description = o.b.md(t.str("description"))
 		g.ExternalDocs = externalDocs(t)
 	}
 	used := map[*opGroup]bool{}
@@ -402,7 +402,7 @@ func (o *openAPIBuilder) operation(path, method string, item, op *object) operat
 		Path:        path,
 		Summary:     orDefault(op.str("summary"), item.str("summary")),
 		OperationID: op.str("operationId"),
-		Description: Markdown(orDefault(op.str("description"), item.str("description"))),
+		Description: o.b.md(orDefault(op.str("description"), item.str("description"))),
 		Deprecated:  op.boolean("deprecated"),
 	}
 	walker := newWalker(o.res, o.b, true)
@@ -422,7 +422,7 @@ func (o *openAPIBuilder) operation(path, method string, item, op *object) operat
 		out.Body = o.v2Body(op, bodyParam, formParams, walker)
 	} else if rb, _, _ := o.res.deref(op.get("requestBody")); rb != nil {
 		out.Body = &requestBody{
-			Description: Markdown(rb.str("description")),
+			Description: o.b.md(rb.str("description")),
 			Required:    rb.boolean("required"),
 			Contents:    o.contents(rb.obj("content"), walker),
 		}
@@ -432,7 +432,7 @@ func (o *openAPIBuilder) operation(path, method string, item, op *object) operat
 		if r == nil {
 			return
 		}
-		resp := response{Code: code, Class: statusClass(code), Description: Markdown(r.str("description"))}
+		resp := response{Code: code, Class: statusClass(code), Description: o.b.md(r.str("description"))}
 		r.obj("headers").each(func(name string, raw any) {
 			h, _, _ := o.res.deref(raw)
 			if h == nil {
@@ -499,7 +499,7 @@ func (o *openAPIBuilder) param(p *object, w *schemaWalker) param {
 		In:          p.str("in"),
 		Required:    p.boolean("required"),
 		Deprecated:  p.boolean("deprecated"),
-		Description: Markdown(p.str("description")),
+		Description: o.b.md(p.str("description")),
 	}
 	schema := p.get("schema")
 	if c := p.obj("content"); schema == nil && c != nil && len(c.keys) > 0 {
@@ -560,7 +560,7 @@ func (o *openAPIBuilder) contents(m *object, w *schemaWalker) []content {
 			if ex == nil || !o.b.take() {
 				return
 			}
-			e := example{Name: name, Summary: ex.str("summary"), Description: Markdown(ex.str("description"))}
+			e := example{Name: name, Summary: ex.str("summary"), Description: o.b.md(ex.str("description"))}
 			switch {
 			case ex.has("value"):
 				e.Value = jsonText(ex.get("value"))
@@ -582,7 +582,7 @@ func (o *openAPIBuilder) contents(m *object, w *schemaWalker) []content {
 func (o *openAPIBuilder) v2Body(op, body *object, form []*object, w *schemaWalker) *requestBody {
 	switch {
 	case body != nil:
-		rb := &requestBody{Description: Markdown(body.str("description")), Required: body.boolean("required")}
+		rb := &requestBody{Description: o.b.md(body.str("description")), Required: body.boolean("required")}
 		schema := w.view(body.get("schema"))
 		for _, mt := range o.v2MediaTypes(op, "consumes", "application/json") {
 			rb.Contents = append(rb.Contents, content{MediaType: mt, Schema: schema})

@@ -108,7 +108,7 @@ func (pb *protoBuilder) build(f *protoFile) *protoDoc {
 		if !pb.b.take() {
 			break
 		}
-		svc := protoService{ID: pb.ids.id("service", s.Name), Name: s.Name, Doc: Markdown(s.Doc), Options: s.Options}
+		svc := protoService{ID: pb.ids.id("service", s.Name), Name: s.Name, Doc: pb.b.md(s.Doc), Options: s.Options}
 		for _, r := range s.RPCs {
 			if !pb.b.take() {
 				break
@@ -116,7 +116,7 @@ func (pb *protoBuilder) build(f *protoFile) *protoDoc {
 			svc.RPCs = append(svc.RPCs, protoRPC{
 				ID:           pb.ids.id("rpc", s.Name, r.Name),
 				Name:         r.Name,
-				Doc:          Markdown(r.Doc),
+				Doc:          pb.b.md(r.Doc),
 				Request:      pb.ref(r.Request, nil),
 				Response:     pb.ref(r.Response, nil),
 				ClientStream: r.ClientStream,
@@ -135,7 +135,7 @@ func (pb *protoBuilder) build(f *protoFile) *protoDoc {
 			}
 			inner := append(append([]string{}, scope...), m.Name)
 			full := strings.Join(inner, ".")
-			msg := protoMessage{ID: pb.types[full], Name: full, Doc: Markdown(m.Doc), Reserved: m.Reserved}
+			msg := protoMessage{ID: pb.types[full], Name: full, Doc: pb.b.md(m.Doc), Reserved: m.Reserved}
 			for _, fl := range m.Fields {
 				if !pb.b.take() {
 					break
@@ -146,7 +146,7 @@ func (pb *protoBuilder) build(f *protoFile) *protoDoc {
 					Label:      fl.Label,
 					Oneof:      fl.Oneof,
 					Type:       pb.ref(fl.Type, inner),
-					Doc:        Markdown(fl.Doc),
+					Doc:        pb.b.md(fl.Doc),
 					Deprecated: deprecatedOption(fl.Options),
 					Options:    withoutOption(fl.Options, "deprecated"),
 				}
@@ -175,13 +175,13 @@ func (pb *protoBuilder) build(f *protoFile) *protoDoc {
 
 func (pb *protoBuilder) enum(prefix string, e *pEnum) protoEnum {
 	full := prefix + e.Name
-	out := protoEnum{ID: pb.types[full], Name: full, Doc: Markdown(e.Doc)}
+	out := protoEnum{ID: pb.types[full], Name: full, Doc: pb.b.md(e.Doc)}
 	for _, v := range e.Values {
 		if !pb.b.take() {
 			break
 		}
 		out.Values = append(out.Values, protoEnumValue{
-			Name: v.Name, Number: v.Number, Doc: Markdown(v.Doc), Deprecated: deprecatedOption(v.Options),
+			Name: v.Name, Number: v.Number, Doc: pb.b.md(v.Doc), Deprecated: deprecatedOption(v.Options),
 		})
 	}
 	return out

@@ -103,29 +103,78 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	},
 }).ParseFS(templateFS, "templates/*.html"))
 
-// budget bounds the rows a rendering produces, so that a definition made
-// of shared anchors or deeply nested references cannot produce an
-// unbounded page. When it runs out, schemas are shown by name only and
-// the page says so.
+// budget bounds what a rendering produces: rows, and bytes of text, so
+// that a definition made of shared anchors or deeply nested references
+// cannot produce an unbounded page. When it runs out, schemas are shown by
+// name only, descriptions as short plain text, and the page says so.
 type budget struct {
-	left      int
+	left      int // rows
+	bytes     int
 	exhausted bool
+	// mdLeft is how many more bytes of Markdown may be converted; md
+	// remembers what it converted, since descriptions repeat.
+	mdLeft int
+	mdDone map[string]template.HTML
 }
 
-// maxRows is the budget of a rendering: far more than the largest
-// real-world definitions need.
-const maxRows = 20000
+// Limits of one rendering: far more than the largest real-world
+// definitions need.
+const (
+	maxRows          = 20000
+	maxOutputBytes   = 16 << 20
+	maxMarkdownTotal = 4 << 20
+)
 
-func newBudget() *budget { return &budget{left: maxRows} }
+func newBudget() *budget {
+	return &budget{left: maxRows, bytes: maxOutputBytes, mdLeft: maxMarkdownTotal, mdDone: map[string]template.HTML{}}
+}
 
 // take spends one row; false once the budget is gone.
 func (b *budget) take() bool {
-	if b.left <= 0 {
+	if b.left <= 0 || b.bytes <= 0 {
 		b.exhausted = true
 		return false
 	}
 	b.left--
 	return true
+}
+
+// spend charges n bytes of output; false when they are not left.
+func (b *budget) spend(n int) bool {
+	if n > b.bytes {
+		b.exhausted = true
+		return false
+	}
+	b.bytes -= n
+	return true
+}
+
+// md renders a description as Markdown. Past the rendering's allowances a
+// description is shown as short escaped text.
+func (b *budget) md(src string) template.HTML {
+	if src == "" {
+		return ""
+	}
+	h, ok := b.mdDone[src]
+	if !ok {
+		if len(src) <= b.mdLeft {
+			b.mdLeft -= len(src)
+			h = Markdown(src)
+		} else {
+			b.exhausted = true
+			h = shortText(src)
+		}
+		b.mdDone[src] = h
+	}
+	if !b.spend(len(h)) {
+		return shortText(src)
+	}
+	return h
+}
+
+// shortText is a description cut to one short paragraph of plain text.
+func shortText(src string) template.HTML {
+	return template.HTML("<p>" + template.HTMLEscapeString(compact(src)) + "</p>")
 }
 
 // truncatedNote is shown when the budget ran out.

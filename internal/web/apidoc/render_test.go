@@ -35,12 +35,14 @@ func golden(t *testing.T, name, got string) {
 
 func readTestdata(t testing.TB, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := readTestdataFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return string(b)
 }
+
+func readTestdataFile(name string) ([]byte, error) { return os.ReadFile(filepath.Join("testdata", name)) }
 
 // unsafeHTML finds what must never reach a page: script, inline event
 // handlers and styles, and javascript: targets.

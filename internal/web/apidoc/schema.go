@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // A schema (JSON Schema as OpenAPI and AsyncAPI use it) is shown as a
@@ -80,7 +81,7 @@ func (w *schemaWalker) view(s any) *schemaView {
 	obj, _, _ := w.res.deref(s)
 	v := &schemaView{Type: w.label(s, 0)}
 	if obj != nil {
-		v.Description = Markdown(obj.str("description"))
+		v.Description = w.b.md(obj.str("description"))
 		v.Facts = w.facts(obj)
 		w.path[obj] = true
 		w.expand(obj, 0)
@@ -92,6 +93,9 @@ func (w *schemaWalker) view(s any) *schemaView {
 			if sample := g.sample(obj, 0); sample != nil {
 				v.Example, v.Generated = jsonText(sample), true
 			}
+		}
+		if !w.b.spend(len(v.Example)) {
+			v.Example, v.Generated = "", false
 		}
 	}
 	v.Rows = w.rows
@@ -162,7 +166,7 @@ func (w *schemaWalker) child(name, role string, raw any, required bool, depth in
 	obj, ref, _ := w.res.deref(raw)
 	row := schemaRow{Depth: depth, Name: name, Role: role, Type: w.label(raw, 0), Required: required}
 	if obj != nil {
-		row.Description = Markdown(obj.str("description"))
+		row.Description = w.b.md(obj.str("description"))
 		row.Deprecated = obj.boolean("deprecated")
 		row.ReadOnly = obj.boolean("readOnly")
 		row.WriteOnly = obj.boolean("writeOnly")
@@ -357,6 +361,16 @@ func (w *schemaWalker) facts(s *object) []fact {
 			out = append(out, fact{Label: "example", Value: text})
 		}
 	}
+	size := 0
+	for _, f := range out {
+		size += len(f.Label) + len(f.Value)
+		for _, v := range f.Values {
+			size += len(v)
+		}
+	}
+	if !w.b.spend(size) {
+		return nil
+	}
 	return out
 }
 
@@ -412,12 +426,27 @@ func hasStructure(s *object) bool {
 	return s.has("properties") || s.has("allOf") || s.has("oneOf") || s.has("anyOf") || s.has("items") || s.has("additionalProperties")
 }
 
-// compact is a value on one line: strings as they are, the rest as JSON.
+// maxInlineValue bounds a value shown inline (an enum member, a default):
+// a definition's values can be large, and shared through YAML anchors.
+const maxInlineValue = 200
+
+// compact is a value on one line, cut at maxInlineValue: strings as they
+// are, the rest as JSON.
 func compact(v any) string {
-	if s, ok := v.(string); ok {
-		return s
+	s, ok := v.(string)
+	if !ok {
+		w := jsonWriter{limit: 2 * maxInlineValue}
+		w.value(v, 0)
+		s = strings.Join(strings.Fields(w.b.String()), " ")
 	}
-	return strings.Join(strings.Fields(jsonText(v)), " ")
+	if len(s) > maxInlineValue {
+		cut := maxInlineValue
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
 }
 
 // sampler makes an example value from a schema, as swagger-ui does when a

@@ -64,21 +64,21 @@ func (t *Tab) Render(_ context.Context, v *plugin.EntityView) (template.HTML, er
 		d.Missing = true
 	default:
 		d.Language = Language(kind, def)
-		d.Raw = Highlight(kind, def)
-		html, err := t.render(kind, def)
+		r := t.render(kind, def)
+		d.Raw = r.raw
 		var de *Error
 		switch {
-		case err == nil:
-			d.Rendered = html
-		case errors.Is(err, ErrUnsupported):
+		case r.err == nil:
+			d.Rendered = r.html
+		case errors.Is(r.err, ErrUnsupported):
 			d.Unsupported = true
-		case errors.As(err, &de):
+		case errors.As(r.err, &de):
 			d.Error = de.Error()
 			if de.Line > 0 {
 				d.ErrorLine = "#" + LinePrefix + strconv.Itoa(de.Line)
 			}
 		default:
-			return "", err
+			return "", r.err
 		}
 	}
 	var buf bytes.Buffer
@@ -103,43 +103,51 @@ func typeName(kind string) string {
 	return kind
 }
 
-// render is Render through the cache; errors are not cached, they are
-// cheap to find again.
-func (t *Tab) render(kind, def string) (template.HTML, error) {
+// rendering is a definition rendered and highlighted, or the reason it
+// could not be rendered.
+type rendering struct {
+	html, raw template.HTML
+	err       error
+}
+
+func (r rendering) size() int { return len(r.html) + len(r.raw) }
+
+// render renders and highlights a definition through the cache. Errors
+// are cached too: a definition that does not parse does not parse the
+// next time either.
+func (t *Tab) render(kind, def string) rendering {
 	key := sha256.Sum256([]byte(strings.ToLower(kind) + "\x00" + def))
-	if html, ok := t.cache.get(key); ok {
-		return html, nil
+	if r, ok := t.cache.get(key); ok {
+		return r
 	}
 	html, err := Render(kind, def)
-	if err != nil {
-		return "", err
-	}
-	t.cache.put(key, html)
-	return html, nil
+	r := rendering{html: html, raw: Highlight(kind, def), err: err}
+	t.cache.put(key, r)
+	return r
 }
 
 // htmlCache keeps renderings up to a total size, dropping the oldest.
 type htmlCache struct {
 	mu       sync.Mutex
-	entries  map[[32]byte]template.HTML
+	entries  map[[32]byte]rendering
 	order    [][32]byte // oldest first
 	size     int
 	maxBytes int
 }
 
 func newHTMLCache(maxBytes int) *htmlCache {
-	return &htmlCache{entries: map[[32]byte]template.HTML{}, maxBytes: maxBytes}
+	return &htmlCache{entries: map[[32]byte]rendering{}, maxBytes: maxBytes}
 }
 
-func (c *htmlCache) get(key [32]byte) (template.HTML, bool) {
+func (c *htmlCache) get(key [32]byte) (rendering, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	h, ok := c.entries[key]
 	return h, ok
 }
 
-func (c *htmlCache) put(key [32]byte, h template.HTML) {
-	if len(h) > c.maxBytes {
+func (c *htmlCache) put(key [32]byte, h rendering) {
+	if h.size() > c.maxBytes {
 		return
 	}
 	c.mu.Lock()
@@ -149,11 +157,11 @@ func (c *htmlCache) put(key [32]byte, h template.HTML) {
 	}
 	c.entries[key] = h
 	c.order = append(c.order, key)
-	c.size += len(h)
+	c.size += h.size()
 	for c.size > c.maxBytes && len(c.order) > 0 {
 		old := c.order[0]
 		c.order = c.order[1:]
-		c.size -= len(c.entries[old])
+		c.size -= c.entries[old].size()
 		delete(c.entries, old)
 	}
 }
