@@ -120,4 +120,3 @@ func TestHighlight(t *testing.T) {
 		t.Errorf("JSON definition: %q", got)
 	}
 }
-

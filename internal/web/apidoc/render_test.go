@@ -42,7 +42,9 @@ func readTestdata(t testing.TB, name string) string {
 	return string(b)
 }
 
-func readTestdataFile(name string) ([]byte, error) { return os.ReadFile(filepath.Join("testdata", name)) }
+func readTestdataFile(name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join("testdata", name))
+}
 
 // unsafeHTML finds what must never reach a page: script, inline event
 // handlers and styles, and javascript: targets.
