@@ -39,6 +39,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -70,6 +71,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.WorkDir, "work", "", "work directory (default: a new temporary directory)")
 	fs.StringVar(&o.Binary, "bin", "", "use this callboard binary instead of building ./cmd/callboard")
 	fs.StringVar(&o.Rev, "rev", "", "build the server from this git revision instead of the working tree")
+	fs.Func("env", "set `KEY=VALUE` in the server's environment, e.g. GODEBUG=gctrace=1 (repeatable)", func(v string) error {
+		if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+			return fmt.Errorf("want KEY=VALUE, got %q", v)
+		}
+		o.ChildEnv = append(o.ChildEnv, v)
+		return nil
+	})
 	fs.StringVar(&out, "out", "", "also write the report as Markdown to DIR/bench-<n>-<db>.md")
 	fs.StringVar(&o.ProfileDir, "cpuprofile", "", "write a CPU profile of each server process to `DIR` (runs cmd/callboard-bench/profserve unless -bin is given)")
 	fs.IntVar(&o.Requests, "requests", 500, "timed requests per query")

@@ -20,6 +20,7 @@ func TestRunArguments(t *testing.T) {
 		{[]string{"-n", "10", "extra"}, 2, `unexpected arguments ["extra"]`},
 		{[]string{"-nope"}, 2, "flag provided but not defined: -nope"},
 		{[]string{"-q", "-db", "mysql"}, 1, `unknown database "mysql"`},
+		{[]string{"-env", "GOGC"}, 2, `want KEY=VALUE, got "GOGC"`},
 		{[]string{"-q", "-n", "3", "-bin", "/nonexistent/callboard"}, 1, "n must be at least 10"},
 	}
 	for _, tt := range tests {
