@@ -66,7 +66,7 @@ type searchEntry struct {
 // and rows de-duplicated on (key, value). Keys that differ only in case are
 // an InputError, and the entity must then not be stitched.
 func BuildSearchRows(e *entity.Entity) ([]SearchRow, error) {
-	t := searchTraversal{lowerSeen: map[string]bool{}}
+	t := searchTraversal{rawSeen: make(map[string]bool, 32), lowerSeen: make(map[string]bool, 32)}
 	t.entity(e)
 
 	t.add("metadata.name", e.Metadata.Name)
@@ -85,22 +85,29 @@ func BuildSearchRows(e *entity.Entity) ([]SearchRow, error) {
 		t.add("relations."+r.Type, r.TargetRef)
 	}
 
-	if err := checkCaseDuplicates(t.out); err != nil {
-		return nil, err
+	if len(t.rawSeen) != len(t.lowerSeen) {
+		return nil, caseDuplicates(t.rawKeys)
 	}
 	return searchRows(t.out), nil
 }
 
 type searchTraversal struct {
 	out []searchEntry
-	// lowerSeen holds the lower-cased keys output so far, for the
+	// rawKeys are the distinct keys in order; rawSeen and lowerSeen hold
+	// them as written and lower-cased. lowerSeen also serves the
 	// once-per-key "<path>.<item>" rows.
+	rawKeys   []string
+	rawSeen   map[string]bool
 	lowerSeen map[string]bool
 }
 
 func (t *searchTraversal) add(key string, value any) {
 	t.out = append(t.out, searchEntry{key, value})
-	t.lowerSeen[strings.ToLower(key)] = true
+	if !t.rawSeen[key] {
+		t.rawSeen[key] = true
+		t.rawKeys = append(t.rawKeys, key)
+		t.lowerSeen[strings.ToLower(key)] = true
+	}
 }
 
 // entity walks the entity the way its JSON form reads, without encoding
@@ -241,21 +248,12 @@ func (t *searchTraversal) visit(path string, v any) {
 	}
 }
 
-// checkCaseDuplicates rejects entries whose keys differ only in case,
-// naming the lower-cased keys that clash, as Backstage does.
-func checkCaseDuplicates(entries []searchEntry) error {
-	seen := map[string]bool{}
-	lower := map[string]bool{}
-	var keys []string
-	for _, e := range entries {
-		if !seen[e.key] {
-			seen[e.key] = true
-			keys = append(keys, e.key)
-			lower[strings.ToLower(e.key)] = true
-		}
-	}
-	if len(keys) == len(lower) {
-		return nil
+// caseDuplicates names the lower-cased keys that clash, as Backstage does:
+// every distinct key after the first of its lower-cased form.
+func caseDuplicates(keys []string) error {
+	lower := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		lower[strings.ToLower(k)] = true
 	}
 	var clash []string
 	for _, k := range keys {
@@ -271,27 +269,29 @@ func checkCaseDuplicates(entries []searchEntry) error {
 
 // searchRows lower-cases, limits and de-duplicates the entries.
 func searchRows(entries []searchEntry) []SearchRow {
+	type rowID struct {
+		key, value string
+		null       bool
+	}
 	rows := make([]SearchRow, 0, len(entries))
-	seen := make(map[string]bool, len(entries))
+	seen := make(map[rowID]bool, len(entries))
 	for _, e := range entries {
 		key := strings.ToLower(e.key)
-		if jsLength(key) > searchMaxKeyLength {
+		if !fitsJS(key, searchMaxKeyLength) {
 			continue
 		}
 		row := SearchRow{Key: key}
+		id := rowID{key: key, null: true}
 		if e.value != nil {
 			original := searchString(e.value)
 			value := strings.ToLower(original)
-			if jsLength(value) <= searchMaxValueLength {
+			if fitsJS(value, searchMaxValueLength) {
 				row.Value = &value
+				id.value, id.null = value, false
 				if original != value {
 					row.Original = &original
 				}
 			}
-		}
-		id := key + "\x00"
-		if row.Value != nil {
-			id += "v" + *row.Value
 		}
 		if seen[id] {
 			continue
@@ -340,8 +340,12 @@ func jsFloatString(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-// jsLength is a string's length in UTF-16 code units, as JavaScript counts.
-func jsLength(s string) int {
+// fitsJS reports whether s is at most max characters long as JavaScript
+// counts them, in UTF-16 code units.
+func fitsJS(s string, max int) bool {
+	if len(s) <= max {
+		return true // never more code units than bytes
+	}
 	n := 0
 	for _, r := range s {
 		if r > 0xFFFF {
@@ -349,6 +353,9 @@ func jsLength(s string) int {
 		} else {
 			n++
 		}
+		if n > max {
+			return false
+		}
 	}
-	return n
+	return true
 }

@@ -246,3 +246,51 @@ func TestSearchRowOriginalValue(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildSearchRowsCountsLengthLikeJavaScript(t *testing.T) {
+	e := base()
+	// 100 characters outside the basic plane are 200 UTF-16 code units
+	// (kept); one more is 202 (nulled). 199 two-byte characters are 199
+	// code units though 398 bytes (kept).
+	e.Spec = map[string]any{
+		"astral": strings.Repeat("😀", 100),
+		"over":   strings.Repeat("😀", 101),
+		"greek":  strings.Repeat("λ", 199),
+	}
+	rows, err := catalog.BuildSearchRows(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, r := range rows {
+		got[r.Key] = r.Value != nil
+	}
+	want := map[string]bool{"spec.astral": true, "spec.over": false, "spec.greek": true}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s has a value: %v, want %v", k, got[k], v)
+		}
+	}
+}
+
+func BenchmarkBuildSearchRows(b *testing.B) {
+	e := base()
+	e.Metadata.Description = "Handles the checkout of every order"
+	e.Metadata.Tags = []string{"java", "payments", "tier-1"}
+	e.Metadata.Annotations = map[string]string{
+		entity.AnnotationManagedByLocation:       "url:https://github.com/acme/checkout/blob/main/catalog-info.yaml",
+		entity.AnnotationManagedByOriginLocation: "url:https://github.com/acme/catalog/blob/main/all.yaml",
+		"github.com/project-slug":                "acme/checkout",
+	}
+	e.Metadata.Links = []entity.Link{{URL: "https://dash.example/checkout", Title: "Dashboard"}}
+	e.Spec = map[string]any{"type": "service", "lifecycle": "production", "owner": "team-payments",
+		"system": "shop", "providesApis": []any{"checkout-api"}, "dependsOn": []any{"resource:orders-db"}}
+	e.Relations = []entity.Relation{{Type: "ownedBy", TargetRef: "group:default/team-payments"},
+		{Type: "partOf", TargetRef: "system:default/shop"}, {Type: "providesApi", TargetRef: "api:default/checkout-api"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := catalog.BuildSearchRows(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
