@@ -166,6 +166,14 @@ func TestCatalogInBrowser(t *testing.T) {
 		run(t, ctx, chromedp.NavigateBack())
 		waitFor(t, ctx, `!location.search.includes("text=")`, 5*time.Second)
 		waitFor(t, ctx, `document.querySelectorAll("#results tbody tr").length === 2`, 5*time.Second)
+		// Another kind starts over, without the websites filter.
+		run(t, ctx, chromedp.SetValue(chromedp.ID("f-kind"), "api"),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("f-kind").dispatchEvent(new Event("change", {bubbles: true}))`))
+		waitFor(t, ctx, `location.search.includes("kind=api") && !location.search.includes("type=")`, 5*time.Second)
+		waitFor(t, ctx, `document.querySelector("main h1").textContent === "APIs"`, 5*time.Second)
+		if !eval[bool](t, ctx, `window.__noReload === true`) {
+			t.Errorf("changing the kind reloaded the page")
+		}
 	})
 
 	t.Run("filter and sort without script", func(t *testing.T) {

@@ -153,10 +153,15 @@
     });
   }
 
-  function formURL(form) {
+  // formURL is the address the form would submit to. A new kind starts
+  // over: the other kind's filter values would match nothing.
+  var keepOnKindChange = ["kind", "text", "user", "sort", "dir", "limit"];
+
+  function formURL(form, kindChanged) {
     var params = new URLSearchParams();
     var data = new FormData(form);
     data.forEach(function (value, key) {
+      if (kindChanged && keepOnKindChange.indexOf(key) < 0) return;
       if (typeof value === "string" && value.trim() !== "") params.append(key, value.trim());
     });
     var q = params.toString();
@@ -174,7 +179,7 @@
   document.addEventListener("change", function (ev) {
     var form = ev.target.form;
     if (!form || !form.matches("form[data-live]") || ev.target.type === "search") return;
-    navigate(formURL(form), true);
+    navigate(formURL(form, ev.target.name === "kind"), true);
   });
   document.addEventListener("input", function (ev) {
     var form = ev.target.form;
