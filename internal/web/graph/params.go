@@ -78,6 +78,9 @@ func ParseParams(q url.Values) Params {
 	for _, key := range []string{paramRoots, "rootEntityRefs", "rootEntityRef"} {
 		for _, s := range limit(q[key]) {
 			for _, part := range strings.Split(s, ",") {
+				if len(p.Roots) >= maxListParams {
+					break
+				}
 				if ref, err := entity.ParseRef(strings.TrimSpace(part), entity.RefDefaults{Kind: "component"}); err == nil {
 					p.Roots = appendNew(p.Roots, ref.String())
 				}
@@ -98,6 +101,8 @@ func ParseParams(q url.Values) Params {
 			}
 		}
 	}
+	p.BlastRadius = q.Get(paramView) == viewBlastRadius
+	p.MaxDepth = p.defaultDepth()
 	switch d := strings.TrimSpace(q.Get(paramMaxDepth)); strings.ToLower(d) {
 	case "":
 	case "∞", "inf", "infinity", "unlimited":
@@ -119,8 +124,17 @@ func ParseParams(q url.Values) Params {
 	if v, ok := lastBool(q[paramMerge]); ok {
 		p.MergeRelations = v
 	}
-	p.BlastRadius = q.Get(paramView) == viewBlastRadius
 	return p
+}
+
+// defaultDepth is how deep a view goes unless told: one step for the
+// neighbourhood, everything for the blast radius, which is about what
+// breaks transitively.
+func (p Params) defaultDepth() int {
+	if p.BlastRadius {
+		return Unlimited
+	}
+	return 1
 }
 
 // MaxDepthChoice is the largest finite depth the form offers.
@@ -161,7 +175,7 @@ func (p Params) Values(withRoots bool) url.Values {
 		v.Add(paramKinds, k)
 	}
 	d := DefaultParams()
-	if p.MaxDepth != d.MaxDepth {
+	if p.MaxDepth != p.defaultDepth() {
 		v.Set(paramMaxDepth, depthText(p.MaxDepth))
 	}
 	if p.Direction != d.Direction {

@@ -55,7 +55,7 @@ func (t tab) Render(ctx context.Context, v *plugin.EntityView) (template.HTML, e
 		Level:     2,
 		Action:    v.Path + "/" + TabID,
 		Params:    p,
-		OpenURL:   PagePath + "?" + p.Values(true).Encode(),
+		OpenURL:   withQuery(PagePath, p.Values(true)),
 		RootLabel: v.Ref.String(),
 	}
 	if p.BlastRadius {
@@ -198,6 +198,14 @@ func (s *Service) execute(d *view) (template.HTML, error) {
 	return template.HTML(buf.String()), nil
 }
 
+// withQuery is path with the query string q, if any.
+func withQuery(path string, q url.Values) string {
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
 // firstNodes is the subgraph of g's first n nodes, nearest first.
 func (g *Graph) firstNodes(n int) *Graph {
 	sub := newGraph()
@@ -228,11 +236,11 @@ var knownKinds = []string{"component", "api", "resource", "system", "domain", "g
 
 func (d *view) fillChoices(root *entity.Entity) {
 	p := d.Params
-	link := func(q Params) string {
-		return d.Action + "?" + q.Values(d.Standalone).Encode()
-	}
+	link := func(q Params) string { return withQuery(d.Action, q.Values(d.Standalone)) }
 	neighbourhood, blast := p, p
 	neighbourhood.BlastRadius, blast.BlastRadius = false, true
+	// Each view starts at its own depth.
+	neighbourhood.MaxDepth, blast.MaxDepth = neighbourhood.defaultDepth(), blast.defaultDepth()
 	d.Views = []choice{
 		{Label: "Relations", Href: link(neighbourhood), On: !p.BlastRadius},
 		{Label: "Blast radius", Href: link(blast), On: p.BlastRadius},
