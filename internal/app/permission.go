@@ -109,11 +109,11 @@ func (p pageAuthz) readerFor(ctx context.Context) (web.CatalogReader, error) {
 		if err != nil {
 			return nil, err
 		}
-		filter, err := catalog.ConditionsPredicate(raw)
+		view, err := p.query.RestrictConditions(raw)
 		if err != nil {
 			return nil, fmt.Errorf("conditions of rule %s: %w", d.Rule, err)
 		}
-		return p.query.Restrict(filter), nil
+		return view, nil
 	}
 	p.deny(ctx, catalog.PermissionEntityRead, "", d.Rule)
 	return p.query.Restrict(catalog.MatchNothing()), nil

@@ -359,6 +359,36 @@ func TestRestrictedReads(t *testing.T) {
 			}
 		})
 
+		t.Run("views by conditions are kept per criteria", func(t *testing.T) {
+			v1, err := base.RestrictConditions(json.RawMessage(owned))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v2, err := base.RestrictConditions(json.RawMessage(owned))
+			if err != nil || v1 != v2 {
+				t.Errorf("the same criteria gave another view (%v)", err)
+			}
+			// From a view, the criteria narrow that view, not the catalog.
+			kinds := `{"rule":"IS_ENTITY_KIND","resourceType":"catalog-entity","params":{"kinds":["Component"]}}`
+			if _, err := base.RestrictConditions(json.RawMessage(kinds)); err != nil {
+				t.Fatal(err)
+			}
+			nested, err := v1.RestrictConditions(json.RawMessage(kinds))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := nested.ListEntities(ctx, catalog.ListRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{"component:default/alpha", "component:default/gamma"}, sorted(refsOf(t, res.Items))); diff != "" {
+				t.Errorf("nested (-want +got):\n%s", diff)
+			}
+			if _, err := base.RestrictConditions(json.RawMessage(`{"rule":"NOPE","resourceType":"catalog-entity"}`)); !problem.Is(err, problem.InputError) {
+				t.Errorf("bad criteria: %v", err)
+			}
+		})
+
 		t.Run("match nothing is an empty catalog", func(t *testing.T) {
 			none := base.Restrict(catalog.MatchNothing())
 			res, err := none.QueryEntities(ctx, catalog.QueryRequest{})

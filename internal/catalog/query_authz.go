@@ -54,6 +54,29 @@ func selective(p *Predicate) bool {
 	return false
 }
 
+// RestrictConditions is Restrict for the criteria of a conditional
+// decision (Backstage's JSON form; see ConditionsPredicate). Views are
+// kept per distinct criteria, so the same question asked again (the same
+// rule for the same ownership) costs one map lookup, not a parse.
+func (q *Query) RestrictConditions(conditions json.RawMessage) (*Query, error) {
+	key := string(conditions)
+	root := !q.Restricted() // views of views are not kept: their key would need both
+	if root {
+		if v := q.views.conditionsView(key); v != nil {
+			return v, nil
+		}
+	}
+	p, err := ConditionsPredicate(conditions)
+	if err != nil {
+		return nil, err
+	}
+	v := q.Restrict(p)
+	if root {
+		q.views.putConditionsView(key, v)
+	}
+	return v, nil
+}
+
 // Restricted reports whether q is a view made by Restrict.
 func (q *Query) Restricted() bool {
 	_, ok := q.store.(*authzStore)
@@ -71,9 +94,35 @@ const (
 type viewCaches struct {
 	mu     sync.Mutex
 	caches map[string]*resultCache
+	// byConditions are RestrictConditions' views of the root query, by
+	// criteria JSON.
+	byConditions map[string]*Query
 }
 
-func newViewCaches() *viewCaches { return &viewCaches{caches: map[string]*resultCache{}} }
+func newViewCaches() *viewCaches {
+	return &viewCaches{caches: map[string]*resultCache{}, byConditions: map[string]*Query{}}
+}
+
+func (v *viewCaches) conditionsView(key string) *Query {
+	if v == nil {
+		return nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.byConditions[key]
+}
+
+func (v *viewCaches) putConditionsView(key string, q *Query) {
+	if v == nil {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.byConditions) >= maxViews {
+		clear(v.byConditions)
+	}
+	v.byConditions[key] = q
+}
 
 func (v *viewCaches) cache(key string) *resultCache {
 	if v == nil {

@@ -33,6 +33,7 @@ type AuditLog interface {
 // entities matching a permission filter; *catalog.Query is one.
 type restrictable interface {
 	Restrict(authz *catalog.Predicate) *catalog.Query
+	RestrictConditions(conditions json.RawMessage) (*catalog.Query, error)
 }
 
 var (
@@ -135,26 +136,29 @@ func (s *server) require(r *http.Request, name, target string) error {
 // a conditional decision, or none (a denial, recorded).
 func (s *server) entityReader(r *http.Request) (CatalogReader, error) {
 	d, err := s.decide(r, catalog.PermissionEntityRead)
-	if err != nil {
-		return nil, err
-	}
-	var filter *catalog.Predicate
-	switch d.Result {
-	case permission.Allow:
-		return s.reader, nil
-	case permission.Conditional:
-		if filter, err = conditionsFilter(d); err != nil {
-			return nil, err
-		}
-	default:
-		s.recordDenial(r, catalog.PermissionEntityRead, r.URL.Path, d.Rule)
-		filter = catalog.MatchNothing()
+	if err != nil || d.Result == permission.Allow {
+		return s.reader, err
 	}
 	rr, ok := s.reader.(restrictable)
 	if !ok {
 		return nil, fmt.Errorf("httpapi: the catalog reader %T cannot apply permission filters", s.reader)
 	}
-	return rr.Restrict(filter), nil
+	if d.Result == permission.Conditional {
+		if d.ResourceType != catalog.ResourceTypeEntity || d.Conditions == nil {
+			return nil, fmt.Errorf("httpapi: conditions for resource type %q cannot filter catalog entities", d.ResourceType)
+		}
+		raw, err := json.Marshal(d.Conditions)
+		if err != nil {
+			return nil, err
+		}
+		view, err := rr.RestrictConditions(raw)
+		if err != nil {
+			return nil, fmt.Errorf("httpapi: conditions of rule %s: %w", d.Rule, err)
+		}
+		return view, nil
+	}
+	s.recordDenial(r, catalog.PermissionEntityRead, r.URL.Path, d.Rule)
+	return rr.Restrict(catalog.MatchNothing()), nil
 }
 
 // conditionsFilter turns a conditional decision about catalog entities

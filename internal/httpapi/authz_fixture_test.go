@@ -153,7 +153,7 @@ func newAuthzFixture(t *testing.T, db *store.DB) *authzFixture {
 
 // testPolicy builds the policy from app-config YAML through the config
 // loader, as the app does.
-func testPolicy(t *testing.T, src string, query *catalog.Query) *permission.Policy {
+func testPolicy(t testing.TB, src string, query *catalog.Query) *permission.Policy {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "app-config.yaml")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
