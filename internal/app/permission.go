@@ -133,6 +133,8 @@ func (p pageAuthz) authorize(ctx context.Context, name, resourceRef string) erro
 }
 
 func (p pageAuthz) deny(ctx context.Context, name, target, rule string) {
+	// This event says it all; the middleware need not add its own.
+	audit.Handled(ctx)
 	if target == "" {
 		if r, ok := audit.RequestFrom(ctx); ok {
 			target = r.Path
