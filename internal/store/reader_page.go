@@ -94,18 +94,22 @@ func (s *source) sortsBy(key string) bool {
 // sql returns the FROM item and WHERE terms of the source. An equality
 // with several values (a selective one) reads its rows reduced to
 // distinct ids, as an entity may match more than one value.
-func (s *source) sql(r *CatalogReader, a *sqlArgs) (from string, where []string) {
+func (s *source) sql(r *CatalogReader, a *sqlArgs) sourceSQL {
 	if s.fullText != nil {
-		return r.trigramSQL(s.fullText, a, s.searchRows())
+		return r.trigramSource(s.fullText, a, s.searchRows())
 	}
 	if len(s.eq.Match.Values) > 1 {
 		var b strings.Builder
 		b.WriteString("(SELECT DISTINCT s.id AS id FROM search s WHERE s.key = " + a.add(s.eq.Key) + " AND s.value")
 		writeIn(&b, s.eq.Match.Values, a)
 		b.WriteString(") c")
-		return b.String(), nil
+		return sourceSQL{from: b.String(), id: "c.id", idOrder: "c.id", after: idAfter("c.id")}
 	}
-	return "search c", []string{"c.key = " + a.add(s.eq.Key) + " AND c.value = " + a.add(s.eq.Match.Values[0])}
+	return sourceSQL{
+		from:  "search c",
+		where: []string{"c.key = " + a.add(s.eq.Key) + " AND c.value = " + a.add(s.eq.Match.Values[0])},
+		id:    "c.id", value: "c.value", idOrder: "c.id", after: idAfter("c.id"),
+	}
 }
 
 // planSource picks the driving source of a set, nil when there is none:
@@ -131,38 +135,6 @@ func planSource(set catalog.EntitySet) (src *source, rest []*catalog.Predicate) 
 		}
 	}
 	return nil, conds
-}
-
-// trigramSQL reads the entities whose indexed keys contain the term. The
-// keys are written as literals so PostgreSQL can match its partial index.
-// On SQLite the trigram table gives candidate search rows by rowid, which
-// are joined back and checked with LIKE, so the answer is exactly LIKE's.
-// With one scalar key the search rows are the source itself (an entity
-// matches once); with several they are reduced to distinct ids.
-func (r *CatalogReader) trigramSQL(ft *catalog.FullTextFilter, a *sqlArgs, rows bool) (from string, where []string) {
-	keys := make([]string, 0, len(ft.Fields))
-	for _, f := range ft.Fields {
-		keys = append(keys, "'"+f+"'") // from catalog.FullTextIndexedKeys, no quoting needed
-	}
-	in := "IN (" + strings.Join(keys, ", ") + ")"
-	var conds []string
-	if r.db.Dialect == Postgres {
-		from = "search s"
-		conds = []string{"s.key " + in, "s.value " + r.likeSQL(a.add("%"+ft.Term+"%"))}
-	} else {
-		// A quoted FTS5 phrase of a trigram table matches the substring.
-		phrase := `"` + strings.ReplaceAll(ft.Term, `"`, `""`) + `"`
-		from = "search_trigram t CROSS JOIN search s"
-		conds = []string{"t.search_trigram MATCH " + a.add(phrase), "s.rowid = t.rowid", "s.key " + in, "s.value LIKE " + a.add("%"+ft.Term+"%")}
-	}
-	if rows {
-		from = strings.Replace(from, "search s", "search c", 1)
-		for i, c := range conds {
-			conds[i] = strings.ReplaceAll(c, "s.", "c.")
-		}
-		return from, conds
-	}
-	return "(SELECT DISTINCT s.id AS id FROM " + from + " WHERE " + strings.Join(conds, " AND ") + ") c", nil
 }
 
 // fullTextSQL tests the full-text filter for the entity idExpr.
@@ -269,9 +241,9 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 		return err
 	}
 	sorted := p.SortKey != ""
-	keyset := func(alias string) {
+	keyset := func(value, id string) {
 		if p.After != nil {
-			where = append(where, "("+alias+".value, "+alias+".id) "+cmp+" ("+a.add(p.After.Value)+", "+a.add(p.After.ID)+")")
+			where = append(where, "("+value+", "+id+") "+cmp+" ("+a.add(p.After.Value)+", "+a.add(p.After.ID)+")")
 		}
 	}
 	if sorted {
@@ -284,7 +256,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 		// Walk the sort key in index order, testing each entity.
 		b.WriteString("SELECT d.id AS id, d.value AS value FROM search d WHERE ")
 		where = append(where, "d.key = "+a.add(p.SortKey), sortRowSQL(p.SortKey, &a))
-		keyset("d")
+		keyset("d.value", "d.id")
 		if err := conds(conjuncts(p.Filter), "d.id"); err != nil {
 			return "", nil, err
 		}
@@ -298,42 +270,52 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 		order = "d.value " + dir + ", d.id " + dir
 	case sorted && src.sortsBy(p.SortKey):
 		// The source's rows are the sort rows: sort them as they come.
-		from, srcWhere := src.sql(r, &a)
-		b.WriteString("SELECT c.id AS id, c.value AS value FROM " + from + " WHERE ")
-		where = append(where, srcWhere...)
-		if err := conds(rest, "c.id"); err != nil {
+		ss := src.sql(r, &a)
+		b.WriteString("SELECT " + ss.id + " AS id, " + ss.value + " AS value FROM " + ss.from + " WHERE ")
+		where = append(where, ss.where...)
+		if err := conds(rest, ss.id); err != nil {
 			return "", nil, err
 		}
-		keyset("c")
-		order = "c.value " + dir + ", c.id " + dir
+		keyset(ss.value, ss.id)
+		order = ss.value + " " + dir + ", " + ss.id + " " + dir
 	case sorted:
-		// Few entities match: read them, then sort them.
-		from, srcWhere := src.sql(r, &a)
-		b.WriteString("SELECT d.id AS id, d.value AS value FROM " + from + " CROSS JOIN " + a.byEntity("d") + " WHERE ")
-		where = append(where, srcWhere...)
-		if err := conds(rest, "c.id"); err != nil {
+		// Few entities match: read them, then sort them by their sort
+		// row (on SQLite, for a name or title, the trigram table's copy).
+		ss := src.sql(r, &a)
+		slot, small := r.trigramSortSlot(p.SortKey)
+		sortTable := a.byEntity("d")
+		if small {
+			sortTable = "search_trigram d"
+		}
+		b.WriteString("SELECT " + ss.id + " AS id, d.value AS value FROM " + ss.from + " CROSS JOIN " + sortTable + " WHERE ")
+		where = append(where, ss.where...)
+		if err := conds(rest, ss.id); err != nil {
 			return "", nil, err
 		}
 		if ft != nil && !src.coversFullText() {
-			where = append(where, r.fullTextSQL(ft, "c.id", &a))
+			where = append(where, r.fullTextSQL(ft, ss.id, &a))
 		}
-		where = append(where, "d.id = c.id", "d.key = "+a.add(p.SortKey), sortRowSQL(p.SortKey, &a))
-		keyset("d")
-		order = "d.value " + dir + ", d.id " + dir
+		if small {
+			where = append(where, fmt.Sprintf("d.rowid = %s * 4 + %d", ss.id, slot))
+		} else {
+			where = append(where, "d.id = "+ss.id, "d.key = "+a.add(p.SortKey), sortRowSQL(p.SortKey, &a))
+		}
+		keyset("d.value", ss.id)
+		order = "d.value " + dir + ", " + ss.id + " " + dir
 	case src != nil:
-		from, srcWhere := src.sql(r, &a)
-		b.WriteString("SELECT c.id AS id FROM " + from + " WHERE ")
-		where = append(where, srcWhere...)
+		ss := src.sql(r, &a)
+		b.WriteString("SELECT " + ss.id + " AS id FROM " + ss.from + " WHERE ")
+		where = append(where, ss.where...)
 		if p.After != nil {
-			where = append(where, "c.id "+cmp+" "+a.add(p.After.ID))
+			where = append(where, ss.after(&a, cmp, p.After.ID))
 		}
-		if err := conds(rest, "c.id"); err != nil {
+		if err := conds(rest, ss.id); err != nil {
 			return "", nil, err
 		}
 		if ft != nil && !src.coversFullText() {
-			where = append(where, r.fullTextSQL(ft, "c.id", &a))
+			where = append(where, r.fullTextSQL(ft, ss.id, &a))
 		}
-		order = "c.id " + dir
+		order = ss.idOrder + " " + dir
 	default:
 		b.WriteString("SELECT fe.id AS id FROM final_entities fe WHERE ")
 		if p.After != nil {
@@ -367,13 +349,14 @@ func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
 	a := sqlArgs{dialect: r.db.Dialect}
 	var where []string
 	src, rest := planSource(set)
-	idExpr := "c.id"
+	var idExpr string
 	var b strings.Builder
 	switch {
 	case src != nil:
-		from, srcWhere := src.sql(r, &a)
-		b.WriteString("SELECT count(*) FROM " + from)
-		where = append(where, srcWhere...)
+		ss := src.sql(r, &a)
+		b.WriteString("SELECT count(*) FROM " + ss.from)
+		where = append(where, ss.where...)
+		idExpr = ss.id
 	case set.SortKey != "":
 		// Entities with several values for the key have several rows.
 		if scalarKeys[set.SortKey] {
@@ -397,8 +380,12 @@ func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
 	if ft := set.FullText; ft != nil && (src == nil || !src.coversFullText()) {
 		where = append(where, r.fullTextSQL(ft, idExpr, &a))
 	}
-	if src != nil && set.SortKey != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM "+a.byEntity("k")+" WHERE k.id = c.id AND k.key = "+a.add(set.SortKey)+" AND k.value IS NOT NULL)")
+	if src != nil && set.SortKey != "" && !src.sortsBy(set.SortKey) {
+		if slot, small := r.trigramSortSlot(set.SortKey); small {
+			where = append(where, fmt.Sprintf("EXISTS (SELECT 1 FROM search_trigram k WHERE k.rowid = %s * 4 + %d)", idExpr, slot))
+		} else {
+			where = append(where, "EXISTS (SELECT 1 FROM "+a.byEntity("k")+" WHERE k.id = "+idExpr+" AND k.key = "+a.add(set.SortKey)+" AND k.value IS NOT NULL)")
+		}
 	}
 	if len(where) > 0 {
 		b.WriteString(" WHERE " + strings.Join(where, " AND "))

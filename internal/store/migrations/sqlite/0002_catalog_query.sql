@@ -10,46 +10,49 @@ DROP INDEX IF EXISTS search_id;
 -- A trigram index for full-text filters (by-query fullTextFilterTerm) on
 -- the keys searched most, so a substring search does not scan every search
 -- row. Other keys, and terms shorter than three characters, are answered
--- by scanning. search_trigram indexes the values of those keys' search rows
--- under the search row's rowid and stores nothing else (contentless);
--- triggers on search keep it current, and readers join back to search by
--- rowid and re-check the value, so a stale entry can only hide a match.
--- search has no INTEGER PRIMARY KEY: a VACUUM, which may renumber rowids,
--- needs search_trigram rebuilt ('rebuild' is not available for contentless
--- tables; delete and re-insert its rows).
-CREATE VIRTUAL TABLE search_trigram USING fts5(
-  value,
-  content = '',
-  contentless_delete = 1,
-  tokenize = 'trigram'
-);
+-- by scanning. search_trigram mirrors the values of those keys' search rows
+-- and triggers on search keep it current in the same transaction. Its
+-- rowid is the entity's id times four plus the key's slot (1
+-- metadata.name, 2 metadata.title, 3 spec.profile.displayname; the store's
+-- reader uses the same numbers), so a match names its entity without a
+-- lookup, rows come in entity order, and a name is read from this small
+-- table rather than from search. Each key holds one value per entity (a
+-- second value for the same key replaces the first).
+CREATE VIRTUAL TABLE search_trigram USING fts5(value, tokenize = 'trigram');
 
 CREATE TRIGGER search_trigram_insert AFTER INSERT ON search
 WHEN new.value IS NOT NULL
   AND new.key IN ('metadata.name', 'metadata.title', 'spec.profile.displayname')
 BEGIN
-  INSERT INTO search_trigram (rowid, value) VALUES (new.rowid, new.value);
+  INSERT OR REPLACE INTO search_trigram (rowid, value) VALUES (
+    new.id * 4 + CASE new.key WHEN 'metadata.name' THEN 1 WHEN 'metadata.title' THEN 2 ELSE 3 END,
+    new.value);
 END;
 
 CREATE TRIGGER search_trigram_delete AFTER DELETE ON search
 WHEN old.value IS NOT NULL
   AND old.key IN ('metadata.name', 'metadata.title', 'spec.profile.displayname')
 BEGIN
-  DELETE FROM search_trigram WHERE rowid = old.rowid;
+  DELETE FROM search_trigram
+  WHERE rowid = old.id * 4 + CASE old.key WHEN 'metadata.name' THEN 1 WHEN 'metadata.title' THEN 2 ELSE 3 END;
 END;
 
 CREATE TRIGGER search_trigram_update AFTER UPDATE ON search
 WHEN (old.value IS NOT NULL AND old.key IN ('metadata.name', 'metadata.title', 'spec.profile.displayname'))
   OR (new.value IS NOT NULL AND new.key IN ('metadata.name', 'metadata.title', 'spec.profile.displayname'))
 BEGIN
-  DELETE FROM search_trigram WHERE rowid = old.rowid;
-  INSERT INTO search_trigram (rowid, value)
-  SELECT new.rowid, new.value
+  DELETE FROM search_trigram
+  WHERE old.value IS NOT NULL
+    AND old.key IN ('metadata.name', 'metadata.title', 'spec.profile.displayname')
+    AND rowid = old.id * 4 + CASE old.key WHEN 'metadata.name' THEN 1 WHEN 'metadata.title' THEN 2 ELSE 3 END;
+  INSERT OR REPLACE INTO search_trigram (rowid, value)
+  SELECT new.id * 4 + CASE new.key WHEN 'metadata.name' THEN 1 WHEN 'metadata.title' THEN 2 ELSE 3 END, new.value
   WHERE new.value IS NOT NULL
     AND new.key IN ('metadata.name', 'metadata.title', 'spec.profile.displayname');
 END;
 
-INSERT INTO search_trigram (rowid, value)
-SELECT rowid, value FROM search
+INSERT OR REPLACE INTO search_trigram (rowid, value)
+SELECT id * 4 + CASE key WHEN 'metadata.name' THEN 1 WHEN 'metadata.title' THEN 2 ELSE 3 END, value
+FROM search
 WHERE value IS NOT NULL
   AND key IN ('metadata.name', 'metadata.title', 'spec.profile.displayname');
