@@ -333,9 +333,11 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 		where = append(where, "1=1")
 	}
 	b.WriteString(strings.Join(where, " AND "))
-	b.WriteString(" ORDER BY " + order + " LIMIT " + a.add(p.Limit))
+	// Literal numbers: a bound LIMIT inside the subquery makes SQLite
+	// re-prepare the statement on every run.
+	fmt.Fprintf(&b, " ORDER BY %s LIMIT %d", order, max(p.Limit, 0))
 	if p.Offset > 0 {
-		b.WriteString(" OFFSET " + a.add(p.Offset))
+		fmt.Fprintf(&b, " OFFSET %d", p.Offset)
 	}
 	b.WriteString(") p CROSS JOIN final_entities fe WHERE fe.id = p.id ORDER BY ")
 	if sorted {
