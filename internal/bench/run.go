@@ -155,8 +155,12 @@ func (r *run) run(ctx context.Context) (err error) {
 	}()
 	r.t = targetsFor(r.o.N, r.db.dialect == postgresDialect)
 	r.rep.Title = fmt.Sprintf("Callboard catalog benchmark: %d entities on %s", sum.Total, r.db.describe())
-	r.rep.note("Machine: %s/%s, %d CPUs, %s, load average %s at the start. Seed %d. Work directory %s%s.", runtime.GOOS, runtime.GOARCH,
-		runtime.NumCPU(), runtime.Version(), loadAverage(), r.o.Seed, r.work, map[bool]string{true: " (kept)", false: " (removed)"}[r.o.Keep || r.o.WorkDir != ""])
+	fate := "removed"
+	if r.o.Keep || r.o.WorkDir != "" {
+		fate = "kept"
+	}
+	r.rep.note("Machine: %s/%s, %d CPUs, %s, load average %s at the start. Seed %d. Work directory %s (%s).", runtime.GOOS, runtime.GOARCH,
+		runtime.NumCPU(), runtime.Version(), loadAverage(), r.o.Seed, r.work, fate)
 	defer func() { r.rep.note("Load average at the end: %s.", loadAverage()) }()
 	if err := r.writeConfig(); err != nil {
 		return err
@@ -165,15 +169,16 @@ func (r *run) run(ctx context.Context) (err error) {
 	if err := r.coldStart(ctx); err != nil {
 		return err
 	}
-	before, err := r.snapshot(ctx)
-	if err != nil {
-		log.Warn("cannot read the catalog tables", "err", err)
-	}
+	before, beforeErr := r.snapshot(ctx)
 	if err := r.restart(ctx); err != nil {
 		return err
 	}
 	afterRestart, err := r.snapshot(ctx)
-	if err == nil {
+	if err != nil {
+		r.rep.add(Figure{Name: "second pass", Status: Error, Note: "cannot read the catalog tables: " + err.Error()})
+		return nil
+	}
+	if beforeErr == nil {
 		if d := before.diff(afterRestart); len(d) > 0 {
 			r.rep.note("Restarting on an unchanged catalog wrote: %s.", strings.Join(d, ", "))
 		}
@@ -485,10 +490,6 @@ func (r *run) restart(ctx context.Context) error {
 // measures the time until it is idle again, then checks nothing was
 // written.
 func (r *run) secondPass(ctx context.Context, before snapshot) error {
-	if r.probe == nil {
-		r.rep.add(Figure{Name: "second pass", Status: Error, Note: "no database connection"})
-		return nil
-	}
 	n, err := makeAllDue(ctx, r.probe, time.Now().UnixMilli())
 	if err != nil {
 		r.rep.add(Figure{Name: "second pass", Status: Error, Note: err.Error()})
