@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -37,7 +38,7 @@ func startServer(bin, config, logPath, base string, env []string) (*server, erro
 	}
 	cmd := exec.Command(bin, "serve", "--config", config)
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(childEnviron(os.Environ()), env...)
 	cmd.SysProcAttr = childAttr()
 	s := &server{cmd: cmd, log: log, logPath: logPath, base: base, done: make(chan struct{})}
 	s.started = time.Now()
@@ -51,6 +52,18 @@ func startServer(bin, config, logPath, base string, env []string) (*server, erro
 		close(s.done)
 	}()
 	return s, nil
+}
+
+// childEnviron drops APP_CONFIG_* overrides from environ, so the server
+// runs with exactly the configuration the benchmark wrote.
+func childEnviron(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, "APP_CONFIG_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func (s *server) pid() int { return s.cmd.Process.Pid }
