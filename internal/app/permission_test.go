@@ -57,6 +57,15 @@ func TestPolicyEnforcedAndAudited(t *testing.T) {
 		e.UserAgent != "policy-test" || e.IP != "127.0.0.1" {
 		t.Errorf("denial: %+v", e)
 	}
+	// Writes other handlers serve are recorded too: a personal access token.
+	resp, body = send(t, c, http.MethodPost, base+"/api/auth/v1/tokens", `{"name":"ci","scopes":["read"]}`, "Content-Type", "application/json")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create token: %d %s", resp.StatusCode, body)
+	}
+	if code := getJSON(t, c, base+"/api/audit/events?action=http.post&target=/api/auth/v1/tokens", &events); code != http.StatusOK || len(events.Items) != 1 ||
+		events.Items[0].Outcome != audit.OutcomeSucceeded || events.Items[0].ActorRef != "user:development/guest" || strings.Contains(string(events.Items[0].Details), "cbp_") {
+		t.Errorf("token event: %d %+v", code, events)
+	}
 	if code := getJSON(t, c, base+"/api/audit/events?action=permission.policy.change", &events); code != http.StatusOK || len(events.Items) != 1 ||
 		!strings.Contains(string(events.Items[0].After), `"no-registering"`) {
 		t.Errorf("policy change: %d %+v", code, events)
