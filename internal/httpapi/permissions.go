@@ -223,7 +223,11 @@ type applyConditionsItem struct {
 // so a user could otherwise probe entities they may not read.
 func (s *server) applyConditions(w http.ResponseWriter, r *http.Request) error {
 	if u := UserOf(r.Context()); u.Service == "" && s.authz != nil {
-		if err := s.require(r, permission.CallboardAdmin, r.URL.Path); err != nil {
+		ok, err := s.allow(r, permission.CallboardAdmin, r.URL.Path)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			return problem.NotAllowed("This endpoint does not allow 'user' credentials")
 		}
 	}
