@@ -101,7 +101,7 @@ type EngineOptions struct {
 	// at once.
 	PollInterval time.Duration
 	// StitchDelay defers stitching a marked entity so that marks from
-	// several batches coalesce; default 200 ms.
+	// several batches coalesce; default 200 ms, negative for none.
 	StitchDelay time.Duration
 	Logger      *slog.Logger
 	// Clock returns the current time; default time.Now.

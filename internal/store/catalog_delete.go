@@ -33,7 +33,17 @@ func deleteEntities(ctx context.Context, tx *wtx, refs []string, source string, 
 		uid, ref string
 	}
 	var rows []row
-	err := queryIn(ctx, tx, inList{head: `SELECT id, entity_id, entity_ref FROM refresh_state WHERE entity_ref IN`}, refs,
+	// On PostgreSQL the rows are locked first: a stitch or processing
+	// write of one of them holds the same lock, so it either lands before
+	// this deletion (and is deleted with it) or finds the entity gone.
+	q := inList{head: `SELECT id, entity_id, entity_ref FROM refresh_state WHERE entity_ref IN`}
+	if tx.Dialect == Postgres {
+		sorted := append([]string(nil), refs...)
+		sort.Strings(sorted)
+		refs = sorted
+		q.tail = ` ORDER BY entity_ref FOR UPDATE`
+	}
+	err := queryIn(ctx, tx, q, refs,
 		func(r *sql.Rows) error {
 			var x row
 			if err := r.Scan(&x.id, &x.uid, &x.ref); err != nil {
@@ -220,6 +230,12 @@ func pruneFromSource(ctx context.Context, tx *wtx, sourceKey string, refs []stri
 		inTree[r] = true
 	}
 	for len(level) > 0 {
+		// On PostgreSQL, lock the level first: a processing write of one of
+		// these entities holds the same lock, so its children are either
+		// visible below or never written.
+		if err := lockEntities(ctx, tx, level); err != nil {
+			return 0, err
+		}
 		var next []string
 		err := queryIn(ctx, tx, inList{head: `SELECT source_entity_ref, target_entity_ref FROM refresh_state_references WHERE source_entity_ref IN`}, level,
 			func(r *sql.Rows) error {
@@ -290,6 +306,24 @@ func pruneFromSource(ctx context.Context, tx *wtx, sourceKey string, refs []stri
 	return deleteEntities(ctx, tx, doomed, sourceKey, now)
 }
 
+// lockEntities locks the refresh_state rows of refs on PostgreSQL, in a
+// fixed order; SQLite's single writer needs no row locks.
+func lockEntities(ctx context.Context, tx *wtx, refs []string) error {
+	if tx.Dialect != Postgres || len(refs) == 0 {
+		return nil
+	}
+	sorted := append([]string(nil), refs...)
+	sort.Strings(sorted)
+	q := inList{head: `SELECT id FROM refresh_state WHERE entity_ref IN`, tail: ` ORDER BY entity_ref FOR UPDATE`}
+	if err := queryIn(ctx, tx, q, sorted, func(*sql.Rows) error { return nil }); err != nil {
+		return fmt.Errorf("lock entities: %w", err)
+	}
+	return nil
+}
+
+const orphansQuery = `SELECT r.entity_ref FROM refresh_state r
+	WHERE NOT EXISTS (SELECT 1 FROM refresh_state_references x WHERE x.target_entity_ref = r.entity_ref)`
+
 // DeleteOrphans deletes the entities that nothing references, then those
 // that became orphans by it, for at most 100 rounds.
 func (c *Catalog) DeleteOrphans(ctx context.Context, now time.Time) (int, error) {
@@ -297,17 +331,7 @@ func (c *Catalog) DeleteOrphans(ctx context.Context, now time.Time) (int, error)
 	for round := 0; round < 100; round++ {
 		n := 0
 		err := c.write(ctx, func(tx *wtx) error {
-			var refs []string
-			err := queryRows(ctx, tx, `SELECT r.entity_ref FROM refresh_state r
-				WHERE NOT EXISTS (SELECT 1 FROM refresh_state_references x WHERE x.target_entity_ref = r.entity_ref)
-				LIMIT 1000`, nil, func(r *sql.Rows) error {
-				var ref string
-				if err := r.Scan(&ref); err != nil {
-					return err
-				}
-				refs = append(refs, ref)
-				return nil
-			})
+			refs, err := c.orphans(ctx, tx)
 			if err != nil {
 				return fmt.Errorf("find orphans: %w", err)
 			}
@@ -323,6 +347,38 @@ func (c *Catalog) DeleteOrphans(ctx context.Context, now time.Time) (int, error)
 		}
 	}
 	return total, nil
+}
+
+// orphans returns up to 1000 entities nothing references. On PostgreSQL
+// the candidates are locked and checked again: a processing write that
+// references one holds its lock, and the check after waiting sees that
+// write's reference.
+func (c *Catalog) orphans(ctx context.Context, tx *wtx) ([]string, error) {
+	collect := func(out *[]string) func(*sql.Rows) error {
+		return func(r *sql.Rows) error {
+			var ref string
+			if err := r.Scan(&ref); err != nil {
+				return err
+			}
+			*out = append(*out, ref)
+			return nil
+		}
+	}
+	var refs []string
+	if err := queryRows(ctx, tx, orphansQuery+` LIMIT 1000`, nil, collect(&refs)); err != nil {
+		return nil, err
+	}
+	if tx.Dialect != Postgres || len(refs) == 0 {
+		return refs, nil
+	}
+	if err := lockEntities(ctx, tx, refs); err != nil {
+		return nil, err
+	}
+	var still []string
+	if err := queryIn(ctx, tx, inList{head: orphansQuery + ` AND r.entity_ref IN`}, refs, collect(&still)); err != nil {
+		return nil, err
+	}
+	return still, nil
 }
 
 // DeleteByUID deletes an entity. Its parents get a result hash that

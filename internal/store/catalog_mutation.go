@@ -164,9 +164,17 @@ func partialDelta(ctx context.Context, tx *wtx, items []catalog.UnprocessedEntit
 	return add, update, remove, nil
 }
 
+// readStates reads the stored state of refs. On PostgreSQL it locks the
+// rows, so that an orphan deletion running meanwhile either finishes first
+// (and the entity is inserted anew) or waits and then sees the reference
+// this transaction adds.
 func readStates(ctx context.Context, tx *wtx, refs []string) (map[string]storedState, error) {
 	out := make(map[string]storedState, len(refs))
-	err := queryIn(ctx, tx, inList{head: `SELECT entity_ref, unprocessed_hash, location_key FROM refresh_state WHERE entity_ref IN`}, refs,
+	q := inList{head: `SELECT entity_ref, unprocessed_hash, location_key FROM refresh_state WHERE entity_ref IN`}
+	if tx.Dialect == Postgres {
+		q.tail = ` ORDER BY entity_ref FOR UPDATE`
+	}
+	err := queryIn(ctx, tx, q, refs,
 		func(r *sql.Rows) error {
 			var ref, hash string
 			var key sql.NullString

@@ -129,8 +129,10 @@ type processWriter struct {
 }
 
 func (w *processWriter) run(ctx context.Context) error {
-	rows := w.b.Rows
-	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
+	rows, err := w.alive(ctx)
+	if err != nil {
+		return err
+	}
 	for i := range rows {
 		r := &rows[i]
 		if r.Changed {
@@ -202,6 +204,47 @@ func (w *processWriter) stitchable(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("read entities to stitch: %w", err)
 	}
 	return out, nil
+}
+
+// alive returns the batch's rows whose entities still exist, sorted by
+// id. An entity deleted while it was processed (its location removed, say)
+// must not get its output written: its children would hang off a parent
+// that is gone. On PostgreSQL the rows are locked, so a deletion waits for
+// this transaction or wins before it.
+func (w *processWriter) alive(ctx context.Context) ([]catalog.ProcessedRow, error) {
+	rows := w.b.Rows
+	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	q := inList{head: `SELECT id FROM refresh_state WHERE id IN`}
+	if w.tx.Dialect == Postgres {
+		q.tail = ` ORDER BY id FOR UPDATE`
+	}
+	exists := make(map[int64]bool, len(ids))
+	err := queryIn(ctx, w.tx, q, ids, func(r *sql.Rows) error {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		exists[id] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lock processed entities: %w", err)
+	}
+	kept := rows[:0]
+	for _, r := range rows {
+		if exists[r.ID] {
+			kept = append(kept, r)
+		}
+	}
+	w.b.Rows = kept
+	return kept, nil
 }
 
 func (w *processWriter) updateRows(ctx context.Context) error {

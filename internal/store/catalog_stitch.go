@@ -135,6 +135,14 @@ func (c *Catalog) WriteStitching(ctx context.Context, b *catalog.StitchBatch) (i
 	written := 0
 	err := c.write(ctx, func(tx *wtx) error {
 		written = 0
+		// Entity rows before queue rows, the order deletions take too.
+		refs := make([]string, len(b.Tickets))
+		for i, t := range b.Tickets {
+			refs[i] = t.Ref
+		}
+		if err := lockEntities(ctx, tx, refs); err != nil {
+			return err
+		}
 		current, err := dropTickets(ctx, tx, b.Tickets)
 		if err != nil {
 			return err
@@ -145,10 +153,13 @@ func (c *Catalog) WriteStitching(ctx context.Context, b *catalog.StitchBatch) (i
 				finals = append(finals, &b.Finals[i])
 			}
 		}
+		sort.Slice(finals, func(i, j int) bool { return finals[i].ID < finals[j].ID })
+		if finals, err = existingFinals(ctx, tx, finals); err != nil {
+			return err
+		}
 		if len(finals) == 0 {
 			return nil
 		}
-		sort.Slice(finals, func(i, j int) bool { return finals[i].ID < finals[j].ID })
 		if err := upsertFinals(ctx, tx, finals, millis(b.Now)); err != nil {
 			return err
 		}
@@ -170,6 +181,42 @@ func (c *Catalog) WriteStitching(ctx context.Context, b *catalog.StitchBatch) (i
 		return 0, fmt.Errorf("write stitched entities: %w", err)
 	}
 	return written, nil
+}
+
+// existingFinals keeps the finals whose entity still exists under the same
+// id. On PostgreSQL the caller holds the entities' row locks: a deletion
+// running meanwhile either waits for this write (and deletes what it
+// wrote) or has removed the entity already. On SQLite the ticket alone
+// settles it, since a deletion drops the queue entry in a transaction
+// that cannot overlap this one.
+func existingFinals(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity) ([]*catalog.FinalEntity, error) {
+	if tx.Dialect != Postgres || len(finals) == 0 {
+		return finals, nil
+	}
+	ids := make([]int64, len(finals))
+	for i, f := range finals {
+		ids[i] = f.ID
+	}
+	exists := make(map[int64]bool, len(ids))
+	q := inList{head: `SELECT id FROM refresh_state WHERE id IN`}
+	err := queryIn(ctx, tx, q, ids, func(r *sql.Rows) error {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		exists[id] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lock stitched entities: %w", err)
+	}
+	kept := finals[:0]
+	for _, f := range finals {
+		if exists[f.ID] {
+			kept = append(kept, f)
+		}
+	}
+	return kept, nil
 }
 
 // dropTickets deletes the queue entries still holding their claimed
