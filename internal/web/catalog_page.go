@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -56,8 +55,10 @@ type catalogPage struct {
 type option struct {
 	Value, Label string
 	Count        int
-	Selected     bool
-	Href         string
+	// Num is Count as the page writes it.
+	Num      string
+	Selected bool
+	Href     string
 }
 
 // facetGroup is one filter of the form: its values with counts.
@@ -130,7 +131,7 @@ func (s *site) catalogPage(w http.ResponseWriter, r *http.Request) error {
 		p.Sorts = append(p.Sorts, option{Value: c.ID, Label: c.Label, Selected: c.ID == v.Sort})
 	}
 	for _, raw := range res.Items {
-		e, err := decodeEntity(raw)
+		e, err := decodeSummary(raw)
 		if err != nil {
 			return err
 		}
@@ -235,15 +236,13 @@ func facetCounts(ctx context.Context, cat CatalogReader, kind string) (map[strin
 }
 
 // facetGroups lays out the filters' values: the most common first, the
-// chosen ones always shown.
+// chosen ones always shown. A facet may have thousands of values (owners,
+// tags); only the listed ones are sorted and labelled.
 func facetGroups(v catalogView, counts map[string][]catalog.FacetCount, ready, failed bool) []facetGroup {
 	var out []facetGroup
 	for _, d := range filterDims {
 		g := facetGroup{Param: d.Param, Label: d.Label, Ready: ready, Error: failed}
 		chosen := v.Filters[d.Param]
-		isChosen := func(val string) bool {
-			return slices.ContainsFunc(chosen, func(c string) bool { return strings.EqualFold(c, val) })
-		}
 		if !ready {
 			for _, c := range chosen {
 				g.Shown = append(g.Shown, option{Value: c, Label: facetLabel(d.Param, c), Selected: true})
@@ -251,45 +250,78 @@ func facetGroups(v catalogView, counts map[string][]catalog.FacetCount, ready, f
 			out = append(out, g)
 			continue
 		}
-		fc := slices.Clone(counts[d.Key])
-		slices.SortStableFunc(fc, func(a, b catalog.FacetCount) int {
-			return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Value, b.Value))
-		})
-		var opts []option
-		seen := map[string]bool{}
+		// Case variants of one value count together, as the filter
+		// matches them together.
+		fc := counts[d.Key]
+		index := make(map[string]int, len(fc))
+		merged := make([]catalog.FacetCount, 0, len(fc))
 		for _, f := range fc {
 			l := strings.ToLower(f.Value)
-			if seen[l] {
-				// Case variants of one value count together, as the
-				// filter matches them together.
-				for i := range opts {
-					if strings.ToLower(opts[i].Value) == l {
-						opts[i].Count += f.Count
-					}
-				}
+			if i, ok := index[l]; ok {
+				merged[i].Count += f.Count
 				continue
 			}
-			seen[l] = true
-			opts = append(opts, option{Value: f.Value, Label: facetLabel(d.Param, f.Value), Count: f.Count, Selected: isChosen(f.Value)})
+			index[l] = len(merged)
+			merged = append(merged, f)
 		}
+		picked := map[string]bool{}
+		var opts []option
+		for _, f := range topFacets(merged, facetListed) {
+			picked[strings.ToLower(f.Value)] = true
+			opts = append(opts, option{Value: f.Value, Count: f.Count})
+		}
+		g.Unlisted = len(merged) - len(opts)
 		for _, c := range chosen {
-			if !seen[strings.ToLower(c)] {
-				opts = append(opts, option{Value: c, Label: facetLabel(d.Param, c), Selected: true})
+			l := strings.ToLower(c)
+			if picked[l] {
+				continue
 			}
+			picked[l] = true
+			o := option{Value: c}
+			if i, ok := index[l]; ok {
+				o.Value, o.Count = merged[i].Value, merged[i].Count
+				g.Unlisted--
+			}
+			opts = append(opts, o)
 		}
 		for i, o := range opts {
-			switch {
-			case i < facetShown || o.Selected:
+			o.Label = facetLabel(d.Param, o.Value)
+			o.Num = formatCount(o.Count)
+			o.Selected = slices.ContainsFunc(chosen, func(c string) bool { return strings.EqualFold(c, o.Value) })
+			if i < facetShown || o.Selected {
 				g.Shown = append(g.Shown, o)
-			case i < facetListed:
+			} else {
 				g.More = append(g.More, o)
-			default:
-				g.Unlisted++
 			}
 		}
 		out = append(out, g)
 	}
 	return out
+}
+
+// topFacets returns the n most common values, most common first, ties in
+// value order, without sorting all of them.
+func topFacets(fc []catalog.FacetCount, n int) []catalog.FacetCount {
+	before := func(a, b catalog.FacetCount) bool {
+		return a.Count > b.Count || a.Count == b.Count && a.Value < b.Value
+	}
+	top := make([]catalog.FacetCount, 0, n+1)
+	for _, f := range fc {
+		if len(top) == n && !before(f, top[n-1]) {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(top, f, func(x, y catalog.FacetCount) int {
+			if before(x, y) {
+				return -1
+			}
+			return 1
+		})
+		top = slices.Insert(top, i, f)
+		if len(top) > n {
+			top = top[:n]
+		}
+	}
+	return top
 }
 
 // facetLabel shows an owner ref the short way.
@@ -309,7 +341,7 @@ func kindOptions(v catalogView, kinds []catalog.FacetCount) []option {
 		if slices.ContainsFunc(out, func(o option) bool { return o.Value == l }) {
 			continue
 		}
-		out = append(out, option{Value: l, Label: k.Value, Count: k.Count, Selected: l == v.Kind})
+		out = append(out, option{Value: l, Label: k.Value, Count: k.Count, Num: formatCount(k.Count), Selected: l == v.Kind})
 		seen = seen || l == v.Kind
 	}
 	if v.Kind != "" && !seen {

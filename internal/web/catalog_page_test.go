@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -217,5 +218,40 @@ func TestFlightsShareWork(t *testing.T) {
 	<-c.done
 	if c.val != "again" {
 		t.Errorf("finished flight reused: %v", c.val)
+	}
+}
+
+func TestFacetGroups(t *testing.T) {
+	var fc []catalog.FacetCount
+	for i := range 60 {
+		fc = append(fc, catalog.FacetCount{Value: fmt.Sprintf("tag-%02d", i), Count: i % 7})
+	}
+	fc = append(fc, catalog.FacetCount{Value: "Go", Count: 5}, catalog.FacetCount{Value: "go", Count: 4})
+	v := catalogView{Filters: map[string][]string{"tag": {"tag-00", "absent"}}}
+	groups := facetGroups(v, map[string][]catalog.FacetCount{"metadata.tags": fc}, true, false)
+	var tags facetGroup
+	for _, g := range groups {
+		if g.Param == "tag" {
+			tags = g
+		}
+	}
+	var shown []string
+	for _, o := range tags.Shown {
+		shown = append(shown, fmt.Sprintf("%s:%s:%v", o.Value, o.Num, o.Selected))
+	}
+	want := []string{
+		"Go:9:false", "tag-06:6:false", "tag-13:6:false", "tag-20:6:false", "tag-27:6:false", "tag-34:6:false",
+		"tag-41:6:false", "tag-48:6:false", "tag-00:0:true", "absent:0:true",
+	}
+	if diff := cmp.Diff(want, shown); diff != "" {
+		t.Errorf("shown (-want +got):\n%s", diff)
+	}
+	// 61 distinct values: 50 listed (8 shown, 42 more), the chosen tag-00
+	// beyond them, and 10 left unlisted.
+	if len(tags.More) != facetListed-facetShown || tags.Unlisted != 61-facetListed-1 {
+		t.Errorf("more %d, unlisted %d", len(tags.More), tags.Unlisted)
+	}
+	if got := topFacets(fc[:3], 5); len(got) != 3 || got[0].Value != "tag-02" {
+		t.Errorf("topFacets of a short list: %v", got)
 	}
 }

@@ -251,7 +251,7 @@ func (c ownershipCard) Render(ctx context.Context, v *plugin.EntityView) (templa
 			return "", err
 		}
 		for _, raw := range res.Items {
-			e, err := decodeEntity(raw)
+			e, err := decodeSummary(raw)
 			if err != nil {
 				return "", err
 			}

@@ -143,7 +143,7 @@ func (s *site) ownedList(ctx context.Context, cat CatalogReader, me viewer) (ent
 	}
 	ents := make([]*entity.Entity, 0, len(res.Items))
 	for _, raw := range res.Items {
-		e, err := decodeEntity(raw)
+		e, err := decodeSummary(raw)
 		if err != nil {
 			return entityList{}, err
 		}
@@ -158,7 +158,7 @@ func (s *site) starredList(ctx context.Context, cat CatalogReader, me viewer) (e
 	if err != nil {
 		return entityList{}, err
 	}
-	ents, err := entityReader{cat}.EntitiesByRefs(ctx, refs)
+	ents, err := summariesByRefs(ctx, cat, refs)
 	if err != nil {
 		return entityList{}, err
 	}
@@ -186,7 +186,7 @@ func (s *site) recentList(ctx context.Context, cat CatalogReader) ([]recentItem,
 		refs = append(refs, h.EntityRef)
 		latest = append(latest, h)
 	}
-	ents, err := entityReader{cat}.EntitiesByRefs(ctx, refs)
+	ents, err := summariesByRefs(ctx, cat, refs)
 	if err != nil {
 		return nil, err
 	}

@@ -65,7 +65,7 @@ func (s *site) importPage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		ents, err := entityReader{cat}.EntitiesByRefs(r.Context(), refs)
+		ents, err := summariesByRefs(r.Context(), cat, refs)
 		if err != nil {
 			return err
 		}
@@ -265,7 +265,7 @@ func (s *site) unregisterPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Total = res.TotalItems
 	for _, raw := range res.Items {
-		o, err := decodeEntity(raw)
+		o, err := decodeSummary(raw)
 		if err != nil {
 			return err
 		}
