@@ -46,8 +46,9 @@ func (c *Catalog) UnprocessedEntities(ctx context.Context, q catalog.Unprocessed
 	}
 	args = append(args, q.Limit)
 	query := fmt.Sprintf(`SELECT r.entity_id, r.entity_ref, r.unprocessed_entity, r.unprocessed_hash,
-		r.processed_entity, r.result_hash, r.errors, r.location_key, r.next_update_at, r.last_discovery_at
-		FROM refresh_state r WHERE %s ORDER BY r.entity_ref LIMIT $%d`, where, len(args))
+		r.processed_entity, r.result_hash, r.errors, r.location_key, COALESCE(s.next_update_at, 0), r.last_discovery_at
+		FROM refresh_state r LEFT JOIN refresh_schedule s ON s.id = r.id
+		WHERE %s ORDER BY r.entity_ref LIMIT $%d`, where, len(args))
 
 	var out []catalog.UnprocessedRow
 	err := queryRows(ctx, c.db, query, args, func(rows *sql.Rows) error {

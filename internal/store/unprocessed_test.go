@@ -38,12 +38,16 @@ func insertRefreshRows(t *testing.T, db *store.DB, rows []refreshRow) {
 			processed = unprocessed
 		}
 		_, err := db.ExecContext(ctx, `INSERT INTO refresh_state (id, entity_id, entity_ref, unprocessed_entity, unprocessed_hash,
-			processed_entity, result_hash, errors, location_key, next_update_at, last_discovery_at)
-			VALUES ($1, $2, $3, $4, 'h', $5, 'rh', $6, $7, $8, $9)`,
+			processed_entity, result_hash, errors, location_key, last_discovery_at)
+			VALUES ($1, $2, $3, $4, 'h', $5, 'rh', $6, $7, $8)`,
 			r.id, "uid-"+r.ref, r.ref, unprocessed, processed, r.errors, "file:/catalog/"+r.ref+".yaml",
-			int64(1700000000000)+r.id, int64(1600000000000)+r.id)
+			int64(1600000000000)+r.id)
 		if err != nil {
 			t.Fatalf("insert %s: %v", r.ref, err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO refresh_schedule (id, next_update_at) VALUES ($1, $2)`,
+			r.id, int64(1700000000000)+r.id); err != nil {
+			t.Fatalf("schedule %s: %v", r.ref, err)
 		}
 		if r.final {
 			_, err := db.ExecContext(ctx, `INSERT INTO final_entities (id, entity_id, entity_ref, final_entity, hash, last_updated_at)
