@@ -28,6 +28,10 @@ import (
 // unless the variable is set:
 //
 //	CALLBOARD_ENGINE_SCALE=10000 go test ./internal/catalog -run Scale -v
+//
+// CALLBOARD_SQLITE_DSN_EXTRA adds SQLite DSN parameters to try pragmas
+// (e.g. _pragma=mmap_size(1073741824)); CALLBOARD_ENGINE_PROFILE_SECOND
+// writes a CPU profile of the second pass to the file it names.
 func TestEngineScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("CALLBOARD_ENGINE_SCALE"))
 	if n == 0 {
