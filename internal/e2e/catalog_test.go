@@ -378,4 +378,3 @@ func containsString(list []string, s string) bool {
 	}
 	return false
 }
-
