@@ -17,8 +17,9 @@
 //     after 50 untimed ones, each answer checked), requests/s of by-query
 //     limit=100 at concurrency 8 for 5 s, and peak RSS (VmHWM);
 //  2. restart on the populated database: the time until readiness answers 200;
-//  3. second pass: every entity is made due (next_update_at = now in
-//     refresh_state), the server is started and timed until idle, and the
+//  3. second pass: every entity is made due (next_update_at = now, in
+//     refresh_schedule or refresh_state), the server is started and timed
+//     until idle, and the
 //     catalog tables are compared before and after (generation, row counts,
 //     last update times) to show nothing was written.
 //

@@ -181,10 +181,26 @@ func (s snapshot) diff(t snapshot) []string {
 	return out
 }
 
+// scheduleTable names the table holding next_update_at: the engine keeps
+// it in refresh_schedule (one narrow row per refresh_state row) and kept
+// it in refresh_state itself before; the probes follow either layout.
+func scheduleTable(ctx context.Context, db *sql.DB) (string, error) {
+	var errs []error
+	for _, t := range []string{"refresh_schedule", "refresh_state"} {
+		rows, err := db.QueryContext(ctx, "SELECT next_update_at FROM "+t+" LIMIT 1")
+		if err == nil {
+			rows.Close()
+			return t, nil
+		}
+		errs = append(errs, err)
+	}
+	return "", fmt.Errorf("no table with next_update_at: %w", errors.Join(errs...))
+}
+
 // pending counts entities due for processing at nowMillis and entities
 // waiting to be stitched.
-func pending(ctx context.Context, db *sql.DB, nowMillis int64) (due, stitch int64, err error) {
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM refresh_state WHERE next_update_at <= $1", nowMillis).Scan(&due); err != nil {
+func pending(ctx context.Context, db *sql.DB, table string, nowMillis int64) (due, stitch int64, err error) {
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table+" WHERE next_update_at <= $1", nowMillis).Scan(&due); err != nil {
 		return 0, 0, fmt.Errorf("count due entities: %w", err)
 	}
 	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM stitch_queue").Scan(&stitch); err != nil {
@@ -195,8 +211,8 @@ func pending(ctx context.Context, db *sql.DB, nowMillis int64) (due, stitch int6
 
 // makeAllDue schedules every entity for processing at nowMillis, the way a
 // processing interval elapsing for the whole catalog would.
-func makeAllDue(ctx context.Context, db *sql.DB, nowMillis int64) (int64, error) {
-	res, err := db.ExecContext(ctx, "UPDATE refresh_state SET next_update_at = $1", nowMillis)
+func makeAllDue(ctx context.Context, db *sql.DB, table string, nowMillis int64) (int64, error) {
+	res, err := db.ExecContext(ctx, "UPDATE "+table+" SET next_update_at = $1", nowMillis)
 	if err != nil {
 		return 0, fmt.Errorf("schedule every entity: %w", err)
 	}

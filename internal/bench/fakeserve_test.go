@@ -39,7 +39,8 @@ var (
 )
 
 const fakeSchema = `
-CREATE TABLE IF NOT EXISTS refresh_state (id INTEGER PRIMARY KEY, next_update_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS refresh_state (id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS refresh_schedule (id INTEGER PRIMARY KEY, next_update_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS stitch_queue (entity_ref TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS final_entities (id INTEGER PRIMARY KEY, last_updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS search (id INTEGER NOT NULL);
@@ -90,14 +91,15 @@ func fakeServe(args []string) error {
 	far := time.Now().Add(24 * time.Hour).UnixMilli()
 	if rows == 0 {
 		if _, err := db.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < $1)
-			INSERT INTO refresh_state (id, next_update_at) SELECT i, $2 FROM n`, total, far); err != nil {
+			INSERT INTO refresh_schedule (id, next_update_at) SELECT i, $2 FROM n`, total, far); err != nil {
 			return err
 		}
+		db.Exec("INSERT INTO refresh_state (id) SELECT id FROM refresh_schedule")
 		db.Exec("INSERT INTO final_entities (id, last_updated_at) SELECT id, 1 FROM refresh_state")
 		db.Exec("UPDATE catalog_state SET generation = generation + 1")
 	}
 	// "Process" whatever is due: claim it and write nothing else.
-	db.Exec("UPDATE refresh_state SET next_update_at = $1 WHERE next_update_at <= $2", far, time.Now().UnixMilli())
+	db.Exec("UPDATE refresh_schedule SET next_update_at = $1 WHERE next_update_at <= $2", far, time.Now().UnixMilli())
 
 	start := time.Now()
 	mux := http.NewServeMux()

@@ -389,10 +389,14 @@ func (r *run) waitAllQueryable(ctx context.Context, s *server, interval time.Dur
 func (r *run) idleProbe(s *server) idleProbe {
 	p := idleProbe{cpu: func() (int64, error) { return cpuTicks(s.pid()) }}
 	if r.probe != nil {
+		table, err := scheduleTable(context.Background(), r.probe)
 		p.pending = func(ctx context.Context) (int64, int64, error) {
-			return pending(ctx, r.probe, time.Now().UnixMilli())
+			return pending(ctx, r.probe, table, time.Now().UnixMilli())
 		}
-		if _, _, err := p.pending(context.Background()); err != nil {
+		if err == nil {
+			_, _, err = p.pending(context.Background())
+		}
+		if err != nil {
 			r.rep.note("Idle detection uses CPU time only: %v", err)
 			p.pending = nil
 		}
@@ -490,7 +494,11 @@ func (r *run) restart(ctx context.Context) error {
 // measures the time until it is idle again, then checks nothing was
 // written.
 func (r *run) secondPass(ctx context.Context, before snapshot) error {
-	n, err := makeAllDue(ctx, r.probe, time.Now().UnixMilli())
+	table, err := scheduleTable(ctx, r.probe)
+	var n int64
+	if err == nil {
+		n, err = makeAllDue(ctx, r.probe, table, time.Now().UnixMilli())
+	}
 	if err != nil {
 		r.rep.add(Figure{Name: "second pass", Status: Error, Note: err.Error()})
 		return nil
