@@ -19,9 +19,9 @@
 //  2. restart on the populated database: the time until readiness answers 200;
 //  3. second pass: every entity is made due (next_update_at = now, in
 //     refresh_schedule or refresh_state), the server is started and timed
-//     until idle, and the
-//     catalog tables are compared before and after (generation, row counts,
-//     last update times) to show nothing was written.
+//     until idle, and the catalog tables are compared before and after
+//     (generation, row counts, last update times) to show nothing was
+//     written.
 //
 // With -db postgres each run creates a fresh database on the -pg server and
 // drops it afterwards unless -keep is given. -cpuprofile DIR runs
