@@ -136,6 +136,21 @@ func benchQueries(b *testing.B, db *store.DB, refs []string) {
 			})
 			return err
 		}},
+		{"facets spec.type, cold (empty cache)", func(int) error {
+			cold := catalog.NewQuery(store.NewCatalogReader(db), catalog.QueryOptions{})
+			_, err := cold.Facets(ctx, catalog.FacetsRequest{Facets: []string{"spec.type"}})
+			return err
+		}},
+		{"by-query kind=component limit=100, cold (empty cache)", func(int) error {
+			cold := catalog.NewQuery(store.NewCatalogReader(db), catalog.QueryOptions{})
+			_, err := cold.QueryEntities(ctx, catalog.QueryRequest{Filter: components, Limit: &limit100})
+			return err
+		}},
+		{"UI table page 1, cold (empty cache)", func(int) error {
+			cold := catalog.NewQuery(store.NewCatalogReader(db), catalog.QueryOptions{})
+			_, err := cold.QueryEntities(ctx, catalog.QueryRequest{Filter: uiFilter, Order: &catalog.Order{Field: "metadata.name"}, Limit: &limit20})
+			return err
+		}},
 		{"UI table page 1", func(int) error {
 			_, err := q.QueryEntities(ctx, catalog.QueryRequest{Filter: uiFilter, Order: &catalog.Order{Field: "metadata.name"}, Limit: &limit20})
 			return err

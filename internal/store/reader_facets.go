@@ -10,42 +10,42 @@ import (
 )
 
 // Facets implements catalog.QueryStore. Buckets are the original,
-// case-preserving values (COALESCE(original_value, value), since the
-// original is stored only when it differs); rows without a value (null or
-// over 200 characters) are not counted.
+// case-preserving values, COALESCE(original_value, value), since the
+// original is stored only when it differs; rows without either are not
+// counted.
+//
+// Grouping on that expression would read every row of the key from the
+// table. Instead two index-only reads are combined: counts per lower-cased
+// value (search_key_value), and counts per (value, original) of the rows
+// whose original differs (the partial index search_original, migration
+// 0002). A value's own bucket is its count less the rows that carry a
+// different original; each original gets its rows' count.
 func (r *CatalogReader) Facets(ctx context.Context, keys []string, filter *catalog.Predicate) (map[string][]catalog.FacetCount, error) {
 	out := make(map[string][]catalog.FacetCount, len(keys))
 	if len(keys) == 0 {
 		return out, nil
 	}
-	a := sqlArgs{dialect: r.db.Dialect}
-	var b strings.Builder
-	b.WriteString("SELECT s.key, COALESCE(s.original_value, s.value), count(*) FROM search s WHERE s.key")
-	writeIn(&b, keys, &a)
-	b.WriteString(" AND COALESCE(s.original_value, s.value) IS NOT NULL")
-	if filter != nil {
-		cond, err := predicateSQL(filter, "s.id", &a)
-		if err != nil {
-			return nil, err
-		}
-		b.WriteString(" AND " + cond)
-	}
-	b.WriteString(" GROUP BY s.key, COALESCE(s.original_value, s.value)")
-	rows, err := r.query(ctx, b.String(), a.args...)
+	type bucket struct{ key, value string }
+	counts := map[bucket]int{}
+	err := r.facetRows(ctx, keys, filter, false, func(key string, value, original *string, n int) {
+		counts[bucket{key, *value}] += n
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		var fc catalog.FacetCount
-		if err := rows.Scan(&key, &fc.Value, &fc.Count); err != nil {
-			return nil, fmt.Errorf("read facets: %w", err)
+	err = r.facetRows(ctx, keys, filter, true, func(key string, value, original *string, n int) {
+		if value != nil {
+			counts[bucket{key, *value}] -= n
 		}
-		out[key] = append(out[key], fc)
+		counts[bucket{key, *original}] += n
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read facets: %w", err)
+	for b, n := range counts {
+		if n > 0 {
+			out[b.key] = append(out[b.key], catalog.FacetCount{Value: b.value, Count: n})
+		}
 	}
 	// Byte order on both databases (Go string order), whatever collation
 	// PostgreSQL was set up with.
@@ -53,4 +53,56 @@ func (r *CatalogReader) Facets(ctx context.Context, keys []string, filter *catal
 		sort.Slice(f, func(i, j int) bool { return f[i].Value < f[j].Value })
 	}
 	return out, nil
+}
+
+// facetRows runs one of the two facet reads: per (key, value) over rows
+// with a value, or, with originals, per (key, value, original) over rows
+// whose original differs from the value.
+func (r *CatalogReader) facetRows(ctx context.Context, keys []string, filter *catalog.Predicate, originals bool,
+	add func(key string, value, original *string, n int)) error {
+	a := sqlArgs{dialect: r.db.Dialect}
+	var b strings.Builder
+	cols := "s.key, s.value"
+	if originals {
+		cols += ", s.original_value"
+	}
+	b.WriteString("SELECT " + cols + ", count(*) FROM search s WHERE s.key")
+	writeIn(&b, keys, &a)
+	if originals {
+		b.WriteString(" AND s.original_value IS NOT NULL")
+	} else {
+		b.WriteString(" AND s.value IS NOT NULL")
+	}
+	if filter != nil {
+		cond, err := predicateSQL(filter, "s.id", &a)
+		if err != nil {
+			return err
+		}
+		b.WriteString(" AND " + cond)
+	}
+	b.WriteString(" GROUP BY " + cols)
+	rows, err := r.query(ctx, b.String(), a.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			key             string
+			value, original *string
+			n               int
+		)
+		dest := []any{&key, &value, &n}
+		if originals {
+			dest = []any{&key, &value, &original, &n}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("read facets: %w", err)
+		}
+		add(key, value, original, n)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read facets: %w", err)
+	}
+	return nil
 }

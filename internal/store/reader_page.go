@@ -178,6 +178,11 @@ var scalarKeys = map[string]bool{
 	"metadata.title": true, "metadata.description": true,
 }
 
+// everyEntityHas lists the keys every final entity has a value for: the
+// stitcher always writes them, and validation keeps them well under the
+// 200 characters beyond which a value is stored as null.
+var everyEntityHas = map[string]bool{"metadata.name": true, "metadata.namespace": true, "metadata.uid": true}
+
 // walkSortKey decides how to serve a sorted page: walk the sort key's
 // index testing each entity, or read the source's entities and sort them.
 // A walk reads about (offset+limit)·sortKeyMatches/matches rows; reading
@@ -382,7 +387,7 @@ func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
 	if ft := set.FullText; ft != nil && (src == nil || !src.coversFullText()) {
 		where = append(where, r.fullTextSQL(ft, idExpr, &a))
 	}
-	if src != nil && set.SortKey != "" && !src.sortsBy(set.SortKey) {
+	if src != nil && set.SortKey != "" && !src.sortsBy(set.SortKey) && !everyEntityHas[set.SortKey] {
 		if slot, small := r.trigramSortSlot(set.SortKey); small {
 			where = append(where, fmt.Sprintf("EXISTS (SELECT 1 FROM search_trigram k WHERE k.rowid = %s * 4 + %d)", idExpr, slot))
 		} else {

@@ -7,6 +7,11 @@
 CREATE INDEX search_id_key ON search (id, key);
 DROP INDEX IF EXISTS search_id;
 
+-- Facets count the original, case-preserving values. The originals that
+-- differ from the lower-cased value (kind "Component", titles) are in this
+-- partial index, so facets read indexes only, never the table.
+CREATE INDEX search_original ON search (key, value, original_value) WHERE original_value IS NOT NULL;
+
 -- A trigram index for full-text filters (by-query fullTextFilterTerm) on
 -- the keys searched most, so a substring search does not scan every search
 -- row. Other keys, and terms shorter than three characters, are answered
