@@ -43,6 +43,7 @@ func TestEngineScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	runtime.GC()
+	t.Logf("generated %d entities; peak RSS so far %d MB", sum.Total, peakRSS()/1024)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		if extra := os.Getenv("CALLBOARD_SQLITE_DSN_EXTRA"); extra != "" && db.Dialect == store.SQLite {
 			db = reopenSQLite(t, extra)
@@ -60,6 +61,9 @@ func TestEngineScale(t *testing.T) {
 		}
 		t.Logf("cold start: %d entities stitched in %v (%.0f entities/s, CPU %v), peak RSS %d MB",
 			finals, cold.Round(time.Millisecond), float64(finals)/cold.Seconds(), coldCPU.Round(time.Millisecond), peakRSS()/1024)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		t.Logf("Go runtime: sys %d MB, heap sys %d MB, heap in use %d MB, stacks %d MB", ms.Sys>>20, ms.HeapSys>>20, ms.HeapInuse>>20, ms.StackSys>>20)
 		t.Logf("rows: %v", h.tableCounts())
 		if db.Dialect == store.SQLite {
 			logTableSizes(t, db)
