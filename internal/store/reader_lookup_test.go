@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/callboard/callboard/entity"
 	"github.com/callboard/callboard/internal/catalog"
@@ -392,5 +395,96 @@ func TestHistory(t *testing.T) {
 		checkInput(t, err, "Invalid limit, must be between 1 and 1000")
 		_, err = q.History(ctx, ref, catalog.HistoryRequest{Cursor: "@@"})
 		checkInput(t, err, "Malformed cursor: not base64")
+	})
+}
+
+// TestFacetsMatchDirectGrouping compares the facets with grouping on
+// COALESCE(original_value, value) straight from the table, including rows
+// whose value is null (too long) but whose original is kept.
+func TestFacetsMatchDirectGrouping(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ws := writeEntities(t, db, testCatalog()...)
+		w := newWriter(t, db, 0)
+		w.exec(`INSERT INTO search (id, key, value, original_value) VALUES ($1, 'spec.type', NULL, 'A Very Long Type')`, ws[0].ID)
+		w.exec(`INSERT INTO search (id, key, value, original_value) VALUES ($1, 'spec.type', NULL, NULL)`, ws[1].ID)
+		w.done()
+		r := store.NewCatalogReader(db)
+		keys := []string{"kind", "spec.type", "metadata.tags", "metadata.title", "relations.ownedby", "spec.lifecycle"}
+		for _, filter := range []string{"", "kind=component", "spec.lifecycle"} {
+			pred, _ := catalog.ParseFilterParams([]string{filter})
+			got, err := r.Facets(context.Background(), keys, pred)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string][]catalog.FacetCount{}
+			rows, err := db.Query(`SELECT key, COALESCE(original_value, value) AS v, count(*) FROM search s
+				WHERE COALESCE(original_value, value) IS NOT NULL GROUP BY key, COALESCE(original_value, value) ORDER BY key, v`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			matches := map[int64]bool{}
+			if pred != nil {
+				res, err := catalog.NewQuery(r, catalog.QueryOptions{}).QueryEntities(context.Background(), catalog.QueryRequest{Filter: pred, Fields: []string{"metadata.uid"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				byUID := map[string]int64{}
+				for _, w := range ws {
+					byUID[w.UID] = w.ID
+				}
+				for _, item := range res.Items {
+					var e struct{ Metadata struct{ UID string } }
+					if err := json.Unmarshal(item, &e); err != nil {
+						t.Fatal(err)
+					}
+					matches[byUID[e.Metadata.UID]] = true
+				}
+			}
+			for rows.Next() {
+				var key string
+				var fc catalog.FacetCount
+				if err := rows.Scan(&key, &fc.Value, &fc.Count); err != nil {
+					t.Fatal(err)
+				}
+				if slices.Contains(keys, key) && pred == nil {
+					want[key] = append(want[key], fc)
+				}
+			}
+			rows.Close()
+			if pred != nil {
+				// With a filter, group only the matching entities' rows.
+				want = map[string][]catalog.FacetCount{}
+				for _, key := range keys {
+					counts := map[string]int{}
+					q := `SELECT id, COALESCE(original_value, value) FROM search WHERE key = $1 AND COALESCE(original_value, value) IS NOT NULL`
+					rs, err := db.Query(q, key)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for rs.Next() {
+						var id int64
+						var v string
+						if err := rs.Scan(&id, &v); err != nil {
+							t.Fatal(err)
+						}
+						if matches[id] {
+							counts[v]++
+						}
+					}
+					rs.Close()
+					for v, n := range counts {
+						want[key] = append(want[key], catalog.FacetCount{Value: v, Count: n})
+					}
+					sort.Slice(want[key], func(i, j int) bool { return want[key][i].Value < want[key][j].Value })
+				}
+			}
+			for k, v := range want {
+				sort.Slice(v, func(i, j int) bool { return v[i].Value < v[j].Value })
+				want[k] = v
+			}
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("filter %q: facets differ from direct grouping (-want +got):\n%s", filter, diff)
+			}
+		}
 	})
 }
