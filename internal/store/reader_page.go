@@ -64,9 +64,10 @@ func (r *CatalogReader) EntityPage(ctx context.Context, p catalog.EntityPage) ([
 	return out, nil
 }
 
-// source is where a plan takes its candidate entities from, exposed as
-// alias c with an id column: the trigram index for a full-text filter, or
-// one equality condition of the filter on the search_key_value index.
+// source is where a plan takes its candidate entities from: the trigram
+// index for a full-text filter, or one equality condition of the filter on
+// the search_key_value index. Written out (sourceSQL) it is the alias c
+// and the expression of its entity id.
 type source struct {
 	fullText *catalog.FullTextFilter // trigram source
 	eq       *catalog.Predicate      // equality source
@@ -76,8 +77,8 @@ type source struct {
 // full-text filter.
 func (s *source) coversFullText() bool { return s.fullText != nil }
 
-// searchRows reports whether the source's rows are search rows of one
-// scalar key (c.value is that key's value), so an entity appears once.
+// searchRows reports whether the source's rows are rows of one key, each
+// naming a different entity and carrying that key's value (c.value).
 func (s *source) searchRows() bool {
 	if s.eq != nil {
 		return len(s.eq.Match.Values) == 1
