@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -84,6 +85,9 @@ func throughput(ctx context.Context, c *http.Client, base string, q query, worke
 	elapsed := time.Since(start)
 	return float64(ok.Load()) / elapsed.Seconds(), bad.Load(), firstErr
 }
+
+// errTimeout marks a wait that ran out of time.
+var errTimeout = errors.New("timed out")
 
 // idleProbe tells whether the catalog has work left and how much CPU the
 // server has used.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -224,4 +223,3 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-var errTimeout = errors.New("timed out")
