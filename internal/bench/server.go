@@ -222,4 +222,3 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
-
