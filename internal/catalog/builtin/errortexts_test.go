@@ -101,7 +101,10 @@ func TestBackstageErrorTexts(t *testing.T) {
 		{"ref changed", component(func(map[string]any) {}), nil, []plugin.Processor{rename{}},
 			"ConflictError: Fatal: The entity kind, namespace, or name changed during processing"},
 		// §c.6 Location reading and parsing.
-		{"no reader", component(func(e map[string]any) { e["kind"] = "Location"; e["spec"] = map[string]any{"type": "weird", "target": "x"} }), nil, nil,
+		{"no reader", component(func(e map[string]any) {
+			e["kind"] = "Location"
+			e["spec"] = map[string]any{"type": "weird", "target": "x"}
+		}), nil, nil,
 			"InputError: No processor was able to handle reading of weird:x"},
 		{"missing file", location("./missing.yaml"), nil, nil,
 			"NotFoundError: file " + filepath.Join(dir, "missing.yaml") + " does not exist"},
