@@ -110,6 +110,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		ProcessingInterval:      interval,
 		ProcessingIntervalMax:   intervalMax,
 		OrphanStrategy:          cfg.Catalog.OrphanStrategy,
+		OrphanProviderStrategy:  cfg.Catalog.OrphanProviderStrategy,
 		Readonly:                cfg.Catalog.Readonly,
 		AllowedLocationTypes:    cfg.Catalog.AllowedLocationTypes,
 		DefaultConflictStrategy: cfg.Catalog.DefaultLocationConflictStrategy,
@@ -364,7 +365,7 @@ func processingInterval(iv config.Interval) (time.Duration, time.Duration) {
 	case iv.Disabled:
 		return 0, 0
 	case iv.Duration == 0:
-		return 100 * time.Second, 150 * time.Second
+		return catalog.DefaultProcessingInterval, catalog.DefaultProcessingIntervalMax
 	default:
 		return iv.Duration, iv.Duration
 	}
