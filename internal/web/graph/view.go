@@ -112,11 +112,12 @@ type view struct {
 	Depths     []choice
 	Directions []choice
 
-	Graph     *Graph
-	SVG       template.HTML
-	LayoutErr string
-	Legend    []legendItem
-	Rows      []row
+	Graph          *Graph
+	SVG            template.HTML
+	LayoutErr      string
+	Legend         []legendItem
+	RelationLegend []legendItem
+	Rows           []row
 	// Drawn is how many of the rows are drawn (a blast radius lists more
 	// than it draws).
 	Drawn int
@@ -174,6 +175,7 @@ func (s *Service) render(ctx context.Context, d *view, cat plugin.EntityReader, 
 		d.LayoutErr = "The graph could not be drawn; the entities it holds are listed below."
 	}
 	d.Legend = legend(drawn)
+	d.RelationLegend = relationLegend(drawn)
 	for _, n := range g.Nodes {
 		r := row{Ref: n.Ref, Kind: n.Kind, Name: n.Name, Depth: n.Depth, ViaType: n.ViaType, Missing: n.Missing, Root: n.Root}
 		if !n.Missing {
@@ -279,6 +281,20 @@ func (d *view) fillChoices(root *entity.Entity) {
 	for _, dir := range Directions {
 		d.Directions = append(d.Directions, choice{Value: dir.Value, Label: dir.Label, On: p.Direction == dir.Value})
 	}
+}
+
+// relationLegend counts the drawn relations per type.
+func relationLegend(g *Graph) []legendItem {
+	counts := map[string]int{}
+	for _, e := range g.Edges {
+		counts[e.Type]++
+	}
+	var out []legendItem
+	for typ, n := range counts {
+		out = append(out, legendItem{Kind: typ, Class: "rel-" + classPart(typ), Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
+	return out
 }
 
 // legend counts the drawn entities per kind.
