@@ -45,6 +45,9 @@ func graphvizEngine() (*graphviz.Graphviz, error) {
 type Renderer struct {
 	mu      sync.Mutex
 	entries map[[32]byte]*list.Element
+	// inflight are the layouts under way; a second request for the same
+	// drawing waits for the first instead of laying it out again.
+	inflight map[[32]byte]*flight
 	order   *list.List // front is the most recently used
 	bytes   int
 	// maxBytes bounds the cached drawings.
@@ -57,6 +60,13 @@ type Renderer struct {
 // Stats returns how many drawings were laid out and how many came from
 // the cache.
 func (r *Renderer) Stats() (layouts, hits int64) { return r.layouts.Load(), r.hits.Load() }
+
+// flight is a layout under way.
+type flight struct {
+	done chan struct{}
+	svg  []byte
+	err  error
+}
 
 // cached is one cached drawing.
 type cached struct {
@@ -73,7 +83,7 @@ func NewRenderer(cacheBytes int) *Renderer {
 	if cacheBytes == 0 {
 		cacheBytes = DefaultCacheBytes
 	}
-	return &Renderer{entries: map[[32]byte]*list.Element{}, order: list.New(), maxBytes: cacheBytes}
+	return &Renderer{entries: map[[32]byte]*list.Element{}, inflight: map[[32]byte]*flight{}, order: list.New(), maxBytes: cacheBytes}
 }
 
 // SVG lays out a DOT graph and returns the <svg> element: without the XML
@@ -85,14 +95,32 @@ func (r *Renderer) SVG(ctx context.Context, dot string) ([]byte, error) {
 		r.hits.Add(1)
 		return svg, nil
 	}
-	svg, err := layout(ctx, dot)
-	if err != nil {
-		return nil, err
+	r.mu.Lock()
+	if f, ok := r.inflight[key]; ok {
+		r.mu.Unlock()
+		select {
+		case <-f.done:
+			r.hits.Add(1)
+			return f.svg, f.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	r.layouts.Add(1)
-	svg = inlineSVG(svg)
-	r.put(key, svg)
-	return svg, nil
+	f := &flight{done: make(chan struct{})}
+	r.inflight[key] = f
+	r.mu.Unlock()
+
+	f.svg, f.err = layout(ctx, dot)
+	if f.err == nil {
+		r.layouts.Add(1)
+		f.svg = inlineSVG(f.svg)
+		r.put(key, f.svg)
+	}
+	r.mu.Lock()
+	delete(r.inflight, key)
+	r.mu.Unlock()
+	close(f.done)
+	return f.svg, f.err
 }
 
 func (r *Renderer) get(key [32]byte) ([]byte, bool) {

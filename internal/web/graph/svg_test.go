@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -184,5 +185,31 @@ func TestSVGBundlesLeaves(t *testing.T) {
 	}
 	if !bytes.Contains(svg, []byte("memberOf ×150")) {
 		t.Error("the bundle's edge does not say how many it stands for")
+	}
+}
+
+func TestSVGSharesLayoutsUnderWay(t *testing.T) {
+	if _, err := graphvizEngine(); err != nil {
+		t.Fatal(err)
+	}
+	r := NewRenderer(-1) // no cache: only sharing can save a layout
+	const n = 6
+	errs := make(chan error, n)
+	engine.turn <- struct{}{} // hold the engine so the first layout waits
+	for range n {
+		go func() {
+			_, err := r.SVG(context.Background(), `digraph { a -> b -> c -> a }`)
+			errs <- err
+		}()
+	}
+	time.Sleep(200 * time.Millisecond) // let every request arrive
+	<-engine.turn
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if layouts, hits := r.Stats(); layouts != 1 || hits != n-1 {
+		t.Errorf("layouts, hits = %d, %d; want 1, %d", layouts, hits, n-1)
 	}
 }
