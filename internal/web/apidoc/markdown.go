@@ -43,9 +43,10 @@ func Markdown(src string) template.HTML {
 	return template.HTML(buf.String())
 }
 
-// headingShift is how far description headings move down: the entity
-// page has h1, the definition h2 and its sections h3.
-const headingShift = 3
+// headingShift is how far description headings move down: the page has
+// the h1 and the definition's title is an h2, so a description's "#"
+// becomes an h3, never skipping a level below the heading it follows.
+const headingShift = 2
 
 // sanitizer removes links and images whose target is not safe, keeping
 // their text, and shifts headings down.

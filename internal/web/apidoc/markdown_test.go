@@ -68,7 +68,7 @@ func TestMarkdown(t *testing.T) {
 		{
 			name: "headings move down",
 			src:  "# Title\n\n## Sub\n\n##### Deep",
-			want: []string{"<h4>Title</h4>", "<h5>Sub</h5>", "<h6>Deep</h6>"},
+			want: []string{"<h3>Title</h3>", "<h4>Sub</h4>", "<h6>Deep</h6>"},
 		},
 		{
 			name: "tables and bare links",

@@ -318,7 +318,7 @@ func (w *schemaWalker) facts(s *object) []fact {
 		if len(enum) > maxEnumShown {
 			vals = append(vals, "… "+strconv.Itoa(len(enum)-maxEnumShown)+" more")
 		}
-		out = append(out, fact{Label: "one of", Values: vals})
+		out = append(out, fact{Label: "allowed values", Values: vals})
 	}
 	add := func(label, key string) {
 		if s.has(key) {

@@ -16,8 +16,7 @@ const (
 	fontName  = "Helvetica,Arial,sans-serif"
 	graphAttr = `graph [bgcolor="transparent", nodesep=0.22, ranksep=0.75, fontname="` + fontName + `", fontsize=11, newrank=true`
 	nodeAttr  = `node [shape=box, style="rounded,filled", fillcolor="#ffffff", color="#8a94a1", fontname="` + fontName + `", fontsize=11, margin="0.14,0.05", height=0.4]`
-	// Edges do not rank nodes: the columns do (see DOT).
-	edgeAttr = `edge [constraint=false, fontname="` + fontName + `", fontsize=9, color="#8a94a1", fontcolor="#515a65", arrowsize=0.7]`
+	edgeAttr  = `edge [fontname="` + fontName + `", fontsize=9, color="#8a94a1", fontcolor="#515a65", arrowsize=0.7`
 	// bigGraphAttr trades the finest layout for speed on large drawings:
 	// straight edges and fewer crossing-reduction passes.
 	bigGraphAttr = `, splines=line, mclimit=0.3, nslimit=2, nslimit1=2`
@@ -30,6 +29,9 @@ const (
 	// labels on hundreds of edges cost seconds; beyond this the relation
 	// is the edge's colour, which the legend explains.
 	maxLabelledEdges = 60
+	// maxNaturalNodes is the most entities Graphviz ranks by the relations
+	// themselves; larger drawings get fixed columns.
+	maxNaturalNodes = 40
 )
 
 // DOT writes g in Graphviz's language, laid out in direction (LR, RL, TB,
@@ -38,20 +40,24 @@ const (
 // "root" or "missing" for the stylesheet; each edge has the class
 // "rel-<type>".
 //
-// The layout is by distance from the roots: the roots in the first
-// column, what they relate to in the next, and so on. Fixing the columns
-// (rank=same groups chained by invisible edges, and no edge constraining
-// the ranks) spares Graphviz most of its work, which on a dense 200-node
-// graph is the difference between seconds and a tenth of one, and reads
-// as rings around the start. (Wrapping a long column into several would
-// read better but makes edges cross columns, which costs Graphviz three
-// times as much; the bundles keep the common long columns, a group's
-// members or a system's parts, short.) The text depends only on g, so
-// equal graphs share a cached drawing.
+// A small graph is ranked by Graphviz from the relations themselves,
+// which draws dependencies flowing one way. A large one is laid out by
+// distance from the roots: the roots in the first column, what they
+// relate to in the next, and so on. Fixing the columns (rank=same groups
+// chained by invisible edges, and no edge constraining the ranks) spares
+// Graphviz most of its work, which on a dense 200-node graph is the
+// difference between seconds and a tenth of one, and reads as rings
+// around the start. (Wrapping a long column into several would read
+// better but makes edges cross columns, which costs Graphviz three times
+// as much; the bundles keep the common long columns, a group's members or
+// a system's parts, short.) The text depends only on g, so equal graphs
+// share a cached drawing.
 func (g *Graph) DOT(direction string, link func(ref string) string) string {
 	bundles, skip, inBundle := g.bundles()
 	drawnEdges := len(g.Edges) - len(skip) + len(bundles)
+	drawnNodes := len(g.Nodes) - len(inBundle) + len(bundles)
 	labels := drawnEdges <= maxLabelledEdges
+	columns := !labels || drawnNodes > maxNaturalNodes
 
 	var b strings.Builder
 	b.WriteString("digraph catalog {\n")
@@ -62,13 +68,14 @@ func (g *Graph) DOT(direction string, link func(ref string) string) string {
 	b.WriteString("]\n")
 	b.WriteString("  rankdir=" + direction + ";\n")
 	b.WriteString("  " + nodeAttr + "\n")
-	b.WriteString("  " + edgeAttr + "\n")
+	b.WriteString("  " + edgeAttr)
+	if columns {
+		// Edges do not rank nodes: the columns do.
+		b.WriteString(", constraint=false")
+	}
+	b.WriteString("]\n")
 
 	// The drawn items by depth: nodes, and bundles at their leaves' depth.
-	type item struct {
-		id    string
-		depth int
-	}
 	var items []item
 	bundleAt := map[string]*bundle{}
 	for _, bd := range bundles {
@@ -108,22 +115,9 @@ func (g *Graph) DOT(direction string, link func(ref string) string) string {
 		writeBundle(&b, bd, link, func(n *Node) string { return "gnode-" + strconv.Itoa(n.seq) })
 	}
 
-	// Columns by depth, chained in order by invisible edges.
-	sort.SliceStable(items, func(i, j int) bool { return items[i].depth < items[j].depth })
-	var columns [][]string
-	for i, it := range items {
-		if i == 0 || it.depth != items[i-1].depth {
-			columns = append(columns, nil)
-		}
-		columns[len(columns)-1] = append(columns[len(columns)-1], quote(it.id))
+	if columns {
+		writeColumns(&b, items)
 	}
-	for i, col := range columns {
-		b.WriteString("  { rank=same; " + strings.Join(col, "; ") + " }\n")
-		if i > 0 {
-			b.WriteString("  " + columns[i-1][0] + " -> " + col[0] + " [style=invis, constraint=true];\n")
-		}
-	}
-
 	for i, e := range g.Edges {
 		if skip[i] {
 			continue
@@ -141,6 +135,31 @@ func (g *Graph) DOT(direction string, link func(ref string) string) string {
 	}
 	b.WriteString("}\n")
 	return b.String()
+}
+
+// writeColumns puts items in one column per depth, chained in order by
+// invisible edges.
+func writeColumns(b *strings.Builder, items []item) {
+	sort.SliceStable(items, func(i, j int) bool { return items[i].depth < items[j].depth })
+	var columns [][]string
+	for i, it := range items {
+		if i == 0 || it.depth != items[i-1].depth {
+			columns = append(columns, nil)
+		}
+		columns[len(columns)-1] = append(columns[len(columns)-1], quote(it.id))
+	}
+	for i, col := range columns {
+		b.WriteString("  { rank=same; " + strings.Join(col, "; ") + " }\n")
+		if i > 0 {
+			b.WriteString("  " + columns[i-1][0] + " -> " + col[0] + " [style=invis, constraint=true];\n")
+		}
+	}
+}
+
+// item is a drawn node or bundle and its distance from the roots.
+type item struct {
+	id    string
+	depth int
 }
 
 // Bundling: an entity with many neighbours that have no other relation

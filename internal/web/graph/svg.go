@@ -48,8 +48,8 @@ type Renderer struct {
 	// inflight are the layouts under way; a second request for the same
 	// drawing waits for the first instead of laying it out again.
 	inflight map[[32]byte]*flight
-	order   *list.List // front is the most recently used
-	bytes   int
+	order    *list.List // front is the most recently used
+	bytes    int
 	// maxBytes bounds the cached drawings.
 	maxBytes int
 	// layouts counts the drawings Graphviz made, hits those the cache

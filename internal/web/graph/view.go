@@ -51,7 +51,7 @@ func (t tab) Render(ctx context.Context, v *plugin.EntityView) (template.HTML, e
 	p := ParseParams(v.Query)
 	p.Roots = []string{v.Ref.String()}
 	d := &view{
-		Heading:   "Relations",
+		Heading:   "Dependency graph",
 		Level:     2,
 		Action:    v.Path + "/" + TabID,
 		Params:    p,
@@ -244,7 +244,7 @@ func (d *view) fillChoices(root *entity.Entity) {
 	// Each view starts at its own depth.
 	neighbourhood.MaxDepth, blast.MaxDepth = neighbourhood.defaultDepth(), blast.defaultDepth()
 	d.Views = []choice{
-		{Label: "Relations", Href: link(neighbourhood), On: !p.BlastRadius},
+		{Label: "Neighbourhood", Href: link(neighbourhood), On: !p.BlastRadius},
 		{Label: "Blast radius", Href: link(blast), On: p.BlastRadius},
 	}
 	rels := slices.Clone(knownRelations)

@@ -42,7 +42,7 @@ func TestTabGolden(t *testing.T) {
 	}{
 		{
 			name: "tab-relations", ref: "component:default/booking-service", query: "",
-			want: []string{`<h2 id="graph-heading">Relations</h2>`, `href="/catalog/default/api/booking-api"`, `aria-current="page">Relations`, `/catalog-graph?rootEntityRefs%5B%5D=component%3Adefault%2Fbooking-service`},
+			want: []string{`<h2 id="graph-heading">Dependency graph</h2>`, `href="/catalog/default/api/booking-api"`, `aria-current="page">Neighbourhood`, `/catalog-graph?rootEntityRefs%5B%5D=component%3Adefault%2Fbooking-service`},
 		},
 		{
 			name: "tab-blast-radius", ref: "api:default/payments-api", query: "view=blast-radius&maxDepth=∞",
