@@ -126,9 +126,9 @@ func TestUserTokenExpiryAndForgery(t *testing.T) {
 
 func TestTokenExpirationClamp(t *testing.T) {
 	for yaml, want := range map[string]time.Duration{
-		"":                                        time.Hour,
-		"auth: {backstageTokenExpiration: 1m}":    10 * time.Minute,
-		"auth: {backstageTokenExpiration: 48h}":   24 * time.Hour,
+		"":                                      time.Hour,
+		"auth: {backstageTokenExpiration: 1m}":  10 * time.Minute,
+		"auth: {backstageTokenExpiration: 48h}": 24 * time.Hour,
 		"auth: {backstageTokenExpiration: PT30M}": 30 * time.Minute,
 	} {
 		s, err := loadSettings(loadConfig(t, yaml, ""), "http://localhost:7007")

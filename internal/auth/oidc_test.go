@@ -224,7 +224,9 @@ func TestOIDCRejectsTamperedFlows(t *testing.T) {
 	}{
 		// The PKCE challenge the provider records is not the one of our
 		// verifier: the code exchange fails.
-		{"pkce", func(q url.Values) { q.Set("code_challenge", oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())) }},
+		{"pkce", func(q url.Values) {
+			q.Set("code_challenge", oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier()))
+		}},
 		// The ID token comes back with someone else's nonce.
 		{"nonce", func(q url.Values) { q.Set("nonce", "a-nonce-from-another-sign-in-attempt") }},
 		// No PKCE at all reaches the provider: the verifier we send then
