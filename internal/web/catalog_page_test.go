@@ -255,3 +255,32 @@ func TestFacetGroups(t *testing.T) {
 		t.Errorf("topFacets of a short list: %v", got)
 	}
 }
+
+func TestFlightsRunFewAtOnce(t *testing.T) {
+	f := newFlights()
+	var running, most atomic.Int32
+	gate := make(chan struct{})
+	var all []*flight
+	for i := range maxPartsRunning + 3 {
+		all = append(all, f.do(fmt.Sprint(i), func(context.Context) (any, error) {
+			n := running.Add(1)
+			for {
+				m := most.Load()
+				if n <= m || most.CompareAndSwap(m, n) {
+					break
+				}
+			}
+			<-gate
+			running.Add(-1)
+			return nil, nil
+		}))
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(gate)
+	for _, c := range all {
+		<-c.done
+	}
+	if most.Load() != maxPartsRunning {
+		t.Errorf("%d parts ran at once, want %d", most.Load(), maxPartsRunning)
+	}
+}

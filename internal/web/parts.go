@@ -18,13 +18,20 @@ import (
 // partsHeader asks the server to wait for every part.
 const partsHeader = "Callboard-Parts"
 
-// partTimeout bounds one part's work.
+// partTimeout bounds one part's work, the wait for its turn included.
 const partTimeout = 30 * time.Second
 
-// flights runs each part once at a time per key.
+// maxPartsRunning bounds the parts computed at once: a burst of views
+// whose counts are not cached must not take every database connection
+// from the pages (SQLite has four).
+const maxPartsRunning = 2
+
+// flights runs each part once at a time per key, and at most
+// maxPartsRunning parts at once.
 type flights struct {
-	mu sync.Mutex
-	m  map[string]*flight
+	mu      sync.Mutex
+	m       map[string]*flight
+	running chan struct{}
 }
 
 type flight struct {
@@ -33,7 +40,9 @@ type flight struct {
 	err  error
 }
 
-func newFlights() *flights { return &flights{m: map[string]*flight{}} }
+func newFlights() *flights {
+	return &flights{m: map[string]*flight{}, running: make(chan struct{}, maxPartsRunning)}
+}
 
 // do returns the running flight for key, starting fn in one if there is
 // none. fn runs with its own context: the work outlives the request that
@@ -49,7 +58,13 @@ func (f *flights) do(key string, fn func(ctx context.Context) (any, error)) *fli
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), partTimeout)
 		defer cancel()
-		c.val, c.err = fn(ctx)
+		select {
+		case f.running <- struct{}{}:
+			c.val, c.err = fn(ctx)
+			<-f.running
+		case <-ctx.Done():
+			c.err = ctx.Err()
+		}
 		f.mu.Lock()
 		delete(f.m, key)
 		f.mu.Unlock()
