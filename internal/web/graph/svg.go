@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"regexp"
 	"sync"
 	"sync/atomic"
 
@@ -188,15 +187,32 @@ func layout(ctx context.Context, dot string) (svg []byte, err error) {
 }
 
 var (
-	svgStart   = []byte("<svg")
-	svgComment = regexp.MustCompile(`(?s)<!--.*?-->\n?`)
+	svgStart     = []byte("<svg")
+	commentStart = []byte("<!--")
+	commentEnd   = []byte("-->")
 )
 
 // inlineSVG keeps the <svg> element of a Graphviz document and drops its
-// comments.
+// comments (with the newline after each). A scan, not a regular
+// expression: drawings are hundreds of kilobytes.
 func inlineSVG(doc []byte) []byte {
 	if i := bytes.Index(doc, svgStart); i > 0 {
 		doc = doc[i:]
 	}
-	return svgComment.ReplaceAll(doc, nil)
+	out := make([]byte, 0, len(doc))
+	for {
+		i := bytes.Index(doc, commentStart)
+		if i < 0 {
+			return append(out, doc...)
+		}
+		out = append(out, doc[:i]...)
+		j := bytes.Index(doc[i:], commentEnd)
+		if j < 0 {
+			return out // an unclosed comment runs to the end
+		}
+		doc = doc[i+j+len(commentEnd):]
+		if len(doc) > 0 && doc[0] == '\n' {
+			doc = doc[1:]
+		}
+	}
 }

@@ -213,3 +213,15 @@ func TestSVGSharesLayoutsUnderWay(t *testing.T) {
 		t.Errorf("layouts, hits = %d, %d; want 1, %d", layouts, hits, n-1)
 	}
 }
+
+func TestInlineSVG(t *testing.T) {
+	for in, want := range map[string]string{
+		"<?xml?>\n<!DOCTYPE svg>\n<!-- made by -->\n<svg><!-- n0 -->\n<g/><!-- e --><g/></svg>\n": "<svg><g/><g/></svg>\n",
+		"<svg>plain</svg>":        "<svg>plain</svg>",
+		"<svg><!-- unclosed <g/>": "<svg>",
+	} {
+		if got := string(inlineSVG([]byte(in))); got != want {
+			t.Errorf("inlineSVG(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
