@@ -127,6 +127,9 @@ type Engine struct {
 	// nothing happened while it looked at the database.
 	busy  atomic.Int64
 	ticks atomic.Int64
+	// locationsMu orders the registered-locations provider's mutations:
+	// the start-up full mutation and the location API's deltas.
+	locationsMu sync.Mutex
 }
 
 // NewEngine checks o and returns an engine; Run starts it.

@@ -52,6 +52,8 @@ func (e *Engine) CreateLocation(ctx context.Context, in LocationInput, o CreateL
 	if o.DryRun {
 		return e.dryRunLocation(ctx, in)
 	}
+	e.locationsMu.Lock()
+	defer e.locationsMu.Unlock()
 	row := LocationRow{ID: uuid.NewString(), Type: in.Type, Target: in.Target, Presence: in.Presence, CreatedAt: e.now()}
 	inserted, err := e.store.InsertLocation(ctx, row)
 	if err != nil {
@@ -280,6 +282,8 @@ func (e *Engine) UpdateLocation(ctx context.Context, id string, in LocationInput
 	if err := e.checkLocationInput(in); err != nil {
 		return nil, err
 	}
+	e.locationsMu.Lock()
+	defer e.locationsMu.Unlock()
 	old, err := e.store.LocationByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -322,6 +326,8 @@ func (e *Engine) DeleteLocation(ctx context.Context, id string) error {
 	if err := e.checkWritable(); err != nil {
 		return err
 	}
+	e.locationsMu.Lock()
+	defer e.locationsMu.Unlock()
 	l, err := e.store.DeleteLocation(ctx, id)
 	if err != nil {
 		return err

@@ -134,6 +134,10 @@ func (e *Engine) applyConfigLocations(ctx context.Context) error {
 // syncRegisteredLocations replaces the location store provider's entities
 // with one Location entity per registered location.
 func (e *Engine) syncRegisteredLocations(ctx context.Context) error {
+	// The full mutation must not drop a location registered between the
+	// listing and the mutation.
+	e.locationsMu.Lock()
+	defer e.locationsMu.Unlock()
 	locs, err := e.store.ListLocations(ctx)
 	if err != nil {
 		return err
