@@ -219,6 +219,23 @@ func makeAllDue(ctx context.Context, db *sql.DB, table string, nowMillis int64) 
 	return res.RowsAffected()
 }
 
+// analyzed says when PostgreSQL last gathered statistics on the search
+// table: query plans right after a bulk load depend on whether
+// autovacuum's analyze has run yet.
+func analyzed(ctx context.Context, db *sql.DB) string {
+	var ago sql.NullFloat64
+	err := db.QueryRowContext(ctx, `SELECT EXTRACT(EPOCH FROM now() - GREATEST(last_analyze, last_autoanalyze))::float8
+		FROM pg_stat_user_tables WHERE relname = 'search'`).Scan(&ago)
+	switch {
+	case err != nil:
+		return "unknown (" + err.Error() + ")"
+	case !ago.Valid:
+		return "the search table was never analysed"
+	default:
+		return fmt.Sprintf("the search table was analysed %.0f s before", ago.Float64)
+	}
+}
+
 // redactURL hides the password of a connection URL for logs and reports.
 func redactURL(s string) string {
 	u, err := url.Parse(s)

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,4 +114,48 @@ func TestRedactURL(t *testing.T) {
 // sqliteDatabaseCreate opens (creating) an SQLite file for test setup.
 func sqliteDatabaseCreate(path string) (*sql.DB, error) {
 	return sql.Open("sqlite", "file:"+path)
+}
+
+// TestPostgresDatabase needs a server: CALLBOARD_TEST_POSTGRES.
+func TestPostgresDatabase(t *testing.T) {
+	admin := os.Getenv("CALLBOARD_TEST_POSTGRES")
+	if admin == "" {
+		t.Skip("CALLBOARD_TEST_POSTGRES not set")
+	}
+	ctx := context.Background()
+	d, err := postgresDatabase(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.drop(ctx)
+	if !strings.HasPrefix(d.describe(), "PostgreSQL (database callboard_bench_") {
+		t.Errorf("describe = %s", d.describe())
+	}
+	db, err := d.open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := analyzed(ctx, db); !strings.HasPrefix(got, "unknown") {
+		t.Errorf("analyzed without a search table = %q", got)
+	}
+	if _, err := db.Exec("CREATE TABLE search (id BIGINT)"); err != nil {
+		t.Fatal(err)
+	}
+	if got := analyzed(ctx, db); got != "the search table was never analysed" {
+		t.Errorf("analyzed = %q", got)
+	}
+	db.Exec("ANALYZE search")
+	if got := analyzed(ctx, db); !strings.HasPrefix(got, "the search table was analysed ") {
+		t.Errorf("analyzed after ANALYZE = %q", got)
+	}
+	if size, err := d.size(ctx, db); err != nil || size == 0 {
+		t.Errorf("size = %d, %v", size, err)
+	}
+	db.Close()
+	if err := d.drop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.open(ctx); err == nil {
+		t.Error("the database is still there after drop")
+	}
 }

@@ -56,6 +56,9 @@ func (r *run) coldStart(ctx context.Context) error {
 			r.rep.add(Figure{Name: "database size", Status: Error, Note: err.Error()})
 		}
 	}
+	if r.probe != nil && r.db.dialect == postgresDialect {
+		r.rep.note("PostgreSQL statistics when the queries started: %s.", analyzed(ctx, r.probe))
+	}
 	if err := r.measureQueries(ctx, s); err != nil {
 		return err
 	}
