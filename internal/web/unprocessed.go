@@ -60,6 +60,9 @@ type unprocessedView struct {
 }
 
 func (s *site) unprocessedPage(w http.ResponseWriter, r *http.Request) error {
+	if err := s.allow(r, catalog.PermissionUnprocessedRead, ""); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	tab := catalog.UnprocessedReason(q.Get("tab"))
 	switch tab {
@@ -147,6 +150,9 @@ func (s *site) unprocessedDelete(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		return problem.Input("The form could not be read.")
+	}
+	if err := s.allow(r, catalog.PermissionUnprocessedDelete, ""); err != nil {
+		return err
 	}
 	if err := s.unprocessed.Delete(r.Context(), r.PathValue("entityId")); err != nil {
 		return err
