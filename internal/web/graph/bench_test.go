@@ -197,7 +197,7 @@ func (r queryReader) EntitiesByRefs(ctx context.Context, refs []string) ([]*enti
 // first pass draws every organisation once (no cached drawing); "cached"
 // draws one again. Both report p50 and p99 in milliseconds.
 //
-//	go test ./internal/web/graph -run XXX -bench GraphTab -benchtime 200x
+//	go test ./internal/web/graph -run '^$' -bench GraphTab -benchtime 200x
 func BenchmarkGraphTab(b *testing.B) {
 	db := storetest.Open(b, store.SQLite)
 	start := time.Now()
