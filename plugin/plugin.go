@@ -30,6 +30,9 @@ type Registrar interface {
 	// AddEntityTab adds a tab to entity pages, after the portal's own tabs
 	// except History and Inspect, which stay last.
 	AddEntityTab(t EntityTab)
+	// AddAction adds a scaffolder action. An action whose ID is already
+	// registered is refused at start-up.
+	AddAction(a Action)
 }
 
 // Starter is implemented by plugins that run background work. Start must

@@ -14,6 +14,7 @@ type registry struct {
 	starters   []plugin.Starter
 	cards      []plugin.EntityCard
 	tabs       []plugin.EntityTab
+	actions    []plugin.Action
 }
 
 // registrar is the plugin.Registrar one plugin sees.
@@ -49,6 +50,10 @@ func (r *registrar) AddEntityCard(c plugin.EntityCard) {
 
 func (r *registrar) AddEntityTab(t plugin.EntityTab) {
 	r.reg.tabs = append(r.reg.tabs, t)
+}
+
+func (r *registrar) AddAction(a plugin.Action) {
+	r.reg.actions = append(r.reg.actions, a)
 }
 
 // register runs each plugin's Register with its own registrar.
