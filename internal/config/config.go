@@ -13,13 +13,16 @@ import (
 // top-level section or a dotted key path below a typed one. Add a section
 // here when the subsystem that reads it lands.
 var knownSections = []string{
-	"plugins",      // plugin.Registrar.DecodeConfig reads plugins.<id>
-	"auth",         // internal/auth: providers, session, token expiration
-	"backend.auth", // internal/auth: externalAccess, keys, the default auth policy
-	"permission",   // internal/permission: enabled, admins, rules
-	"audit",        // internal/audit: clientIpHeader, sinks
-	"integrations", // internal/integration: the forge integrations
-	"app.title",    // internal/app: the product name shown by the web UI
+	"plugins",                  // plugin.Registrar.DecodeConfig reads plugins.<id>
+	"auth",                     // internal/auth: providers, session, token expiration
+	"backend.auth",             // internal/auth: externalAccess, keys, the default auth policy
+	"permission",               // internal/permission: enabled, admins, rules
+	"audit",                    // internal/audit: clientIpHeader, sinks
+	"integrations",             // internal/integration: the forge integrations
+	"app.title",                // internal/app: the product name shown by the web UI
+	"scaffolder",               // internal/scaffolder: workers, limits, default author, environment
+	"techdocs",                 // internal/techdocs: builder, publisher, cache, mermaid
+	"backend.workingDirectory", // internal/scaffolder: where task workspaces live
 }
 
 // isKnownSection reports whether path lies in one of knownSections.
