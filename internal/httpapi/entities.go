@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bufio"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -68,8 +69,7 @@ func (s *server) listEntities(w http.ResponseWriter, r *http.Request) error {
 	if res.NextAfter != "" {
 		w.Header().Set("Link", s.nextLink(r, res.NextAfter))
 	}
-	startJSON(w, http.StatusOK)
-	_ = writeRawArray(w, res.Items)
+	writeArrayBody(w, "", res.Items, "")
 	return nil
 }
 
@@ -79,7 +79,10 @@ func (s *server) listEntities(w http.ResponseWriter, r *http.Request) error {
 // still gets an error body; a failure after that can no longer become one,
 // so the connection is cut instead of ending the array.
 func (s *server) streamEntities(w http.ResponseWriter, r *http.Request, rd CatalogReader, req catalog.ListRequest) error {
-	arr := jsonArray{w: w}
+	// A bigger buffer than the response's own few kilobytes halves the
+	// system calls, yet still sends a large catalog as it is read.
+	bw := bufio.NewWriterSize(w, 16<<10)
+	arr := jsonArray{w: bw}
 	started := false
 	var writeErr error
 	err := rd.StreamEntities(r.Context(), req, func(item json.RawMessage) error {
@@ -101,6 +104,7 @@ func (s *server) streamEntities(w http.ResponseWriter, r *http.Request, rd Catal
 		return nil // the client went away
 	default:
 		s.log.ErrorContext(r.Context(), "stream entities", slog.Any("error", err))
+		_ = bw.Flush()
 		panic(http.ErrAbortHandler)
 	}
 	if !started {
@@ -108,6 +112,7 @@ func (s *server) streamEntities(w http.ResponseWriter, r *http.Request, rd Catal
 		_ = arr.open()
 	}
 	_ = arr.close()
+	_ = bw.Flush()
 	return nil
 }
 
