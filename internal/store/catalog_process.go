@@ -262,6 +262,9 @@ func (w *processWriter) updateRows(ctx context.Context) error {
 		}
 		args = append(args, r.ID, processed, hash, errs, nullBytes(r.Cache))
 	}
+	if w.tx.Dialect == SQLite {
+		return w.updateRowsOneByOne(ctx, args)
+	}
 	s := valuesStmt{
 		head: `UPDATE refresh_state AS r SET processed_entity = COALESCE(v.column2, r.processed_entity),
 			result_hash = COALESCE(v.column3, r.result_hash), errors = COALESCE(v.column4, r.errors),
@@ -272,6 +275,25 @@ func (w *processWriter) updateRows(ctx context.Context) error {
 	}
 	if _, err := s.run(ctx, w.tx, args, nil); err != nil {
 		return fmt.Errorf("update processed entities: %w", err)
+	}
+	return nil
+}
+
+// updateRowsOneByOne is updateRows for SQLite, whose planner scans the
+// whole table for UPDATE … FROM (VALUES …): at 100,000 entities a batch of
+// 500 took a quarter of a second that way and a few milliseconds as 500
+// executions of one prepared statement, each a seek by id.
+func (w *processWriter) updateRowsOneByOne(ctx context.Context, args []any) error {
+	stmt, err := w.tx.prepared(ctx, `UPDATE refresh_state SET processed_entity = COALESCE($2, processed_entity),
+		result_hash = COALESCE($3, result_hash), errors = COALESCE($4, errors), cache = COALESCE($5, cache)
+		WHERE id = $1`)
+	if err != nil {
+		return fmt.Errorf("update processed entities: %w", err)
+	}
+	for i := 0; i < len(args); i += 5 {
+		if _, err := stmt.ExecContext(ctx, args[i:i+5]...); err != nil {
+			return fmt.Errorf("update processed entities: %w", err)
+		}
 	}
 	return nil
 }

@@ -91,7 +91,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "cache_size(-32000)")
+	q.Add("_pragma", "cache_size(-8000)")
 	if !memory {
 		q.Add("_pragma", "journal_mode(WAL)")
 	}

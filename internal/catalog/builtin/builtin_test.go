@@ -162,6 +162,7 @@ func (r *recordingRegistrar) AddEntityProvider(plugin.EntityProvider) {}
 func (r *recordingRegistrar) AddProcessor(p plugin.Processor)         { r.procs = append(r.procs, p) }
 func (r *recordingRegistrar) AddEntityCard(plugin.EntityCard)         {}
 func (r *recordingRegistrar) AddEntityTab(plugin.EntityTab)           {}
+func (r *recordingRegistrar) AddAction(plugin.Action)                 {}
 
 func TestPluginRegistersInBackstageOrder(t *testing.T) {
 	p := New(Options{})
