@@ -1,7 +1,9 @@
 package nunjucks
 
 // Statement nodes. Each renders itself into the renderer's output.
-type node interface{ render(r *renderer, f *frame) error }
+type node interface {
+	render(r *renderer, f *frame) error
+}
 
 type textNode struct{ text string }
 

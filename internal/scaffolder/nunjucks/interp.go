@@ -171,7 +171,7 @@ func (n *forNode) render(r *renderer, f *frame) error {
 	if err != nil {
 		return err
 	}
-	var items []any  // list items, or map values
+	var items []any   // list items, or map values
 	var keys []string // map keys when iterating an object
 	switch x := norm(v).(type) {
 	case []any:

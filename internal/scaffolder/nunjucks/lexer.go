@@ -417,7 +417,9 @@ func quoteRune(s string) string {
 	return "''"
 }
 
-func isSpace(c byte) bool     { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-func isDigit(c byte) bool     { return c >= '0' && c <= '9' }
-func isNameStart(c byte) bool { return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-func isNameChar(c byte) bool  { return isNameStart(c) || isDigit(c) }
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isNameStart(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+func isNameChar(c byte) bool { return isNameStart(c) || isDigit(c) }

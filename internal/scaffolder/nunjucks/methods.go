@@ -123,7 +123,9 @@ func (r *renderer) stringMethod(s, name string) Func {
 	case "includes":
 		return func(args []any) (any, error) { return strings.Contains(s, argString(args, 0, "undefined")), nil }
 	case "indexOf":
-		return func(args []any) (any, error) { return utf16Index(s, strings.Index(s, argString(args, 0, "undefined"))), nil }
+		return func(args []any) (any, error) {
+			return utf16Index(s, strings.Index(s, argString(args, 0, "undefined"))), nil
+		}
 	case "lastIndexOf":
 		return func(args []any) (any, error) {
 			return utf16Index(s, strings.LastIndex(s, argString(args, 0, "undefined"))), nil
