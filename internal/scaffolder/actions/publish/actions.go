@@ -1,0 +1,105 @@
+// Package publish holds the scaffolder actions that publish a task's
+// workspace as a git repository: publish:git (Callboard's, to any git
+// remote), and Backstage's GitHub, GitLab and Gitea actions, which create
+// the repository through the forge's API, push the workspace to the clone
+// URL the API returns with go-git, and open pull or merge requests,
+// dispatch workflows and add webhooks. Forges are configured by
+// Backstage's integrations section.
+package publish
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/callboard/callboard/internal/integration"
+	"github.com/callboard/callboard/plugin"
+)
+
+// Deps is what the actions need.
+type Deps struct {
+	// Integrations is the decoded integrations section.
+	Integrations integration.Config
+	// DefaultAuthorName and DefaultAuthorEmail are
+	// scaffolder.defaultAuthor.{name,email}; "Scaffolder" and
+	// "scaffolder@backstage.io" when empty.
+	DefaultAuthorName, DefaultAuthorEmail string
+	// DefaultCommitMessage is scaffolder.defaultCommitMessage; "Initial
+	// commit" when empty.
+	DefaultCommitMessage string
+	// HTTPClient makes the forge API requests; one with a 60 s timeout when
+	// nil. Git pushes use go-git's own HTTP client.
+	HTTPClient *http.Client
+}
+
+// Backstage's defaults for commits.
+const (
+	defaultAuthorName    = "Scaffolder"
+	defaultAuthorEmail   = "scaffolder@backstage.io"
+	defaultCommitMessage = "Initial commit"
+)
+
+// Actions returns every action of the package. It makes go-git serve
+// file:// remotes in-process (once, for the whole program).
+func Actions(d Deps) []plugin.Action {
+	useInProcessFileTransport()
+	e := newEnv(d)
+	return []plugin.Action{
+		e.publishGit(),
+	}
+}
+
+// env is what every action shares.
+type env struct {
+	forges        *forges
+	http          *http.Client
+	authorName    string
+	authorEmail   string
+	commitMessage string
+}
+
+func newEnv(d Deps) *env {
+	hc := d.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	return &env{
+		forges:        newForges(d.Integrations),
+		http:          hc,
+		authorName:    firstOf(d.DefaultAuthorName, defaultAuthorName),
+		authorEmail:   firstOf(d.DefaultAuthorEmail, defaultAuthorEmail),
+		commitMessage: firstOf(d.DefaultCommitMessage, defaultCommitMessage),
+	}
+}
+
+// commitAuthor returns the author from the inputs, else the configured
+// default.
+func (e *env) commitAuthor(name, email string) author {
+	return author{Name: firstOf(name, e.authorName), Email: firstOf(email, e.authorEmail)}
+}
+
+// action is a plugin.Action made of its description and a function.
+type action struct {
+	info plugin.ActionInfo
+	run  func(ctx context.Context, ac *plugin.ActionContext) error
+}
+
+var _ plugin.Action = action{}
+
+func (a action) Info() plugin.ActionInfo { return a.info }
+
+// Run runs the action; its errors name the action and keep their class.
+func (a action) Run(ctx context.Context, ac *plugin.ActionContext) error {
+	if err := a.run(ctx, ac); err != nil {
+		return wrap(a.info.ID, err)
+	}
+	return nil
+}
+
+func logger(ac *plugin.ActionContext) *slog.Logger {
+	if ac.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return ac.Logger
+}
