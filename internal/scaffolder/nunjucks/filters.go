@@ -145,7 +145,7 @@ func filterBatch(v any, args []any) (any, error) {
 	var out []any
 	for i := 0; i < len(l); i += n {
 		row := append([]any(nil), l[i:min(i+n, len(l))]...)
-		if len(row) < n && !isUndef(p[1]) {
+		if len(row) < n && jsTruthy(p[1]) {
 			for len(row) < n {
 				row = append(row, p[1])
 			}
@@ -301,9 +301,6 @@ func filterLast(v any, _ []any) (any, error) {
 
 func filterFloat(v any, args []any) (any, error) {
 	def := bind(args, "default")[0]
-	if isUndef(def) {
-		def = 0.0
-	}
 	f := parseFloatPrefix(toString(v))
 	if math.IsNaN(f) {
 		return def, nil
@@ -329,9 +326,6 @@ func parseFloatPrefix(s string) float64 {
 func filterInt(v any, args []any) (any, error) {
 	p := bind(args, "default", "base")
 	def := p[0]
-	if isUndef(def) {
-		def = 0
-	}
 	base := intOr(p[1], 10)
 	if base < 2 || base > 36 {
 		base = 10
@@ -735,7 +729,7 @@ func filterSort(v any, args []any) (any, error) {
 }
 
 var (
-	tagRE    = regexp.MustCompile(`<\/?([a-z][a-z0-9]*)\b[^>]*>|<!--[\s\S]*?-->`)
+	tagRE    = regexp.MustCompile(`(?i)<\/?([a-z][a-z0-9]*)\b[^>]*>|<!--[\s\S]*?-->`)
 	spacesRE = regexp.MustCompile(`[ \t]+`)
 	nlRE     = regexp.MustCompile(`\n\s*\n`)
 	wsRE     = regexp.MustCompile(`\s+`)

@@ -53,8 +53,9 @@ func (f *frame) assign(name string, v any) {
 	f.define(name, v)
 }
 
-// errLimit marks resource-limit errors so they are not wrapped twice.
-var errLimit = errors.New("resource limit exceeded")
+// ErrLimit is wrapped by the RenderError of a render that hit MaxSteps,
+// MaxOutput or the macro call depth.
+var ErrLimit = errors.New("template resource limit exceeded")
 
 func (r *renderer) errAt(pos int, msg string) error {
 	l, c := lineCol(r.t.src, pos)
@@ -76,10 +77,14 @@ func (r *renderer) wrapErr(pos int, err error) error {
 func (r *renderer) step(pos, n int) error {
 	r.steps += n
 	if r.steps > r.env.o.MaxSteps {
-		return &RenderError{Name: r.t.name, Msg: "template exceeds the limit of " + strconv.Itoa(r.env.o.MaxSteps) + " evaluation steps", Err: errLimit,
-			Line: func() int { l, _ := lineCol(r.t.src, pos); return l }(), Col: func() int { _, c := lineCol(r.t.src, pos); return c }()}
+		return r.limit(pos, "template exceeds the limit of "+strconv.Itoa(r.env.o.MaxSteps)+" evaluation steps")
 	}
 	return nil
+}
+
+func (r *renderer) limit(pos int, msg string) error {
+	l, c := lineCol(r.t.src, pos)
+	return &RenderError{Name: r.t.name, Line: l, Col: c, Msg: msg, Err: ErrLimit}
 }
 
 // chargeValue charges for a value a filter or function produced, so that
@@ -100,8 +105,7 @@ func (r *renderer) chargeValue(pos int, v any) error {
 }
 
 func (r *renderer) limitErr(pos int) error {
-	l, c := lineCol(r.t.src, pos)
-	return &RenderError{Name: r.t.name, Line: l, Col: c, Msg: "output exceeds the limit of " + strconv.Itoa(r.env.o.MaxOutput) + " bytes", Err: errLimit}
+	return r.limit(pos, "output exceeds the limit of "+strconv.Itoa(r.env.o.MaxOutput)+" bytes")
 }
 
 func (r *renderer) write(pos int, s string) error {
@@ -298,7 +302,7 @@ type macro struct {
 
 func (r *renderer) callMacro(pos int, m *macro, args []any) (any, error) {
 	if r.callDepth >= maxCallDepth {
-		return nil, r.errAt(pos, "macro "+m.name+": maximum call depth exceeded")
+		return nil, r.limit(pos, "macro "+m.name+": maximum call depth exceeded")
 	}
 	r.callDepth++
 	defer func() { r.callDepth-- }()

@@ -69,25 +69,41 @@ func (lx *lexer) errAt(pos int, msg string) error {
 
 func (lx *lexer) run() error {
 	o := lx.o
+	// Next known position of each opening delimiter (-1: none left), so long
+	// texts are scanned once per delimiter rather than once per tag.
+	next := [3]int{-2, -2, -2}
+	delims := [3]string{o.VariableStart, o.BlockStart, o.CommentStart}
 	for lx.pos < len(lx.src) {
-		rest := lx.src[lx.pos:]
-		// Find the nearest tag start.
-		at, kind := -1, tText
-		if i := strings.Index(rest, o.VariableStart); i >= 0 {
-			at, kind = i, tVarStart
+		for i, d := range delims {
+			if next[i] == -1 || next[i] >= lx.pos {
+				continue
+			}
+			if j := strings.Index(lx.src[lx.pos:], d); j >= 0 {
+				next[i] = lx.pos + j
+			} else {
+				next[i] = -1
+			}
 		}
-		if i := strings.Index(rest, o.BlockStart); i >= 0 && (at < 0 || i < at || (i == at && len(o.BlockStart) > len(o.VariableStart))) {
-			at, kind = i, tBlockStart
+		// The nearest tag start wins; on a tie the longer delimiter does.
+		best := -1
+		for i := range delims {
+			if next[i] < 0 {
+				continue
+			}
+			if best < 0 || next[i] < next[best] || next[i] == next[best] && len(delims[i]) > len(delims[best]) {
+				best = i
+			}
 		}
-		commentAt := strings.Index(rest, o.CommentStart)
-		isComment := false
-		if commentAt >= 0 && (at < 0 || commentAt < at) {
-			at, isComment = commentAt, true
-		}
-		if at < 0 {
+		if best < 0 {
 			lx.text(lx.pos, len(lx.src), false, false)
 			break
 		}
+		at := next[best] - lx.pos
+		kind := tVarStart
+		if best == 1 {
+			kind = tBlockStart
+		}
+		isComment := best == 2
 		start := lx.pos + at
 		var delim string
 		switch {
@@ -178,7 +194,7 @@ func (lx *lexer) code(kind tokKind) error {
 	if kind == tBlockStart {
 		end, endKind = o.BlockEnd, tBlockEnd
 	}
-	open := lx.pos
+	open := lx.toks[len(lx.toks)-1].pos
 	depth := 0 // braces opened inside the tag, so "{a: {b: 1}}" does not end it early
 	for {
 		for lx.pos < len(lx.src) && isSpace(lx.src[lx.pos]) {
