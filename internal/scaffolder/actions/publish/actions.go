@@ -47,6 +47,12 @@ func Actions(d Deps) []plugin.Action {
 	e := newEnv(d)
 	return []plugin.Action{
 		e.publishGit(),
+		e.publishGitHub(),
+		e.githubRepoCreate(),
+		e.githubRepoPush(),
+		e.publishGitHubPullRequest(),
+		e.githubActionsDispatch(),
+		e.githubWebhook(),
 	}
 }
 
@@ -57,6 +63,9 @@ type env struct {
 	authorName    string
 	authorEmail   string
 	commitMessage string
+	// cfgAuthorName and cfgAuthorEmail are the configured defaults only;
+	// pull request commits without them are authored by the token's user.
+	cfgAuthorName, cfgAuthorEmail string
 }
 
 func newEnv(d Deps) *env {
@@ -65,11 +74,13 @@ func newEnv(d Deps) *env {
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
 	return &env{
-		forges:        newForges(d.Integrations),
-		http:          hc,
-		authorName:    firstOf(d.DefaultAuthorName, defaultAuthorName),
-		authorEmail:   firstOf(d.DefaultAuthorEmail, defaultAuthorEmail),
-		commitMessage: firstOf(d.DefaultCommitMessage, defaultCommitMessage),
+		forges:         newForges(d.Integrations),
+		http:           hc,
+		authorName:     firstOf(d.DefaultAuthorName, defaultAuthorName),
+		authorEmail:    firstOf(d.DefaultAuthorEmail, defaultAuthorEmail),
+		commitMessage:  firstOf(d.DefaultCommitMessage, defaultCommitMessage),
+		cfgAuthorName:  d.DefaultAuthorName,
+		cfgAuthorEmail: d.DefaultAuthorEmail,
 	}
 }
 

@@ -35,4 +35,3 @@ func apiError(call string, status int, err error) error {
 	}
 	return &problem.Error{Name: name, Message: call + ": " + err.Error(), Cause: err}
 }
-

@@ -2,7 +2,6 @@ package publish
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cgi"
@@ -10,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -155,6 +155,8 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 type runResult struct {
 	Outputs map[string]any
 	Err     error
+	// Logs is the action's log in slog's text format.
+	Logs string
 }
 
 // runAction runs a with input in a fresh workspace holding files.
@@ -163,17 +165,18 @@ func runAction(t *testing.T, a plugin.Action, input map[string]any, files map[st
 	ws := t.TempDir()
 	writeFiles(t, ws, files)
 	out := map[string]any{}
+	var logs strings.Builder
 	ac := &plugin.ActionContext{
 		Input:     input,
 		Workspace: ws,
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:    slog.New(slog.NewTextHandler(&logs, nil)),
 		Output:    func(name string, v any) { out[name] = v },
 		TempDir:   func() (string, error) { return t.TempDir(), nil },
 		TaskID:    "task-1",
 		StepID:    "publish",
 	}
 	err := a.Run(context.Background(), ac)
-	return runResult{Outputs: out, Err: err}
+	return runResult{Outputs: out, Err: err, Logs: logs.String()}
 }
 
 // actionByID returns the action with id from Actions(d).

@@ -56,8 +56,8 @@ func list(title, desc string, items map[string]any) map[string]any {
 
 // Inputs several actions share.
 var (
-	repoURLInput = str("Repository Location", "Accepts the format 'host?owner=owner&repo=repo' (RepoUrlPicker)")
-	tokenInput   = str("Authentication Token", "The token to use for authorization; the integration's token when not given")
+	repoURLInput    = str("Repository Location", "Accepts the format 'host?owner=owner&repo=repo' (RepoUrlPicker)")
+	tokenInput      = str("Authentication Token", "The token to use for authorization; the integration's token when not given")
 	sourcePathInput = str("Source Path",
 		"Path within the workspace that is used as the repository root. The whole workspace when not given")
 	commitMessageInput = str("Git Commit Message", "The message of the initial commit; scaffolder.defaultCommitMessage when not given")
