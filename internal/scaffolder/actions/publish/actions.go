@@ -53,6 +53,8 @@ func Actions(d Deps) []plugin.Action {
 		e.publishGitHubPullRequest(),
 		e.githubActionsDispatch(),
 		e.githubWebhook(),
+		e.publishGitLab(),
+		e.publishGitLabMergeRequest(),
 	}
 }
 
