@@ -1,8 +1,6 @@
 package nunjucks
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -18,7 +16,10 @@ import (
 
 // Built-in filters with Nunjucks 3 semantics.
 
-func builtinFilters() map[string]Filter {
+// builtinFilters returns the built-in filters; maxOutput bounds the JSON
+// that dump writes.
+func builtinFilters(maxOutput int) map[string]Filter {
+	dump := func(v any, args []any) (any, error) { return filterDump(v, args, maxOutput) }
 	f := map[string]Filter{
 		"abs":        filterAbs,
 		"batch":      filterBatch,
@@ -26,7 +27,7 @@ func builtinFilters() map[string]Filter {
 		"center":     filterCenter,
 		"default":    filterDefault,
 		"dictsort":   filterDictsort,
-		"dump":       filterDump,
+		"dump":       dump,
 		"escape":     func(v any, _ []any) (any, error) { return htmlEscape(outputString(v)), nil },
 		"first":      filterFirst,
 		"float":      filterFloat,
@@ -60,7 +61,7 @@ func builtinFilters() map[string]Filter {
 		"urlencode":  filterURLEncode,
 		"urlize":     filterUrlize,
 		"wordcount":  filterWordcount,
-		"tojson":     filterDump,
+		"tojson":     dump,
 		"items":      filterItems,
 		"keys":       filterKeys,
 		"values":     filterValues,
@@ -232,7 +233,7 @@ func lowerIfString(v any) any {
 }
 
 // filterDump is JSON.stringify(v, null, indent); undefined stays undefined.
-func filterDump(v any, args []any) (any, error) {
+func filterDump(v any, args []any, limit int) (any, error) {
 	if isUndef(v) {
 		return Undefined, nil
 	}
@@ -246,20 +247,7 @@ func filterDump(v any, args []any) (any, error) {
 	case int, float64:
 		indent = strings.Repeat(" ", min(max(intOr(x, 0), 0), 10))
 	}
-	return jsonString(toNative(v, 0), indent)
-}
-
-func jsonString(v any, indent string) (string, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if indent != "" {
-		enc.SetIndent("", indent)
-	}
-	if err := enc.Encode(v); err != nil {
-		return "", err
-	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
+	return string(appendJSON(make([]byte, 0, 64), v, indent, "", 0, limit)), nil
 }
 
 func htmlEscape(s string) string {

@@ -5,9 +5,9 @@ import (
 	"math"
 )
 
-// maxRange bounds the list range() builds; rendering also charges a step per
-// element.
-const maxRange = 10_000_000
+// maxRange bounds the list range() builds before rendering charges a step
+// per element, so it never exceeds the default MaxSteps.
+const maxRange = 1_000_000
 
 func builtinGlobals() map[string]any {
 	return map[string]any{
@@ -39,7 +39,7 @@ func rangeFunc(args []any) (any, error) {
 		return []any{}, nil
 	}
 	if n > maxRange {
-		return nil, errors.New("range() of more than 10000000 items")
+		return nil, errors.New("range() of more than 1000000 items")
 	}
 	out := make([]any, 0, int(n))
 	for i := 0; i < int(n); i++ {

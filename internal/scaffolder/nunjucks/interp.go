@@ -151,7 +151,23 @@ func (n *outputNode) render(r *renderer, f *frame) error {
 	if err != nil {
 		return err
 	}
-	return r.write(n.pos, outputString(v))
+	return r.write(n.pos, r.outputString(v))
+}
+
+// outputString and toString convert as the package functions do, but cut
+// list conversions just past MaxOutput so that the caller rejects them.
+func (r *renderer) outputString(v any) string {
+	if l, ok := v.([]any); ok {
+		return string(appendList(nil, l, r.env.o.MaxOutput))
+	}
+	return outputString(v)
+}
+
+func (r *renderer) toString(v any) string {
+	if l, ok := v.([]any); ok {
+		return string(appendList(nil, l, r.env.o.MaxOutput))
+	}
+	return toString(v)
 }
 
 func (n *ifNode) render(r *renderer, f *frame) error {
@@ -201,7 +217,6 @@ func (n *forNode) render(r *renderer, f *frame) error {
 		return r.renderBody(n.els, f)
 	}
 	lf := &frame{parent: f}
-	loop := map[string]any{}
 	count := len(items)
 	for i, item := range items {
 		if err := r.step(n.pos, 1); err != nil {
@@ -229,14 +244,7 @@ func (n *forNode) render(r *renderer, f *frame) error {
 				}
 			}
 		}
-		loop["index"] = i + 1
-		loop["index0"] = i
-		loop["revindex"] = count - i
-		loop["revindex0"] = count - i - 1
-		loop["first"] = i == 0
-		loop["last"] = i == count-1
-		loop["length"] = count
-		lf.define("loop", loop)
+		lf.define("loop", &loopVar{i: i, n: count})
 		if err := r.renderBody(n.body, lf); err != nil {
 			return err
 		}
@@ -287,7 +295,38 @@ func (n *filterNode) render(r *renderer, f *frame) error {
 	if err != nil {
 		return err
 	}
-	return r.write(n.pos, outputString(v))
+	return r.write(n.pos, r.outputString(v))
+}
+
+// loopVar is the `loop` variable inside a for loop.
+type loopVar struct{ i, n int }
+
+func (l *loopVar) get(key string) any {
+	switch key {
+	case "index":
+		return l.i + 1
+	case "index0":
+		return l.i
+	case "revindex":
+		return l.n - l.i
+	case "revindex0":
+		return l.n - l.i - 1
+	case "first":
+		return l.i == 0
+	case "last":
+		return l.i == l.n-1
+	case "length":
+		return l.n
+	}
+	return Undefined
+}
+
+func (l *loopVar) toMap() map[string]any {
+	m := make(map[string]any, 7)
+	for _, k := range []string{"index", "index0", "revindex", "revindex0", "first", "last", "length"} {
+		m[k] = l.get(k)
+	}
+	return m
 }
 
 // macro is a {% macro %} definition; calling it renders its body.
@@ -430,6 +469,8 @@ func (r *renderer) member(obj, key any) any {
 			return norm(v)
 		}
 		return Undefined
+	case *loopVar:
+		return o.get(toString(key))
 	case []any:
 		if i, ok := asInt(key); ok {
 			if i < 0 {
@@ -598,6 +639,11 @@ func describeExpr(x expr) string {
 	switch x := x.(type) {
 	case *nameExpr:
 		return x.name
+	case *literal:
+		if s, ok := x.v.(string); ok {
+			return strconv.Quote(s)
+		}
+		return toString(x.v)
 	case *lookupExpr:
 		if l, ok := x.key.(*literal); ok {
 			if s, ok := l.v.(string); ok {
@@ -779,7 +825,7 @@ func (x *binaryExpr) eval(r *renderer, f *frame) (any, error) {
 		}
 		return res, nil
 	case "~":
-		return r.concat(x.pos, toString(a), toString(b))
+		return r.concat(x.pos, r.toString(a), r.toString(b))
 	case "+":
 		if isNumber(a) && isNumber(b) || !isStringish(a) && !isStringish(b) {
 			if ia, ok := a.(int); ok {
@@ -789,7 +835,7 @@ func (x *binaryExpr) eval(r *renderer, f *frame) (any, error) {
 			}
 			return fromFloat(toNumber(a) + toNumber(b)), nil
 		}
-		return r.concat(x.pos, toString(a), toString(b))
+		return r.concat(x.pos, r.toString(a), r.toString(b))
 	}
 	return arith(x.op, a, b), nil
 }

@@ -50,9 +50,24 @@ type lexer struct {
 	stripNext bool // a "-" end tag asked to strip the next text's leading whitespace
 }
 
-// operators, longest first so that "===" wins over "==".
-var operators = []string{"===", "!==", "==", "!=", "<=", ">=", "//", "**",
-	"<", ">", "+", "-", "*", "/", "%", "~", "|", ".", ",", ":", "(", ")", "[", "]", "{", "}", "=", "!"}
+// scanOp returns the operator at the start of s, longest first so that
+// "===" wins over "==", or "" when there is none.
+func scanOp(s string) string {
+	if len(s) >= 3 && (s[:3] == "===" || s[:3] == "!==") {
+		return s[:3]
+	}
+	if len(s) >= 2 {
+		switch s[:2] {
+		case "==", "!=", "<=", ">=", "//", "**":
+			return s[:2]
+		}
+	}
+	switch s[0] {
+	case '<', '>', '+', '-', '*', '/', '%', '~', '|', '.', ',', ':', '(', ')', '[', ']', '{', '}', '=', '!':
+		return s[:1]
+	}
+	return ""
+}
 
 func lex(name, src string, o *Options) ([]token, error) {
 	lx := &lexer{src: src, name: name, o: o, toks: make([]token, 0, 16+len(src)/8)}
@@ -251,13 +266,7 @@ func (lx *lexer) code(kind tokKind) error {
 			lx.toks = append(lx.toks, token{kind: tName, val: rest[:n], pos: lx.pos})
 			lx.pos += n
 		default:
-			op := ""
-			for _, cand := range operators {
-				if strings.HasPrefix(rest, cand) {
-					op = cand
-					break
-				}
-			}
+			op := scanOp(rest)
 			if op == "" {
 				return lx.errAt(lx.pos, "unexpected character "+quoteRune(rest))
 			}

@@ -77,6 +77,13 @@ const maxRepeat = 1 << 20
 var errTooLong = errors.New("result string too long")
 
 func (r *renderer) stringMethod(s, name string) Func {
+	// Templates written for Jinja expect Python's split and replace, so
+	// with JinjaCompat the Python methods win over JavaScript's.
+	if r.env.o.JinjaCompat {
+		if m := pyStringMethod(s, name); m != nil {
+			return m
+		}
+	}
 	switch name {
 	case "toUpperCase", "toLocaleUpperCase":
 		return func([]any) (any, error) { return strings.ToUpper(s), nil }
@@ -206,9 +213,6 @@ func (r *renderer) stringMethod(s, name string) Func {
 			}
 			return b.String(), nil
 		}
-	}
-	if r.env.o.JinjaCompat {
-		return pyStringMethod(s, name)
 	}
 	return nil
 }

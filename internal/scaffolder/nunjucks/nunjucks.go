@@ -81,7 +81,7 @@ func New(o Options) *Env {
 	if o.MaxOutput <= 0 {
 		o.MaxOutput = defaultMaxOutput
 	}
-	e := &Env{o: o, filters: builtinFilters(), globals: builtinGlobals()}
+	e := &Env{o: o, filters: builtinFilters(o.MaxOutput), globals: builtinGlobals()}
 	maps.Copy(e.filters, o.Filters)
 	for k, v := range o.Globals {
 		e.globals[k] = norm(v)
@@ -149,7 +149,12 @@ func (e *Env) RenderValue(name, src string, ctx map[string]any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return toNative(v, 0), nil
+		budget := maxNativeNodes
+		out := toNative(v, 0, &budget)
+		if budget < 0 {
+			return nil, r.limit(0, "value of the expression is too large")
+		}
+		return out, nil
 	}
 	return t.Render(ctx)
 }
@@ -176,10 +181,15 @@ func (t *Template) singleExpr() expr {
 	return x
 }
 
+// maxNativeNodes bounds the values RenderValue copies out: lists that hold
+// the same list twice, nested, can describe exponentially large data.
+const maxNativeNodes = 10_000_000
+
 // toNative copies v into plain JSON-like data so that callers never share
-// or see engine-internal values.
-func toNative(v any, depth int) any {
-	if depth > 1000 {
+// or see engine-internal values. budget counts down the nodes copied.
+func toNative(v any, depth int, budget *int) any {
+	*budget--
+	if depth > 1000 || *budget < 0 {
 		return nil
 	}
 	switch x := norm(v).(type) {
@@ -196,15 +206,15 @@ func toNative(v any, depth int) any {
 			if _, undef := e.(UndefinedValue); undef {
 				continue // JSON drops undefined members
 			}
-			out[k] = toNative(e, depth+1)
+			out[k] = toNative(e, depth+1, budget)
 		}
 		return out
 	case Kwargs:
-		return toNative(map[string]any(x), depth)
+		return toNative(map[string]any(x), depth, budget)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = toNative(e, depth+1)
+			out[i] = toNative(e, depth+1, budget)
 		}
 		return out
 	case nil, string, bool, int:

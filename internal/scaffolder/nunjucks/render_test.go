@@ -152,6 +152,10 @@ var renderCases = []struct{ src, want string }{
 	{"${{ parameters.obj | dump(2) }}", "{\n  \"a\": 1,\n  \"b\": \"two\"\n}"},
 	{"${{ '<a&b>' | dump }}", `"<a&b>"`},
 	{"${{ parameters.missing | dump }}|", "|"},
+	{`${{ "q\"b\\s\n\t\u0001é€" | dump }}`, `"q\"b\\s\n\t\u0001é€"`},
+	{"${{ {a: [], b: {}, c: [1, {d: none}], u: parameters.missing} | dump(2) }}", "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": null\n    }\n  ]\n}"},
+	{"${{ [parameters.missing, 1 / 0, 0.5] | dump }}", "[null,null,0.5]"},
+	{"${{ parameters.tags | dump('\t') }}", "[\n\t\"go\",\n\t\"web\",\n\t\"api\"\n]"},
 	{"${{ parameters.obj | tojson }}", `{"a":1,"b":"two"}`},
 	{"${{ parameters.html | escape }}", "&lt;b&gt;hi&lt;/b&gt; &amp; &#39;you&#39;"},
 	{"${{ parameters.html | e }}", "&lt;b&gt;hi&lt;/b&gt; &amp; &#39;you&#39;"},
@@ -397,14 +401,16 @@ var errorCases = []struct{ src, want string }{
 	{"${{ 'x' | parseEntityRef }}", `t:1:11: InputError: Entity reference "x" had missing or empty kind (e.g. did not start with "component:" or similar)`},
 	{"${{ [1] | batch(0) }}", "t:1:11: batch: linecount must be positive"},
 	{"${{ 'x' | center(100000000) }}", "t:1:11: center: width 100000000 is too large"},
-	{"${{ range(100000000) }}", "t:1:10: range() of more than 10000000 items"},
+	{"${{ range(100000000) }}", "t:1:10: range() of more than 1000000 items"},
+	{"{% set x = [1] %}{% for i in range(60) %}{% set x = [x, x] %}{% endfor %}${{ x }}", "t:1:74: output exceeds the limit of 1048576 bytes"},
+	{"{% set x = [1] %}{% for i in range(60) %}{% set x = [x, x] %}{% endfor %}${{ x | dump }}", "t:1:82: output exceeds the limit of 1048576 bytes"},
 	{"{% macro m() %}${{ m() }}{% endmacro %}${{ m() }}", "t:1:21: macro m: maximum call depth exceeded"},
 	{"{% for i in range(2000) %}{% for j in range(1000) %}x{% endfor %}{% endfor %}", "t:1:44: template exceeds the limit of 1000000 evaluation steps"},
-	{"{% set s = 'xxxxxxxxxxxxxxxx' %}{% for i in range(40) %}{% set s = s ~ s %}{% endfor %}", "t:1:70: output exceeds the limit of 33554432 bytes"},
+	{"{% set s = 'xxxxxxxxxxxxxxxx' %}{% for i in range(40) %}{% set s = s ~ s %}{% endfor %}", "t:1:70: output exceeds the limit of 1048576 bytes"},
 }
 
 func TestErrors(t *testing.T) {
-	e := testEnv(Options{})
+	e := testEnv(Options{MaxOutput: 1 << 20})
 	for _, c := range errorCases {
 		_, err := e.RenderString("t", c.src, testCtx())
 		if err == nil {

@@ -56,6 +56,8 @@ func norm(v any) any {
 	switch x := v.(type) {
 	case nil, string, bool, int, float64, map[string]any, []any, UndefinedValue, Func, *macro, Kwargs:
 		return v
+	case *loopVar:
+		return x.toMap()
 	case int64:
 		if x >= -1<<53 && x <= 1<<53 {
 			return int(x)
@@ -162,20 +164,44 @@ func toString(v any) string {
 	case float64:
 		return formatNumber(x)
 	case []any:
-		var b strings.Builder
-		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(outputString(e))
-		}
-		return b.String()
+		return string(appendList(nil, x, maxStringify))
 	case map[string]any, Kwargs:
 		return "[object Object]"
 	case Func, *macro:
 		return "function"
 	}
-	return toString(norm(v))
+	switch n := norm(v).(type) {
+	case []any, map[string]any, string, bool, int, float64, nil:
+		return toString(n)
+	}
+	return "[object Object]"
+}
+
+// maxStringify bounds the string a list converts to inside filters. Lists
+// can hold the same list several times, so their text can be exponentially
+// larger than the work that built them. Where the renderer converts (output,
+// ~, +) the bound is MaxOutput instead, and a cut result is longer than
+// the bound, so it is rejected rather than used.
+const maxStringify = 16 << 20
+
+// appendList appends Array.prototype.join(",") of l: nested lists are
+// flattened, undefined and null items are empty. It stops once b is longer
+// than limit.
+func appendList(b []byte, l []any, limit int) []byte {
+	for i, e := range l {
+		if len(b) > limit {
+			return b
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if sub, ok := e.([]any); ok {
+			b = appendList(b, sub, limit)
+			continue
+		}
+		b = append(b, outputString(e)...)
+	}
+	return b
 }
 
 // outputString is how a value prints in template output: like toString but
