@@ -2,7 +2,6 @@ package blob_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,8 +9,6 @@ import (
 
 	"github.com/callboard/callboard/internal/blob"
 	"github.com/callboard/callboard/internal/blob/blobtest"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
 
 func TestDir(t *testing.T) {
@@ -26,35 +23,11 @@ func TestDir(t *testing.T) {
 }
 
 func TestS3(t *testing.T) {
-	blobtest.Run(t, func(t *testing.T) blob.Bucket { return NewFakeS3(t, "docs", "") })
+	blobtest.Run(t, func(t *testing.T) blob.Bucket { return blobtest.NewFakeS3(t, "docs").Open(t, "") })
 }
 
 func TestS3RootPath(t *testing.T) {
-	blobtest.Run(t, func(t *testing.T) blob.Bucket { return NewFakeS3(t, "docs", "/techdocs/root/") })
-}
-
-// NewFakeS3 serves an empty bucket from gofakes3 in process.
-func NewFakeS3(t testing.TB, bucket, root string) *blob.S3 {
-	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(bucket); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	b, err := blob.NewS3(blob.S3Options{
-		Bucket:          bucket,
-		RootPath:        root,
-		Region:          "us-east-1",
-		Endpoint:        srv.URL,
-		ForcePathStyle:  true,
-		AccessKeyID:     "test",
-		SecretAccessKey: "test-secret",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	blobtest.Run(t, func(t *testing.T) blob.Bucket { return blobtest.NewFakeS3(t, "docs").Open(t, "/techdocs/root/") })
 }
 
 // TestDirSymlinkEscape: a link inside the directory cannot reach a file
@@ -80,22 +53,9 @@ func TestDirSymlinkEscape(t *testing.T) {
 }
 
 func TestS3RootPathIsolation(t *testing.T) {
-	backend := s3mem.New()
-	if err := backend.CreateBucket("docs"); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	defer srv.Close()
-	open := func(root string) *blob.S3 {
-		b, err := blob.NewS3(blob.S3Options{Bucket: "docs", RootPath: root, Region: "us-east-1", Endpoint: srv.URL,
-			ForcePathStyle: true, AccessKeyID: "k", SecretAccessKey: "s"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	fake := blobtest.NewFakeS3(t, "docs")
 	ctx := context.Background()
-	inner, whole := open("inner"), open("")
+	inner, whole := fake.Open(t, "inner"), fake.Open(t, "")
 	if err := inner.Put(ctx, "a/index.html", strings.NewReader(""), 0); err != nil {
 		t.Fatal(err)
 	}
