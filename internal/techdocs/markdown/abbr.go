@@ -68,8 +68,8 @@ func (abbrParser) Continue(node ast.Node, reader text.Reader, pc parser.Context)
 }
 
 func (abbrParser) Close(node ast.Node, reader text.Reader, pc parser.Context) {}
-func (abbrParser) CanInterruptParagraph() bool                               { return true }
-func (abbrParser) CanAcceptIndentedLine() bool                               { return false }
+func (abbrParser) CanInterruptParagraph() bool                                { return true }
+func (abbrParser) CanAcceptIndentedLine() bool                                { return false }
 
 // abbrTransformer wraps every whole-word occurrence of a defined
 // abbreviation, outside code, in an abbr node.

@@ -42,7 +42,7 @@ func TestSnippets(t *testing.T) {
 	sn := &Snippets{Root: root, Bases: []string{filepath.Join(root, "includes")}}
 	tests := []struct {
 		name, src, want string
-		warns          []string
+		warns           []string
 	}{
 		{
 			name: "one file",
