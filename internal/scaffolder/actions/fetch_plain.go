@@ -139,7 +139,7 @@ func runFetchPlainFile(ctx context.Context, ac *plugin.ActionContext, r Reader) 
 		return err
 	}
 	if dest == "." {
-		return problem.Input(`input "targetPath" must name a file in the workspace, not %q`, in.TargetPath)
+		return problemTargetNotFile(in.TargetPath)
 	}
 	src, err := resolveSource(ac, in.URL)
 	if err != nil {
@@ -159,4 +159,10 @@ func runFetchPlainFile(ctx context.Context, ac *plugin.ActionContext, r Reader) 
 		return fmt.Errorf("fetch:plain:file: writing %s: %w", in.TargetPath, err)
 	}
 	return nil
+}
+
+// problemTargetNotFile refuses a targetPath that names the workspace
+// itself where a file is meant.
+func problemTargetNotFile(target string) error {
+	return problem.Input(`input "targetPath" must name a file in the workspace, not %q`, target)
 }

@@ -45,8 +45,9 @@ type source struct {
 	dir, rel string
 	// url is the absolute URL of a remote source.
 	url string
-	// input is the url input as written, for messages.
-	input string
+	// field names the input (url, sourcePath) and input is its value as
+	// written, for messages; where names dir in them.
+	field, input, where string
 }
 
 func (s source) String() string {
@@ -54,6 +55,16 @@ func (s source) String() string {
 		return s.url
 	}
 	return s.input
+}
+
+// workspaceSource is a source path inside the workspace, for the
+// workspace:template actions.
+func workspaceSource(ac *plugin.ActionContext, sourcePath string) (source, error) {
+	rel, err := childPath(ac.Workspace, sourcePath, `input "sourcePath"`)
+	if err != nil {
+		return source{}, err
+	}
+	return source{dir: ac.Workspace, rel: rel, field: "sourcePath", input: sourcePath, where: "the workspace"}, nil
 }
 
 // resolveSource resolves a fetch action's url input as Backstage does: an
@@ -68,7 +79,7 @@ func resolveSource(ac *plugin.ActionContext, raw string) (source, error) {
 		if u.Scheme != "http" && u.Scheme != "https" {
 			return source{}, problem.Input(`input "url" %q must be a path relative to the template or an http(s) URL`, raw)
 		}
-		return source{url: raw, input: raw}, nil
+		return source{url: raw, field: "url", input: raw}, nil
 	}
 	base := ac.Template.BaseURL
 	if base == "" {
@@ -87,12 +98,12 @@ func resolveSource(ac *plugin.ActionContext, raw string) (source, error) {
 		if err != nil {
 			return source{}, err
 		}
-		return source{dir: dir, rel: rel, input: raw}, nil
+		return source{dir: dir, rel: rel, field: "url", input: raw, where: "the template's directory"}, nil
 	}
 	if strings.HasPrefix(raw, "/") {
 		return source{}, problem.Input(`input "url" %q must be relative to the template's directory (./path) or an absolute URL`, raw)
 	}
-	return source{url: resolveRemote(bu, raw), input: raw}, nil
+	return source{url: resolveRemote(bu, raw), field: "url", input: raw}, nil
 }
 
 // resolveRemote resolves a relative path against the URL of the template's
@@ -221,7 +232,7 @@ func loadTree(ctx context.Context, r Reader, src source) (*tree, error) {
 func openSourceDir(src source) (*os.Root, error) {
 	tmpl, err := os.OpenRoot(src.dir)
 	if err != nil {
-		return nil, fmt.Errorf("opening the template's directory: %w", err)
+		return nil, fmt.Errorf("opening %s: %w", src.where, err)
 	}
 	defer tmpl.Close()
 	root, err := tmpl.OpenRoot(src.rel)
@@ -231,7 +242,7 @@ func openSourceDir(src source) (*os.Root, error) {
 	// OpenRoot opens a file as readily as a directory.
 	if info, err := root.Stat("."); err != nil || !info.IsDir() {
 		root.Close()
-		return nil, problem.Input(`input "url" %q is a file, not a directory`, src.input)
+		return nil, problem.Input(`input %q %q is a file, not a directory`, src.field, src.input)
 	}
 	return root, nil
 }
@@ -247,7 +258,7 @@ func readSource(ctx context.Context, r Reader, src source) ([]byte, fs.FileMode,
 	}
 	tmpl, err := os.OpenRoot(src.dir)
 	if err != nil {
-		return nil, 0, fmt.Errorf("opening the template's directory: %w", err)
+		return nil, 0, fmt.Errorf("opening %s: %w", src.where, err)
 	}
 	defer tmpl.Close()
 	info, err := tmpl.Stat(src.rel)
@@ -255,7 +266,7 @@ func readSource(ctx context.Context, r Reader, src source) ([]byte, fs.FileMode,
 		return nil, 0, localSourceError(src, err)
 	}
 	if info.IsDir() {
-		return nil, 0, problem.Input(`input "url" %q is a directory, not a file`, src.input)
+		return nil, 0, problem.Input(`input %q %q is a directory, not a file`, src.field, src.input)
 	}
 	data, err := tmpl.ReadFile(src.rel)
 	if err != nil {
@@ -269,11 +280,11 @@ func readSource(ctx context.Context, r Reader, src source) ([]byte, fs.FileMode,
 func localSourceError(src source, err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return problem.Input(`input "url" %q does not exist in the template's directory`, src.input)
+		return problem.Input(`input %q %q does not exist in %s`, src.field, src.input, src.where)
 	case notDir(err):
-		return problem.Input(`input "url" %q is a file, not a directory`, src.input)
+		return problem.Input(`input %q %q is a file, not a directory`, src.field, src.input)
 	case escapesRoot(err):
-		return escapeError(`input "url"`, src.input)
+		return escapeError(fmt.Sprintf("input %q", src.field), src.input)
 	}
 	return fmt.Errorf("reading %s: %w", src.input, err)
 }

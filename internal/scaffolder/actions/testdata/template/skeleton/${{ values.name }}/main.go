@@ -1,0 +1,4 @@
+// Package main is the ${{ values.name }} service.
+package main
+
+func main() {}
