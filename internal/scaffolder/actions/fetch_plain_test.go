@@ -301,3 +301,12 @@ func TestResolveSourceNeedsAReaderForRemote(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+func TestFetchPlainEmptyRemoteTree(t *testing.T) {
+	remote := &fakeReader{trees: map[string][]File{"https://github.com/o/r/tree/main/none": {}}}
+	r := newRun(t, map[string]any{"url": "https://github.com/o/r/tree/main/none"})
+	err := fetchPlain(remote).Run(context.Background(), r.ac)
+	if diff := cmp.Diff(`NotFoundError: No files found under https://github.com/o/r/tree/main/none (input "url" "https://github.com/o/r/tree/main/none")`, errText(err)); diff != "" {
+		t.Error(diff)
+	}
+}

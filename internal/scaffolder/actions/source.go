@@ -190,6 +190,11 @@ func loadTree(ctx context.Context, r Reader, src source) (*tree, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(files) == 0 {
+			// Git holds no empty directories, so nothing found means a
+			// wrong URL rather than an empty skeleton.
+			return nil, problem.NotFound("No files found under %s (input %q %q)", src.url, src.field, src.input)
+		}
 		return remoteTree(src, files)
 	}
 	root, err := openSourceDir(src)
