@@ -55,6 +55,7 @@ func Actions(d Deps) []plugin.Action {
 		e.githubWebhook(),
 		e.publishGitLab(),
 		e.publishGitLabMergeRequest(),
+		e.publishGitea(),
 	}
 }
 

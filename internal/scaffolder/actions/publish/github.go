@@ -151,30 +151,30 @@ func (g *githubRepo) createRepo(ctx context.Context, log *slog.Logger, in github
 	ownerType := user.GetType()
 	visibility := orDefault(in.RepoVisibility, "private")
 	req := &gh.Repository{
-		Name:                     gh.Ptr(g.name),
-		Private:                  gh.Ptr(visibility == "private"),
-		DeleteBranchOnMerge:      gh.Ptr(orDefault(in.DeleteBranchOnMerge, false)),
-		AllowMergeCommit:         gh.Ptr(orDefault(in.AllowMergeCommit, true)),
-		AllowSquashMerge:         gh.Ptr(orDefault(in.AllowSquashMerge, true)),
-		SquashMergeCommitTitle:   gh.Ptr(orDefault(in.SquashMergeCommitTitle, "COMMIT_OR_PR_TITLE")),
-		SquashMergeCommitMessage: gh.Ptr(orDefault(in.SquashMergeCommitMessage, "COMMIT_MESSAGES")),
-		AllowRebaseMerge:         gh.Ptr(orDefault(in.AllowRebaseMerge, true)),
-		AllowAutoMerge:           gh.Ptr(orDefault(in.AllowAutoMerge, false)),
-		AllowUpdateBranch:        gh.Ptr(orDefault(in.AllowUpdateBranch, false)),
+		Name:                     new(g.name),
+		Private:                  new(visibility == "private"),
+		DeleteBranchOnMerge:      new(orDefault(in.DeleteBranchOnMerge, false)),
+		AllowMergeCommit:         new(orDefault(in.AllowMergeCommit, true)),
+		AllowSquashMerge:         new(orDefault(in.AllowSquashMerge, true)),
+		SquashMergeCommitTitle:   new(orDefault(in.SquashMergeCommitTitle, "COMMIT_OR_PR_TITLE")),
+		SquashMergeCommitMessage: new(orDefault(in.SquashMergeCommitMessage, "COMMIT_MESSAGES")),
+		AllowRebaseMerge:         new(orDefault(in.AllowRebaseMerge, true)),
+		AllowAutoMerge:           new(orDefault(in.AllowAutoMerge, false)),
+		AllowUpdateBranch:        new(orDefault(in.AllowUpdateBranch, false)),
 		HasProjects:              in.HasProjects,
 		HasWiki:                  in.HasWiki,
 		HasIssues:                in.HasIssues,
 	}
 	if in.Description != "" {
-		req.Description = gh.Ptr(in.Description)
+		req.Description = new(in.Description)
 	}
 	if in.Homepage != "" {
-		req.Homepage = gh.Ptr(in.Homepage)
+		req.Homepage = new(in.Homepage)
 	}
 	org := ""
 	if ownerType == "Organization" {
 		org = g.owner
-		req.Visibility = gh.Ptr(visibility)
+		req.Visibility = new(visibility)
 		req.CustomProperties = in.CustomProperties
 	}
 	repo, resp, err := g.client.Repositories.Create(ctx, org, req)
@@ -224,7 +224,7 @@ func (g *githubRepo) createRepo(ctx context.Context, log *slog.Logger, in github
 		}
 	}
 	if in.Subscribe {
-		if _, resp, err := g.client.Activity.SetRepositorySubscription(ctx, g.owner, g.name, &gh.Subscription{Subscribed: gh.Ptr(true)}); err != nil {
+		if _, resp, err := g.client.Activity.SetRepositorySubscription(ctx, g.owner, g.name, &gh.Subscription{Subscribed: new(true)}); err != nil {
 			return createdRepo{}, ghError("subscribe to the repository", resp, err)
 		}
 	}
@@ -328,7 +328,7 @@ func (g *githubRepo) protect(ctx context.Context, log *slog.Logger, branch strin
 		DismissStaleReviews:          in.DismissStaleReviews,
 		RequireCodeOwnerReviews:      in.RequireCodeOwnerReviews,
 		RequiredApprovingReviewCount: orDefault(in.RequiredApprovingReviewCount, 1),
-		RequireLastPushApproval:      gh.Ptr(in.RequireLastPushApproval),
+		RequireLastPushApproval:      new(in.RequireLastPushApproval),
 	}
 	if b := in.BypassPullRequestAllowances; b != nil {
 		reviews.BypassPullRequestAllowancesRequest = &gh.BypassPullRequestAllowancesRequest{
@@ -339,8 +339,8 @@ func (g *githubRepo) protect(ctx context.Context, log *slog.Logger, branch strin
 		RequiredStatusChecks:           &gh.RequiredStatusChecks{Strict: orDefault(in.RequireBranchesToBeUpToDate, true), Contexts: &contexts},
 		RequiredPullRequestReviews:     reviews,
 		EnforceAdmins:                  orDefault(in.ProtectEnforceAdmins, true),
-		RequiredConversationResolution: gh.Ptr(in.RequiredConversationResolution),
-		RequireLinearHistory:           gh.Ptr(in.RequiredLinearHistory),
+		RequiredConversationResolution: new(in.RequiredConversationResolution),
+		RequireLinearHistory:           new(in.RequiredLinearHistory),
 	}
 	if r := in.Restrictions; r != nil {
 		req.Restrictions = &gh.BranchRestrictionsRequest{Users: nonNil(r.Users), Teams: nonNil(r.Teams), Apps: nonNil(r.Apps)}

@@ -129,16 +129,16 @@ func (e *env) runGitHubPullRequest(ctx context.Context, ac *plugin.ActionContext
 			return problem.Input("%v", err)
 		}
 		blob, resp, err := g.client.Git.CreateBlob(ctx, g.owner, g.name, gh.Blob{
-			Content:  gh.Ptr(base64.StdEncoding.EncodeToString(f.Content)),
-			Encoding: gh.Ptr("base64"),
+			Content:  new(base64.StdEncoding.EncodeToString(f.Content)),
+			Encoding: new("base64"),
 		})
 		if err != nil {
 			return ghError("create blob for "+p, resp, err)
 		}
-		entries = append(entries, &gh.TreeEntry{Path: gh.Ptr(p), Mode: gh.Ptr(f.Mode), Type: gh.Ptr("blob"), SHA: blob.SHA})
+		entries = append(entries, &gh.TreeEntry{Path: new(p), Mode: new(f.Mode), Type: new("blob"), SHA: blob.SHA})
 	}
 	for _, p := range in.FilesToDelete {
-		entries = append(entries, &gh.TreeEntry{Path: gh.Ptr(p), Mode: gh.Ptr("100644"), Type: gh.Ptr("blob")})
+		entries = append(entries, &gh.TreeEntry{Path: new(p), Mode: new("100644"), Type: new("blob")})
 	}
 	tree, resp, err := g.client.Git.CreateTree(ctx, g.owner, g.name, baseCommit.GetTree().GetSHA(), entries)
 	if err != nil {
@@ -150,12 +150,12 @@ func (e *env) runGitHubPullRequest(ctx context.Context, ac *plugin.ActionContext
 		return nil
 	}
 	commit := gh.Commit{
-		Message: gh.Ptr(firstOf(in.CommitMessage, in.Title)),
+		Message: new(firstOf(in.CommitMessage, in.Title)),
 		Tree:    &gh.Tree{SHA: tree.SHA},
-		Parents: []*gh.Commit{{SHA: gh.Ptr(baseSHA)}},
+		Parents: []*gh.Commit{{SHA: new(baseSHA)}},
 	}
 	if name, email := firstOf(in.GitAuthorName, e.cfgAuthorName), firstOf(in.GitAuthorEmail, e.cfgAuthorEmail); name != "" || email != "" {
-		commit.Author = &gh.CommitAuthor{Name: gh.Ptr(firstOf(name, e.authorName)), Email: gh.Ptr(firstOf(email, e.authorEmail))}
+		commit.Author = &gh.CommitAuthor{Name: new(firstOf(name, e.authorName)), Email: new(firstOf(email, e.authorEmail))}
 	}
 	created, resp, err := g.client.Git.CreateCommit(ctx, g.owner, g.name, commit, nil)
 	if err != nil {
@@ -191,7 +191,7 @@ func (g *githubRepo) openPullRequest(ctx context.Context, in githubPRInput, base
 	switch {
 	case err == nil:
 	case exists && in.Update:
-		if _, resp, err := g.client.Git.UpdateRef(ctx, g.owner, g.name, "heads/"+in.BranchName, gh.UpdateRef{SHA: sha, Force: gh.Ptr(true)}); err != nil {
+		if _, resp, err := g.client.Git.UpdateRef(ctx, g.owner, g.name, "heads/"+in.BranchName, gh.UpdateRef{SHA: sha, Force: new(true)}); err != nil {
 			return nil, ghError("update branch "+in.BranchName, resp, err)
 		}
 		open, resp, err := g.client.PullRequests.List(ctx, g.owner, g.name, &gh.PullRequestListOptions{State: "open", Head: g.owner + ":" + in.BranchName, Base: base})
@@ -199,7 +199,7 @@ func (g *githubRepo) openPullRequest(ctx context.Context, in githubPRInput, base
 			return nil, ghError("list pull requests of "+in.BranchName, resp, err)
 		}
 		if len(open) > 0 {
-			pr, resp, err := g.client.PullRequests.Edit(ctx, g.owner, g.name, open[0].GetNumber(), &gh.PullRequest{Title: gh.Ptr(in.Title), Body: gh.Ptr(in.Description)})
+			pr, resp, err := g.client.PullRequests.Edit(ctx, g.owner, g.name, open[0].GetNumber(), &gh.PullRequest{Title: new(in.Title), Body: new(in.Description)})
 			if err != nil {
 				return nil, ghError("update the pull request", resp, err)
 			}
@@ -209,11 +209,11 @@ func (g *githubRepo) openPullRequest(ctx context.Context, in githubPRInput, base
 		return nil, ghError("create branch "+in.BranchName, resp, err)
 	}
 	pr, resp, err := g.client.PullRequests.Create(ctx, g.owner, g.name, gh.CreatePullRequest{
-		Title: gh.Ptr(in.Title),
+		Title: new(in.Title),
 		Head:  in.BranchName,
 		Base:  base,
-		Body:  gh.Ptr(in.Description),
-		Draft: gh.Ptr(in.Draft),
+		Body:  new(in.Description),
+		Draft: new(in.Draft),
 	})
 	if err != nil {
 		return nil, ghError("create the pull request", resp, err)

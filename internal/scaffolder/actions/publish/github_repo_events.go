@@ -63,7 +63,7 @@ func (e *env) githubActionsDispatch() plugin.Action {
 			}
 			req := gh.CreateWorkflowDispatchEventRequest{Ref: in.BranchOrTagName, Inputs: in.WorkflowInputs}
 			if in.ReturnWorkflowRunDetails {
-				req.ReturnRunDetails = gh.Ptr(true)
+				req.ReturnRunDetails = new(true)
 			}
 			run, resp, err := g.client.Actions.CreateWorkflowDispatchEventByFileName(ctx, g.owner, g.name, in.WorkflowID, req)
 			if err != nil {
@@ -140,14 +140,14 @@ func (e *env) githubWebhook() plugin.Action {
 				insecure = "1"
 			}
 			cfg := &gh.HookConfig{
-				URL:         gh.Ptr(in.WebhookURL),
-				ContentType: gh.Ptr(orDefault(in.ContentType, "form")),
-				InsecureSSL: gh.Ptr(insecure),
+				URL:         new(in.WebhookURL),
+				ContentType: new(orDefault(in.ContentType, "form")),
+				InsecureSSL: new(insecure),
 			}
 			if in.WebhookSecret != "" {
-				cfg.Secret = gh.Ptr(in.WebhookSecret)
+				cfg.Secret = new(in.WebhookSecret)
 			}
-			hook := &gh.Hook{Config: cfg, Events: events, Active: gh.Ptr(orDefault(in.Active, true))}
+			hook := &gh.Hook{Config: cfg, Events: events, Active: new(orDefault(in.Active, true))}
 			if _, resp, err := g.client.Repositories.CreateHook(ctx, g.owner, g.name, hook); err != nil {
 				return ghError("create webhook on repository "+g.owner+"/"+g.name, resp, err)
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
+	"golang.org/x/oauth2"
 
 	"github.com/callboard/callboard/internal/integration/gitlab"
 	"github.com/callboard/callboard/internal/problem"
@@ -52,7 +53,8 @@ func (e *env) gitlabClient(cfg gitlab.Config, userToken string) (*gl.Client, err
 		err error
 	)
 	if userToken != "" {
-		c, err = gl.NewOAuthClient(userToken, opts...)
+		ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: userToken})
+		c, err = gl.NewAuthSourceClient(gl.OAuthTokenSource{TokenSource: ts}, opts...)
 	} else {
 		c, err = gl.NewClient(cfg.Token, opts...)
 	}
@@ -242,13 +244,13 @@ func (e *env) runPublishGitLab(ctx context.Context, ac *plugin.ActionContext) er
 	log.Info("pushed the workspace", "remoteUrl", project.CloneURL, "branch", branch, "commit", hash)
 	for _, b := range in.Branches {
 		if b.Create {
-			opt := &gl.CreateBranchOptions{Branch: gl.Ptr(b.Name), Ref: gl.Ptr(orDefault(b.Ref, "master"))}
+			opt := &gl.CreateBranchOptions{Branch: new(b.Name), Ref: new(orDefault(b.Ref, "master"))}
 			if _, resp, err := t.client.Branches.CreateBranch(project.ID, opt, rctx); err != nil {
 				return glError("Branch creation failed for "+b.Name, resp, err)
 			}
 		}
 		if b.Protect {
-			opt := &gl.ProtectRepositoryBranchesOptions{Name: gl.Ptr(b.Name)}
+			opt := &gl.ProtectRepositoryBranchesOptions{Name: new(b.Name)}
 			if _, resp, err := t.client.ProtectedBranches.ProtectRepositoryBranches(project.ID, opt, rctx); err != nil {
 				return glError("Branch protection failed for "+b.Name, resp, err)
 			}
@@ -256,16 +258,16 @@ func (e *env) runPublishGitLab(ctx context.Context, ac *plugin.ActionContext) er
 	}
 	for _, v := range in.ProjectVariables {
 		opt := &gl.CreateProjectVariableOptions{
-			Key:              gl.Ptr(v.Key),
-			Value:            gl.Ptr(v.Value),
-			VariableType:     gl.Ptr(gl.VariableTypeValue(orDefault(v.VariableType, "env_var"))),
-			Protected:        gl.Ptr(v.Protected),
-			Masked:           gl.Ptr(v.Masked),
-			Raw:              gl.Ptr(v.Raw),
-			EnvironmentScope: gl.Ptr(orDefault(v.EnvironmentScope, "*")),
+			Key:              new(v.Key),
+			Value:            new(v.Value),
+			VariableType:     new(gl.VariableTypeValue(orDefault(v.VariableType, "env_var"))),
+			Protected:        new(v.Protected),
+			Masked:           new(v.Masked),
+			Raw:              new(v.Raw),
+			EnvironmentScope: new(orDefault(v.EnvironmentScope, "*")),
 		}
 		if v.Description != "" {
-			opt.Description = gl.Ptr(v.Description)
+			opt.Description = new(v.Description)
 		}
 		if _, resp, err := t.client.ProjectVariables.CreateVariable(project.ID, opt, rctx); err != nil {
 			return glError("Environment variable creation failed for "+v.Key, resp, err)
@@ -327,7 +329,7 @@ func (e *env) addOwner(ctx context.Context, t *gitlabTarget, project int64) erro
 	if err != nil {
 		return err
 	}
-	opt := &gl.AddProjectMemberOptions{UserID: user.ID, AccessLevel: gl.Ptr(gl.OwnerPermissions)}
+	opt := &gl.AddProjectMemberOptions{UserID: user.ID, AccessLevel: new(gl.OwnerPermissions)}
 	if _, resp, err := admin.ProjectMembers.AddProjectMember(project, opt, gl.WithContext(ctx)); err != nil {
 		return glError("add "+user.Username+" as owner", resp, err)
 	}

@@ -154,22 +154,22 @@ func (e *env) runGitLabMergeRequest(ctx context.Context, ac *plugin.ActionContex
 				act = "update"
 			}
 		}
-		a := &gl.CommitActionOptions{Action: gl.Ptr(gl.FileActionValue(act)), FilePath: gl.Ptr(p)}
+		a := &gl.CommitActionOptions{Action: new(gl.FileActionValue(act)), FilePath: new(p)}
 		if act != "delete" {
-			a.Encoding = gl.Ptr("base64")
-			a.Content = gl.Ptr(base64.StdEncoding.EncodeToString(f.Content))
-			a.ExecuteFilemode = gl.Ptr(f.Mode == "100755")
+			a.Encoding = new("base64")
+			a.Content = new(base64.StdEncoding.EncodeToString(f.Content))
+			a.ExecuteFilemode = new(f.Mode == "100755")
 		}
 		actions = append(actions, a)
 	}
 
-	if _, resp, err := t.client.Branches.CreateBranch(pid, &gl.CreateBranchOptions{Branch: gl.Ptr(in.BranchName), Ref: gl.Ptr(target)}, rctx); err != nil {
+	if _, resp, err := t.client.Branches.CreateBranch(pid, &gl.CreateBranchOptions{Branch: new(in.BranchName), Ref: new(target)}, rctx); err != nil {
 		return glError("The branch creation failed. Please check that your repo does not already contain a branch named '"+in.BranchName+"'", resp, err)
 	}
 	if len(actions) > 0 {
-		opt := &gl.CreateCommitOptions{Branch: gl.Ptr(in.BranchName), CommitMessage: gl.Ptr(in.Title), Actions: actions}
+		opt := &gl.CreateCommitOptions{Branch: new(in.BranchName), CommitMessage: new(in.Title), Actions: actions}
 		if name, email := firstOf(in.GitAuthorName, e.cfgAuthorName), firstOf(in.GitAuthorEmail, e.cfgAuthorEmail); name != "" || email != "" {
-			opt.AuthorName, opt.AuthorEmail = gl.Ptr(firstOf(name, e.authorName)), gl.Ptr(firstOf(email, e.authorEmail))
+			opt.AuthorName, opt.AuthorEmail = new(firstOf(name, e.authorName)), new(firstOf(email, e.authorEmail))
 		}
 		if _, resp, err := t.client.Commits.CreateCommit(pid, opt, rctx); err != nil {
 			return glError("Committing the changes to "+in.BranchName+" failed", resp, err)
@@ -180,11 +180,11 @@ func (e *env) runGitLabMergeRequest(ctx context.Context, ac *plugin.ActionContex
 		title = "Draft: " + title
 	}
 	opt := &gl.CreateMergeRequestOptions{
-		Title:              gl.Ptr(title),
-		Description:        gl.Ptr(in.Description),
-		SourceBranch:       gl.Ptr(in.BranchName),
-		TargetBranch:       gl.Ptr(target),
-		RemoveSourceBranch: gl.Ptr(in.RemoveSourceBranch),
+		Title:              new(title),
+		Description:        new(in.Description),
+		SourceBranch:       new(in.BranchName),
+		TargetBranch:       new(target),
+		RemoveSourceBranch: new(in.RemoveSourceBranch),
 		AssigneeID:         assigneeID,
 	}
 	if len(reviewerIDs) > 0 {
@@ -208,7 +208,7 @@ func (e *env) runGitLabMergeRequest(ctx context.Context, ac *plugin.ActionContex
 
 // userID looks a user up by user name.
 func (t *gitlabTarget) userID(ctx context.Context, username string) (int64, error) {
-	users, resp, err := t.client.Users.ListUsers(&gl.ListUsersOptions{Username: gl.Ptr(username)}, gl.WithContext(ctx))
+	users, resp, err := t.client.Users.ListUsers(&gl.ListUsersOptions{Username: new(username)}, gl.WithContext(ctx))
 	if err != nil {
 		return 0, glError("look up user "+username, resp, err)
 	}
@@ -220,7 +220,7 @@ func (t *gitlabTarget) userID(ctx context.Context, username string) (int64, erro
 
 // fileExists reports whether path exists on ref.
 func (t *gitlabTarget) fileExists(ctx context.Context, pid, path, ref string) (bool, error) {
-	_, resp, err := t.client.RepositoryFiles.GetFileMetaData(pid, path, &gl.GetFileMetaDataOptions{Ref: gl.Ptr(ref)}, gl.WithContext(ctx))
+	_, resp, err := t.client.RepositoryFiles.GetFileMetaData(pid, path, &gl.GetFileMetaDataOptions{Ref: new(ref)}, gl.WithContext(ctx))
 	switch {
 	case err == nil:
 		return true, nil
