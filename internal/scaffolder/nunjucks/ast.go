@@ -5,7 +5,10 @@ type node interface {
 	render(r *renderer, f *frame) error
 }
 
-type textNode struct{ text string }
+type textNode struct {
+	text string
+	pos  int
+}
 
 type outputNode struct {
 	x   expr

@@ -251,13 +251,13 @@ func filterDump(v any, args []any, limit int) (any, error) {
 }
 
 func htmlEscape(s string) string {
-	if !strings.ContainsAny(s, `&<>"'`) {
+	if !strings.ContainsAny(s, `&<>"'\`) {
 		return s
 	}
 	return htmlReplacer.Replace(s)
 }
 
-var htmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
+var htmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;", `\`, "&#92;")
 
 func filterFirst(v any, _ []any) (any, error) {
 	switch x := v.(type) {

@@ -136,11 +136,7 @@ func (r *renderer) capture(body []node, f *frame) (string, error) {
 }
 
 func (n *textNode) render(r *renderer, _ *frame) error {
-	r.out.WriteString(n.text)
-	if r.out.Len() > r.env.o.MaxOutput {
-		return r.limitErr(0)
-	}
-	return nil
+	return r.write(n.pos, n.text)
 }
 
 func (n *outputNode) render(r *renderer, f *frame) error {

@@ -99,7 +99,7 @@ func (p *parser) parseBody(ends ...string) ([]node, string, error) {
 		t := p.next()
 		switch t.kind {
 		case tText:
-			body = append(body, &textNode{text: t.val})
+			body = append(body, &textNode{text: t.val, pos: t.pos})
 		case tVarStart:
 			x, err := p.parseExpr()
 			if err != nil {
@@ -163,8 +163,9 @@ func (p *parser) parseStatement() (node, error) {
 			return nil, err
 		}
 		var n node
-		if p.peek().kind == tText {
-			n = &textNode{text: p.next().val}
+		if t := p.peek(); t.kind == tText {
+			n = &textNode{text: t.val, pos: t.pos}
+			p.next()
 		}
 		if _, err := p.expect(tBlockStart); err != nil {
 			return nil, err

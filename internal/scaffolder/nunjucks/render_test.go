@@ -159,6 +159,7 @@ var renderCases = []struct{ src, want string }{
 	{"${{ parameters.obj | tojson }}", `{"a":1,"b":"two"}`},
 	{"${{ parameters.html | escape }}", "&lt;b&gt;hi&lt;/b&gt; &amp; &#39;you&#39;"},
 	{"${{ parameters.html | e }}", "&lt;b&gt;hi&lt;/b&gt; &amp; &#39;you&#39;"},
+	{`${{ 'a"b\\c' | escape }}`, "a&quot;b&#92;c"},
 	{"${{ parameters.html }}", `<b>hi</b> & 'you'`},
 	{"${{ parameters.tags | first }}|${{ parameters.tags | last }}", "go|api"},
 	{"${{ parameters.name | first }}", "M"},
