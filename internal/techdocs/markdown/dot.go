@@ -65,7 +65,7 @@ func (dotTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser
 			} else if f.Lines().Len() > 0 {
 				off = f.Lines().At(0).Start
 			}
-			st.warnAt(off, "dot diagram: %v", err)
+			st.warnAt(off, "dot diagram: %s", strings.TrimSpace(err.Error()))
 			continue
 		}
 		b := &dotBlock{svg: svg}

@@ -215,3 +215,7 @@ func hasKind(doc ast.Node, k ast.NodeKind) bool {
 	})
 	return found
 }
+
+// Sanitize passes an HTML fragment from the site's configuration (such as
+// its copyright line) through the pages' allow-list.
+func (r *Renderer) Sanitize(html string) string { return r.policy.Sanitize(html) }

@@ -66,6 +66,8 @@ type Plugin struct {
 type Extension struct {
 	Name    string
 	Options map[string]any
+	// At is where the entry is written ("mkdocs.yml:12").
+	At string
 }
 
 // Extension returns the markdown extension called name, if configured.

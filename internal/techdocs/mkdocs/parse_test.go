@@ -79,8 +79,8 @@ markdown_extensions:
 				},
 				Plugins: []Plugin{{Name: "search", Options: map[string]any{"lang": "en"}}, {Name: "techdocs-core"}},
 				MarkdownExtensions: []Extension{
-					{Name: "admonition"},
-					{Name: "toc", Options: map[string]any{"permalink": true}},
+					{Name: "admonition", At: "mkdocs.yml:29"},
+					{Name: "toc", Options: map[string]any{"permalink": true}, At: "mkdocs.yml:30"},
 				},
 			},
 		},
@@ -119,7 +119,7 @@ markdown_extensions:
       check_paths: true
 `,
 			want: &Config{SiteName: "x", DocsDir: "docs", UseDirectoryURLs: true, Plugins: []Plugin{{Name: "techdocs-core"}},
-				MarkdownExtensions: []Extension{{Name: Snippets, Options: map[string]any{
+				MarkdownExtensions: []Extension{{Name: Snippets, At: "mkdocs.yml:3", Options: map[string]any{
 					"base_path": []any{".", "includes"}, "url_download": false, "restrict_base_path": true, "check_paths": true,
 				}}}},
 			warns: []string{
@@ -137,7 +137,7 @@ markdown_extensions:
       emoji_index: !!python/name:material.extensions.emoji.twemoji
 `,
 			want: &Config{SiteName: "Fallback", DocsDir: "docs", UseDirectoryURLs: true, Plugins: []Plugin{{Name: "techdocs-core"}},
-				MarkdownExtensions: []Extension{{Name: "pymdownx.emoji", Options: map[string]any{"emoji_index": ""}}}},
+				MarkdownExtensions: []Extension{{Name: "pymdownx.emoji", Options: map[string]any{"emoji_index": ""}, At: "mkdocs.yml:4"}}},
 		},
 		{
 			name: "repo_url and edit_uri from the source location fill what the file leaves out",

@@ -38,7 +38,7 @@ func (d *decoder) extensions(v *yaml.Node, file string) ([]Extension, error) {
 	}
 	out := make([]Extension, 0, len(list))
 	for _, n := range list {
-		e := Extension{Name: n.name, Options: n.options}
+		e := Extension{Name: n.name, Options: n.options, At: fmt.Sprintf("%s:%d", file, n.line)}
 		if e.Name == Snippets {
 			e.Options = d.restrictSnippets(e.Options, file, n.line)
 		}

@@ -1,0 +1,231 @@
+package build
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html"
+	"html/template"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/callboard/callboard/internal/techdocs/markdown"
+	"github.com/callboard/callboard/internal/techdocs/mkdocs"
+)
+
+//go:embed templates/page.html
+var templateFS embed.FS
+
+var pageTemplate = template.Must(template.ParseFS(templateFS, "templates/page.html"))
+
+// pageData is what templates/page.html shows.
+type pageData struct {
+	Lang, SiteName, Title, Description string
+	IsHome, HasTitle                   bool
+	// Base leads from the page to the site root; Home is the home page.
+	Base, Home        string
+	ExtraCSS          []string
+	RepoURL, RepoName string
+	EditURL           string
+	Nav, TOC          template.HTML
+	Content           template.HTML
+	Copyright         template.HTML
+	Updated           *updated
+	Prev, Next        *neighbour
+	Mermaid           string
+}
+
+type updated struct{ ISO, Text string }
+
+type neighbour struct{ URL, Title string }
+
+func (b *builder) writePage(p *page) error {
+	d := pageData{
+		Lang:        lang(b.cfg.Theme),
+		SiteName:    b.cfg.SiteName,
+		Title:       p.title,
+		Description: b.cfg.SiteDescription,
+		IsHome:      p.url == "" || p.url == "index.html",
+		HasTitle:    p.res.Title != "",
+		Base:        base(p.url),
+		Home:        escapePath(relURL(p.url, homeURL(b.cfg.UseDirectoryURLs))),
+		RepoURL:     webURL(b.cfg.RepoURL),
+		RepoName:    b.cfg.RepoName,
+		EditURL:     b.cfg.EditURL(p.src),
+		Nav:         template.HTML(b.navHTML(p)),
+		TOC:         template.HTML(tocHTML(p.res.Headings)),
+		Content:     template.HTML(p.res.HTML),
+		Copyright:   template.HTML(b.md.Sanitize(b.cfg.Copyright)),
+	}
+	if d.RepoName == "" {
+		d.RepoName = "Repository"
+	}
+	for _, css := range b.cfg.ExtraCSS {
+		if mkdocs.IsURL(css) {
+			if u := webURL(css); u != "" {
+				d.ExtraCSS = append(d.ExtraCSS, u)
+			}
+			continue
+		}
+		d.ExtraCSS = append(d.ExtraCSS, d.Base+escapePath(strings.TrimPrefix(css, "./")))
+	}
+	if !p.updated.IsZero() {
+		t := p.updated.UTC()
+		d.Updated = &updated{ISO: t.Format("2006-01-02T15:04:05Z"), Text: t.Format("January 2, 2006")}
+	}
+	if p.prev != nil {
+		d.Prev = &neighbour{URL: escapePath(relURL(p.url, p.prev.url)), Title: p.prev.title}
+	}
+	if p.next != nil {
+		d.Next = &neighbour{URL: escapePath(relURL(p.url, p.next.url)), Title: p.next.title}
+	}
+	if p.res.Mermaid {
+		d.Mermaid = b.o.Mermaid
+	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, d); err != nil {
+		return fmt.Errorf("%s: page template: %w", b.name(p.src), err)
+	}
+	return writeFile(filepath.Join(b.out, filepath.FromSlash(p.out)), buf.Bytes())
+}
+
+func homeURL(dirURLs bool) string {
+	if dirURLs {
+		return ""
+	}
+	return "index.html"
+}
+
+// lang is the theme's language, "en" by default.
+func lang(theme map[string]any) string {
+	if l, ok := theme["language"].(string); ok && l != "" && !strings.ContainsAny(l, `"<>& `) {
+		return l
+	}
+	return "en"
+}
+
+// webURL keeps http and https URLs only.
+func webURL(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return u
+	}
+	return ""
+}
+
+// navHTML renders the site nav for page cur: links lead from cur to each
+// page through the site root, and the sections holding cur are open.
+func (b *builder) navHTML(cur *page) string {
+	var w strings.Builder
+	prefix := base(cur.url)
+	open := map[*navNode]bool{}
+	for _, a := range cur.ancestors {
+		open[a] = true
+	}
+	var list func(nodes []*navNode)
+	list = func(nodes []*navNode) {
+		w.WriteString(`<ul class="md-nav__list">`)
+		for _, n := range nodes {
+			switch {
+			case n.section:
+				w.WriteString(`<li class="md-nav__item md-nav__item--nested"><details`)
+				if open[n] {
+					w.WriteString(" open")
+				}
+				w.WriteString(`><summary class="md-nav__link">`)
+				w.WriteString(html.EscapeString(n.title))
+				w.WriteString("</summary>")
+				list(n.children)
+				w.WriteString("</details></li>")
+			case n.page != nil:
+				title := n.title
+				if title == "" {
+					title = n.page.title
+				}
+				if n.page == cur {
+					w.WriteString(`<li class="md-nav__item md-nav__item--active"><a class="md-nav__link md-nav__link--active" aria-current="page" href="`)
+				} else {
+					w.WriteString(`<li class="md-nav__item"><a class="md-nav__link" href="`)
+				}
+				w.WriteString(html.EscapeString(prefix + escapePath(n.page.url)))
+				if n.page.url == "" && prefix == "" {
+					w.WriteString("./")
+				}
+				w.WriteString(`">`)
+				w.WriteString(html.EscapeString(title))
+				w.WriteString("</a></li>")
+			default:
+				href := n.url
+				if mkdocs.IsURL(href) {
+					href = webURL(href)
+				} else {
+					href = prefix + escapePath(href)
+				}
+				w.WriteString(`<li class="md-nav__item"><a class="md-nav__link" href="`)
+				w.WriteString(html.EscapeString(href))
+				w.WriteString(`">`)
+				w.WriteString(html.EscapeString(n.title))
+				w.WriteString("</a></li>")
+			}
+		}
+		w.WriteString("</ul>")
+	}
+	list(b.nav)
+	return w.String()
+}
+
+// tocHTML renders the headings below the page title (levels 2 to 4) as
+// nested lists.
+func tocHTML(hs []markdown.Heading) string {
+	type node struct {
+		h        markdown.Heading
+		children []*node
+	}
+	root := &node{}
+	stack := []*node{root}
+	for _, h := range hs {
+		if h.Level < 2 || h.Level > 4 {
+			continue
+		}
+		for len(stack) > 1 && stack[len(stack)-1].h.Level >= h.Level {
+			stack = stack[:len(stack)-1]
+		}
+		n := &node{h: h}
+		parent := stack[len(stack)-1]
+		parent.children = append(parent.children, n)
+		stack = append(stack, n)
+	}
+	if len(root.children) == 0 {
+		return ""
+	}
+	var w strings.Builder
+	var list func(nodes []*node)
+	list = func(nodes []*node) {
+		w.WriteString(`<ul class="md-nav__list">`)
+		for _, n := range nodes {
+			w.WriteString(`<li class="md-nav__item"><a class="md-nav__link" href="#`)
+			w.WriteString(html.EscapeString(n.h.ID))
+			w.WriteString(`">`)
+			w.WriteString(html.EscapeString(n.h.Title))
+			w.WriteString("</a>")
+			if len(n.children) > 0 {
+				list(n.children)
+			}
+			w.WriteString("</li>")
+		}
+		w.WriteString("</ul>")
+	}
+	list(root.children)
+	return w.String()
+}
+
+// writeFile writes data to name, creating its folder.
+func writeFile(name string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return fmt.Errorf("write site: %w", err)
+	}
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		return fmt.Errorf("write site: %w", err)
+	}
+	return nil
+}
