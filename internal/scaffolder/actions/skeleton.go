@@ -206,12 +206,13 @@ func plan(t *tree, src source, dest string, o *renderOptions, r *renderer) ([]pl
 			if err != nil {
 				return nil, fmt.Errorf("reading skeleton file %s: %w", name, err)
 			}
+			p.data, p.source = data, nil
 			if !isBinary(data) {
 				s, err := r.render(name, string(data))
 				if err != nil {
 					return nil, err
 				}
-				p.data, p.source, p.how = []byte(s), nil, "templated"
+				p.data, p.how = []byte(s), "templated"
 			}
 		}
 		out = append(out, p)
