@@ -77,6 +77,9 @@ func knownPermissions() map[string]permission.Permission {
 	for _, p := range catalog.Permissions() {
 		m[p.Name] = permission.Permission{Name: p.Name, Type: p.Type, Action: p.Action, ResourceType: p.ResourceType}
 	}
+	for _, d := range permission.ScaffolderDefinitions() {
+		m[d.Name] = d.Permission
+	}
 	for _, d := range permission.CallboardDefinitions() {
 		m[d.Name] = d.Permission
 	}

@@ -33,6 +33,8 @@ type Options struct {
 	// Audit records every write and denial and serves /api/audit; nil
 	// records nothing and leaves /api/audit answering 404.
 	Audit AuditLog
+	// Scaffolder serves /api/scaffolder; nil leaves it answering 404.
+	Scaffolder Scaffolder
 }
 
 // DefaultMaxBodyBytes is the request body limit when Options sets none.
@@ -54,6 +56,7 @@ type server struct {
 	authz       Authorizer
 	audit       AuditLog
 	perms       map[string]permission.Permission
+	scaffolder  Scaffolder
 }
 
 // route is one entry of the API surface: a ServeMux pattern and its handler.
@@ -65,7 +68,7 @@ type route struct {
 // routes is the whole surface, in one place.
 func (s *server) routes() []route {
 	const c = catalogMount
-	return []route{
+	rs := []route{
 		{"POST " + c + "/refresh", s.refresh},
 		{"GET " + c + "/entities", s.listEntities},
 		{"GET " + c + "/entities/by-uid/{uid}", s.entityByUID},
@@ -99,6 +102,7 @@ func (s *server) routes() []route {
 		{"GET /.backstage/health/v1/liveness", s.liveness},
 		{"GET /.backstage/health/v1/readiness", s.readinessCheck},
 	}
+	return append(rs, s.scaffolderRoutes()...)
 }
 
 // New returns the HTTP handler for the whole API, with request logging,
@@ -124,6 +128,7 @@ func New(o Options) http.Handler {
 		authz:       o.Permissions,
 		audit:       o.Audit,
 		perms:       knownPermissions(),
+		scaffolder:  o.Scaffolder,
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
