@@ -33,6 +33,8 @@ type Options struct {
 	// Audit records every write and denial and serves /api/audit; nil
 	// records nothing and leaves /api/audit answering 404.
 	Audit AuditLog
+	// TechDocs serves /api/techdocs; nil leaves it answering 404.
+	TechDocs TechDocs
 	// Scaffolder serves /api/scaffolder; nil leaves it answering 404.
 	Scaffolder Scaffolder
 }
@@ -56,6 +58,7 @@ type server struct {
 	authz       Authorizer
 	audit       AuditLog
 	perms       map[string]permission.Permission
+	techdocs    TechDocs
 	scaffolder  Scaffolder
 }
 
@@ -101,6 +104,11 @@ func (s *server) routes() []route {
 		{"GET /healthcheck", s.healthcheck},
 		{"GET /.backstage/health/v1/liveness", s.liveness},
 		{"GET /.backstage/health/v1/readiness", s.readinessCheck},
+		{"GET " + techdocsStatic + "/{namespace}/{kind}/{name}", s.techdocsSiteRoot},
+		{"GET " + techdocsStatic + "/{namespace}/{kind}/{name}/{path...}", s.techdocsStaticFile},
+		{"GET " + techdocsMount + "/metadata/techdocs/{namespace}/{kind}/{name}", s.techdocsMetadata},
+		{"GET " + techdocsMount + "/metadata/entity/{namespace}/{kind}/{name}", s.techdocsEntityMetadata},
+		{"GET " + techdocsMount + "/sync/{namespace}/{kind}/{name}", s.techdocsSync},
 	}
 	return append(rs, s.scaffolderRoutes()...)
 }
@@ -128,6 +136,7 @@ func New(o Options) http.Handler {
 		authz:       o.Permissions,
 		audit:       o.Audit,
 		perms:       knownPermissions(),
+		techdocs:    o.TechDocs,
 		scaffolder:  o.Scaffolder,
 	}
 	mux := http.NewServeMux()

@@ -202,7 +202,7 @@ func (p *Publisher) Open(ctx context.Context, ref entity.Ref, file string) (io.R
 	if err != nil {
 		var ke *blob.KeyError
 		if errors.Is(err, blob.ErrNotFound) || errors.As(err, &ke) {
-			return nil, blob.Info{}, problem.NotFound("File %s not found", path.Clean("/" + file)).WithCause(err)
+			return nil, blob.Info{}, problem.NotFound("File %s not found", path.Clean("/"+file)).WithCause(err)
 		}
 		return nil, blob.Info{}, fmt.Errorf("read %s: %w", key, err)
 	}
