@@ -40,10 +40,8 @@ const (
 	defaultCommitMessage = "Initial commit"
 )
 
-// Actions returns every action of the package. It makes go-git serve
-// file:// remotes in-process (once, for the whole program).
+// Actions returns every action of the package.
 func Actions(d Deps) []plugin.Action {
-	useInProcessFileTransport()
 	e := newEnv(d)
 	return []plugin.Action{
 		e.publishGit(),

@@ -5,34 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
 	gitobject "github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
-	"github.com/go-git/go-git/v5/plumbing/transport/client"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
-	"github.com/go-git/go-git/v5/plumbing/transport/server"
-	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/callboard/callboard/internal/problem"
 )
-
-var installFileTransport sync.Once
-
-// useInProcessFileTransport makes go-git serve file:// remotes itself
-// instead of running the git binary. go-git keeps its transports in a
-// package-level table, so this is done once, from Actions, before any push.
-func useInProcessFileTransport() {
-	installFileTransport.Do(func() { client.InstallProtocol("file", server.DefaultServer) })
-}
 
 // author is a commit's author and committer.
 type author struct{ Name, Email string }
@@ -48,9 +34,6 @@ type push struct {
 	// Username and Password authenticate HTTP(S) remotes when Password is
 	// set.
 	Username, Password string
-	// TempDir makes the directory that holds the repository's objects, so
-	// that nothing is written into Dir.
-	TempDir func() (string, error)
 }
 
 // initAndPush commits every file of p.Dir (minus what .gitignore files
@@ -61,13 +44,13 @@ func initAndPush(ctx context.Context, p push) (string, error) {
 	if err := branch.Validate(); err != nil || p.Branch == "" {
 		return "", problem.Input("invalid branch name %q", p.Branch)
 	}
-	gitDir, cleanup, err := tempDir(p.TempDir)
+	auth, err := pushAuth(p.RemoteURL, p.Username, p.Password)
 	if err != nil {
 		return "", err
 	}
-	defer cleanup()
-	st := filesystem.NewStorage(osfs.New(gitDir), cache.NewObjectLRUDefault())
-	repo, err := git.InitWithOptions(st, osfs.New(p.Dir), git.InitOptions{DefaultBranch: branch})
+	// The objects are kept in memory: writing each as a loose object file
+	// costs more than the push itself, and nothing is left in p.Dir.
+	repo, err := git.InitWithOptions(memory.NewStorage(), osfs.New(p.Dir), git.InitOptions{DefaultBranch: branch})
 	if err != nil {
 		return "", fmt.Errorf("git init: %w", err)
 	}
@@ -83,9 +66,21 @@ func initAndPush(ctx context.Context, p push) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("git commit: %w", err)
 	}
-	auth, err := pushAuth(p.RemoteURL, p.Username, p.Password)
+	if strings.HasPrefix(p.RemoteURL, "file:") {
+		if err := pushLocal(repo, p.RemoteURL, branch, hash); err != nil {
+			return "", err
+		}
+		return hash.String(), nil
+	}
+	// A first commit of generated files gains little from delta
+	// compression, which costs most of a push's time.
+	cfg, err := repo.Config()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("git config: %w", err)
+	}
+	cfg.Pack.Window = 0
+	if err := repo.SetConfig(cfg); err != nil {
+		return "", fmt.Errorf("git config: %w", err)
 	}
 	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{p.RemoteURL}}); err != nil {
 		return "", problem.Input("remote URL %s: %v", redactURL(p.RemoteURL), err)
@@ -93,32 +88,23 @@ func initAndPush(ctx context.Context, p push) (string, error) {
 	spec := config.RefSpec(branch.String() + ":" + branch.String())
 	err = repo.PushContext(ctx, &git.PushOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}, Auth: auth})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return "", fmt.Errorf("git push to %s: %w", redactURL(p.RemoteURL), err)
+		return "", pushError(redactURL(p.RemoteURL), err)
 	}
 	return hash.String(), nil
 }
 
-// tempDir returns a fresh directory from mk, or from the OS when mk is nil
-// (then cleanup removes it).
-func tempDir(mk func() (string, error)) (dir string, cleanup func(), err error) {
-	if mk != nil {
-		dir, err = mk()
-		if err != nil {
-			return "", nil, fmt.Errorf("temporary directory: %w", err)
-		}
-		// The directory may be shared by the task's steps: work in a
-		// subdirectory of our own.
-		dir, err = os.MkdirTemp(dir, "git-")
-		if err != nil {
-			return "", nil, fmt.Errorf("temporary directory: %w", err)
-		}
-		return dir, func() { _ = os.RemoveAll(dir) }, nil
+// pushError names the remote and classifies the transport's errors.
+func pushError(remote string, err error) error {
+	msg := fmt.Sprintf("git push to %s: %v", remote, err)
+	switch {
+	case errors.Is(err, transport.ErrAuthenticationRequired):
+		return problem.Unauthenticated("%s", msg).WithCause(err)
+	case errors.Is(err, transport.ErrAuthorizationFailed):
+		return problem.NotAllowed("%s", msg).WithCause(err)
+	case errors.Is(err, transport.ErrRepositoryNotFound):
+		return problem.NotFound("%s", msg).WithCause(err)
 	}
-	dir, err = os.MkdirTemp("", "callboard-git-")
-	if err != nil {
-		return "", nil, fmt.Errorf("temporary directory: %w", err)
-	}
-	return dir, func() { _ = os.RemoveAll(dir) }, nil
+	return fmt.Errorf("git push to %s: %w", remote, err)
 }
 
 // pushAuth returns the credentials for remote: HTTP basic authentication

@@ -68,7 +68,7 @@ func (e *env) publishGitea() plugin.Action {
 
 func (e *env) runPublishGitea(ctx context.Context, ac *plugin.ActionContext) error {
 	var in publishGiteaInput
-	if err := decodeInput("publish:gitea", ac.Input, &in); err != nil {
+	if err := decodeInput(ac.Input, &in); err != nil {
 		return err
 	}
 	r, err := e.forges.parse(in.RepoURL)
@@ -123,7 +123,6 @@ func (e *env) runPublishGitea(ctx context.Context, ac *plugin.ActionContext) err
 			Author:    e.commitAuthor(in.GitAuthorName, in.GitAuthorEmail),
 			Username:  username,
 			Password:  password,
-			TempDir:   ac.TempDir,
 		})
 	})
 	if err != nil {

@@ -41,6 +41,9 @@ func (e *env) githubRepoFor(repoURL, token string) (*githubRepo, error) {
 	if tok == "" {
 		return nil, problem.Input("No token available for host: %s, with owner %s, and repo %s", r.Host, r.Owner, r.Repo)
 	}
+	if cfg.APIBaseURL == "" {
+		return nil, problem.Input("integrations.github for host %s has no apiBaseUrl; the GitHub actions need the API", r.Host)
+	}
 	base := strings.TrimRight(cfg.APIBaseURL, "/") + "/"
 	c, err := gh.NewClient(gh.WithHTTPClient(e.http), gh.WithAuthToken(tok), gh.WithURLs(&base, &base))
 	if err != nil {
@@ -390,7 +393,6 @@ func (e *env) pushAndProtect(ctx context.Context, ac *plugin.ActionContext, g *g
 			Author:    e.commitAuthor(p.GitAuthorName, p.GitAuthorEmail),
 			Username:  "x-access-token",
 			Password:  g.token,
-			TempDir:   ac.TempDir,
 		})
 	})
 	if err != nil {

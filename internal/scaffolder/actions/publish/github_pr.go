@@ -89,7 +89,7 @@ func (e *env) publishGitHubPullRequest() plugin.Action {
 
 func (e *env) runGitHubPullRequest(ctx context.Context, ac *plugin.ActionContext) error {
 	var in githubPRInput
-	if err := decodeInput(githubPRID, ac.Input, &in); err != nil {
+	if err := decodeInput(ac.Input, &in); err != nil {
 		return err
 	}
 	g, err := e.githubRepoFor(in.RepoURL, in.Token)

@@ -37,7 +37,7 @@ func (e *env) publishGitHub() plugin.Action {
 		},
 		run: func(ctx context.Context, ac *plugin.ActionContext) error {
 			var in publishGitHubInput
-			if err := decodeInput("publish:github", ac.Input, &in); err != nil {
+			if err := decodeInput(ac.Input, &in); err != nil {
 				return err
 			}
 			g, err := e.githubRepoFor(in.RepoURL, in.Token)
@@ -80,7 +80,7 @@ func (e *env) githubRepoCreate() plugin.Action {
 		},
 		run: func(ctx context.Context, ac *plugin.ActionContext) error {
 			var in githubRepoSettings
-			if err := decodeInput("github:repo:create", ac.Input, &in); err != nil {
+			if err := decodeInput(ac.Input, &in); err != nil {
 				return err
 			}
 			g, err := e.githubRepoFor(in.RepoURL, in.Token)
@@ -131,7 +131,7 @@ func (e *env) githubRepoPush() plugin.Action {
 		},
 		run: func(ctx context.Context, ac *plugin.ActionContext) error {
 			var in githubRepoPushInput
-			if err := decodeInput("github:repo:push", ac.Input, &in); err != nil {
+			if err := decodeInput(ac.Input, &in); err != nil {
 				return err
 			}
 			g, err := e.githubRepoFor(in.RepoURL, in.Token)

@@ -54,7 +54,7 @@ func (e *env) githubActionsDispatch() plugin.Action {
 		},
 		run: func(ctx context.Context, ac *plugin.ActionContext) error {
 			var in githubDispatchInput
-			if err := decodeInput("github:actions:dispatch", ac.Input, &in); err != nil {
+			if err := decodeInput(ac.Input, &in); err != nil {
 				return err
 			}
 			g, err := e.githubRepoFor(in.RepoURL, in.Token)
@@ -124,7 +124,7 @@ func (e *env) githubWebhook() plugin.Action {
 		},
 		run: func(ctx context.Context, ac *plugin.ActionContext) error {
 			var in githubWebhookInput
-			if err := decodeInput("github:webhook", ac.Input, &in); err != nil {
+			if err := decodeInput(ac.Input, &in); err != nil {
 				return err
 			}
 			g, err := e.githubRepoFor(in.RepoURL, in.Token)

@@ -180,7 +180,7 @@ func (e *env) publishGitLab() plugin.Action {
 
 func (e *env) runPublishGitLab(ctx context.Context, ac *plugin.ActionContext) error {
 	var in publishGitLabInput
-	if err := decodeInput("publish:gitlab", ac.Input, &in); err != nil {
+	if err := decodeInput(ac.Input, &in); err != nil {
 		return err
 	}
 	t, err := e.gitlabFor(in.RepoURL, in.Token)
@@ -235,7 +235,6 @@ func (e *env) runPublishGitLab(ctx context.Context, ac *plugin.ActionContext) er
 			Author:    e.commitAuthor(in.GitAuthorName, in.GitAuthorEmail),
 			Username:  "oauth2",
 			Password:  t.token,
-			TempDir:   ac.TempDir,
 		})
 	})
 	if err != nil {

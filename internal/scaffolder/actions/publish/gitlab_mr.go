@@ -86,7 +86,7 @@ func (e *env) publishGitLabMergeRequest() plugin.Action {
 
 func (e *env) runGitLabMergeRequest(ctx context.Context, ac *plugin.ActionContext) error {
 	var in gitlabMRInput
-	if err := decodeInput(gitlabMRID, ac.Input, &in); err != nil {
+	if err := decodeInput(ac.Input, &in); err != nil {
 		return err
 	}
 	t, err := e.gitlabFor(in.RepoURL, in.Token)

@@ -56,7 +56,7 @@ func (e *env) publishGit() plugin.Action {
 
 func (e *env) runPublishGit(ctx context.Context, ac *plugin.ActionContext) error {
 	var in publishGitInput
-	if err := decodeInput(publishGitID, ac.Input, &in); err != nil {
+	if err := decodeInput(ac.Input, &in); err != nil {
 		return err
 	}
 	dir, err := resolveInside(ac.Workspace, in.SourcePath, "sourcePath")
@@ -75,7 +75,6 @@ func (e *env) runPublishGit(ctx context.Context, ac *plugin.ActionContext) error
 			Author:    e.commitAuthor(in.GitAuthorName, in.GitAuthorEmail),
 			Username:  "x-access-token",
 			Password:  in.Token,
-			TempDir:   ac.TempDir,
 		})
 	})
 	if err != nil {

@@ -1,10 +1,14 @@
 package publish
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/callboard/callboard/internal/problem"
+	"github.com/callboard/callboard/plugin"
 )
 
 var skeleton = map[string]string{
@@ -83,8 +88,20 @@ func TestPublishGitFile(t *testing.T) {
 			if d := cmp.Diff(map[string]any{"remoteUrl": remote, "commitHash": hash}, res.Outputs); d != "" {
 				t.Errorf("outputs (-want +got):\n%s", d)
 			}
+			// git itself finds the repository sound.
+			if _, err := exec.LookPath("git"); err == nil {
+				run(t, "git", "-C", bare, "fsck", "--strict", "--no-dangling")
+				run(t, "git", "-C", bare, "cat-file", "-e", tc.branch+":"+firstKey(tc.want.Files))
+			}
 		})
 	}
+}
+
+func firstKey(m map[string]string) string {
+	for k := range m {
+		return k
+	}
+	return ""
 }
 
 func TestPublishGitHTTP(t *testing.T) {
@@ -146,7 +163,7 @@ func TestPublishGitBadInput(t *testing.T) {
 		{"bad branch", map[string]any{"remoteUrl": remote, "defaultBranch": "a..b"},
 			`InputError: publish:git: invalid branch name "a..b"`},
 		{"no repository", map[string]any{"remoteUrl": "file://" + filepath.ToSlash(filepath.Join(t.TempDir(), "none"))},
-			"publish:git: git push to file://"},
+			"NotFoundError: publish:git: git push to file://"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := runAction(t, actionByID(t, Deps{}, "publish:git"), tc.input, skeleton)
@@ -157,5 +174,72 @@ func TestPublishGitBadInput(t *testing.T) {
 				t.Errorf("error %v is not an InputError", res.Err)
 			}
 		})
+	}
+}
+
+func TestPublishGitRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+		http.Error(w, "bad credentials", http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	res := runAction(t, actionByID(t, Deps{}, "publish:git"), map[string]any{"remoteUrl": srv.URL + "/x.git", "token": "wrong"}, skeleton)
+	want := "AuthenticationError: publish:git: git push to " + srv.URL + "/x.git: authentication required"
+	if res.Err == nil || !strings.HasPrefix(res.Err.Error(), want) {
+		t.Errorf("error = %v, want %s...", res.Err, want)
+	}
+	if strings.Contains(res.Err.Error(), "wrong") || strings.Contains(res.Logs, "wrong") {
+		t.Errorf("the token shows in the error or the logs: %v\n%s", res.Err, res.Logs)
+	}
+}
+
+// BenchmarkPublishGitFile pushes a 200-file workspace to a fresh bare
+// repository over file://, as the scaffolder benchmark's publish step does.
+func BenchmarkPublishGitFile(b *testing.B) {
+	ws := b.TempDir()
+	for i := range 200 {
+		p := filepath.Join(ws, "dir"+strconv.Itoa(i%10), "file"+strconv.Itoa(i)+".txt")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(strings.Repeat("line "+strconv.Itoa(i)+"\n", 40)), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	a := Actions(Deps{})[0]
+	for b.Loop() {
+		b.StopTimer()
+		bare := filepath.Join(b.TempDir(), "remote.git")
+		if _, err := git.PlainInit(bare, true); err != nil {
+			b.Fatal(err)
+		}
+		ac := &plugin.ActionContext{Input: map[string]any{"remoteUrl": "file://" + filepath.ToSlash(bare)}, Workspace: ws}
+		b.StartTimer()
+		if err := a.Run(context.Background(), ac); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestPublishGitFileExistingBranch(t *testing.T) {
+	bare := filepath.Join(t.TempDir(), "remote.git")
+	if _, err := git.PlainInit(bare, true); err != nil {
+		t.Fatal(err)
+	}
+	remote := "file://" + filepath.ToSlash(bare)
+	a := actionByID(t, Deps{}, "publish:git")
+	if res := runAction(t, a, map[string]any{"remoteUrl": remote}, skeleton); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	res := runAction(t, a, map[string]any{"remoteUrl": remote, "gitCommitMessage": "Another history"}, skeleton)
+	want := "ConflictError: publish:git: git push to " + remote + ": main exists and is not an ancestor of the new commit (non-fast-forward)"
+	if res.Err == nil || res.Err.Error() != want {
+		t.Errorf("error = %v, want %s", res.Err, want)
+	}
+	for _, bad := range []string{"file://example.com/srv/x.git", "file:"} {
+		res := runAction(t, a, map[string]any{"remoteUrl": bad}, skeleton)
+		if !problem.Is(res.Err, problem.InputError) {
+			t.Errorf("remoteUrl %s: error = %v, want an InputError", bad, res.Err)
+		}
 	}
 }

@@ -12,13 +12,13 @@ import (
 // decodeInput decodes the step's input into v, a struct with json tags.
 // The scaffolder has validated the input against the action's schema, so
 // a failure here is a schema that allowed more than the action reads.
-func decodeInput(id string, in map[string]any, v any) error {
+func decodeInput(in map[string]any, v any) error {
 	b, err := json.Marshal(in)
 	if err != nil {
-		return problem.Input("%s: input: %v", id, err)
+		return problem.Input("input: %v", err)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return problem.Input("%s: input: %v", id, err)
+		return problem.Input("input: %v", err)
 	}
 	return nil
 }
