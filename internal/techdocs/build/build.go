@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -109,6 +110,7 @@ func Build(ctx context.Context, srcDir, outDir string, o Options) (*Result, erro
 		return nil, err
 	}
 	b.resolveTitles()
+	b.prepareNav()
 	if err := b.writeAll(ctx); err != nil {
 		return nil, err
 	}
@@ -136,6 +138,8 @@ type builder struct {
 	// folders maps a folder ("" or "a/") to its index page.
 	folders map[string]*page
 	nav     []*navNode
+	// prune lists only the sections around each page in its nav.
+	prune bool
 	// order is the pages of the nav, in order, for previous/next.
 	order []*page
 
@@ -233,6 +237,19 @@ func (b *builder) name(src string) string {
 
 // writeAll writes the pages and copies the assets on a bounded pool.
 func (b *builder) writeAll(ctx context.Context) error {
+	// Folders are made once, before the files, rather than by each write.
+	dirs := map[string]bool{}
+	for _, p := range b.pages {
+		dirs[path.Dir(p.out)] = true
+	}
+	for _, a := range b.assets {
+		dirs[path.Dir(a)] = true
+	}
+	for d := range dirs {
+		if err := os.MkdirAll(filepath.Join(b.out, filepath.FromSlash(d)), 0o755); err != nil {
+			return fmt.Errorf("write site: %w", err)
+		}
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(b.workers())
 	for _, p := range b.pages {

@@ -244,3 +244,29 @@ func TestCancel(t *testing.T) {
 		t.Error("a cancelled build succeeded")
 	}
 }
+
+func TestLargeNavIsPruned(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	genSite(t, src, 201) // the home page and four sections of 50 pages
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Build(context.Background(), src, out, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "section-02", "page-007", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(page)
+	for _, want := range []string{
+		`<li class="md-nav__item md-nav__item--nested md-nav__item--pruned"><a class="md-nav__link" href="../../section-00/page-000/">Section 0</a></li>`,
+		`<details open><summary class="md-nav__link">Section 2</summary>`,
+		`aria-current="page" href="../../section-02/page-007/">Page 7 of section 2</a>`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("nav lacks %s", want)
+		}
+	}
+	if n := strings.Count(html, `class="md-nav__item"`); n > 60 {
+		t.Errorf("%d nav entries in a pruned nav", n)
+	}
+}

@@ -28,7 +28,10 @@
 //	                                 sections are <details> (open around
 //	                                 the current page); the current page's
 //	                                 link has class md-nav__link--active and
-//	                                 aria-current="page"
+//	                                 aria-current="page"; in a nav of more
+//	                                 than 150 entries, sections away from
+//	                                 the page are only a link to their first
+//	                                 page (li.md-nav__item--pruned)
 //	  <main class="md-content">
 //	    <article class="md-content__inner md-typeset">
 //	                                 the edit link (a.md-content__button,

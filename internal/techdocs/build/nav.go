@@ -16,6 +16,10 @@ type navNode struct {
 	url      string
 	children []*navNode
 	section  bool
+	// label and href are the escaped title and root-relative link; first
+	// is a section's first page.
+	label, href string
+	first       *page
 }
 
 // buildNav resolves the nav of mkdocs.yml against the pages, or builds

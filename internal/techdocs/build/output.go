@@ -56,16 +56,13 @@ func prepareOutput(out, src, docs string) error {
 	return nil
 }
 
-// copyFile copies an asset.
+// copyFile copies an asset into an existing folder.
 func copyFile(from, to string) (err error) {
 	in, err := os.Open(from)
 	if err != nil {
 		return fmt.Errorf("copy asset: %w", err)
 	}
 	defer func() { _ = in.Close() }()
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		return fmt.Errorf("copy asset: %w", err)
-	}
 	o, err := os.Create(to)
 	if err != nil {
 		return fmt.Errorf("copy asset: %w", err)

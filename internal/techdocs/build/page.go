@@ -87,7 +87,11 @@ func (b *builder) writePage(p *page) error {
 	if err := pageTemplate.Execute(&buf, d); err != nil {
 		return fmt.Errorf("%s: page template: %w", b.name(p.src), err)
 	}
-	return writeFile(filepath.Join(b.out, filepath.FromSlash(p.out)), buf.Bytes())
+	// writeAll made the folder.
+	if err := os.WriteFile(filepath.Join(b.out, filepath.FromSlash(p.out)), buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write site: %w", err)
+	}
+	return nil
 }
 
 func homeURL(dirURLs bool) string {
@@ -113,6 +117,52 @@ func webURL(u string) string {
 	return ""
 }
 
+// navPruneAbove is the number of nav entries above which the nav of each
+// page lists only the sections around that page: a section elsewhere is a
+// link to its first page (Material's navigation.prune). Sites that large
+// would otherwise repeat the whole nav, tens of kilobytes, in every page.
+const navPruneAbove = 150
+
+// prepareNav escapes each nav entry's label and root-relative link once,
+// and decides whether the nav is pruned.
+func (b *builder) prepareNav() {
+	entries := 0
+	var walk func(nodes []*navNode) *page
+	walk = func(nodes []*navNode) *page {
+		var first *page
+		for _, n := range nodes {
+			entries++
+			title := n.title
+			switch {
+			case n.section:
+				n.first = walk(n.children)
+				if n.first != nil {
+					n.href = html.EscapeString(escapePath(n.first.url))
+				}
+			case n.page != nil:
+				if title == "" {
+					title = n.page.title
+				}
+				n.href = html.EscapeString(escapePath(n.page.url))
+				if first == nil {
+					first = n.page
+				}
+			case mkdocs.IsURL(n.url):
+				n.href = html.EscapeString(webURL(n.url))
+			default:
+				n.href = html.EscapeString(escapePath(n.url))
+			}
+			n.label = html.EscapeString(title)
+			if first == nil && n.section {
+				first = n.first
+			}
+		}
+		return first
+	}
+	walk(b.nav)
+	b.prune = entries > navPruneAbove
+}
+
 // navHTML renders the site nav for page cur: links lead from cur to each
 // page through the site root, and the sections holding cur are open.
 func (b *builder) navHTML(cur *page) string {
@@ -122,49 +172,49 @@ func (b *builder) navHTML(cur *page) string {
 	for _, a := range cur.ancestors {
 		open[a] = true
 	}
+	href := func(n *navNode) {
+		if n.page == nil && mkdocs.IsURL(n.url) {
+			w.WriteString(n.href)
+			return
+		}
+		w.WriteString(prefix)
+		w.WriteString(n.href)
+		if prefix == "" && n.href == "" {
+			w.WriteString("./")
+		}
+	}
 	var list func(nodes []*navNode)
 	list = func(nodes []*navNode) {
 		w.WriteString(`<ul class="md-nav__list">`)
 		for _, n := range nodes {
 			switch {
+			case n.section && b.prune && !open[n] && n.first != nil:
+				w.WriteString(`<li class="md-nav__item md-nav__item--nested md-nav__item--pruned"><a class="md-nav__link" href="`)
+				href(n)
+				w.WriteString(`">`)
+				w.WriteString(n.label)
+				w.WriteString("</a></li>")
 			case n.section:
 				w.WriteString(`<li class="md-nav__item md-nav__item--nested"><details`)
 				if open[n] {
 					w.WriteString(" open")
 				}
 				w.WriteString(`><summary class="md-nav__link">`)
-				w.WriteString(html.EscapeString(n.title))
+				w.WriteString(n.label)
 				w.WriteString("</summary>")
 				list(n.children)
 				w.WriteString("</details></li>")
-			case n.page != nil:
-				title := n.title
-				if title == "" {
-					title = n.page.title
-				}
-				if n.page == cur {
-					w.WriteString(`<li class="md-nav__item md-nav__item--active"><a class="md-nav__link md-nav__link--active" aria-current="page" href="`)
-				} else {
-					w.WriteString(`<li class="md-nav__item"><a class="md-nav__link" href="`)
-				}
-				w.WriteString(html.EscapeString(prefix + escapePath(n.page.url)))
-				if n.page.url == "" && prefix == "" {
-					w.WriteString("./")
-				}
+			case n.page == cur:
+				w.WriteString(`<li class="md-nav__item md-nav__item--active"><a class="md-nav__link md-nav__link--active" aria-current="page" href="`)
+				href(n)
 				w.WriteString(`">`)
-				w.WriteString(html.EscapeString(title))
+				w.WriteString(n.label)
 				w.WriteString("</a></li>")
 			default:
-				href := n.url
-				if mkdocs.IsURL(href) {
-					href = webURL(href)
-				} else {
-					href = prefix + escapePath(href)
-				}
 				w.WriteString(`<li class="md-nav__item"><a class="md-nav__link" href="`)
-				w.WriteString(html.EscapeString(href))
+				href(n)
 				w.WriteString(`">`)
-				w.WriteString(html.EscapeString(n.title))
+				w.WriteString(n.label)
 				w.WriteString("</a></li>")
 			}
 		}
