@@ -31,6 +31,7 @@ Commands:
   migrate            apply database migrations and exit
   catalog validate   check catalog files; one line per problem as file:line:col: message
   audit export       write the audit log's events as JSON Lines
+  techdocs build     build a TechDocs site (mkdocs.yml + Markdown) into static HTML
   version            print the version
 
 Run "callboard <command> --help" for a command's flags.
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdCatalog(ctx, args[1:], stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, args[1:], stdout, stderr)
+	case "techdocs":
+		return cmdTechdocs(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "callboard %s\n", version)
 		return 0
