@@ -47,7 +47,7 @@ func (b *builder) writePage(p *page) error {
 		Title:       p.title,
 		Description: b.cfg.SiteDescription,
 		IsHome:      p.url == "" || p.url == "index.html",
-		HasTitle:    p.res.Title != "",
+		HasTitle:    hasH1(p.res.Headings),
 		Base:        base(p.url),
 		Home:        escapePath(relURL(p.url, homeURL(b.cfg.UseDirectoryURLs))),
 		RepoURL:     webURL(b.cfg.RepoURL),
@@ -92,6 +92,17 @@ func (b *builder) writePage(p *page) error {
 		return fmt.Errorf("write site: %w", err)
 	}
 	return nil
+}
+
+// hasH1 reports whether the page has a level-1 heading of its own; if not,
+// the page's title is shown as one, as Material for MkDocs does.
+func hasH1(hs []markdown.Heading) bool {
+	for _, h := range hs {
+		if h.Level == 1 {
+			return true
+		}
+	}
+	return false
 }
 
 func homeURL(dirURLs bool) string {
