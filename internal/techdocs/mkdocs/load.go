@@ -200,12 +200,12 @@ func parseMapping(name string, data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}, nil
 		}
-		return nil, problem.Input("%s: %v", name, err).WithCause(err)
+		return nil, yamlError(name, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return nil, problem.Input("%s: %v", name, err).WithCause(err)
+			return nil, yamlError(name, err)
 		}
 		return nil, problem.Input("%s:%d: expected a single YAML document, found another", name, extra.Line)
 	}
@@ -267,4 +267,13 @@ func mergeMappings(parent, child *yaml.Node) *yaml.Node {
 		}
 	}
 	return out
+}
+
+// yamlError names the file and line of a YAML syntax error.
+func yamlError(name string, err error) error {
+	var le *yaml.LoadError
+	if errors.As(err, &le) && le.Mark.Line > 0 {
+		return problem.Input("%s:%d: %s", name, le.Mark.Line, le.Message).WithCause(err)
+	}
+	return problem.Input("%s: %v", name, err).WithCause(err)
 }

@@ -191,7 +191,7 @@ func TestParseErrors(t *testing.T) {
 		{"absolute docs_dir", "site_name: x\ndocs_dir: /etc\n", `mkdocs.yml:2: docs_dir: "/etc" must be a relative path inside the source directory`},
 		{"escaping docs_dir", "site_name: x\ndocs_dir: docs/../../x\n", `mkdocs.yml:2: docs_dir: "docs/../../x" leaves the source directory`},
 		{"windows docs_dir", "site_name: x\ndocs_dir: 'C:\\docs'\n", `must be a relative path inside the source directory`},
-		{"syntax error", "site_name: [x\n", "mkdocs.yml: "},
+		{"syntax error", "site_name: x\nnav: [\n  - a\n", "mkdocs.yml:3: did not find expected node content"},
 		{"not a mapping", "- a\n- b\n", "mkdocs.yml:1: expected a mapping of settings at the top level"},
 		{"two documents", "site_name: x\n---\nsite_name: y\n", "mkdocs.yml:2: expected a single YAML document, found another"},
 		{"duplicate key", "site_name: x\nsite_name: y\n", "mkdocs.yml:2: "},
