@@ -49,8 +49,8 @@ func TestBuildErrors(t *testing.T) {
 		},
 		{
 			name:  "bad mkdocs.yml",
-			files: map[string]string{"mkdocs.yml": "site_name: x\nnav: [\n", "docs/index.md": "# x\n"},
-			want:  "mkdocs.yml: ",
+			files: map[string]string{"mkdocs.yml": "site_name: x\nnav: [\n  - a\n", "docs/index.md": "# x\n"},
+			want:  "mkdocs.yml:3: did not find expected node content",
 		},
 		{
 			name:  "docs_dir leaving the source",
