@@ -50,6 +50,8 @@ type App struct {
 	policy  *permission.Policy
 	audit   *audit.Log
 	handler http.Handler
+	// techdocs is the docs service and its background builder.
+	techdocs *techdocsParts
 }
 
 // New opens and migrates the database and builds every subsystem. Nothing
@@ -127,6 +129,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	unprocessed := catalog.NewUnprocessed(catalogStore, engine)
 
 	a := &App{cfg: cfg, log: log, db: db, reg: reg, engine: engine, query: query}
+	dot := graph.NewRenderer(0) // one Graphviz for the graph tab and the docs' dot fences
+	if a.techdocs, err = newTechDocs(cfg, log, query, readers.URLReader, dot); err != nil {
+		return nil, err
+	}
 	if a.policy, err = newPolicy(cfg, log, query); err != nil {
 		return nil, err
 	}
@@ -147,6 +153,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		BaseURL:     cfg.Backend.BaseURL,
 		Permissions: a.policy,
 		Audit:       a.audit,
+		TechDocs:    a.techdocs.service,
 	})
 	var appSection struct {
 		Title string `config:"title"`
@@ -154,7 +161,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	if err := cfg.Decode("app", &appSection); err != nil {
 		return nil, err
 	}
-	graphs := graph.New(graph.NewRenderer(0), log.With("component", "graph"))
+	graphs := graph.New(dot, log.With("component", "graph"))
+	docs := a.docsPages(authz.readerFor, o, appSection.Title)
 	ui := web.New(web.Options{
 		Catalog:     query,
 		ReaderFor:   authz.readerFor,
@@ -166,7 +174,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		Cards:       reg.cards,
 		// The API definition and the dependency graph come first, after
 		// Overview and Relations; plugins' tabs follow.
-		Tabs:    append([]plugin.EntityTab{apidoc.NewTab(), graphs.Tab()}, reg.tabs...),
+		Tabs:    append([]plugin.EntityTab{apidoc.NewTab(), graphs.Tab(), docs.Tab()}, reg.tabs...),
 		Pages:   []web.Page{graphPage(graphs)},
 		Logger:  log.With("component", "web"),
 		Dev:     o.Dev,
@@ -196,6 +204,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	})
 	for _, p := range web.AdminPaths {
 		mux.Handle(p, admin)
+	}
+	for _, p := range web.DocsPaths {
+		mux.Handle(p, docs)
 	}
 	a.handler = mountAuth(mux, a.auth, a.audit.Middleware, web.AccountOptions{
 		Logger: log.With("component", "web"),
@@ -249,6 +260,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 2+len(a.reg.starters))
 	go func() { errc <- a.engine.Run(ctx) }()
 	go a.auth.Run(ctx) // prunes expired sessions and tokens until ctx ends
+	defer a.startTechDocs(ctx)() // waits for the docs builder to stop
 	for _, s := range a.reg.starters {
 		if err := s.Start(ctx); err != nil {
 			return fmt.Errorf("start plugin: %w", err)
