@@ -293,11 +293,14 @@ func labelIconLinks(art *html.Node) {
 }
 
 // lastUpdated reads the page's last update: a <time datetime> marked as
-// such, or the date of MkDocs' git-revision-date plugins.
+// such or in the page's source-file facts (our builder's), or the date of
+// MkDocs' git-revision-date plugins.
 func lastUpdated(doc *html.Node) (time.Time, string) {
 	var t time.Time
 	var words string
-	marked := find(doc, func(x *html.Node) bool { return hasClassPart(x, "last-updated") })
+	marked := find(doc, func(x *html.Node) bool {
+		return hasClassPart(x, "last-updated") || hasOwnClass(x, "md-source-file")
+	})
 	walk(doc, func(n *html.Node) bool {
 		if !t.IsZero() || words != "" {
 			return false

@@ -1,11 +1,14 @@
 package techdocs
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/callboard/callboard/internal/techdocs/build"
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -235,4 +238,63 @@ func unsafeHTML(s string) string {
 		return true
 	})
 	return bad
+}
+
+// TestParseBuiltPage reads pages our own builder wrote.
+func TestParseBuiltPage(t *testing.T) {
+	out := t.TempDir()
+	if _, err := build.Build(context.Background(), filepath.Join("testdata", "source"), out, build.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "guides", "planning", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParsePage(b, "guides/planning/index.html", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantNav := []NavItem{
+		{Title: "Home", Href: base},
+		{Title: "Guides", Children: []NavItem{
+			{Title: "Planning a berth", Href: base + "guides/planning/", Current: true},
+			{Title: "Tides", Href: base + "guides/tides/"},
+		}},
+	}
+	if diff := cmp.Diff(wantNav, p.Nav); diff != "" {
+		t.Errorf("Nav (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]Heading{{2, "steps", "Steps"}, {3, "conflicts", "Conflicts"}}, p.Headings); diff != "" {
+		t.Errorf("Headings (-want +got):\n%s", diff)
+	}
+	if p.Title != "Planning a berth" || p.Prev == nil || p.Prev.Href != base || p.Next == nil || p.Next.Href != base+"guides/tides/" {
+		t.Errorf("Title %q Prev %+v Next %+v", p.Title, p.Prev, p.Next)
+	}
+	for _, want := range []string{`<div class="admonition warning">`, `Tides first`, `href="https://github.com/tidewater/berth-planner/edit/main/docs/guides/planning.md"`} {
+		if !strings.Contains(string(p.Article), want) {
+			t.Errorf("article lacks %s:\n%s", want, p.Article)
+		}
+	}
+	home, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hp, err := ParsePage(home, "index.html", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(hp.Article), `href="`+base+`guides/tides/#tables"`) {
+		t.Errorf("link between pages not resolved:\n%s", hp.Article)
+	}
+}
+
+func TestLastUpdatedSourceFile(t *testing.T) {
+	src := `<main class="md-content"><article><h1>A</h1><aside class="md-source-file"><span class="md-source-file__fact">Last updated: <time datetime="2026-11-21T06:37:57Z">November 21, 2026</time></span></aside></article></main>`
+	p, err := ParsePage([]byte(src), "index.html", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 11, 21, 6, 37, 57, 0, time.UTC); !p.LastUpdated.Equal(want) || p.LastUpdatedText != "November 21, 2026" {
+		t.Errorf("LastUpdated = %v %q", p.LastUpdated, p.LastUpdatedText)
+	}
 }
