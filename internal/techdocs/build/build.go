@@ -164,11 +164,9 @@ func (b *builder) workers() int {
 // them).
 func supportedExtension(name string) bool {
 	switch name {
-	case "admonition", "toc", "tables", "fenced_code", "footnotes", "def_list", "abbr", "attr_list", "md_in_html",
-		"codehilite", "meta", "sane_lists", "mdx_truly_sane_lists", "markdown_inline_graphviz", "extra",
-		"pymdownx.details", "pymdownx.emoji", "pymdownx.superfences", "pymdownx.highlight", "pymdownx.extra",
-		"pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.tilde", "pymdownx.magiclink", "pymdownx.inlinehilite",
-		"pymdownx.snippets", "pymdownx.betterem", "pymdownx.saneheaders", "nl2br":
+	case "admonition", "toc", "tables", "fenced_code", "footnotes", "def_list", "abbr", "attr_list", "codehilite",
+		"meta", "extra", "pymdownx.details", "pymdownx.emoji", "pymdownx.superfences", "pymdownx.highlight",
+		"pymdownx.extra", "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.magiclink", "pymdownx.snippets":
 		return true
 	}
 	return false
