@@ -10,6 +10,7 @@ const techdocsUsage = `Usage: callboard techdocs <command> [flags]
 
 Commands:
   build     build a TechDocs site (mkdocs.yml and docs/) into static HTML
+  publish   publish a built site for an entity to a local folder or S3
 
 Run "callboard techdocs <command> --help" for a command's flags.
 `
@@ -26,6 +27,8 @@ func cmdTechdocs(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	switch args[0] {
 	case "build":
 		return cmdTechdocsBuild(ctx, args[1:], stdout, stderr)
+	case "publish":
+		return cmdTechdocsPublish(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "callboard techdocs: unknown command %q\n\n%s", args[0], techdocsUsage)
 		return 2
