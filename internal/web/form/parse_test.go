@@ -377,3 +377,28 @@ properties:
 		t.Errorf("review (-want +got):\n%s", diff)
 	}
 }
+
+func TestSecretFields(t *testing.T) {
+	f := New(schemaOf(t, `
+properties:
+  token: {type: string, ui:field: Secret}
+  auth:
+    type: object
+    properties:
+      password: {type: string, ui:field: Secret}
+  useKey: {type: boolean}
+dependencies:
+  useKey:
+    oneOf:
+      - properties: {useKey: {const: true}, key: {type: string, ui:field: Secret}}
+      - properties: {useKey: {const: false}}
+`))
+	got := f.SecretFields(map[string]any{"useKey": true}, nil)
+	want := []Path{{"token"}, {"auth", "password"}, {"key"}}
+	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b Path) bool { return a.Pointer() < b.Pointer() })); diff != "" {
+		t.Errorf("secret fields (-want +got):\n%s", diff)
+	}
+	if got := f.SecretFields(map[string]any{"useKey": false}, nil); len(got) != 2 {
+		t.Errorf("with the condition off: %v", got)
+	}
+}
