@@ -18,6 +18,7 @@ import (
 	"github.com/callboard/callboard/internal/httpapi"
 	"github.com/callboard/callboard/internal/integration"
 	"github.com/callboard/callboard/internal/permission"
+	"github.com/callboard/callboard/internal/scaffolder"
 	"github.com/callboard/callboard/internal/store"
 	"github.com/callboard/callboard/internal/web"
 	"github.com/callboard/callboard/internal/web/apidoc"
@@ -50,8 +51,8 @@ type App struct {
 	policy  *permission.Policy
 	audit   *audit.Log
 	handler http.Handler
-	// techdocs is the docs service and its background builder.
-	techdocs *techdocsParts
+
+	scaffolder *scaffolder.Engine
 }
 
 // New opens and migrates the database and builds every subsystem. Nothing
@@ -129,10 +130,6 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	unprocessed := catalog.NewUnprocessed(catalogStore, engine)
 
 	a := &App{cfg: cfg, log: log, db: db, reg: reg, engine: engine, query: query}
-	dot := graph.NewRenderer(0) // one Graphviz for the graph tab and the docs' dot fences
-	if a.techdocs, err = newTechDocs(cfg, log, query, readers.URLReader, dot); err != nil {
-		return nil, err
-	}
 	if a.policy, err = newPolicy(cfg, log, query); err != nil {
 		return nil, err
 	}
@@ -143,6 +140,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		return nil, err
 	}
 	authz := pageAuthz{policy: a.policy, query: query, audit: a.audit, log: log.With("component", "permission")}
+	if a.scaffolder, err = wireScaffolder(cfg, log, db, authz, engine, reg.actions); err != nil {
+		return nil, err
+	}
 	api := httpapi.New(httpapi.Options{
 		Reader:      query,
 		Writer:      engine,
@@ -153,7 +153,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		BaseURL:     cfg.Backend.BaseURL,
 		Permissions: a.policy,
 		Audit:       a.audit,
-		TechDocs:    a.techdocs.service,
+		Scaffolder:  a.scaffolder,
 	})
 	var appSection struct {
 		Title string `config:"title"`
@@ -161,8 +161,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	if err := cfg.Decode("app", &appSection); err != nil {
 		return nil, err
 	}
-	graphs := graph.New(dot, log.With("component", "graph"))
-	docs := a.docsPages(authz.readerFor, o, appSection.Title)
+	graphs := graph.New(graph.NewRenderer(0), log.With("component", "graph"))
 	ui := web.New(web.Options{
 		Catalog:     query,
 		ReaderFor:   authz.readerFor,
@@ -174,7 +173,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		Cards:       reg.cards,
 		// The API definition and the dependency graph come first, after
 		// Overview and Relations; plugins' tabs follow.
-		Tabs:    append([]plugin.EntityTab{apidoc.NewTab(), graphs.Tab(), docs.Tab()}, reg.tabs...),
+		Tabs:    append([]plugin.EntityTab{apidoc.NewTab(), graphs.Tab()}, reg.tabs...),
 		Pages:   []web.Page{graphPage(graphs)},
 		Logger:  log.With("component", "web"),
 		Dev:     o.Dev,
@@ -204,9 +203,6 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	})
 	for _, p := range web.AdminPaths {
 		mux.Handle(p, admin)
-	}
-	for _, p := range web.DocsPaths {
-		mux.Handle(p, docs)
 	}
 	a.handler = mountAuth(mux, a.auth, a.audit.Middleware, web.AccountOptions{
 		Logger: log.With("component", "web"),
@@ -257,10 +253,16 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	errc := make(chan error, 2+len(a.reg.starters))
+	errc := make(chan error, 3+len(a.reg.starters))
 	go func() { errc <- a.engine.Run(ctx) }()
+	scaffolderDone := make(chan struct{})
+	go func() {
+		defer close(scaffolderDone)
+		if err := a.scaffolder.Run(ctx); err != nil {
+			errc <- err
+		}
+	}()
 	go a.auth.Run(ctx) // prunes expired sessions and tokens until ctx ends
-	defer a.startTechDocs(ctx)() // waits for the docs builder to stop
 	for _, s := range a.reg.starters {
 		if err := s.Start(ctx); err != nil {
 			return fmt.Errorf("start plugin: %w", err)
@@ -289,6 +291,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer stop()
 	if err := srv.Shutdown(shutdownCtx); err != nil && runErr == nil {
 		runErr = err
+	}
+	// Running tasks stop and are left for recovery, before the database
+	// closes.
+	select {
+	case <-scaffolderDone:
+	case <-shutdownCtx.Done():
 	}
 	if err := a.audit.Close(shutdownCtx); err != nil {
 		a.log.Warn("audit sinks did not drain", "error", err)

@@ -97,6 +97,9 @@ func (e *Engine) DryRun(ctx context.Context, req DryRunRequest) (*DryRunResult, 
 	if workspace == "" {
 		workspace = filepath.Join(base, "workspace")
 	}
+	if workspace, err = filepath.Abs(workspace); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(workspace, 0o755); err != nil {
 		return nil, fmt.Errorf("dry run workspace: %w", err)
 	}
@@ -122,6 +125,7 @@ func (e *Engine) DryRun(ctx context.Context, req DryRunRequest) (*DryRunResult, 
 		dryRun:    true,
 		attempt:   1,
 		workspace: workspace,
+		createdBy: req.UserRef,
 		checks:    checks,
 		emit: func(_ context.Context, _ EventType, b EventBody) {
 			mu.Lock()

@@ -99,6 +99,10 @@ type Options struct {
 	Now func() time.Time
 	// WorkerID names this instance in leases; random when empty.
 	WorkerID string
+	// ActionContext, when set, prepares the context actions run with for
+	// the task's creator: the app puts the user's identity in it, so
+	// catalog actions act with the user's permissions.
+	ActionContext func(ctx context.Context, createdBy string, user SpecUser) context.Context
 	// PollInterval is how often idle workers look for open tasks, and
 	// HeartbeatInterval how often a running task's lease is renewed;
 	// both default to one second.
@@ -126,6 +130,7 @@ type Engine struct {
 	wake     chan struct{}
 	sealerMu sync.Mutex
 	sealer   *sealer
+	actx     func(ctx context.Context, createdBy string, user SpecUser) context.Context
 
 	mu      sync.Mutex
 	running map[string]context.CancelCauseFunc
@@ -148,6 +153,7 @@ func New(o Options) (*Engine, error) {
 		events:  newBroker(),
 		wake:    make(chan struct{}, 1),
 		running: map[string]context.CancelCauseFunc{},
+		actx:    o.ActionContext,
 	}
 	for _, a := range o.Actions {
 		id := a.Info().ID

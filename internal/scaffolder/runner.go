@@ -32,6 +32,8 @@ type taskRun struct {
 	dryRun    bool
 	attempt   int
 	workspace string
+	// createdBy is who created the task, for the actions' context.
+	createdBy string
 	// emit records an event; its body is redacted already.
 	emit func(ctx context.Context, typ EventType, body EventBody)
 	// saveStep persists a step's state; nil in dry runs.
@@ -365,6 +367,9 @@ func (r *taskRun) runAction(ctx context.Context, s Step, action plugin.Action, i
 			err = fmt.Errorf("action %s failed unexpectedly: %v", s.Action, p)
 		}
 	}()
+	if r.e.actx != nil {
+		ctx = r.e.actx(ctx, r.createdBy, r.spec.User)
+	}
 	return action.Run(ctx, ac)
 }
 

@@ -179,7 +179,7 @@ func parseSteps(v any) ([]Step, error) {
 	for i, it := range list {
 		m, ok := it.(map[string]any)
 		if !ok {
-			return nil, &TemplateError{Field: fmt.Sprintf("steps[%d]", i), Message: "a step must be an object"}
+			return nil, &TemplateError{Field: fmt.Sprintf("steps[%d]", i), StepIndex: i, Message: "a step must be an object"}
 		}
 		raw := maps.Clone(m)
 		s := Step{Index: i, raw: raw}
@@ -189,7 +189,7 @@ func parseSteps(v any) ([]Step, error) {
 		}
 		act, ok := m["action"].(string)
 		if !ok || strings.TrimSpace(act) == "" {
-			return nil, &TemplateError{Step: s.ID, Field: "action", Message: "a step needs an action"}
+			return nil, &TemplateError{Step: s.ID, StepIndex: i, Field: "action", Message: "a step needs an action"}
 		}
 		s.Action = act
 		s.Name, _ = m["name"].(string)
@@ -199,7 +199,7 @@ func parseSteps(v any) ([]Step, error) {
 		raw["id"], raw["name"] = s.ID, s.Name
 		if in, ok := m["input"]; ok && in != nil {
 			if s.Input, ok = in.(map[string]any); !ok {
-				return nil, &TemplateError{Step: s.ID, Field: "input", Message: "input must be an object"}
+				return nil, &TemplateError{Step: s.ID, StepIndex: i, Field: "input", Message: "input must be an object"}
 			}
 		}
 		s.If, s.Each = m["if"], m["each"]
@@ -244,6 +244,8 @@ type TemplateError struct {
 	Template string
 	// Step is the id of the step at fault; "" for the template itself.
 	Step string
+	// StepIndex is the position of the step at fault, from 0.
+	StepIndex int
 	// Field is the field at fault, relative to the step (input.url, if,
 	// action) or to spec when Step is "" (output.links[0].url).
 	Field string

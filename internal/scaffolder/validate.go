@@ -54,7 +54,7 @@ func checkTemplate(t *Template, lookup actionLookup, exprs expressions) []*Templ
 	position := map[string]int{}
 	for _, s := range t.Steps {
 		if prev, dup := position[s.ID]; dup {
-			add(&TemplateError{Step: s.ID, Field: "id", Message: fmt.Sprintf("step id '%s' is already used by step %d", s.ID, prev+1)})
+			add(&TemplateError{Step: s.ID, StepIndex: s.Index, Field: "id", Message: fmt.Sprintf("step id '%s' is already used by step %d", s.ID, prev+1)})
 			continue
 		}
 		position[s.ID] = s.Index
@@ -62,10 +62,10 @@ func checkTemplate(t *Template, lookup actionLookup, exprs expressions) []*Templ
 	for _, s := range t.Steps {
 		action, ok := lookup(s.Action)
 		if !ok {
-			add(&TemplateError{Step: s.ID, Field: "action", Message: errUnknownAction(s.Action)})
+			add(&TemplateError{Step: s.ID, StepIndex: s.Index, Field: "action", Message: errUnknownAction(s.Action)})
 		} else if !s.HasEach() {
 			for _, name := range missingRequired(action.Info().Input, s.Input) {
-				add(&TemplateError{Step: s.ID, Field: "input", Message: fmt.Sprintf("Invalid input passed to action %s, instance requires property %q", s.Action, name)})
+				add(&TemplateError{Step: s.ID, StepIndex: s.Index, Field: "input", Message: fmt.Sprintf("Invalid input passed to action %s, instance requires property %q", s.Action, name)})
 			}
 		}
 		for _, f := range []struct {
@@ -74,7 +74,7 @@ func checkTemplate(t *Template, lookup actionLookup, exprs expressions) []*Templ
 		}{{"if", s.If}, {"each", s.Each}, {"input", s.Input}} {
 			walkStrings(f.name, f.v, func(field, src string) {
 				for _, e := range checkExpression(exprs, field, src, position, s.Index) {
-					e.Step = s.ID
+					e.Step, e.StepIndex = s.ID, s.Index
 					add(e)
 				}
 			})

@@ -127,6 +127,7 @@ func (e *Engine) runClaimed(ctx context.Context, c *ClaimedTask) {
 		redact:    newRedactor(secrets, e.cfg.DefaultEnvironment.Secrets),
 		attempt:   c.Attempt,
 		workspace: workspace,
+		createdBy: c.CreatedBy,
 		done:      done,
 		checks:    checks,
 		emit: func(ctx context.Context, typ EventType, b EventBody) {

@@ -171,6 +171,16 @@ func (s *Scaffolder) CountTasksSince(ctx context.Context, createdBy string, sinc
 // SQLite writes are serialised, on PostgreSQL the candidate row is locked
 // with SKIP LOCKED, so concurrent workers each get a different task.
 func (s *Scaffolder) ClaimTask(ctx context.Context, owner string, now, leaseUntil time.Time) (*scaffolder.ClaimedTask, error) {
+	// Most polls find nothing: a read answers them without taking
+	// SQLite's write lock, which the catalog's writers need.
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM scaffolder_tasks WHERE status = 'open' AND run_after <= $1 LIMIT 1`, millis(now)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim task: %w", err)
+	}
 	lock := ""
 	if s.db.Dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
@@ -181,7 +191,7 @@ func (s *Scaffolder) ClaimTask(ctx context.Context, owner string, now, leaseUnti
 		secrets                               sql.NullString
 		created, attempt, recoverIt, cancelAt int64
 	)
-	err := s.db.QueryRowContext(ctx, `UPDATE scaffolder_tasks
+	err = s.db.QueryRowContext(ctx, `UPDATE scaffolder_tasks
 		SET status = 'processing', lease_owner = $1, lease_until = $2, last_heartbeat_at = $3
 		WHERE status = 'open' AND id = (SELECT id FROM scaffolder_tasks WHERE status = 'open' AND run_after <= $3
 			ORDER BY created_at, id LIMIT 1`+lock+`)
