@@ -63,6 +63,7 @@ func ParsePage(src []byte, file, base string) (*Page, error) {
 		return nil, err
 	}
 	pg := &Page{}
+	pg.LastUpdated, pg.LastUpdatedText = lastUpdated(doc)
 	art := findArticle(doc)
 	ln := linker{dir: path.Dir("/" + file), base: base}
 	if art != nil {
@@ -71,6 +72,8 @@ func ParsePage(src []byte, file, base string) (*Page, error) {
 		pg.Mermaid = hasClass(art, "mermaid")
 		pg.Title = firstText(art, atom.H1)
 		labelIconLinks(art)
+		labelCheckboxes(art)
+		removeSourceFacts(art)
 		var buf bytes.Buffer
 		for c := art.FirstChild; c != nil; c = c.NextSibling {
 			if err := html.Render(&buf, c); err != nil {
@@ -89,7 +92,6 @@ func ParsePage(src []byte, file, base string) (*Page, error) {
 		markCurrent(pg.Nav, current)
 		pg.Prev, pg.Next = neighbours(pg.Nav)
 	}
-	pg.LastUpdated, pg.LastUpdatedText = lastUpdated(doc)
 	return pg, nil
 }
 
@@ -289,6 +291,35 @@ func labelIconLinks(art *html.Node) {
 			return false
 		}
 		return true
+	})
+}
+
+// removeSourceFacts drops the site's own "last update" box from the
+// article: the portal shows that date below the page itself.
+func removeSourceFacts(art *html.Node) {
+	if n := find(art, func(x *html.Node) bool { return x.DataAtom == atom.Aside && hasOwnClass(x, "md-source-file") }); n != nil && n.Parent != nil {
+		n.Parent.RemoveChild(n)
+	}
+}
+
+// labelCheckboxes names the check boxes of task lists, which stand
+// before their item's text without a label: "Done" or "To do".
+func labelCheckboxes(art *html.Node) {
+	walk(art, func(n *html.Node) bool {
+		if n.Type != html.ElementNode || n.DataAtom != atom.Input || !strings.EqualFold(attr(n, "type"), "checkbox") {
+			return true
+		}
+		if attr(n, "aria-label") != "" || attr(n, "id") != "" || n.Parent != nil && n.Parent.DataAtom == atom.Label {
+			return false
+		}
+		label := "To do"
+		for _, a := range n.Attr {
+			if a.Key == "checked" {
+				label = "Done"
+			}
+		}
+		n.Attr = append(n.Attr, html.Attribute{Key: "aria-label", Val: label})
+		return false
 	})
 }
 

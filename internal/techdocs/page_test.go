@@ -60,7 +60,7 @@ func TestParseMaterialPage(t *testing.T) {
 	for _, want := range []string{
 		`<a href="` + base + `guides/setup/">setup guide</a>`,
 		`<div class="admonition note">`,
-		`<input type="checkbox" disabled="" checked=""`,
+		`<input type="checkbox" disabled="" checked=""`, // in a label: no aria-label
 		`<details class="tip"><summary>More</summary>`,
 		`<span class="nb">echo</span>`,
 		`<h2 id="requirements">`,
@@ -94,6 +94,9 @@ func TestParseMaterialHome(t *testing.T) {
 	}
 	if p.LastUpdatedText != "March 1, 2024" {
 		t.Errorf("LastUpdatedText = %q", p.LastUpdatedText)
+	}
+	if strings.Contains(art, "md-source-file") {
+		t.Error("the site's last-update box is still in the article")
 	}
 	if p.Prev != nil || p.Next == nil || p.Next.Title != "Getting started" {
 		t.Errorf("Prev %+v Next %+v", p.Prev, p.Next)
@@ -296,5 +299,18 @@ func TestLastUpdatedSourceFile(t *testing.T) {
 	}
 	if want := time.Date(2026, 11, 21, 6, 37, 57, 0, time.UTC); !p.LastUpdated.Equal(want) || p.LastUpdatedText != "November 21, 2026" {
 		t.Errorf("LastUpdated = %v %q", p.LastUpdated, p.LastUpdatedText)
+	}
+}
+
+func TestTaskListLabels(t *testing.T) {
+	src := `<article><ul><li><input checked="" disabled="" type="checkbox"> done</li><li><input disabled="" type="checkbox"> todo</li></ul></article>`
+	p, err := ParsePage([]byte(src), "index.html", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`aria-label="Done"`, `aria-label="To do"`} {
+		if !strings.Contains(string(p.Article), want) {
+			t.Errorf("article lacks %s: %s", want, p.Article)
+		}
 	}
 }

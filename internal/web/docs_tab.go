@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"html/template"
+	"regexp"
 	"time"
 
 	"github.com/callboard/callboard/entity"
@@ -80,7 +81,23 @@ func (t docsTab) Render(ctx context.Context, v *plugin.EntityView) (template.HTM
 	case err != nil:
 		return "", err
 	default:
-		view.Page = pg
+		// Inside a tab headings start at h2: the page has the h1.
+		shifted := *pg
+		shifted.Article = demoteHeadings(pg.Article)
+		view.Page = &shifted
 	}
 	return t.d.fragment("docs-tab", view)
+}
+
+// headingTag matches the opening and closing tags of h1 to h5.
+var headingTag = regexp.MustCompile(`<(/?)h([1-5])([\s>])`)
+
+// demoteHeadings moves every heading of sanitised HTML one level down, h1
+// to h2 and so on (h6 stays). Tags are all the sanitiser lets through as
+// markup, so matching them in the text is exact.
+func demoteHeadings(h template.HTML) template.HTML {
+	return template.HTML(headingTag.ReplaceAllStringFunc(string(h), func(m string) string {
+		sub := headingTag.FindStringSubmatch(m)
+		return "<" + sub[1] + "h" + string(rune(sub[2][0]+1)) + sub[3]
+	}))
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -256,5 +257,13 @@ func TestDocsTemplatesParse(t *testing.T) {
 		if _, err := fs.Stat(embedded, f); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+func TestDemoteHeadings(t *testing.T) {
+	in := `<h1 id="a">A</h1><p>h1 &lt;h2&gt;</p><h2>B</h2><h5>C</h5><h6>D</h6>`
+	want := `<h2 id="a">A</h2><p>h1 &lt;h2&gt;</p><h3>B</h3><h6>C</h6><h6>D</h6>`
+	if got := string(demoteHeadings(template.HTML(in))); got != want {
+		t.Errorf("demoteHeadings = %s", got)
 	}
 }
