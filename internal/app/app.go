@@ -51,6 +51,8 @@ type App struct {
 	policy  *permission.Policy
 	audit   *audit.Log
 	handler http.Handler
+	// techdocs is the docs service and its background builder.
+	techdocs *techdocsParts
 
 	scaffolder *scaffolder.Engine
 }
@@ -130,6 +132,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	unprocessed := catalog.NewUnprocessed(catalogStore, engine)
 
 	a := &App{cfg: cfg, log: log, db: db, reg: reg, engine: engine, query: query}
+	dot := graph.NewRenderer(0) // one Graphviz for the graph tab and the docs' dot fences
+	if a.techdocs, err = newTechDocs(cfg, log, query, readers.URLReader, dot); err != nil {
+		return nil, err
+	}
 	if a.policy, err = newPolicy(cfg, log, query); err != nil {
 		return nil, err
 	}
@@ -153,6 +159,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		BaseURL:     cfg.Backend.BaseURL,
 		Permissions: a.policy,
 		Audit:       a.audit,
+		TechDocs:    a.techdocs.service,
 		Scaffolder:  a.scaffolder,
 	})
 	var appSection struct {
@@ -161,7 +168,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	if err := cfg.Decode("app", &appSection); err != nil {
 		return nil, err
 	}
-	graphs := graph.New(graph.NewRenderer(0), log.With("component", "graph"))
+	graphs := graph.New(dot, log.With("component", "graph"))
+	docs := a.docsPages(authz.readerFor, o, appSection.Title)
 	ui := web.New(web.Options{
 		Catalog:     query,
 		ReaderFor:   authz.readerFor,
@@ -173,7 +181,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		Cards:       reg.cards,
 		// The API definition and the dependency graph come first, after
 		// Overview and Relations; plugins' tabs follow.
-		Tabs:    append([]plugin.EntityTab{apidoc.NewTab(), graphs.Tab()}, reg.tabs...),
+		Tabs:    append([]plugin.EntityTab{apidoc.NewTab(), graphs.Tab(), docs.Tab()}, reg.tabs...),
 		Pages:   []web.Page{graphPage(graphs)},
 		Logger:  log.With("component", "web"),
 		Dev:     o.Dev,
@@ -203,6 +211,22 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	})
 	for _, p := range web.AdminPaths {
 		mux.Handle(p, admin)
+	}
+	for _, p := range web.DocsPaths {
+		mux.Handle(p, docs)
+	}
+	create := web.NewCreate(web.CreateOptions{
+		Scaffolder: a.scaffolder,
+		Catalog:    query,
+		ReaderFor:  authz.readerFor,
+		Authorize:  authz.authorize,
+		Logger:     log.With("component", "web"),
+		Dev:        o.Dev,
+		DevDir:     o.WebDir,
+		Title:      appSection.Title,
+	})
+	for _, p := range web.CreatePaths {
+		mux.Handle(p, create)
 	}
 	a.handler = mountAuth(mux, a.auth, a.audit.Middleware, web.AccountOptions{
 		Logger: log.With("component", "web"),
@@ -263,6 +287,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 	go a.auth.Run(ctx) // prunes expired sessions and tokens until ctx ends
+	defer a.startTechDocs(ctx)() // waits for the docs builder to stop
 	for _, s := range a.reg.starters {
 		if err := s.Start(ctx); err != nil {
 			return fmt.Errorf("start plugin: %w", err)
