@@ -50,6 +50,9 @@ type taskStep struct {
 	ID, Name string
 	Status   statusView
 	Duration string
+	// Started is when a running step started, for the script to count
+	// its time on.
+	Started string
 }
 
 // logLine is one log event.
@@ -197,10 +200,11 @@ func (c *Create) taskPage(w http.ResponseWriter, r *http.Request) error {
 		if ts.Name == "" {
 			ts.Name = st.StepID
 		}
-		if !st.StartedAt.IsZero() {
+		if !st.StartedAt.IsZero() && st.Status != scaffolder.StatusSkipped {
 			end := st.EndedAt
 			if end.IsZero() {
 				end = now
+				ts.Started = st.StartedAt.UTC().Format(time.RFC3339Nano)
 			}
 			ts.Duration = formatDuration(end.Sub(st.StartedAt))
 		}

@@ -52,7 +52,7 @@ func TestTaskPage(t *testing.T) {
 		`<noscript><meta http-equiv="refresh" content="3"></noscript>`,
 		`data-task-stream="/create/tasks/t1/events" data-after="4" data-running`,
 		`<span class="steps__time">350 ms</span>`,
-		`<span class="steps__time">2.0 s</span>`, // running since 1 s after start, now 3 s after
+		`<span class="steps__time" data-started="2026-05-06T07:08:10Z">2.0 s</span>`, // running since 1 s after start, now 3 s after
 		`Pushing &lt;main&gt; to file:///srv/git/tide.git`,
 		`action="/create/tasks/t1/cancel"`,
 	} {

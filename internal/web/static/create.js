@@ -113,6 +113,22 @@
     });
   }
 
+  // A running step's time counts on, written as the server writes it.
+  function duration(ms) {
+    if (ms < 1000) return Math.max(0, Math.floor(ms)) + " ms";
+    if (ms < 60000) return (ms / 1000).toFixed(1) + " s";
+    if (ms < 3600000) return Math.floor(ms / 60000) + " min " + Math.floor(ms / 1000) % 60 + " s";
+    return Math.floor(ms / 3600000) + " h " + Math.floor(ms / 60000) % 60 + " min";
+  }
+
+  setInterval(function () {
+    var els = document.querySelectorAll("[data-started]");
+    for (var i = 0; i < els.length; i++) {
+      var start = Date.parse(els[i].getAttribute("data-started"));
+      if (!isNaN(start)) els[i].textContent = duration(Date.now() - start);
+    }
+  }, 1000);
+
   function clock(iso) {
     var d = new Date(iso);
     if (isNaN(d.getTime())) return "";
