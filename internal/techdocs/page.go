@@ -18,9 +18,11 @@ import (
 // marked at the current page, the headings for an in-page table of
 // contents, and the pages before and after it in the navigation.
 type Page struct {
-	Title    string
-	Article  template.HTML
-	Nav      []NavItem
+	Title   string
+	Article template.HTML
+	Nav     []NavItem
+	// NavHTML is Nav as nested lists of links, ready for the page.
+	NavHTML  template.HTML
 	Headings []Heading
 	// Prev and Next are the neighbouring pages in navigation order.
 	Prev, Next *NavItem
@@ -91,6 +93,7 @@ func ParsePage(src []byte, file, base string) (*Page, error) {
 		pg.Nav = navList(n)
 		markCurrent(pg.Nav, current)
 		pg.Prev, pg.Next = neighbours(pg.Nav)
+		pg.NavHTML = renderNav(pg.Nav)
 	}
 	return pg, nil
 }

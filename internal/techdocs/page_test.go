@@ -314,3 +314,15 @@ func TestTaskListLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestNavHTML(t *testing.T) {
+	got := renderNav([]NavItem{
+		{Title: "Home & more", Href: "/docs/a/", Current: true},
+		{Title: "Guides", Children: []NavItem{{Title: "<b>x</b>", Href: "javascript:alert(1)"}, {Title: "Ext", Href: "https://example.com/?a=1&b=2"}}},
+	})
+	want := `<ul><li><a href="/docs/a/" aria-current="page">Home &amp; more</a></li><li><span class="docs-nav__section">Guides</span>` +
+		`<ul><li><span class="docs-nav__section">&lt;b&gt;x&lt;/b&gt;</span></li><li><a href="https://example.com/?a=1&amp;b=2">Ext</a></li></ul></li></ul>`
+	if string(got) != want {
+		t.Errorf("renderNav =\n%s\nwant\n%s", got, want)
+	}
+}
