@@ -39,6 +39,9 @@ func (s *server) dryRun(w http.ResponseWriter, r *http.Request) error {
 	if err := s.require(r, permission.ScaffolderTaskCreate, "dry-run"); err != nil {
 		return err
 	}
+	// A dry run writes nothing that lasts, but it runs actions: it is
+	// recorded like a write.
+	note(r).write(permission.ScaffolderTemplateDryRun, templateRefOf(body.Template))
 	req := scaffolder.DryRunRequest{Template: body.Template, Values: body.Values, Secrets: body.Secrets}
 	for _, f := range body.DirectoryContents {
 		content, err := base64.StdEncoding.DecodeString(f.Base64Content)
@@ -89,4 +92,18 @@ func (s *server) dryRun(w http.ResponseWriter, r *http.Request) error {
 		out.Steps = []scaffolder.Step{}
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// templateRefOf names a template entity sent in a body, for the audit
+// log: template:<namespace>/<name> as far as it says.
+func templateRefOf(raw json.RawMessage) string {
+	var e struct {
+		Metadata struct{ Name, Namespace string }
+	}
+	_ = json.Unmarshal(raw, &e)
+	ns := e.Metadata.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	return "template:" + ns + "/" + e.Metadata.Name
 }

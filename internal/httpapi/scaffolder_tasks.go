@@ -30,10 +30,14 @@ func (s *server) createTask(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(b, members, &body, false, "templateRef", "values"); err != nil {
 		return err
 	}
-	if err := s.require(r, permission.ScaffolderTaskCreate, body.TemplateRef); err != nil {
+	target := body.TemplateRef
+	if ref, err := scaffolder.ParseTemplateRef(target); err == nil {
+		target = ref
+	}
+	if err := s.require(r, permission.ScaffolderTaskCreate, target); err != nil {
 		return err
 	}
-	n := note(r).write(permission.ScaffolderTaskCreate, body.TemplateRef)
+	n := note(r).write(permission.ScaffolderTaskCreate, target)
 	secretNames := make([]string, 0, len(body.Secrets))
 	for k := range body.Secrets {
 		secretNames = append(secretNames, k)

@@ -77,7 +77,7 @@ func TestScaffolderTasksAPI(t *testing.T) {
 		t.Fatalf("task ended %s", st)
 	}
 	evs, _ := f.auditSince(t, lastAudit)
-	if len(evs) != 1 || evs[0].Action != "scaffolder.task.create" || evs[0].Target != "hello" || evs[0].ActorRef != "user:default/ada" ||
+	if len(evs) != 1 || evs[0].Action != "scaffolder.task.create" || evs[0].Target != "template:default/hello" || evs[0].ActorRef != "user:default/ada" ||
 		!strings.Contains(string(evs[0].Details), created.ID) || !strings.Contains(string(evs[0].Details), `"token"`) ||
 		!strings.Contains(string(evs[0].After), `"name":"Ada"`) {
 		t.Errorf("audit events: %+v", evs)
@@ -216,6 +216,10 @@ func TestScaffolderDryRunAPI(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(msgs, "\n"), "Skipping because test:publish does not support dry-run") {
 		t.Errorf("log:\n%s", strings.Join(msgs, "\n"))
+	}
+
+	if e, _ := f.auditSince(t, 0); len(e) == 0 || e[len(e)-1].Action != "scaffolder.template.dry-run" || e[len(e)-1].Target != "template:default/hello" {
+		t.Errorf("the dry run is not in the audit log: %+v", e)
 	}
 
 	// Invalid values: 400 {"errors"}.

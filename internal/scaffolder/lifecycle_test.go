@@ -544,3 +544,42 @@ spec:
 		t.Errorf("escaping directory contents: %v", err)
 	}
 }
+
+// TestTwoInstancesShareTheWork runs two engines on one database: every
+// task runs exactly once.
+func TestTwoInstancesShareTheWork(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newHarness(t, db, func(o *scaffolder.Options) { o.WorkerID = "a" })
+		// The second instance counts into the same calls.
+		b := newHarness(t, db, func(o *scaffolder.Options) {
+			o.WorkerID = "b"
+			o.Actions = testActions(a.calls)
+		})
+		ref := a.template(t, "shared", "  steps:\n    - id: s\n      action: test:echo\n      input: {message: '${{ context.task.id }}'}\n")
+		var ids []string
+		for range 20 {
+			ids = append(ids, a.create(t, ref, nil, nil))
+		}
+		a.start(t)
+		b.start(t)
+		for _, id := range ids {
+			if task := a.wait(t, id); task.Status != scaffolder.StatusCompleted {
+				t.Errorf("task %s: %s", id, task.Status)
+			}
+		}
+		if n := a.calls.get("s"); n != len(ids) {
+			t.Errorf("the step ran %d times for %d tasks", n, len(ids))
+		}
+		for _, id := range ids {
+			starts := 0
+			for _, line := range a.log(t, id) {
+				if strings.Contains(line, "Starting up task") {
+					starts++
+				}
+			}
+			if starts != 1 {
+				t.Errorf("task %s started %d times", id, starts)
+			}
+		}
+	})
+}

@@ -92,7 +92,9 @@ type stepLogHandler struct {
 
 var _ slog.Handler = (*stepLogHandler)(nil)
 
-func (h *stepLogHandler) Enabled(context.Context, slog.Level) bool { return true }
+// Enabled keeps Info and above, as Backstage's task logger does: debug
+// records (a line per file written) would cost a stored event each.
+func (h *stepLogHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
 
 func (h *stepLogHandler) Handle(_ context.Context, rec slog.Record) error {
 	var b strings.Builder
