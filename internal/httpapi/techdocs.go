@@ -324,7 +324,11 @@ func (s *server) techdocsSync(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if err != nil {
-		send("error", err.Error())
+		msg := err.Error()
+		if p, ok := err.(*problem.Error); ok {
+			msg = p.Message // Backstage sends the error's message alone
+		}
+		send("error", msg)
 		return nil
 	}
 	send("finish", map[string]bool{"updated": updated})
