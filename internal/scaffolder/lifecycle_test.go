@@ -583,3 +583,55 @@ func TestTwoInstancesShareTheWork(t *testing.T) {
 		}
 	})
 }
+
+// TestShutdownLeavesTaskForRecovery stops an instance while a step runs:
+// the task is not failed but released, and the next instance resumes it
+// at that step.
+func TestShutdownLeavesTaskForRecovery(t *testing.T) {
+	h := newSQLiteHarness(t)
+	ref := h.template(t, "shutdown", `  steps:
+    - id: first
+      action: test:echo
+      input: {message: one}
+    - id: slow
+      action: test:wait
+`)
+	id := h.create(t, ref, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = h.engine.Run(ctx) }()
+	waitFor(t, "the slow step to start", func() bool { return h.calls.get("slow") == 1 })
+	cancel()
+	<-done
+
+	task, err := h.engine.Task(context.Background(), id)
+	if err != nil || task.Status != scaffolder.StatusProcessing {
+		t.Fatalf("after shutdown: %+v %v", task, err)
+	}
+	for _, line := range h.log(t, id) {
+		if strings.Contains(line, "failed") || strings.Contains(line, "Skipping") {
+			t.Errorf("the shutdown left %q in the log", line)
+		}
+	}
+	var leaseUntil int64
+	if err := h.db.QueryRow(`SELECT lease_until FROM scaffolder_tasks WHERE id = $1`, id).Scan(&leaseUntil); err != nil || leaseUntil != 0 {
+		t.Errorf("lease_until = %d (%v), want released", leaseUntil, err)
+	}
+
+	// The next instance takes it over at once; its slow step finishes
+	// when cancelled, so cancel it once it runs again.
+	next := newHarness(t, h.db, func(o *scaffolder.Options) { o.Actions = testActions(h.calls) })
+	next.start(t)
+	waitFor(t, "the slow step to run again", func() bool { return h.calls.get("slow") == 2 })
+	if h.calls.get("first") != 1 {
+		t.Errorf("the completed step ran %d times", h.calls.get("first"))
+	}
+	if err := next.engine.Cancel(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	next.wait(t, id)
+	log := strings.Join(next.log(t, id), "\n")
+	if !strings.Contains(log, "recovered Task recovered") || !strings.Contains(log, "Skipping step first because it was already completed in a previous run") {
+		t.Errorf("log after recovery:\n%s", log)
+	}
+}

@@ -61,6 +61,12 @@ func (r *taskRun) execute(ctx context.Context) result {
 	r.log(ctx, EventBody{Message: fmt.Sprintf("Starting up task with %d steps", len(r.spec.Steps))})
 	var firstErr error
 	for _, s := range r.spec.Steps {
+		if stopped(ctx) {
+			// The instance is stopping or lost the task: it is not over,
+			// whoever resumes it goes on from here.
+			r.removeTempDirs()
+			return result{status: StatusFailed, err: context.Cause(ctx)}
+		}
 		if err := r.executeStep(ctx, s); err != nil {
 			if firstErr == nil {
 				firstErr = err
@@ -375,6 +381,9 @@ func (r *taskRun) runAction(ctx context.Context, s Step, action plugin.Action, i
 
 // fail records a step's failure and returns the error that fails the task.
 func (r *taskRun) fail(ctx context.Context, s Step, started time.Time, err error) error {
+	if stopped(ctx) {
+		return err // not the step's failure: see execute
+	}
 	if ctx.Err() != nil && errors.Is(context.Cause(ctx), errCancelled) {
 		r.log(ctx, EventBody{Message: fmt.Sprintf("Step %s has been cancelled.", s.ID), StepID: s.ID, Status: StatusCancelled})
 		r.save(ctx, StepState{StepID: s.ID, Status: StatusCancelled, Error: errorText(err), StartedAt: started, EndedAt: r.e.now()})
@@ -393,6 +402,13 @@ func (r *taskRun) cancelled(ctx context.Context, s Step) error {
 		r.save(ctx, StepState{StepID: s.ID, Status: StatusCancelled, StartedAt: r.e.now(), EndedAt: r.e.now()})
 	}
 	return err
+}
+
+// stopped reports whether a run was stopped for a reason other than the
+// task: the instance shutting down or its lease lost.
+func stopped(ctx context.Context) bool {
+	cause := context.Cause(ctx)
+	return errors.Is(cause, errShutdown) || errors.Is(cause, errLeaseLost)
 }
 
 // stepCancelledError is Backstage's error for a step of a cancelled task.
