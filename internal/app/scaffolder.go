@@ -13,6 +13,7 @@ import (
 	"github.com/callboard/callboard/internal/catalog/builtin"
 	"github.com/callboard/callboard/internal/config"
 	"github.com/callboard/callboard/internal/integration"
+	"github.com/callboard/callboard/internal/permission"
 	"github.com/callboard/callboard/internal/problem"
 	"github.com/callboard/callboard/internal/scaffolder"
 	"github.com/callboard/callboard/internal/scaffolder/actions"
@@ -40,6 +41,7 @@ type scaffolderDeps struct {
 	catalog   *scaffolderCatalog
 	extra     []plugin.Action
 	actionCtx func(ctx context.Context, createdBy string, user scaffolder.SpecUser) context.Context
+	authorize func(ctx context.Context, actionID string, input map[string]any) error
 }
 
 // newScaffolder builds the scaffolder engine from configuration: the
@@ -92,6 +94,7 @@ func newScaffolder(cfg *config.Config, log *slog.Logger, d scaffolderDeps) (*sca
 		WorkingDirectory: workdir,
 		Logger:           log.With("component", "scaffolder"),
 		ActionContext:    d.actionCtx,
+		AuthorizeAction:  d.authorize,
 	}
 	if d.catalog != nil {
 		o.Catalog = d.catalog
@@ -251,6 +254,15 @@ func wireScaffolder(cfg *config.Config, log *slog.Logger, db *store.DB, authz pa
 		catalog:   &scaffolderCatalog{authz: authz, engine: engine},
 		extra:     extra,
 		actionCtx: taskIdentity,
+		authorize: func(ctx context.Context, actionID string, _ map[string]any) error {
+			if err := authz.authorize(ctx, permission.ScaffolderActionExecute, actionID); err != nil {
+				if problem.Is(err, problem.NotAllowedError) {
+					return problem.NotAllowed("Unauthorized action: %s. The action is not allowed.", actionID)
+				}
+				return err
+			}
+			return nil
+		},
 	})
 }
 

@@ -87,7 +87,7 @@ spec:
 
 // startScaffolder runs the whole app with the catalog above, guest
 // sign-in and a served catalog-info.yaml for catalog:register.
-func startScaffolder(t *testing.T) (string, *App, string, string) {
+func startScaffolder(t *testing.T, extraConfig string) (string, *App, string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range scaffolderFiles {
@@ -119,7 +119,7 @@ auth:
   providers: {guest: {}}
 scaffolder:
   concurrentTasksLimit: 2
-`, filepath.Join(dir, "callboard.db"), filepath.Join(dir, "work"), host, filepath.Join(dir, "catalog", "all.yaml"))
+%s`, filepath.Join(dir, "callboard.db"), filepath.Join(dir, "work"), host, filepath.Join(dir, "catalog", "all.yaml"), extraConfig)
 	if err := os.MkdirAll(filepath.Join(dir, "work"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func postJSON(t *testing.T, c *http.Client, url string, body any, v any) int {
 // bare repository over file://, the component registered in the running
 // catalog, and the secret kept out of everything stored.
 func TestScaffolderEndToEnd(t *testing.T) {
-	base, a, catalogURL, dir := startScaffolder(t)
+	base, a, catalogURL, dir := startScaffolder(t, "")
 	c := guestClient(t, base)
 	bare := filepath.Join(t.TempDir(), "payments.git")
 	if _, err := git.PlainInit(bare, true); err != nil {
@@ -291,5 +291,52 @@ func TestScaffolderEndToEnd(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Join(dir, "work"))
 	if len(entries) != 0 {
 		t.Errorf("work directory keeps %d entries", len(entries))
+	}
+}
+
+// TestScaffolderActionPermission refuses scaffolder.action.execute for
+// one action: the step fails before it runs and the denial, by the task's
+// creator, is in the audit log.
+func TestScaffolderActionPermission(t *testing.T) {
+	base, a, catalogURL, _ := startScaffolder(t, `permission:
+  enabled: true
+  rules:
+    - name: no-publishing
+      permission: scaffolder.action.execute
+      users: [user:development/guest]
+      decision: deny
+`)
+	c := guestClient(t, base)
+	var created struct{ ID string }
+	code := postJSON(t, c, base+"/api/scaffolder/v2/tasks", map[string]any{
+		"templateRef": "template:default/service",
+		"values":      map[string]any{"name": "denied", "remote": "file:///nowhere.git", "catalogUrl": catalogURL},
+	}, &created)
+	if code != 201 {
+		t.Fatalf("create: %d", code)
+	}
+	var events []struct {
+		Type string
+		Body struct {
+			Message string
+			Error   struct{ Name, Message string }
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		getJSON(t, c, base+"/api/scaffolder/v2/tasks/"+created.ID+"/events", &events)
+		if len(events) > 0 && events[len(events)-1].Type == "completion" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	last := events[len(events)-1].Body
+	if last.Error.Name != "NotAllowedError" || last.Error.Message != "Unauthorized action: fetch:template. The action is not allowed." {
+		t.Errorf("completion %+v", last)
+	}
+	var n int
+	err := a.DB().QueryRow(`SELECT COUNT(*) FROM audit_events WHERE action = 'scaffolder.action.execute' AND outcome = 'denied' AND actor_ref = 'user:development/guest' AND target = 'fetch:template'`).Scan(&n)
+	if err != nil || n != 1 {
+		t.Errorf("%d denials recorded (%v)", n, err)
 	}
 }

@@ -103,6 +103,11 @@ type Options struct {
 	// the task's creator: the app puts the user's identity in it, so
 	// catalog actions act with the user's permissions.
 	ActionContext func(ctx context.Context, createdBy string, user SpecUser) context.Context
+	// AuthorizeAction, when set, decides whether the task may run an action
+	// with an input (scaffolder.action.execute); it sees the context
+	// ActionContext prepared. Every iteration of a step is authorized
+	// before any runs; an error fails the step.
+	AuthorizeAction func(ctx context.Context, actionID string, input map[string]any) error
 	// PollInterval is how often idle workers look for open tasks, and
 	// HeartbeatInterval how often a running task's lease is renewed;
 	// both default to one second.
@@ -131,6 +136,7 @@ type Engine struct {
 	sealerMu sync.Mutex
 	sealer   *sealer
 	actx     func(ctx context.Context, createdBy string, user SpecUser) context.Context
+	allowRun func(ctx context.Context, actionID string, input map[string]any) error
 
 	mu      sync.Mutex
 	running map[string]context.CancelCauseFunc
@@ -139,21 +145,22 @@ type Engine struct {
 // New returns an Engine. Nothing runs until Run.
 func New(o Options) (*Engine, error) {
 	e := &Engine{
-		store:   o.Store,
-		catalog: o.Catalog,
-		actions: map[string]plugin.Action{},
-		filters: o.Filters,
-		cfg:     o.Config,
-		workdir: o.WorkingDirectory,
-		log:     o.Logger,
-		now:     o.Now,
-		owner:   o.WorkerID,
-		poll:    o.PollInterval,
-		beat:    o.HeartbeatInterval,
-		events:  newBroker(),
-		wake:    make(chan struct{}, 1),
-		running: map[string]context.CancelCauseFunc{},
-		actx:    o.ActionContext,
+		store:    o.Store,
+		catalog:  o.Catalog,
+		actions:  map[string]plugin.Action{},
+		filters:  o.Filters,
+		cfg:      o.Config,
+		workdir:  o.WorkingDirectory,
+		log:      o.Logger,
+		now:      o.Now,
+		owner:    o.WorkerID,
+		poll:     o.PollInterval,
+		beat:     o.HeartbeatInterval,
+		events:   newBroker(),
+		wake:     make(chan struct{}, 1),
+		running:  map[string]context.CancelCauseFunc{},
+		actx:     o.ActionContext,
+		allowRun: o.AuthorizeAction,
 	}
 	for _, a := range o.Actions {
 		id := a.Info().ID

@@ -635,3 +635,44 @@ func TestShutdownLeavesTaskForRecovery(t *testing.T) {
 		t.Errorf("log after recovery:\n%s", log)
 	}
 }
+
+func TestActionsAreAuthorizedBeforeTheyRun(t *testing.T) {
+	type key struct{}
+	var seen []string
+	h := newSQLiteHarness(t, func(o *scaffolder.Options) {
+		o.ActionContext = func(ctx context.Context, createdBy string, user scaffolder.SpecUser) context.Context {
+			return context.WithValue(ctx, key{}, createdBy)
+		}
+		o.AuthorizeAction = func(ctx context.Context, id string, input map[string]any) error {
+			seen = append(seen, fmt.Sprintf("%v %s %v", ctx.Value(key{}), id, input["message"]))
+			if input["message"] == "forbidden" {
+				return problem.NotAllowed("Unauthorized action: %s. The action is not allowed.", id)
+			}
+			return nil
+		}
+	})
+	h.start(t)
+	ref := h.template(t, "authz", `  steps:
+    - id: ok
+      action: test:echo
+      input: {message: fine}
+    - id: each
+      action: test:echo
+      each: [allowed, forbidden]
+      input: {message: '${{ each.value }}'}
+`)
+	id := h.create(t, ref, nil, nil)
+	if task := h.wait(t, id); task.Status != scaffolder.StatusFailed {
+		t.Fatalf("status %s", task.Status)
+	}
+	if h.calls.get("each") != 0 {
+		t.Error("an iteration ran although a later one was refused")
+	}
+	want := []string{"user:default/ada test:echo fine", "user:default/ada test:echo allowed", "user:default/ada test:echo forbidden"}
+	if diff := cmp.Diff(want, seen); diff != "" {
+		t.Errorf("authorized (-want +got):\n%s", diff)
+	}
+	if c := h.completion(t, id); c.Error == nil || c.Error.Name != "NotAllowedError" {
+		t.Errorf("error %+v", c.Error)
+	}
+}

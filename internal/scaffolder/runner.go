@@ -229,7 +229,7 @@ func (r *taskRun) executeStep(ctx context.Context, s Step) error {
 	if !ok {
 		return r.fail(ctx, s, started, problem.NotFound("%s", errUnknownAction(s.Action)))
 	}
-	iterations, err := r.iterations(s, action, vars)
+	iterations, err := r.iterations(ctx, s, action, vars)
 	if err != nil {
 		return r.fail(ctx, s, started, err)
 	}
@@ -264,7 +264,7 @@ func (r *taskRun) setOutput(stepID string, output map[string]any) {
 // iterations renders "each", the per-iteration "if" and every input, and
 // validates the inputs against the action's schema, all before any
 // iteration runs.
-func (r *taskRun) iterations(s Step, action plugin.Action, vars map[string]any) ([]iteration, error) {
+func (r *taskRun) iterations(ctx context.Context, s Step, action plugin.Action, vars map[string]any) ([]iteration, error) {
 	var its []iteration
 	if !s.HasEach() {
 		its = []iteration{{}}
@@ -323,9 +323,22 @@ func (r *taskRun) iterations(s Step, action plugin.Action, vars map[string]any) 
 				return nil, stepError("Invalid input passed to action %s, %s", at, strings.Join(stacks, ", "))
 			}
 		}
+		if r.e.allowRun != nil {
+			if err := r.e.allowRun(r.actionContext(ctx), action.Info().ID, in); err != nil {
+				return nil, err
+			}
+		}
 		out = append(out, it)
 	}
 	return out, nil
+}
+
+// actionContext is the context actions run and are authorized with.
+func (r *taskRun) actionContext(ctx context.Context) context.Context {
+	if r.e.actx != nil {
+		return r.e.actx(ctx, r.createdBy, r.spec.User)
+	}
+	return ctx
 }
 
 // runAction calls the action once, collecting its outputs into output:
@@ -373,10 +386,7 @@ func (r *taskRun) runAction(ctx context.Context, s Step, action plugin.Action, i
 			err = fmt.Errorf("action %s failed unexpectedly: %v", s.Action, p)
 		}
 	}()
-	if r.e.actx != nil {
-		ctx = r.e.actx(ctx, r.createdBy, r.spec.User)
-	}
-	return action.Run(ctx, ac)
+	return action.Run(r.actionContext(ctx), ac)
 }
 
 // fail records a step's failure and returns the error that fails the task.
