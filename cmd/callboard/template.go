@@ -359,8 +359,12 @@ func (d *dryRun) report(tpl *scaffolder.Template, res *scaffolder.DryRunResult, 
 	}
 	if res.Output != nil {
 		fmt.Fprintln(w, "\nOutput:")
-		b, _ := json.MarshalIndent(res.Output, "  ", "  ")
-		fmt.Fprintf(w, "  %s\n", b)
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("  ", "  ")
+		_ = enc.Encode(res.Output)
+		fmt.Fprintf(w, "  %s", b.String())
 	}
 	where := "not kept"
 	if outputDir != "" {
