@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,9 +41,11 @@ type techdocsConfig struct {
 			Endpoint         string `config:"endpoint"`
 			S3ForcePathStyle bool   `config:"s3ForcePathStyle"`
 			SSE              string `config:"sse"`
+			HTTPSProxy       string `config:"httpsProxy"`
 			Credentials      struct {
 				AccessKeyID     string `config:"accessKeyId"`
 				SecretAccessKey string `config:"secretAccessKey"`
+				RoleArn         string `config:"roleArn"`
 			} `config:"credentials"`
 		} `config:"awsS3"`
 	} `config:"publisher"`
@@ -134,6 +137,19 @@ func techdocsBucket(tc techdocsConfig) (blob.Bucket, bool, error) {
 		if s3.BucketName == "" {
 			return nil, false, errors.New("techdocs.publisher.awsS3.bucketName is required")
 		}
+		if s3.Credentials.RoleArn != "" {
+			return nil, false, errors.New("techdocs.publisher.awsS3.credentials.roleArn is not supported: give the role to the instance or task (its credentials are used when no keys are set), or set accessKeyId and secretAccessKey")
+		}
+		var transport http.RoundTripper
+		if s3.HTTPSProxy != "" {
+			proxy, err := url.Parse(s3.HTTPSProxy)
+			if err != nil || proxy.Host == "" {
+				return nil, false, fmt.Errorf("techdocs.publisher.awsS3.httpsProxy %q is not a URL", s3.HTTPSProxy)
+			}
+			t := http.DefaultTransport.(*http.Transport).Clone()
+			t.Proxy = http.ProxyURL(proxy)
+			transport = t
+		}
 		b, err := blob.NewS3(blob.S3Options{
 			Bucket:          s3.BucketName,
 			RootPath:        s3.BucketRootPath,
@@ -143,6 +159,7 @@ func techdocsBucket(tc techdocsConfig) (blob.Bucket, bool, error) {
 			AccessKeyID:     s3.Credentials.AccessKeyID,
 			SecretAccessKey: s3.Credentials.SecretAccessKey,
 			SSE:             s3.SSE,
+			Transport:       transport,
 		})
 		if err != nil {
 			return nil, false, fmt.Errorf("techdocs.publisher.awsS3: %w", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/callboard/callboard/entity"
 	"github.com/callboard/callboard/internal/blob/blobtest"
+	"github.com/callboard/callboard/internal/config"
 )
 
 // uiKit is the demo component with docs.
@@ -278,5 +279,36 @@ func TestTechDocsBuilder(t *testing.T) {
 	}
 	if st := a.TechDocs().Status(uiKit); st.Error != "" || st.LastBuild.IsZero() {
 		t.Errorf("status = %+v", st)
+	}
+}
+
+func TestTechDocsConfigErrors(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(root)
+	tests := []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"APP_CONFIG_techdocs_publisher_type=googleGcs"}, "techdocs.publisher.type"},
+		{[]string{"APP_CONFIG_techdocs_builder=docker"}, "techdocs.builder"},
+		{[]string{"APP_CONFIG_techdocs_publisher_type=awsS3"}, "techdocs.publisher.awsS3.bucketName is required"},
+		{[]string{"APP_CONFIG_techdocs_publisher_type=awsS3", "APP_CONFIG_techdocs_publisher_awsS3_bucketName=b",
+			"APP_CONFIG_techdocs_publisher_awsS3_credentials_roleArn=arn:aws:iam::1:role/docs"}, "roleArn is not supported"},
+		{[]string{"APP_CONFIG_techdocs_publisher_type=awsS3", "APP_CONFIG_techdocs_publisher_awsS3_bucketName=b",
+			"APP_CONFIG_techdocs_publisher_awsS3_endpoint=ftp://x"}, "techdocs.publisher.awsS3"},
+		{[]string{"APP_CONFIG_techdocs_mermaid_scriptUrl=javascript:alert(1)"}, "techdocs.mermaid.scriptUrl"},
+	}
+	for _, tt := range tests {
+		cfg, _, err := config.LoadEnviron([]string{"examples/app-config.yaml"},
+			append([]string{"APP_CONFIG_backend_database_connection=" + filepath.Join(t.TempDir(), "c.db")}, tt.env...))
+		if err == nil {
+			_, err = New(context.Background(), Options{Config: cfg})
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want one naming %s", tt.env, err, tt.want)
+		}
 	}
 }
