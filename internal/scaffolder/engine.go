@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sort"
 	"sync"
 	"time"
 
@@ -218,7 +217,6 @@ func (e *Engine) Actions() []plugin.ActionInfo {
 	for _, id := range sortedActionIDs(e.actions) {
 		out = append(out, e.actions[id].Info())
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 
