@@ -18,6 +18,7 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/callboard/callboard/internal/auth"
 	"github.com/callboard/callboard/internal/config"
 )
 
@@ -195,6 +196,12 @@ func TestScaffolderEndToEnd(t *testing.T) {
 	}
 	if code := getJSON(t, c, base+"/api/scaffolder/v2/templates/default/template/service/parameter-schema", &ps); code != 200 || ps.Title != "New service" {
 		t.Fatalf("parameter schema: %d %+v", code, ps)
+	}
+	// The engine's Go API, as the web UI calls it, lists the template.
+	guest := auth.WithIdentity(context.Background(), &auth.Identity{Kind: auth.KindGuest, UserEntityRef: "user:development/guest"})
+	tpls, err := a.Scaffolder().Templates(guest)
+	if err != nil || len(tpls) != 1 || tpls[0].Ref != "template:default/service" || tpls[0].DisplayTitle() != "New service" {
+		t.Errorf("templates: %v %v", tpls, err)
 	}
 	var created struct{ ID string }
 	code := postJSON(t, c, base+"/api/scaffolder/v2/tasks", map[string]any{
