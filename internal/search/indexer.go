@@ -1,0 +1,461 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Defaults of the Indexer.
+const (
+	// DefaultSchedule is how often each type is rebuilt in full, as a
+	// safety net behind the change feed (Backstage's collator default).
+	DefaultSchedule = 10 * time.Minute
+	// DefaultRebuildTimeout bounds one rebuild.
+	DefaultRebuildTimeout = 15 * time.Minute
+	// DefaultPollInterval is how often the change feed is read.
+	DefaultPollInterval = 250 * time.Millisecond
+	// DefaultSettle is how long a change position is re-read for changes
+	// committed out of order before it (see feedWindow).
+	DefaultSettle = 5 * time.Second
+	// feedBatch is how many changes one read of the feed takes.
+	feedBatch = 500
+	// lockRetry is how often a replica that is not indexing tries to
+	// take over.
+	lockRetry = 5 * time.Second
+)
+
+// feedStateKey is where the feed position is kept in the engine.
+const feedStateKey = "catalog-feed"
+
+// lockName is the Locker lock that makes one replica the indexer.
+const lockName = "callboard-search-indexer"
+
+// IndexerOptions configure an Indexer. Engine and Collators are required;
+// without Feed, entity changes reach the index only through rebuilds.
+type IndexerOptions struct {
+	Engine    Engine
+	Collators []Collator
+	Feed      ChangeFeed
+	// Schedules are how often each type is rebuilt, by type;
+	// DefaultSchedule for a type not listed, never for a negative one.
+	Schedules      map[string]time.Duration
+	RebuildTimeout time.Duration
+	PollInterval   time.Duration
+	Settle         time.Duration
+	Logger         *slog.Logger
+	Now            func() time.Time
+}
+
+// Indexer keeps an Engine's indexes fresh: every type is rebuilt at
+// start when it has no index and then on its schedule; entity changes
+// from the feed and docs sites as they are published update the live
+// indexes in between. A rebuild swaps its index in atomically; changes
+// that arrive while it runs are applied again to the new index after the
+// swap.
+type Indexer struct {
+	engine    Engine
+	collators []Collator
+	feed      ChangeFeed
+	schedules map[string]time.Duration
+	timeout   time.Duration
+	poll      time.Duration
+	settle    time.Duration
+	log       *slog.Logger
+	now       func() time.Time
+
+	wake chan struct{}
+
+	mu sync.Mutex
+	// published are entities whose docs site was published since the
+	// last pass.
+	published map[string]bool
+	// replay holds, per type being rebuilt, the entities updated in the
+	// live index meanwhile.
+	replay map[string]map[string]bool
+	// window is the place in the feed; nil until Run or Sync reads it.
+	window *feedWindow
+
+	// applyMu makes feed passes one at a time.
+	applyMu sync.Mutex
+}
+
+// NewIndexer checks o and returns an indexer.
+func NewIndexer(o IndexerOptions) (*Indexer, error) {
+	if o.Engine == nil || len(o.Collators) == 0 {
+		return nil, errors.New("search: the indexer needs an engine and collators")
+	}
+	ix := &Indexer{
+		engine: o.Engine, collators: o.Collators, feed: o.Feed, schedules: o.Schedules,
+		timeout: o.RebuildTimeout, poll: o.PollInterval, settle: o.Settle, log: o.Logger, now: o.Now,
+		wake: make(chan struct{}, 1), published: map[string]bool{}, replay: map[string]map[string]bool{},
+	}
+	if ix.timeout <= 0 {
+		ix.timeout = DefaultRebuildTimeout
+	}
+	if ix.poll <= 0 {
+		ix.poll = DefaultPollInterval
+	}
+	if ix.settle <= 0 {
+		ix.settle = DefaultSettle
+	}
+	if ix.log == nil {
+		ix.log = slog.New(slog.DiscardHandler)
+	}
+	if ix.now == nil {
+		ix.now = time.Now
+	}
+	return ix, nil
+}
+
+// Types lists the collators' types, in order.
+func (ix *Indexer) Types() []string {
+	out := make([]string, len(ix.collators))
+	for i, c := range ix.collators {
+		out[i] = c.Type()
+	}
+	return out
+}
+
+// SitePublished tells the indexer that the docs site of the entity with
+// the canonical ref was published; its pages are indexed on the next
+// pass. It never blocks.
+func (ix *Indexer) SitePublished(ref string) {
+	ix.mu.Lock()
+	ix.published[ref] = true
+	ix.mu.Unlock()
+	select {
+	case ix.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run keeps the indexes fresh until ctx ends. With an engine shared by
+// replicas (a Locker) only the replica holding the lock does the work;
+// the others wait to take over.
+func (ix *Indexer) Run(ctx context.Context) error {
+	if l, ok := ix.engine.(Locker); ok {
+		unlock, err := ix.lead(ctx, l)
+		if err != nil || unlock == nil {
+			return err
+		}
+		defer unlock()
+	}
+	if err := ix.start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	due := map[string]time.Time{}
+	for _, c := range ix.collators {
+		if every := ix.schedule(c.Type()); every > 0 {
+			due[c.Type()] = ix.now().Add(every)
+		}
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	rebuilding := map[string]bool{}
+	finished := make(chan string, len(ix.collators))
+	tick := time.NewTicker(ix.poll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		case <-ix.wake:
+		case typ := <-finished:
+			delete(rebuilding, typ)
+		}
+		if err := ix.Sync(ctx); err != nil && ctx.Err() == nil {
+			ix.log.Error("search index update failed", "error", err)
+		}
+		now := ix.now()
+		for _, c := range ix.collators {
+			t := c.Type()
+			at, ok := due[t]
+			if !ok || now.Before(at) || rebuilding[t] {
+				continue
+			}
+			due[t] = now.Add(ix.schedule(t))
+			rebuilding[t] = true
+			wg.Go(func() {
+				defer func() { finished <- t }()
+				if err := ix.rebuild(ctx, c); err != nil && ctx.Err() == nil {
+					ix.log.Error("search index rebuild failed", "type", t, "error", err)
+				}
+			})
+		}
+	}
+}
+
+// lead waits until this process holds the indexer lock; it returns a nil
+// unlock when ctx ends first.
+func (ix *Indexer) lead(ctx context.Context, l Locker) (func(), error) {
+	logged := false
+	for {
+		unlock, ok, err := l.TryLock(ctx, lockName)
+		if err != nil && ctx.Err() == nil {
+			ix.log.Warn("search indexer lock failed", "error", err)
+		}
+		if ok {
+			return unlock, nil
+		}
+		if !logged && err == nil {
+			ix.log.Info("another replica keeps the search index; waiting to take over")
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-time.After(lockRetry):
+		}
+	}
+}
+
+func (ix *Indexer) schedule(typ string) time.Duration {
+	if d, ok := ix.schedules[typ]; ok {
+		return d
+	}
+	return DefaultSchedule
+}
+
+// start reads the feed position and builds every type that has no
+// index. A first start takes the feed's latest position before building,
+// so that changes during the build are applied afterwards.
+func (ix *Indexer) start(ctx context.Context) error {
+	if err := ix.loadWindow(ctx); err != nil {
+		return err
+	}
+	live, err := ix.engine.Types(ctx)
+	if err != nil {
+		return fmt.Errorf("read search index types: %w", err)
+	}
+	for _, c := range ix.collators {
+		if slices.Contains(live, c.Type()) {
+			continue
+		}
+		if err := ix.rebuild(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadWindow reads the saved feed position, or takes the latest one.
+func (ix *Indexer) loadWindow(ctx context.Context) error {
+	ix.mu.Lock()
+	loaded := ix.window != nil
+	ix.mu.Unlock()
+	if loaded || ix.feed == nil {
+		return nil
+	}
+	s, ok, err := ix.engine.LoadState(ctx, feedStateKey)
+	if err != nil {
+		return fmt.Errorf("read search feed position: %w", err)
+	}
+	var pos int64
+	if ok {
+		if pos, err = strconv.ParseInt(s, 10, 64); err != nil {
+			return fmt.Errorf("search feed position %q: %w", s, err)
+		}
+	} else {
+		if pos, err = ix.feed.Latest(ctx); err != nil {
+			return fmt.Errorf("read catalog change feed: %w", err)
+		}
+		if err := ix.engine.SaveState(ctx, feedStateKey, strconv.FormatInt(pos, 10)); err != nil {
+			return fmt.Errorf("save search feed position: %w", err)
+		}
+	}
+	ix.mu.Lock()
+	if ix.window == nil {
+		ix.window = newFeedWindow(pos, ix.settle)
+	}
+	ix.mu.Unlock()
+	return nil
+}
+
+// Reindex rebuilds the given types, every type when none is given, now.
+func (ix *Indexer) Reindex(ctx context.Context, types ...string) error {
+	for _, t := range types {
+		if !slices.Contains(ix.Types(), t) {
+			return fmt.Errorf("search: unknown document type %q (known: %v)", t, ix.Types())
+		}
+	}
+	if err := ix.loadWindow(ctx); err != nil {
+		return err
+	}
+	for _, c := range ix.collators {
+		if len(types) > 0 && !slices.Contains(types, c.Type()) {
+			continue
+		}
+		if err := ix.rebuild(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rebuildBatch is how many documents one Rebuild.Add takes.
+const rebuildBatch = 500
+
+// rebuild builds a new index of c's type and swaps it in, then applies
+// again what changed in the live index meanwhile.
+func (ix *Indexer) rebuild(ctx context.Context, c Collator) error {
+	typ := c.Type()
+	ctx, cancel := context.WithTimeout(ctx, ix.timeout)
+	defer cancel()
+	start := ix.now()
+	ix.mu.Lock()
+	ix.replay[typ] = map[string]bool{}
+	ix.mu.Unlock()
+	takeReplay := func() []string {
+		ix.mu.Lock()
+		defer ix.mu.Unlock()
+		refs := slices.Sorted(maps.Keys(ix.replay[typ]))
+		delete(ix.replay, typ)
+		return refs
+	}
+	rb, err := ix.engine.Rebuild(ctx, typ)
+	if err != nil {
+		takeReplay()
+		return fmt.Errorf("rebuild %s index: %w", typ, err)
+	}
+	n := 0
+	var buf []Document
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		err := rb.Add(ctx, buf)
+		n += len(buf)
+		buf = buf[:0]
+		return err
+	}
+	err = c.Collate(ctx, func(docs []Document) error {
+		buf = append(buf, docs...)
+		if len(buf) >= rebuildBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err == nil {
+		err = rb.Commit(ctx)
+	}
+	if err != nil {
+		takeReplay()
+		if aerr := rb.Abort(context.WithoutCancel(ctx)); aerr != nil {
+			ix.log.Warn("search rebuild not cleaned up", "type", typ, "error", aerr)
+		}
+		return fmt.Errorf("rebuild %s index: %w", typ, err)
+	}
+	refs := takeReplay()
+	if len(refs) > 0 {
+		if err := ix.refresh(ctx, c, refs); err != nil {
+			return fmt.Errorf("rebuild %s index: apply changes made meanwhile: %w", typ, err)
+		}
+	}
+	ix.log.Info("search index rebuilt", "type", typ, "documents", n, "replayed", len(refs), "took", ix.now().Sub(start))
+	return nil
+}
+
+// refresh replaces the documents of refs in c's live index with their
+// current ones, and notes them for a rebuild of the type in progress.
+func (ix *Indexer) refresh(ctx context.Context, c Collator, refs []string) error {
+	docs, err := c.Refresh(ctx, refs)
+	if err != nil {
+		return fmt.Errorf("collate %s documents: %w", c.Type(), err)
+	}
+	if err := ix.engine.Replace(ctx, c.Type(), refs, docs); err != nil {
+		return fmt.Errorf("update %s index: %w", c.Type(), err)
+	}
+	ix.mu.Lock()
+	if set, ok := ix.replay[c.Type()]; ok {
+		for _, r := range refs {
+			set[r] = true
+		}
+	}
+	ix.mu.Unlock()
+	return nil
+}
+
+// Sync applies, once, what changed since the last pass: the entities in
+// the change feed and the docs sites published. Run calls it on every
+// tick; tests and the CLI call it to wait for freshness.
+func (ix *Indexer) Sync(ctx context.Context) error {
+	ix.applyMu.Lock()
+	defer ix.applyMu.Unlock()
+	if err := ix.loadWindow(ctx); err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	published := slices.Sorted(maps.Keys(ix.published))
+	clear(ix.published)
+	ix.mu.Unlock()
+	if len(published) > 0 {
+		for _, c := range ix.collators {
+			if c.Type() != TypeTechDocs {
+				continue
+			}
+			if err := ix.refresh(ctx, c, published); err != nil {
+				ix.mu.Lock()
+				for _, r := range published {
+					ix.published[r] = true
+				}
+				ix.mu.Unlock()
+				return err
+			}
+		}
+	}
+	if ix.feed == nil {
+		return nil
+	}
+	return ix.syncFeed(ctx)
+}
+
+// syncFeed applies the changes of the feed not applied yet.
+func (ix *Indexer) syncFeed(ctx context.Context) error {
+	ix.mu.Lock()
+	w := ix.window
+	ix.mu.Unlock()
+	after := w.safe
+	for {
+		changes, err := ix.feed.Changes(ctx, after, feedBatch)
+		if err != nil {
+			return fmt.Errorf("read catalog change feed: %w", err)
+		}
+		if fresh := w.fresh(changes); len(fresh) > 0 {
+			refs := map[string]bool{}
+			for _, c := range fresh {
+				refs[c.Ref] = true
+			}
+			list := slices.Sorted(maps.Keys(refs))
+			for _, c := range ix.collators {
+				if err := ix.refresh(ctx, c, list); err != nil {
+					return err
+				}
+			}
+			w.applied(fresh, ix.now())
+		}
+		if len(changes) < feedBatch {
+			break
+		}
+		after = changes[len(changes)-1].Pos
+	}
+	if w.advance(ix.now()) {
+		if err := ix.engine.SaveState(ctx, feedStateKey, strconv.FormatInt(w.safe, 10)); err != nil {
+			return fmt.Errorf("save search feed position: %w", err)
+		}
+	}
+	return nil
+}

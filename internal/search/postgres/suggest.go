@@ -1,0 +1,126 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/callboard/callboard/internal/search"
+	"github.com/callboard/callboard/internal/search/sqlsearch"
+)
+
+// Suggest finds documents for a search-box prefix: first those whose
+// name, then title, begins with it (walking the C-collated btree indexes
+// in order), then those with a word of their name or title beginning
+// with it (the last word; earlier words match whole).
+func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.Hit, error) {
+	gens, err := e.liveGenerations(ctx, q.Types)
+	if err != nil || len(gens) == 0 {
+		return nil, err
+	}
+	words := search.Words(q.Prefix)
+	if len(words) == 0 {
+		return nil, nil
+	}
+	where := func(a *sqlsearch.Args) string { return sqlsearch.Where(gens, nil, q.Access, a, jsonFilter) }
+	var ids []int64
+	seen := map[int64]bool{}
+	add := func(got []int64) {
+		for _, id := range got {
+			if !seen[id] && len(ids) < q.Limit {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	for _, col := range []string{"name_key", "title_key"} {
+		if len(ids) == q.Limit {
+			break
+		}
+		var a sqlsearch.Args
+		stmt := `SELECT d.id FROM search_documents d WHERE d.` + col + ` LIKE ` + a.Add(likePrefix(q.Prefix)) +
+			` AND ` + where(&a) + ` ORDER BY d.` + col + ` LIMIT ` + a.Add(q.Limit)
+		got, err := e.ids(ctx, stmt, a.Values)
+		if err != nil {
+			return nil, fmt.Errorf("suggest: %w", err)
+		}
+		add(got)
+	}
+	match := suggestQuery(words)
+	if len(ids) < q.Limit {
+		var a sqlsearch.Args
+		stmt := `SELECT d.id FROM search_documents d WHERE d.tsv_fields @@ ` + tsq(&a, match) + ` AND ` + where(&a) +
+			` ORDER BY d.id LIMIT ` + a.Add(q.Limit+len(ids))
+		got, err := e.ids(ctx, stmt, a.Values)
+		if err != nil {
+			return nil, fmt.Errorf("suggest: %w", err)
+		}
+		add(got)
+	}
+	return e.hydrate(ctx, ids, match)
+}
+
+// suggestQuery matches names and titles (weights A and B) with the words,
+// the last as a prefix.
+func suggestQuery(words []string) string {
+	parts := make([]string, len(words))
+	for i, w := range words {
+		parts[i] = lexeme(w, i == len(words)-1, "AB")
+	}
+	return strings.Join(parts, " & ")
+}
+
+// likePrefix is a LIKE pattern matching strings that begin with p, its
+// own wildcard characters escaped (LIKE's default escape is \).
+func likePrefix(p string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(p) + "%"
+}
+
+// candidateTerms is how many vocabulary words are offered per word for
+// typo correction.
+const candidateTerms = 40
+
+// corrections looks the words up in the vocabulary of names and titles
+// and returns the close ones (search.Corrections) by word. With pg_trgm
+// the trigram index finds candidates; without it, words of about the
+// same length and the same first letter are read.
+func (e *Engine) corrections(ctx context.Context, words []string) (map[string][]string, error) {
+	e.trgmOnce.Do(func() {
+		err := e.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')`).Scan(&e.trgm)
+		if err != nil {
+			e.log.Warn("cannot tell whether pg_trgm is installed", "error", err)
+		}
+	})
+	fix := map[string][]string{}
+	for _, w := range words {
+		stmt := `SELECT term FROM search_terms WHERE term % $1 ORDER BY similarity(term, $1) DESC, term LIMIT $2`
+		args := []any{w, candidateTerms}
+		if !e.trgm {
+			n := len([]rune(w))
+			stmt = `SELECT term FROM search_terms WHERE left(term, 1) = left($1, 1) AND length(term) BETWEEN $2 AND $3 LIMIT 5000`
+			args = []any{w, n - 2, n + 2}
+		}
+		rows, err := e.db.QueryContext(ctx, stmt, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up search terms: %w", err)
+		}
+		var cands []string
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			cands = append(cands, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if c := search.Corrections(w, cands); len(c) > 0 {
+			fix[w] = c
+		}
+	}
+	return fix, nil
+}

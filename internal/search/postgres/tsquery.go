@@ -1,0 +1,73 @@
+package postgres
+
+import (
+	"strings"
+
+	"github.com/callboard/callboard/internal/search"
+)
+
+// tsquery texts of a parsed query, for to_tsquery('simple', ...). Words
+// are runs of letters and digits (search.Words), always quoted, so
+// nothing a user types is read as tsquery syntax. weights restricts
+// every lexeme to those weights ("" for any).
+
+func lexeme(w string, prefix bool, weights string) string {
+	s := "'" + w + "'"
+	if prefix || weights != "" {
+		s += ":"
+		if prefix {
+			s += "*"
+		}
+		s += weights
+	}
+	return s
+}
+
+func phraseQuery(p search.Phrase, weights string) string {
+	parts := make([]string, len(p.Words))
+	for i, w := range p.Words {
+		parts[i] = lexeme(w, p.Prefix && i == len(p.Words)-1, weights)
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " <-> ") + ")"
+}
+
+func termQuery(t search.Term, weights string) string {
+	parts := make([]string, len(t.Alts))
+	for i, p := range t.Alts {
+		parts[i] = phraseQuery(p, weights)
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " | ") + ")"
+}
+
+// positiveQuery is the AND of the terms that must match; "" when none.
+func positiveQuery(q search.Query, weights string) string {
+	var parts []string
+	for _, t := range q.Terms {
+		if !t.Exclude {
+			parts = append(parts, termQuery(t, weights))
+		}
+	}
+	return strings.Join(parts, " & ")
+}
+
+// excludedQuery is the OR of the excluded terms; "" when none.
+func excludedQuery(q search.Query) string {
+	var parts []string
+	for _, t := range q.Terms {
+		if t.Exclude {
+			parts = append(parts, termQuery(t, ""))
+		}
+	}
+	return strings.Join(parts, " | ")
+}
+
+// tierWeights are the weights of each ranking tier: a document belongs
+// to the first tier whose weights hold every term: titles and names (A,
+// B), then descriptions (C), tags (D), then the body (tsv, any weight).
+var tierWeights = []string{"AB", "ABC", "ABCD", ""}

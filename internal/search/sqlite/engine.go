@@ -1,0 +1,329 @@
+// Package sqlite is the embedded search engine: SQLite FTS5 in the
+// portal's own database (tables of store migration 0008). Text is
+// tokenized with the porter stemmer; ranking is bm25 with the column
+// weights title > name > description > tags > body, applied in tiers so
+// that a query matching much of the catalog stays fast (see Search).
+// Typo tolerance looks words up in a trigram index of the vocabulary of
+// names and titles.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/callboard/callboard/internal/search"
+)
+
+// Engine is the SQLite search engine.
+type Engine struct {
+	db  *sql.DB
+	log *slog.Logger
+	now func() time.Time
+
+	// terms caches the vocabulary words known to be in search_terms.
+	termsMu sync.Mutex
+	terms   map[string]bool
+}
+
+var _ search.Engine = (*Engine)(nil)
+
+// Options configure an Engine.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// New returns an engine over db, a SQLite database migrated by the store
+// (migration 0008 creates the tables).
+func New(db *sql.DB, o Options) *Engine {
+	e := &Engine{db: db, log: o.Logger, now: o.Now, terms: map[string]bool{}}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	return e
+}
+
+// Types lists the types with a live index.
+func (e *Engine) Types(ctx context.Context) ([]string, error) {
+	var out []string
+	rows, err := e.db.QueryContext(ctx, `SELECT type FROM search_indexes ORDER BY type`)
+	if err != nil {
+		return nil, fmt.Errorf("read search indexes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// liveGenerations returns the live generation of each of types that has
+// one.
+func (e *Engine) liveGenerations(ctx context.Context, types []string) ([]int64, error) {
+	rows, err := e.db.QueryContext(ctx, `SELECT type, generation FROM search_indexes`)
+	if err != nil {
+		return nil, fmt.Errorf("read search indexes: %w", err)
+	}
+	defer rows.Close()
+	var gens []int64
+	for rows.Next() {
+		var t string
+		var g int64
+		if err := rows.Scan(&t, &g); err != nil {
+			return nil, err
+		}
+		for _, want := range types {
+			if want == t {
+				gens = append(gens, g)
+			}
+		}
+	}
+	return gens, rows.Err()
+}
+
+// LoadState reads a state value.
+func (e *Engine) LoadState(ctx context.Context, key string) (string, bool, error) {
+	var v string
+	err := e.db.QueryRowContext(ctx, `SELECT value FROM search_state WHERE key = $1`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read search state %s: %w", key, err)
+	}
+	return v, true, nil
+}
+
+// SaveState writes a state value.
+func (e *Engine) SaveState(ctx context.Context, key, value string) error {
+	_, err := e.db.ExecContext(ctx, `INSERT INTO search_state (key, value) VALUES ($1, $2)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("write search state %s: %w", key, err)
+	}
+	return nil
+}
+
+// withTx runs fn in a write transaction.
+func (e *Engine) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := e.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin search transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit search transaction: %w", err)
+	}
+	return nil
+}
+
+// newGeneration hands out a generation of typ.
+func newGeneration(ctx context.Context, tx *sql.Tx, typ string, now time.Time) (int64, error) {
+	var g int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO search_generations (type, created_at) VALUES ($1, $2) RETURNING id`,
+		typ, now.UnixMilli()).Scan(&g)
+	if err != nil {
+		return 0, fmt.Errorf("new search generation: %w", err)
+	}
+	return g, nil
+}
+
+// liveGeneration returns typ's live generation, making an empty index
+// when it has none.
+func (e *Engine) liveGeneration(ctx context.Context, tx *sql.Tx, typ string) (int64, error) {
+	var g int64
+	err := tx.QueryRowContext(ctx, `SELECT generation FROM search_indexes WHERE type = $1`, typ).Scan(&g)
+	if err == nil {
+		return g, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("read search index %s: %w", typ, err)
+	}
+	if g, err = newGeneration(ctx, tx, typ, e.now()); err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO search_indexes (type, generation, built_at) VALUES ($1, $2, $3)`, typ, g, e.now().UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("create search index %s: %w", typ, err)
+	}
+	return g, nil
+}
+
+// Replace makes the documents of typ in groups exactly docs.
+func (e *Engine) Replace(ctx context.Context, typ string, groups []string, docs []search.Document) error {
+	var words []string
+	err := e.withTx(ctx, func(tx *sql.Tx) error {
+		g, err := e.liveGeneration(ctx, tx, typ)
+		if err != nil {
+			return err
+		}
+		for start := 0; start < len(groups); start += deleteChunk {
+			chunk := groups[start:min(start+deleteChunk, len(groups))]
+			if err := deleteDocs(ctx, tx, `generation = $1 AND grp IN (`+placeholders(2, len(chunk))+`)`, append([]any{g}, anySlice(chunk)...)); err != nil {
+				return err
+			}
+		}
+		words, err = e.insertDocs(ctx, tx, g, docs)
+		return err
+	})
+	if err == nil {
+		e.rememberTerms(words)
+	}
+	return err
+}
+
+// Rebuild starts a new generation of typ. Generations of typ left by
+// rebuilds that never finished (a crash) are deleted first.
+func (e *Engine) Rebuild(ctx context.Context, typ string) (search.Rebuild, error) {
+	if err := e.dropStale(ctx, typ); err != nil {
+		return nil, err
+	}
+	var g int64
+	err := e.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		g, err = newGeneration(ctx, tx, typ, e.now())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &rebuild{e: e, typ: typ, gen: g}, nil
+}
+
+// staleAfter is how old an unfinished generation must be before a new
+// rebuild deletes it: older than any rebuild may run.
+const staleAfter = 2 * search.DefaultRebuildTimeout
+
+// dropStale deletes the documents of typ's generations that are neither
+// live nor being built.
+func (e *Engine) dropStale(ctx context.Context, typ string) error {
+	rows, err := e.db.QueryContext(ctx, `SELECT g.id FROM search_generations g
+		WHERE g.type = $1 AND g.created_at < $2
+		  AND g.id <> coalesce((SELECT generation FROM search_indexes WHERE type = $1), 0)`,
+		typ, e.now().Add(-staleAfter).UnixMilli())
+	if err != nil {
+		return fmt.Errorf("read search generations: %w", err)
+	}
+	var stale []int64
+	for rows.Next() {
+		var g int64
+		if err := rows.Scan(&g); err != nil {
+			rows.Close()
+			return err
+		}
+		stale = append(stale, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, g := range stale {
+		if err := e.dropGeneration(ctx, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropBatch is how many documents one transaction of dropGeneration
+// deletes, so that a large index is deleted without holding the database
+// for long.
+const dropBatch = 2000
+
+// dropGeneration deletes a generation's documents, a batch at a time,
+// and then the generation.
+func (e *Engine) dropGeneration(ctx context.Context, g int64) error {
+	for {
+		n := 0
+		err := e.withTx(ctx, func(tx *sql.Tx) error {
+			var ids []any
+			rows, err := tx.QueryContext(ctx, `SELECT id FROM search_documents WHERE generation = $1 LIMIT $2`, g, dropBatch)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				ids = append(ids, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			n = len(ids)
+			if n == 0 {
+				_, err := tx.ExecContext(ctx, `DELETE FROM search_generations WHERE id = $1`, g)
+				return err
+			}
+			return deleteIDs(ctx, tx, ids)
+		})
+		if err != nil {
+			return fmt.Errorf("drop search generation %d: %w", g, err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+// rebuild fills one new generation.
+type rebuild struct {
+	e   *Engine
+	typ string
+	gen int64
+}
+
+func (r *rebuild) Add(ctx context.Context, docs []search.Document) error {
+	var words []string
+	err := r.e.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		words, err = r.e.insertDocs(ctx, tx, r.gen, docs)
+		return err
+	})
+	if err == nil {
+		r.e.rememberTerms(words)
+	}
+	return err
+}
+
+// Commit makes the generation live, then deletes the previous one.
+func (r *rebuild) Commit(ctx context.Context) error {
+	var old int64
+	err := r.e.withTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT generation FROM search_indexes WHERE type = $1`, r.typ).Scan(&old)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO search_indexes (type, generation, built_at) VALUES ($1, $2, $3)
+			ON CONFLICT (type) DO UPDATE SET generation = excluded.generation, built_at = excluded.built_at`,
+			r.typ, r.gen, r.e.now().UnixMilli())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("swap search index %s: %w", r.typ, err)
+	}
+	if old != 0 {
+		return r.e.dropGeneration(ctx, old)
+	}
+	return nil
+}
+
+func (r *rebuild) Abort(ctx context.Context) error { return r.e.dropGeneration(ctx, r.gen) }

@@ -1,0 +1,87 @@
+package sqlite
+
+import (
+	"strings"
+
+	"github.com/callboard/callboard/internal/search"
+)
+
+// FTS5 query expressions of a parsed query. Words are runs of letters
+// and digits (search.Words), always quoted, so nothing a user types is
+// read as FTS5 syntax.
+
+// phrase is a phrase: its words in quotes, a prefix marked with *.
+func phrase(p search.Phrase) string {
+	s := `"` + strings.Join(p.Words, " ") + `"`
+	if p.Prefix {
+		s += " *"
+	}
+	return s
+}
+
+// termExpr matches any of the term's alternatives.
+func termExpr(t search.Term) string {
+	if len(t.Alts) == 1 {
+		return phrase(t.Alts[0])
+	}
+	parts := make([]string, len(t.Alts))
+	for i, p := range t.Alts {
+		parts[i] = phrase(p)
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// positiveExpr is the AND of the terms that must match; "" when none.
+func positiveExpr(q search.Query) string {
+	var parts []string
+	for _, t := range q.Terms {
+		if !t.Exclude {
+			parts = append(parts, termExpr(t))
+		}
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// excludedExpr is the OR of the excluded terms; "" when none.
+func excludedExpr(q search.Query) string {
+	var parts []string
+	for _, t := range q.Terms {
+		if t.Exclude {
+			parts = append(parts, termExpr(t))
+		}
+	}
+	return strings.Join(parts, " OR ")
+}
+
+// tierColumns are the columns each ranking tier matches in: a document
+// belongs to the first tier whose columns hold every term, so that
+// matches in titles and names come first, then descriptions, tags and
+// the rest. The last tier is every column.
+var tierColumns = []string{"{title name}", "{title name description}", "{title name description tags}", ""}
+
+// within restricts expr to a column set.
+func within(cols, expr string) string {
+	if cols == "" {
+		return "(" + expr + ")"
+	}
+	return cols + " : (" + expr + ")"
+}
+
+// tierExpr is the expression of tier t (an index of tierColumns): pos
+// within its columns but not within the previous tier's, without the
+// excluded terms.
+func tierExpr(t int, pos, excl string) string {
+	e := within(tierColumns[t], pos)
+	if t > 0 {
+		e = "(" + e + ") NOT " + within(tierColumns[t-1], pos)
+	}
+	return withoutExcluded(e, excl)
+}
+
+// withoutExcluded appends the exclusions to expr.
+func withoutExcluded(expr, excl string) string {
+	if excl == "" {
+		return expr
+	}
+	return "(" + expr + ") NOT (" + excl + ")"
+}

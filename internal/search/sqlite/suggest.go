@@ -1,0 +1,149 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/callboard/callboard/internal/search"
+	"github.com/callboard/callboard/internal/search/sqlsearch"
+)
+
+// Suggest finds documents for a search-box prefix: first those whose
+// name, then title, begins with it (walking the name and title indexes
+// in order), then those with a word of their name or title beginning
+// with it (the last word; earlier words match whole).
+func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.Hit, error) {
+	gens, err := e.liveGenerations(ctx, q.Types)
+	if err != nil || len(gens) == 0 {
+		return nil, err
+	}
+	words := search.Words(q.Prefix)
+	if len(words) == 0 {
+		return nil, nil
+	}
+	where := func(a *sqlsearch.Args) string { return sqlsearch.Where(gens, nil, q.Access, a, jsonFilter) }
+	var ids []int64
+	seen := map[int64]bool{}
+	add := func(got []int64) {
+		for _, id := range got {
+			if !seen[id] && len(ids) < q.Limit {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	for _, col := range []string{"name_key", "title_key"} {
+		if len(ids) == q.Limit {
+			break
+		}
+		var a sqlsearch.Args
+		stmt := `SELECT d.id FROM search_documents d WHERE d.` + col + ` GLOB ` + a.Add(globPrefix(q.Prefix)) +
+			` AND ` + where(&a) + ` ORDER BY d.` + col + ` LIMIT ` + a.Add(q.Limit)
+		got, err := e.ids(ctx, stmt, a.Values)
+		if err != nil {
+			return nil, fmt.Errorf("suggest: %w", err)
+		}
+		add(got)
+	}
+	match := suggestExpr(words)
+	if len(ids) < q.Limit {
+		var a sqlsearch.Args
+		stmt := `SELECT d.id FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid
+			WHERE search_fts MATCH ` + a.Add(match) + ` AND ` + where(&a) + `
+			ORDER BY search_fts.rowid LIMIT ` + a.Add(q.Limit+len(ids))
+		got, err := e.ids(ctx, stmt, a.Values)
+		if err != nil {
+			return nil, fmt.Errorf("suggest: %w", err)
+		}
+		add(got)
+	}
+	return e.hydrate(ctx, ids, match)
+}
+
+// suggestExpr matches names and titles with the words, the last as a
+// prefix.
+func suggestExpr(words []string) string {
+	parts := make([]string, len(words))
+	for i, w := range words {
+		parts[i] = phrase(search.Phrase{Words: []string{w}, Prefix: i == len(words)-1})
+	}
+	return "{title name} : (" + strings.Join(parts, " AND ") + ")"
+}
+
+// globPrefix is a GLOB pattern matching strings that begin with p, its
+// own wildcard characters escaped.
+func globPrefix(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		switch r {
+		case '*', '?', '[':
+			b.WriteString("[" + string(r) + "]")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('*')
+	return b.String()
+}
+
+// candidateTerms is how many vocabulary words the trigram index offers
+// per word for typo correction.
+const candidateTerms = 40
+
+// corrections looks the words up in the vocabulary of names and titles
+// and returns the close ones (search.Corrections) by word.
+func (e *Engine) corrections(ctx context.Context, words []string) (map[string][]string, error) {
+	fix := map[string][]string{}
+	for _, w := range words {
+		grams := trigrams(w)
+		if len(grams) == 0 {
+			continue
+		}
+		parts := make([]string, len(grams))
+		for i, g := range grams {
+			parts[i] = `"` + g + `"`
+		}
+		rows, err := e.db.QueryContext(ctx, `SELECT term FROM search_terms_trigram WHERE search_terms_trigram MATCH $1
+			ORDER BY rank LIMIT $2`, strings.Join(parts, " OR "), candidateTerms)
+		if err != nil {
+			return nil, fmt.Errorf("look up search terms: %w", err)
+		}
+		var cands []string
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			cands = append(cands, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if c := search.Corrections(w, cands); len(c) > 0 {
+			fix[w] = c
+		}
+	}
+	return fix, nil
+}
+
+// trigrams returns the distinct three-rune substrings of w.
+func trigrams(w string) []string {
+	if utf8.RuneCountInString(w) < 3 {
+		return nil
+	}
+	r := []rune(w)
+	seen := map[string]bool{}
+	var out []string
+	for i := 0; i+3 <= len(r); i++ {
+		g := string(r[i : i+3])
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}

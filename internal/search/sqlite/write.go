@@ -1,0 +1,196 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/callboard/callboard/internal/search"
+	"github.com/callboard/callboard/internal/search/sqlsearch"
+)
+
+// deleteChunk bounds the values of one IN list.
+const deleteChunk = 500
+
+// insertChunk is how many rows one multi-row INSERT writes.
+const insertChunk = 100
+
+// placeholders returns "$from, ..., $(from+n-1)".
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return b.String()
+}
+
+func anySlice[T any](vs []T) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
+}
+
+// deleteDocs deletes the documents matching where (over
+// search_documents) with their text and owners.
+func deleteDocs(ctx context.Context, tx *sql.Tx, where string, args []any) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM search_documents WHERE `+where, args...)
+	if err != nil {
+		return fmt.Errorf("find search documents: %w", err)
+	}
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return deleteIDs(ctx, tx, ids)
+}
+
+// deleteIDs deletes documents by id.
+func deleteIDs(ctx context.Context, tx *sql.Tx, ids []any) error {
+	for start := 0; start < len(ids); start += deleteChunk {
+		chunk := ids[start:min(start+deleteChunk, len(ids))]
+		in := "(" + placeholders(1, len(chunk)) + ")"
+		for _, q := range []string{
+			`DELETE FROM search_fts WHERE rowid IN ` + in,
+			`DELETE FROM search_document_owners WHERE doc IN ` + in,
+			`DELETE FROM search_documents WHERE id IN ` + in,
+		} {
+			if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
+				return fmt.Errorf("delete search documents: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// insertDocs writes docs into generation g and returns the vocabulary
+// words it added, to remember once the transaction commits. Ids are
+// handed out here: the transaction holds SQLite's write lock, so max(id)
+// cannot move under it.
+func (e *Engine) insertDocs(ctx context.Context, tx *sql.Tx, g int64, docs []search.Document) ([]string, error) {
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	var next int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM search_documents`).Scan(&next); err != nil {
+		return nil, fmt.Errorf("allocate search document ids: %w", err)
+	}
+	var words []string
+	for start := 0; start < len(docs); start += insertChunk {
+		chunk := docs[start:min(start+insertChunk, len(docs))]
+		var docArgs, ftsArgs, ownerArgs []any
+		for i := range chunk {
+			d := &chunk[i]
+			id := next
+			next++
+			body, err := d.JSON()
+			if err != nil {
+				return nil, fmt.Errorf("encode search document %s: %w", d.ID, err)
+			}
+			long := 0
+			if d.LongText {
+				long = 1
+			}
+			docArgs = append(docArgs, id, g, d.Type, d.ID, d.Group, search.Key(d.Name), search.Key(d.Title), long)
+			docArgs = append(docArgs, sqlsearch.ColumnValues(d)...)
+			docArgs = append(docArgs, d.Auth.ResourceRef, strings.ToLower(d.Auth.Kind), string(body))
+			t := d.IndexText()
+			ftsArgs = append(ftsArgs, id, t.Title, t.Name, t.Description, t.Tags, t.Body)
+			for _, o := range dedupe(d.Auth.Owners) {
+				ownerArgs = append(ownerArgs, strings.ToLower(o), id)
+			}
+			words = append(words, sqlsearch.NameTerms(d)...)
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO search_documents (id, generation, type, doc_id, grp, name_key, title_key, long_text,
+			f_kind, f_type, f_lifecycle, f_owner, f_namespace, res_ref, res_kind, document) VALUES `, 16, docArgs); err != nil {
+			return nil, fmt.Errorf("insert search documents: %w", err)
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO search_fts (rowid, title, name, description, tags, body) VALUES `, 6, ftsArgs); err != nil {
+			return nil, fmt.Errorf("index search documents: %w", err)
+		}
+		if err := insertRows(ctx, tx, `INSERT OR IGNORE INTO search_document_owners (owner, doc) VALUES `, 2, ownerArgs); err != nil {
+			return nil, fmt.Errorf("insert search document owners: %w", err)
+		}
+	}
+	return e.addTerms(ctx, tx, words)
+}
+
+// insertRows runs head with one (...) group of width values per row.
+func insertRows(ctx context.Context, tx *sql.Tx, head string, width int, args []any) error {
+	if len(args) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(head)
+	for r := 0; r < len(args)/width; r++ {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + placeholders(r*width+1, width) + ")")
+	}
+	_, err := tx.ExecContext(ctx, b.String(), args...)
+	return err
+}
+
+// addTerms adds the words not known yet to the typo vocabulary and
+// returns them.
+func (e *Engine) addTerms(ctx context.Context, tx *sql.Tx, words []string) ([]string, error) {
+	e.termsMu.Lock()
+	var fresh []string
+	for _, w := range words {
+		if !e.terms[w] {
+			fresh = append(fresh, w)
+		}
+	}
+	e.termsMu.Unlock()
+	fresh = dedupe(fresh)
+	for _, w := range fresh {
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO search_terms (term) VALUES ($1)`, w)
+		if err != nil {
+			return nil, fmt.Errorf("add search term: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO search_terms_trigram (term) VALUES ($1)`, w); err != nil {
+				return nil, fmt.Errorf("index search term: %w", err)
+			}
+		}
+	}
+	return fresh, nil
+}
+
+// rememberTerms notes words as being in the vocabulary, after the
+// transaction that added them committed.
+func (e *Engine) rememberTerms(words []string) {
+	e.termsMu.Lock()
+	for _, w := range words {
+		e.terms[w] = true
+	}
+	e.termsMu.Unlock()
+}
+
+func dedupe(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := ss[:0:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
