@@ -312,3 +312,30 @@ func TestTechDocsConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTechDocsLegacyCase: with legacyUseCaseSensitiveTripletPaths, sites
+// live under the triplet as the entity spells it and are read that way.
+func TestTechDocsLegacyCase(t *testing.T) {
+	base, a := startDemo(t,
+		"APP_CONFIG_techdocs_builder=external",
+		"APP_CONFIG_techdocs_legacyUseCaseSensitiveTripletPaths=true",
+		"APP_CONFIG_techdocs_publisher_local_publishDirectory="+t.TempDir())
+	spelled := entity.Ref{Kind: "Component", Namespace: "default", Name: "tidewater-ui-kit"}
+	if _, err := a.TechDocs().Publisher().Publish(context.Background(), spelled, materialSite); err != nil {
+		t.Fatal(err)
+	}
+	if p := a.TechDocs().Publisher().Prefix(spelled); p != "default/Component/tidewater-ui-kit/" {
+		t.Errorf("prefix %s", p)
+	}
+	c := noRedirects(guestClient(t, base))
+	resp, body := send(t, c, http.MethodGet, base+"/api/techdocs/static/docs/default/Component/tidewater-ui-kit/index.html", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Harbour Tides") {
+		t.Errorf("static as spelled: %d %.80q", resp.StatusCode, body)
+	}
+	if resp, _ := send(t, c, http.MethodGet, base+"/api/techdocs/static/docs/default/component/tidewater-ui-kit/index.html", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("lower-cased path under the legacy layout: %d", resp.StatusCode)
+	}
+	if resp, body := send(t, c, http.MethodGet, base+"/docs/default/component/tidewater-ui-kit/", ""); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Harbour Tides predicts") {
+		t.Errorf("reader: %d", resp.StatusCode)
+	}
+}

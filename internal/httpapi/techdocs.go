@@ -112,7 +112,9 @@ func (s *server) techdocsStaticFile(w http.ResponseWriter, r *http.Request) erro
 		return problem.NotFound("Entity not found for %s", techdocsRef(ref))
 	}
 	file := r.PathValue("path")
-	rc, info, err := s.techdocs.Open(r.Context(), lower, file)
+	// The publisher lower-cases the triplet, unless the legacy layout
+	// keeps it as written; either way the path's spelling is what to read.
+	rc, info, err := s.techdocs.Open(r.Context(), ref, file)
 	if err != nil {
 		if problem.Is(err, problem.NotFoundError) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -239,7 +241,7 @@ func (s *server) techdocsMetadata(w http.ResponseWriter, r *http.Request) error 
 	if e == nil {
 		return notFound(nil)
 	}
-	raw, err := s.techdocs.MetadataRaw(r.Context(), ref.Canonical())
+	raw, err := s.techdocs.MetadataRaw(r.Context(), ref)
 	if err != nil {
 		if problem.Is(err, problem.NotFoundError) {
 			return notFound(err)

@@ -156,7 +156,9 @@ func (d *Docs) read(w http.ResponseWriter, r *http.Request) error {
 	if !cleanSitePath(rest) {
 		return problem.NotFound("There is no page at %s.", r.URL.Path)
 	}
-	ref := e.Ref().Canonical()
+	// Sites are read under the entity's own spelling: the publisher
+	// lower-cases it unless the legacy case-sensitive layout is on.
+	ref := e.Ref()
 	base := docsBase(ref)
 	// One address per page: the canonical triplet, folders with a slash.
 	want := base + escapePath(rest)

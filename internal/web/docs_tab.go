@@ -57,7 +57,7 @@ func (t docsTab) Render(ctx context.Context, v *plugin.EntityView) (template.HTM
 		}
 		return t.d.fragment("docs-tab", docsTabView{Base: docsBase(to), Other: linkTo(to.String(), "")})
 	}
-	ref := v.Ref.Canonical()
+	ref := e.Ref() // the publisher decides the case of the folder
 	t.d.docs.Request(e)
 	view := docsTabView{Base: docsBase(ref), SiteName: displayName(e), Status: t.d.docs.Status(ref)}
 	view.HasStatus = view.Status.Building || view.Status.Queued || view.Status.Error != ""
