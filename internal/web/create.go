@@ -77,6 +77,9 @@ func NewCreate(o CreateOptions) *Create {
 		dev:       o.Dev,
 		devDir:    o.DevDir,
 		now:       o.Now,
+		// The templates page counts its filters' values as a slow part.
+		partBudget: DefaultPartBudget,
+		parts:      newFlights(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/callboard/callboard/entity"
 	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/web/form"
 )
@@ -14,9 +17,6 @@ import (
 type pickerEntities struct{ cat CatalogReader }
 
 var _ form.Entities = pickerEntities{}
-
-// pickerFields are what a suggestion shows.
-var pickerFields = []string{"kind", "metadata.name", "metadata.namespace", "metadata.title", "spec.profile.displayName"}
 
 // Suggest implements form.Entities. The catalog returns the first
 // matches unordered (ordering a kind as large as the users by name would
@@ -48,30 +48,55 @@ func (p pickerEntities) Suggest(ctx context.Context, q form.EntityQuery) ([]form
 		filter = catalog.AllOf(filter, fieldIn("relations.ownedby", q.OwnedBy))
 	}
 	limit := q.Limit
-	res, err := p.cat.QueryEntities(ctx, catalog.QueryRequest{Filter: filter, Fields: pickerFields, Limit: &limit, SkipTotal: true})
+	// No field projection: projecting decodes and encodes each entity
+	// whole, which costs more than decoding the summary here does.
+	res, err := p.cat.QueryEntities(ctx, catalog.QueryRequest{Filter: filter, Limit: &limit, SkipTotal: true})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]form.EntityOption, 0, len(res.Items))
 	for _, raw := range res.Items {
-		e, err := decodeSummary(raw)
-		if err != nil {
-			return nil, err
+		var e pickerEntity
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, fmt.Errorf("decode entity: %w", err)
 		}
-		ref := e.Ref()
-		ns := ref.Namespace
+		ns := e.Metadata.Namespace
 		if ns == "" {
-			ns = "default"
+			ns = entity.DefaultNamespace
+		}
+		label := e.Metadata.Title
+		if label == "" {
+			label = e.Spec.Profile.DisplayName
+		}
+		if label == "" {
+			label = e.Metadata.Name
 		}
 		out = append(out, form.EntityOption{
-			Ref:   strings.ToLower(ref.Kind) + ":" + strings.ToLower(ns) + "/" + ref.Name,
-			Label: displayName(e),
+			Ref:   strings.ToLower(e.Kind) + ":" + strings.ToLower(ns) + "/" + e.Metadata.Name,
+			Label: label,
 		})
 	}
 	slices.SortFunc(out, func(a, b form.EntityOption) int {
 		return strings.Compare(strings.ToLower(a.Label)+"\x00"+a.Ref, strings.ToLower(b.Label)+"\x00"+b.Ref)
 	})
 	return out, nil
+}
+
+// pickerEntity is what a suggestion shows of an entity. Groups and users
+// carry long relation lists; leaving them out of the decoding keeps a
+// picker's query cheap.
+type pickerEntity struct {
+	Kind     string `json:"kind"`
+	Metadata struct {
+		Name      string `json:"name"`
+		Namespace string `json:"namespace"`
+		Title     string `json:"title"`
+	} `json:"metadata"`
+	Spec struct {
+		Profile struct {
+			DisplayName string `json:"displayName"`
+		} `json:"profile"`
+	} `json:"spec"`
 }
 
 func sortedFilterKeys(f form.Filter) []string {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -39,6 +40,8 @@ type templatesPage struct {
 	// Total counts the templates matching; Shown those listed.
 	Total, Shown int
 	Filtered     bool
+	// FacetsReady is false while the filters' values are being counted.
+	FacetsReady bool
 }
 
 // templateGroup is a heading of the templates page and its templates.
@@ -54,12 +57,6 @@ type templateCard struct {
 	Owner                         refLink
 	Tags                          []string
 	Recommended                   bool
-}
-
-// templateFields are what a template card shows.
-var templateFields = []string{
-	"kind", "metadata.name", "metadata.namespace", "metadata.title", "metadata.description",
-	"metadata.tags", "spec.type", "spec.owner", "relations",
 }
 
 // templatesPage lists the templates the reader may see: recommended
@@ -92,7 +89,7 @@ func (c *Create) templatesPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	limit := maxTemplates
-	req := catalog.QueryRequest{Filter: catalog.AllOf(parts...), Fields: templateFields, Limit: &limit}
+	req := catalog.QueryRequest{Filter: catalog.AllOf(parts...), Limit: &limit}
 	if text != "" {
 		req.FullText = &catalog.FullTextFilter{Term: text, Fields: fullTextFields}
 	}
@@ -104,12 +101,18 @@ func (c *Create) templatesPage(w http.ResponseWriter, r *http.Request) error {
 	for i, d := range templateFilters {
 		keys[i] = d.Key
 	}
-	counts, err := cat.Facets(r.Context(), catalog.FacetsRequest{Facets: keys, Filter: isTemplate})
+	// The counts are cached until the catalog changes; the first view
+	// after a change may not wait for them (parts.go).
+	me := viewerOf(r)
+	key := me.Ref + "\x00" + strings.Join(me.Ownership, ",") + "\x00template-facets"
+	counts, ready, err := part(c.site, r, key, func(ctx context.Context) (map[string][]catalog.FacetCount, error) {
+		return cat.Facets(ctx, catalog.FacetsRequest{Facets: keys, Filter: isTemplate})
+	})
 	if err != nil {
-		return err
+		c.log.WarnContext(r.Context(), "template facet counts failed", "error", err)
 	}
-	p := &templatesPage{Text: text, Total: res.TotalItems, Filtered: text != "" || len(chosen) > 0}
-	for _, g := range facetGroups(catalogView{Filters: chosen}, counts, true, false) {
+	p := &templatesPage{Text: text, Total: res.TotalItems, Filtered: text != "" || len(chosen) > 0, FacetsReady: ready}
+	for _, g := range facetGroups(catalogView{Filters: chosen}, counts, ready, err != nil) {
 		for _, d := range templateFilters {
 			if d.Param == g.Param {
 				g.Label = d.Label

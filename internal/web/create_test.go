@@ -272,3 +272,23 @@ func TestPickerSuggestionsAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplatesPageDoesNotWaitForCounts: when the filters' values are not
+// counted within the page's budget, the page shows without them and
+// marks the part for the script, which asks again and waits.
+func TestTemplatesPageDoesNotWaitForCounts(t *testing.T) {
+	cat := createCatalog(t)
+	cat.facetGate = make(chan struct{})
+	h := as(jane, createSite(t, cat, &fakeScaffolder{cat: cat}, nil))
+	body := send(t, h, http.MethodGet, "/create?type=service", nil).Body.String()
+	for _, want := range []string{`id="template-facets" class="facets" data-region data-part`, "Counting values", `value="service" checked`, "Tide service"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page without counts lacks %q", want)
+		}
+	}
+	close(cat.facetGate)
+	body = send(t, h, http.MethodGet, "/create?type=service", nil, "Callboard-Parts", "wait").Body.String()
+	if strings.Contains(body, "data-part") || !strings.Contains(body, `<span class="count">2</span>`) {
+		t.Errorf("the page asked to wait lacks its counts:\n%s", body)
+	}
+}
