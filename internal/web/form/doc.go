@@ -12,6 +12,12 @@
 // "host?owner=x&repo=y", and Secret as a password input whose value is
 // returned apart from the values and never written back into a page.
 //
+// Fields follow ui:order; without it, the required properties come first
+// in their listed order, then the others by name (the catalog keeps
+// entities as JSON objects and does not preserve the order their keys
+// were written in), and a field a condition brings in follows the field
+// that controls it.
+//
 // The package knows nothing of the catalog or the scaffolder: entity
 // suggestions come through the Entities interface, and validation errors
 // (from the scaffolder's schema validation) come in as Problems, which

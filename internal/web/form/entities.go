@@ -55,7 +55,9 @@ type pickerKind struct {
 	defaultKinds []string
 	// defaultKind completes a typed name that has no kind.
 	defaultKind string
-	owned       bool
+	// owned offers the entities the reader owns; member the groups the
+	// reader is a member of.
+	owned, member bool
 }
 
 // pickers are the entity picker extensions, by ui:field.
@@ -64,7 +66,7 @@ var pickers = map[string]pickerKind{
 	"MultiEntityPicker": {},
 	"OwnerPicker":       {defaultKinds: []string{"Group", "User"}, defaultKind: "Group"},
 	"OwnedEntityPicker": {owned: true},
-	"MyGroupsPicker":    {defaultKinds: []string{"Group"}, defaultKind: "Group", owned: true},
+	"MyGroupsPicker":    {defaultKinds: []string{"Group"}, defaultKind: "Group", member: true},
 }
 
 // pickerQuery builds the query of an entity picker from its ui:options:
@@ -78,6 +80,21 @@ func pickerQuery(s Schema, pk pickerKind, ownership []string) (EntityQuery, erro
 			return q, errNoOwnership
 		}
 		q.OwnedBy = ownership
+	}
+	if pk.member {
+		// The reader's groups: those having the reader as a member.
+		var user string
+		for _, r := range ownership {
+			if strings.HasPrefix(r, "user:") {
+				user = r
+				break
+			}
+		}
+		if user == "" {
+			return q, errNoOwnership
+		}
+		q.Filters = []Filter{{"kind": {Values: []string{"Group"}}, "relations.hasMember": {Values: []string{user}}}}
+		return q, nil
 	}
 	switch cf := opts["catalogFilter"].(type) {
 	case nil:
