@@ -30,8 +30,8 @@ type Registrar interface {
 	// AddEntityTab adds a tab to entity pages, after the portal's own tabs
 	// except History and Inspect, which stay last.
 	AddEntityTab(t EntityTab)
-	// AddAction adds a scaffolder action. An action whose ID is already
-	// registered is refused at start-up.
+	// AddAction adds a scaffolder action. One with the ID of a built-in
+	// action, or of an action added before it, replaces that action.
 	AddAction(a Action)
 }
 

@@ -31,6 +31,11 @@ type scaffolderSettings struct {
 		Email string `config:"email"`
 	} `config:"defaultAuthor"`
 	DefaultCommitMessage string `config:"defaultCommitMessage"`
+	Publish              struct {
+		// LocalRepositories are where publish:git may push with file://
+		// remotes; none by default.
+		LocalRepositories []string `config:"localRepositories"`
+	} `config:"publish"`
 }
 
 // scaffolderDeps are the catalog and the plugins' actions the scaffolder
@@ -84,6 +89,7 @@ func newScaffolder(cfg *config.Config, log *slog.Logger, d scaffolderDeps) (*sca
 		DefaultAuthorName:    settings.DefaultAuthor.Name,
 		DefaultAuthorEmail:   settings.DefaultAuthor.Email,
 		DefaultCommitMessage: settings.DefaultCommitMessage,
+		LocalRepositories:    settings.Publish.LocalRepositories,
 	})...)
 	all = append(all, d.extra...)
 	o := scaffolder.Options{

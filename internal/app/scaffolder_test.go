@@ -120,7 +120,8 @@ auth:
   providers: {guest: {}}
 scaffolder:
   concurrentTasksLimit: 2
-%s`, filepath.Join(dir, "callboard.db"), filepath.Join(dir, "work"), host, filepath.Join(dir, "catalog", "all.yaml"), extraConfig)
+  publish: {localRepositories: [%q]}
+%s`, filepath.Join(dir, "callboard.db"), filepath.Join(dir, "work"), host, filepath.Join(dir, "catalog", "all.yaml"), os.TempDir(), extraConfig)
 	if err := os.MkdirAll(filepath.Join(dir, "work"), 0o755); err != nil {
 		t.Fatal(err)
 	}

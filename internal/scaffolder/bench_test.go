@@ -108,7 +108,7 @@ func benchSetup(b *testing.B, concurrency int) (*scaffolder.Engine, *fakeCatalog
 	db := storetest.Open(b, store.SQLite)
 	filters := nunjucks.BackstageFilters(nil)
 	all := actions.Builtin(actions.Deps{Locations: benchRegistrar{}, Filters: filters})
-	all = append(all, publish.Actions(publish.Deps{})...)
+	all = append(all, publish.Actions(publish.Deps{LocalRepositories: []string{os.TempDir()}})...)
 	cfg := scaffolder.Config{ConcurrentTasksLimit: &concurrency}
 	cfg.RateLimit.TasksPerMinute = new(0)
 	e, err := scaffolder.New(scaffolder.Options{

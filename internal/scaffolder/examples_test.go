@@ -24,7 +24,7 @@ var backstageTemplates = filepath.Join("..", "..", "..", "shared", "backstage-re
 func builtinEngine(t *testing.T) *scaffolder.Engine {
 	t.Helper()
 	filters := nunjucks.BackstageFilters(nil)
-	all := append(actions.Builtin(actions.Deps{Filters: filters}), publish.Actions(publish.Deps{})...)
+	all := append(actions.Builtin(actions.Deps{Filters: filters}), publish.Actions(publish.Deps{LocalRepositories: []string{os.TempDir()}})...)
 	e, err := scaffolder.New(scaffolder.Options{Actions: all, Filters: filters, WorkingDirectory: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

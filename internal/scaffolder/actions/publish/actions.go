@@ -11,6 +11,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/callboard/callboard/internal/integration"
@@ -31,6 +33,11 @@ type Deps struct {
 	// HTTPClient makes the forge API requests; one with a 60 s timeout when
 	// nil. Git pushes use go-git's own HTTP client.
 	HTTPClient *http.Client
+	// LocalRepositories are the directories publish:git may push into with
+	// file:// remotes (scaffolder.publish.localRepositories). With none,
+	// file:// remotes are refused: a template must not be able to write
+	// into whatever repository the server's user can.
+	LocalRepositories []string
 }
 
 // Backstage's defaults for commits.
@@ -64,6 +71,8 @@ type env struct {
 	authorName    string
 	authorEmail   string
 	commitMessage string
+	// localRoots are Deps.LocalRepositories, cleaned.
+	localRoots []string
 	// cfgAuthorName and cfgAuthorEmail are the configured defaults only;
 	// pull request commits without them are authored by the token's user.
 	cfgAuthorName, cfgAuthorEmail string
@@ -74,7 +83,14 @@ func newEnv(d Deps) *env {
 	if hc == nil {
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
+	var roots []string
+	for _, r := range d.LocalRepositories {
+		if r = strings.TrimSpace(r); r != "" {
+			roots = append(roots, filepath.Clean(r))
+		}
+	}
 	return &env{
+		localRoots:     roots,
 		forges:         newForges(d.Integrations),
 		http:           hc,
 		authorName:     firstOf(d.DefaultAuthorName, defaultAuthorName),

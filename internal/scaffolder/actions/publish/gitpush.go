@@ -2,7 +2,11 @@ package publish
 
 import (
 	"context"
+	"net/url"
+	"path/filepath"
+	"strings"
 
+	"github.com/callboard/callboard/internal/problem"
 	"github.com/callboard/callboard/plugin"
 )
 
@@ -63,6 +67,9 @@ func (e *env) runPublishGit(ctx context.Context, ac *plugin.ActionContext) error
 	if err != nil {
 		return err
 	}
+	if err := e.checkLocalRemote(in.RemoteURL); err != nil {
+		return err
+	}
 	branch := orDefault(in.DefaultBranch, "main")
 	remote := redactURL(in.RemoteURL)
 	logger(ac).Info("pushing the workspace", "remoteUrl", remote, "branch", branch)
@@ -83,4 +90,23 @@ func (e *env) runPublishGit(ctx context.Context, ac *plugin.ActionContext) error
 	output(ac, "remoteUrl", remote)
 	output(ac, "commitHash", hash)
 	return nil
+}
+
+// checkLocalRemote refuses a file:// remote outside the configured local
+// repository directories.
+func (e *env) checkLocalRemote(remote string) error {
+	u, err := url.Parse(remote)
+	if err != nil || u.Scheme != "file" || u.Path == "" || (u.Host != "" && u.Host != "localhost") {
+		return nil // other schemes and malformed URLs are refused where the push is made
+	}
+	path := filepath.Clean(filepath.FromSlash(u.Path))
+	for _, root := range e.localRoots {
+		if rel, err := filepath.Rel(root, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil
+		}
+	}
+	if len(e.localRoots) == 0 {
+		return problem.NotAllowed("file remotes are not allowed here; list the directory of %s in scaffolder.publish.localRepositories", redactURL(remote))
+	}
+	return problem.NotAllowed("%s is outside scaffolder.publish.localRepositories", redactURL(remote))
 }

@@ -77,7 +77,7 @@ func TestPublishGitFile(t *testing.T) {
 		},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := runAction(t, actionByID(t, tc.deps, "publish:git"), tc.input, skeleton)
+			res := runAction(t, actionByID(t, withTempRepos(tc.deps), "publish:git"), tc.input, skeleton)
 			if res.Err != nil {
 				t.Fatal(res.Err)
 			}
@@ -166,7 +166,7 @@ func TestPublishGitBadInput(t *testing.T) {
 			"NotFoundError: publish:git: git push to file://"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := runAction(t, actionByID(t, Deps{}, "publish:git"), tc.input, skeleton)
+			res := runAction(t, actionByID(t, withTempRepos(Deps{}), "publish:git"), tc.input, skeleton)
 			if res.Err == nil || !strings.HasPrefix(res.Err.Error(), tc.wantErr) {
 				t.Fatalf("error = %v, want %s", res.Err, tc.wantErr)
 			}
@@ -206,7 +206,7 @@ func BenchmarkPublishGitFile(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	a := Actions(Deps{})[0]
+	a := Actions(withTempRepos(Deps{}))[0]
 	for b.Loop() {
 		b.StopTimer()
 		bare := filepath.Join(b.TempDir(), "remote.git")
@@ -227,7 +227,7 @@ func TestPublishGitFileExistingBranch(t *testing.T) {
 		t.Fatal(err)
 	}
 	remote := "file://" + filepath.ToSlash(bare)
-	a := actionByID(t, Deps{}, "publish:git")
+	a := actionByID(t, withTempRepos(Deps{}), "publish:git")
 	if res := runAction(t, a, map[string]any{"remoteUrl": remote}, skeleton); res.Err != nil {
 		t.Fatal(res.Err)
 	}
@@ -241,5 +241,40 @@ func TestPublishGitFileExistingBranch(t *testing.T) {
 		if !problem.Is(res.Err, problem.InputError) {
 			t.Errorf("remoteUrl %s: error = %v, want an InputError", bad, res.Err)
 		}
+	}
+}
+
+// withTempRepos lets publish:git push into the bare repositories tests make
+// under the temporary directory.
+func withTempRepos(d Deps) Deps {
+	d.LocalRepositories = []string{os.TempDir()}
+	return d
+}
+
+func TestPublishGitFileOutsideLocalRepositories(t *testing.T) {
+	bare := filepath.Join(t.TempDir(), "remote.git")
+	if _, err := git.PlainInit(bare, true); err != nil {
+		t.Fatal(err)
+	}
+	remote := "file://" + filepath.ToSlash(bare)
+	for _, tc := range []struct {
+		name  string
+		roots []string
+		want  string
+	}{
+		{"none configured", nil, "NotAllowedError: publish:git: file remotes are not allowed here; list the directory of " + remote + " in scaffolder.publish.localRepositories"},
+		{"another directory", []string{filepath.Join(os.TempDir(), "elsewhere")}, "NotAllowedError: publish:git: " + remote + " is outside scaffolder.publish.localRepositories"},
+		{"a sibling with the same prefix", []string{filepath.Dir(bare) + "x"}, "NotAllowedError: publish:git: " + remote + " is outside scaffolder.publish.localRepositories"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runAction(t, actionByID(t, Deps{LocalRepositories: tc.roots}, "publish:git"), map[string]any{"remoteUrl": remote}, skeleton)
+			if res.Err == nil || res.Err.Error() != tc.want {
+				t.Errorf("error = %v, want %s", res.Err, tc.want)
+			}
+		})
+	}
+	res := runAction(t, actionByID(t, Deps{LocalRepositories: []string{filepath.Dir(bare)}}, "publish:git"), map[string]any{"remoteUrl": remote}, skeleton)
+	if res.Err != nil {
+		t.Errorf("push into a listed directory: %v", res.Err)
 	}
 }
