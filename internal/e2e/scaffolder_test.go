@@ -129,6 +129,10 @@ func startScaffolderPortal(t *testing.T, gitRoot, gitHost string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	roots, err := json.Marshal([]string{gitRoot})
+	if err != nil {
+		t.Fatal(err)
+	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
@@ -140,6 +144,7 @@ func startScaffolderPortal(t *testing.T, gitRoot, gitHost string) string {
 		"APP_CONFIG_catalog_locations=" + string(locations),
 		"APP_CONFIG_backend_auth_dangerouslyDisableDefaultAuthPolicy=true",
 		"APP_CONFIG_scaffolder_defaultEnvironment_parameters_demoGitRemote=file://" + filepath.ToSlash(gitRoot),
+		"APP_CONFIG_scaffolder_publish_localRepositories=" + string(roots),
 		"APP_CONFIG_scaffolder_defaultEnvironment_parameters_demoGitBrowse=http://" + gitHost,
 		`APP_CONFIG_backend_reading_allow=[{"host":"` + gitHost + `"}]`,
 	})
