@@ -48,14 +48,18 @@ func TestExampleAppConfig(t *testing.T) {
 	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Errorf("allowed kinds (-want +got):\n%s", diff)
 	}
-	if len(cfg.Catalog.Locations) != 1 {
-		t.Fatalf("locations = %+v, want one", cfg.Catalog.Locations)
+	// The demo organisation, then the demo software template.
+	var targets []string
+	for _, loc := range cfg.Catalog.Locations {
+		if loc.Type != "file" {
+			t.Errorf("location %s: type = %q, want file", loc.Target, loc.Type)
+		}
+		if _, err := os.Stat(filepath.FromSlash(loc.Target)); err != nil {
+			t.Errorf("location target does not exist from the repository root: %v", err)
+		}
+		targets = append(targets, loc.Target)
 	}
-	loc := cfg.Catalog.Locations[0]
-	if loc.Type != "file" {
-		t.Errorf("location type = %q, want file", loc.Type)
-	}
-	if _, err := os.Stat(filepath.FromSlash(loc.Target)); err != nil {
-		t.Errorf("location target does not exist from the repository root: %v", err)
+	if diff := cmp.Diff([]string{"examples/catalog/all.yaml", "examples/templates/tidewater-service/template.yaml"}, targets); diff != "" {
+		t.Errorf("locations (-want +got):\n%s", diff)
 	}
 }
