@@ -286,7 +286,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			errc <- err
 		}
 	}()
-	go a.auth.Run(ctx) // prunes expired sessions and tokens until ctx ends
+	go a.auth.Run(ctx)           // prunes expired sessions and tokens until ctx ends
 	defer a.startTechDocs(ctx)() // waits for the docs builder to stop
 	for _, s := range a.reg.starters {
 		if err := s.Start(ctx); err != nil {

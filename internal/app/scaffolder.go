@@ -79,7 +79,8 @@ func newScaffolder(cfg *config.Config, log *slog.Logger, d scaffolderDeps) (*sca
 		return nil, err
 	}
 	filters := nunjucks.BackstageFilters(publish.HostKinds(forges).KindOf)
-	deps := actions.Deps{Reader: actions.NewIntegrationReader(reader), Filters: filters}
+	sources := actions.NewIntegrationReader(reader)
+	deps := actions.Deps{Reader: sources, Filters: filters}
 	if d.catalog != nil {
 		deps.Locations, deps.Entities = d.catalog, catalogEntities{d.catalog}
 	}
@@ -98,6 +99,7 @@ func newScaffolder(cfg *config.Config, log *slog.Logger, d scaffolderDeps) (*sca
 		Filters:          filters,
 		Config:           sc,
 		WorkingDirectory: workdir,
+		SourceReader:     sources,
 		Logger:           log.With("component", "scaffolder"),
 		ActionContext:    d.actionCtx,
 		AuthorizeAction:  d.authorize,

@@ -107,6 +107,9 @@ type Options struct {
 	// ActionContext prepared. Every iteration of a step is authorized
 	// before any runs; an error fails the step.
 	AuthorizeAction func(ctx context.Context, actionID string, input map[string]any) error
+	// SourceReader reads templates' source files by URL, for the order of
+	// their form fields; file:// sources are read without it.
+	SourceReader SourceReader
 	// PollInterval is how often idle workers look for open tasks, and
 	// HeartbeatInterval how often a running task's lease is renewed;
 	// both default to one second.
@@ -136,6 +139,7 @@ type Engine struct {
 	sealer   *sealer
 	actx     func(ctx context.Context, createdBy string, user SpecUser) context.Context
 	allowRun func(ctx context.Context, actionID string, input map[string]any) error
+	orders   fieldOrders
 
 	mu      sync.Mutex
 	running map[string]context.CancelCauseFunc
@@ -160,6 +164,7 @@ func New(o Options) (*Engine, error) {
 		running:  map[string]context.CancelCauseFunc{},
 		actx:     o.ActionContext,
 		allowRun: o.AuthorizeAction,
+		orders:   fieldOrders{read: o.SourceReader},
 	}
 	for _, a := range o.Actions {
 		id := a.Info().ID

@@ -39,7 +39,12 @@ func (e *Engine) Template(ctx context.Context, ref string) (*Template, error) {
 	if raw == nil {
 		return nil, problem.NotFound("Template %s not found", canonical)
 	}
-	return ParseTemplate(raw)
+	t, err := ParseTemplate(raw)
+	if err != nil {
+		return nil, err
+	}
+	e.withSourceOrder(ctx, t)
+	return t, nil
 }
 
 // Templates returns the v1beta3 templates the caller may see, by title.
