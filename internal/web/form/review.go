@@ -99,4 +99,3 @@ func reviewText(s Schema, v any) string {
 	}
 	return valueText(v)
 }
-
