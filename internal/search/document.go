@@ -110,9 +110,10 @@ func SplitName(name string) string {
 }
 
 // Key is the form names and titles are compared in for exact matches and
-// suggestions: trimmed, lower-cased, inner spaces collapsed.
+// suggestions: their words (Words) joined by single spaces, so that
+// "Payments API", "payments-api" and "payments_api" are alike.
 func Key(s string) string {
-	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+	return strings.Join(Words(s), " ")
 }
 
 // FilterValues returns the values of a document field as filters compare
@@ -150,4 +151,17 @@ func scalarString(v any) (string, bool) {
 		return string(b), true
 	}
 	return "", false
+}
+
+// HighlightsOf is Highlights for a document as engines store it (its
+// JSON, with title and text).
+func HighlightsOf(q Query, doc []byte) map[string]string {
+	var d struct {
+		Title string `json:"title"`
+		Text  string `json:"text"`
+	}
+	if json.Unmarshal(doc, &d) != nil {
+		return nil
+	}
+	return Highlights(q, d.Title, d.Text)
 }

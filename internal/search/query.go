@@ -11,8 +11,9 @@ import (
 type Query struct {
 	Terms []Term
 	// Exact is the whole term as names and titles are compared (Key) when
-	// it is plain words or one phrase; a document whose name or title
-	// equals it ranks first. "" otherwise.
+	// it has no exclusion and no prefix; a document whose name or title
+	// equals it ranks first. "" otherwise. Such a document holds every
+	// word of the query, so it always matches it.
 	Exact string
 }
 
@@ -101,9 +102,8 @@ func ParseQuery(s string) Query {
 	return q
 }
 
-// exactKey is the words of the terms as a name or title would be written:
-// one term keeps its original joins (payments-api), several are joined by
-// spaces.
+// exactKey is the words of the terms joined by spaces, as Key writes
+// names and titles.
 func exactKey(terms []Term) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {

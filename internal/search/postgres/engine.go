@@ -294,10 +294,6 @@ func (e *Engine) dropGeneration(ctx context.Context, g int64) error {
 	for {
 		var n int64
 		err := e.withTx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM search_document_owners WHERE doc IN
-				(SELECT id FROM search_documents WHERE generation = $1 ORDER BY id LIMIT $2)`, g, dropBatch); err != nil {
-				return err
-			}
 			res, err := tx.ExecContext(ctx, `DELETE FROM search_documents WHERE id IN
 				(SELECT id FROM search_documents WHERE generation = $1 ORDER BY id LIMIT $2)`, g, dropBatch)
 			if err != nil {

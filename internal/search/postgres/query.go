@@ -2,17 +2,20 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"strings"
+	"strconv"
 
 	"github.com/callboard/callboard/internal/search"
 	"github.com/callboard/callboard/internal/search/sqlsearch"
 )
 
-// rankCap is the largest tier ranked by ts_rank_cd; a larger tier (a word
+// rankCap is the largest set ranked as a whole; a larger tier (a word
 // most documents share) comes in index order, as in the SQLite engine.
 const rankCap = 1000
+
+// browseSortCap is the largest restricted set a query without words
+// returns in title order.
+const browseSortCap = 2000
 
 // rankWeights are ts_rank_cd's weights of D, C, B and A.
 const rankWeights = `'{0.1, 0.2, 0.4, 1.0}'`
@@ -24,26 +27,23 @@ type query struct {
 	gens   []int64
 	parsed search.Query
 	pos    string // positive tsquery, any weight; "" for none
-	excl   string
+	excl   string // negations of the excluded terms; "" for none
+	meta   string // filters and permission condition; "" for none
 	exact  string
 }
 
-func (s *query) where(a *sqlsearch.Args) string {
-	return sqlsearch.Where(s.gens, s.q.Filters, s.q.Access, a, jsonFilter)
+func (s *query) inGenerations(a *sqlsearch.Args) string {
+	return "d.generation = ANY(" + a.Add(s.gens) + ")"
 }
 
-// jsonFilter matches a field without a column by reading the document: a
-// scalar or any item of a list.
-func jsonFilter(f search.Filter, a *sqlsearch.Args) string {
-	return `EXISTS (SELECT 1 FROM (SELECT d.document::jsonb -> ` + a.Add(f.Field) + ` AS v) j,
-		jsonb_array_elements_text(CASE jsonb_typeof(j.v) WHEN 'array' THEN j.v ELSE jsonb_build_array(j.v) END) AS x(value)
-		WHERE lower(x.value) IN (` + sqlsearch.List(a, f.Values) + `))`
-}
+// tsq is to_tsquery of a query text.
+func tsq(a *sqlsearch.Args, text string) string { return "to_tsquery('simple', " + a.Add(text) + ")" }
 
 // Search runs q: documents whose name or title equals the whole query
-// first, then tiers by where the words match (tierWeights), each ranked
-// by ts_rank_cd unless larger than rankCap. Total counts up to
-// search.MaxCount.
+// first, then tiers by where the words match (tierWeights), ranked by
+// ts_rank_cd; a set of more than rankCap documents in one tier comes in
+// index order. Filters and the permission condition are part of every
+// tsquery (meta tokens). Total counts up to search.MaxCount.
 func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.EngineResult, error) {
 	gens, err := e.liveGenerations(ctx, q.Types)
 	if err != nil || len(gens) == 0 {
@@ -60,84 +60,77 @@ func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.Eng
 		}
 		parsed = parsed.WithCorrections(fix)
 	}
-	s := &query{e: e, q: q, gens: gens, parsed: parsed, pos: positiveQuery(parsed, ""), excl: excludedQuery(parsed), exact: parsed.Exact}
+	s := &query{e: e, q: q, gens: gens, parsed: parsed, pos: positiveQuery(parsed, ""), excl: excludedQuery(parsed),
+		meta: metaQuery(search.Restriction(q.Filters, q.Access)), exact: parsed.Exact}
 	if s.pos == "" {
 		return s.browse(ctx)
 	}
-	var ids []int64
-	err = sqlsearch.Paging(len(tierWeights)+1, q.Offset, q.Limit,
-		func(t, upTo int) (int, error) { return s.count(ctx, t, upTo) },
-		func(t, offset, limit int) (int, error) {
-			got, err := s.fetch(ctx, t, offset, limit)
-			ids = append(ids, got...)
-			return len(got), err
-		})
+	ids, total, err := s.run(ctx)
 	if err != nil {
 		return nil, err
 	}
-	total, err := s.count(ctx, -1, search.MaxCount)
-	if err != nil {
-		return nil, err
-	}
-	hits, err := e.hydrate(ctx, ids, s.pos)
+	hits, err := e.hydrate(ctx, ids, &parsed)
 	if err != nil {
 		return nil, err
 	}
 	return &search.EngineResult{Hits: hits, Total: total}, nil
 }
 
-// tsq is to_tsquery of a query text.
-func tsq(a *sqlsearch.Args, text string) string { return "to_tsquery('simple', " + a.Add(text) + ")" }
-
-// tier returns the condition of tier t (0 exact matches, 1.. the
-// tierWeights, -1 everything) and a function writing its ranking
-// expression (adding its arguments only when called); cond is "" for a
-// tier that cannot hold anything.
-func (s *query) tier(t int, a *sqlsearch.Args) (cond string, rank func() string) {
-	excl := ""
+// level is a set of matches: within the fields up to tier t (0..3), or
+// anywhere (t = 4).
+func (s *query) level(a *sqlsearch.Args, t int) string {
+	if t >= len(tierWeights)-1 {
+		return "d.tsv @@ " + tsq(a, and(s.pos, s.excl, s.meta))
+	}
+	cond := "d.tsv_fields @@ " + tsq(a, and(positiveQuery(s.parsed, tierWeights[t]), s.meta))
 	if s.excl != "" {
-		excl = " AND NOT d.tsv @@ " + tsq(a, s.excl)
+		cond += " AND d.tsv @@ " + tsq(a, s.excl)
 	}
-	rankOf := func(col string) func() string {
-		return func() string { return "ts_rank_cd(" + rankWeights + ", " + col + ", " + tsq(a, s.pos) + ")" }
-	}
-	switch {
-	case t < 0:
-		return "d.tsv @@ " + tsq(a, s.pos) + excl, rankOf("d.tsv")
-	case t == 0:
-		if s.exact == "" {
-			return "", nil
-		}
+	return cond
+}
+
+// tierCond is the condition of tier t alone: its level without the
+// previous one's matches, nor the exact matches (tier -1 is those).
+func (s *query) tierCond(a *sqlsearch.Args, t int) string {
+	if t < 0 {
 		e := a.Add(s.exact)
-		return "d.tsv @@ " + tsq(a, s.pos) + " AND (d.name_key = " + e + " OR d.title_key = " + e + ")" + excl, rankOf("d.tsv")
+		return s.level(a, len(tierWeights)-1) + " AND (d.name_key = " + e + " OR d.title_key = " + e + ")"
 	}
-	w := tierWeights[t-1]
-	col := "d.tsv_fields"
-	if w == "" {
-		col = "d.tsv"
-		cond = "d.tsv @@ " + tsq(a, s.pos)
-	} else {
-		cond = "d.tsv_fields @@ " + tsq(a, positiveQuery(s.parsed, w))
-	}
-	if t > 1 {
-		cond += " AND NOT d.tsv_fields @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[t-2]))
+	cond := s.level(a, t)
+	if t > 0 {
+		cond += " AND NOT d.tsv_fields @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[t-1]))
 	}
 	if s.exact != "" {
 		e := a.Add(s.exact)
 		cond += " AND d.name_key <> " + e + " AND d.title_key <> " + e
 	}
-	return cond + excl, rankOf(col)
+	return cond
 }
 
-// count counts tier t's documents, up to upTo.
-func (s *query) count(ctx context.Context, t, upTo int) (int, error) {
-	var a sqlsearch.Args
-	cond, _ := s.tier(t, &a)
-	if cond == "" {
-		return 0, nil
+// order ranks a small set as a whole: exact names, exact titles, then by
+// tier and ts_rank_cd.
+func (s *query) order(a *sqlsearch.Args) string {
+	var o string
+	if s.exact != "" {
+		e := a.Add(s.exact)
+		o = "CASE WHEN d.name_key = " + e + " THEN 0 WHEN d.title_key = " + e + " THEN 1 ELSE 2 END, "
 	}
-	stmt := `SELECT count(*) FROM (SELECT 1 FROM search_documents d WHERE ` + cond + ` AND ` + s.where(&a) +
-		` LIMIT ` + a.Add(upTo) + `) c`
+	o += "CASE"
+	for t, w := range tierWeights[:len(tierWeights)-1] {
+		o += " WHEN d.tsv_fields @@ " + tsq(a, positiveQuery(s.parsed, w)) + " THEN " + strconv.Itoa(t)
+	}
+	return o + " ELSE " + strconv.Itoa(len(tierWeights)-1) + " END, " + s.rank(a) + " DESC, d.id"
+}
+
+func (s *query) rank(a *sqlsearch.Args) string {
+	return "ts_rank_cd(" + rankWeights + ", d.tsv, " + tsq(a, s.pos) + ")"
+}
+
+// countCond counts the documents meeting cond, up to upTo.
+func (s *query) countCond(ctx context.Context, cond func(a *sqlsearch.Args) string, upTo int) (int, error) {
+	var a sqlsearch.Args
+	stmt := `SELECT count(*) FROM (SELECT 1 FROM search_documents d WHERE ` + cond(&a) + ` AND ` + s.inGenerations(&a) +
+		` LIMIT ` + strconv.Itoa(upTo) + `) c`
 	var n int
 	if err := s.e.db.QueryRowContext(ctx, stmt, a.Values...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count search results: %w", err)
@@ -145,44 +138,109 @@ func (s *query) count(ctx context.Context, t, upTo int) (int, error) {
 	return n, nil
 }
 
-// fetch reads ids of tier t, ranked when the tier is small enough.
-func (s *query) fetch(ctx context.Context, t, offset, limit int) ([]int64, error) {
-	n, err := s.count(ctx, t, rankCap+1)
-	if err != nil || n == 0 || offset >= n {
-		return nil, err
-	}
+// fetchCond reads a page of the documents meeting cond in the given
+// order ("" for ranking small sets, index order for large ones).
+func (s *query) fetchCond(ctx context.Context, cond func(a *sqlsearch.Args) string, order func(a *sqlsearch.Args) string, offset, limit int) ([]int64, error) {
 	var a sqlsearch.Args
-	cond, rank := s.tier(t, &a)
-	order := "d.id"
-	if n <= rankCap {
-		order = rank() + " DESC, d.id"
-	}
-	stmt := `SELECT d.id FROM search_documents d WHERE ` + cond + ` AND ` + s.where(&a) +
-		` ORDER BY ` + order + ` LIMIT ` + a.Add(limit) + ` OFFSET ` + a.Add(offset)
+	stmt := `SELECT d.id FROM search_documents d WHERE ` + cond(&a) + ` AND ` + s.inGenerations(&a) +
+		` ORDER BY ` + order(&a) + ` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset)
 	return s.e.ids(ctx, stmt, a.Values)
 }
 
-// browse answers a query with no term that must match: every document
-// (not excluded) in title order.
-func (s *query) browse(ctx context.Context) (*search.EngineResult, error) {
-	var a sqlsearch.Args
-	cond := s.where(&a)
-	if s.excl != "" {
-		cond += " AND NOT d.tsv @@ " + tsq(&a, s.excl)
+func byID(*sqlsearch.Args) string { return "d.id" }
+
+// run finds the page of ids and the total. A query matching at most
+// rankCap documents is ranked as a whole in one statement; one matching
+// more but at most rankCap in the fields is ranked that way over the
+// fields, the body's matches following; otherwise each tier is read on
+// its own.
+func (s *query) run(ctx context.Context) ([]int64, int, error) {
+	off, lim := s.q.Offset, s.q.Limit
+	all := func(a *sqlsearch.Args) string { return s.level(a, len(tierWeights)-1) }
+	n, err := s.countCond(ctx, all, rankCap+1)
+	if err != nil {
+		return nil, 0, err
 	}
-	n := len(a.Values)
-	stmt := `SELECT d.id FROM search_documents d WHERE ` + cond + ` ORDER BY d.title_key, d.id LIMIT ` +
-		a.Add(s.q.Limit) + ` OFFSET ` + a.Add(s.q.Offset)
-	ids, err := s.e.ids(ctx, stmt, a.Values)
+	if n <= rankCap {
+		ids, err := s.fetchCond(ctx, all, s.order, off, lim)
+		return ids, n, err
+	}
+	total, err := s.countCond(ctx, all, search.MaxCount)
+	if err != nil {
+		return nil, 0, err
+	}
+	fieldsTier := len(tierWeights) - 2
+	fields := func(a *sqlsearch.Args) string { return s.level(a, fieldsTier) }
+	nf, err := s.countCond(ctx, fields, rankCap+1)
+	if err != nil {
+		return nil, 0, err
+	}
+	if nf <= rankCap {
+		ids, err := s.fetchCond(ctx, fields, s.order, off, lim)
+		if err != nil || len(ids) == lim {
+			return ids, total, err
+		}
+		body := func(a *sqlsearch.Args) string { return s.tierCond(a, len(tierWeights)-1) }
+		more, err := s.fetchTier(ctx, body, max(0, off-nf), lim-len(ids))
+		return append(ids, more...), total, err
+	}
+	var ids []int64
+	err = sqlsearch.Paging(len(tierWeights)+1, off, lim,
+		func(t, upTo int) (int, error) {
+			if t == 0 && s.exact == "" {
+				return 0, nil
+			}
+			return s.countCond(ctx, func(a *sqlsearch.Args) string { return s.tierCond(a, t-1) }, upTo)
+		},
+		func(t, offset, limit int) (int, error) {
+			if t == 0 && s.exact == "" {
+				return 0, nil
+			}
+			got, err := s.fetchTier(ctx, func(a *sqlsearch.Args) string { return s.tierCond(a, t-1) }, offset, limit)
+			ids = append(ids, got...)
+			return len(got), err
+		})
+	return ids, total, err
+}
+
+// fetchTier reads a page of one tier: ranked when it is small enough, in
+// index order otherwise.
+func (s *query) fetchTier(ctx context.Context, cond func(a *sqlsearch.Args) string, offset, limit int) ([]int64, error) {
+	n, err := s.countCond(ctx, cond, rankCap+1)
+	if err != nil || n == 0 || offset >= n {
+		return nil, err
+	}
+	order := byID
+	if n <= rankCap {
+		order = func(a *sqlsearch.Args) string { return s.rank(a) + " DESC, d.id" }
+	}
+	return s.fetchCond(ctx, cond, order, offset, limit)
+}
+
+// browse answers a query with no word that must match: every document
+// allowed and not excluded, in title order (index order for restricted
+// sets larger than browseSortCap).
+func (s *query) browse(ctx context.Context) (*search.EngineResult, error) {
+	match := and(s.excl, s.meta)
+	cond := func(a *sqlsearch.Args) string {
+		if match == "" {
+			return "TRUE"
+		}
+		return "d.tsv @@ " + tsq(a, match)
+	}
+	total, err := s.countCond(ctx, cond, search.MaxCount)
 	if err != nil {
 		return nil, err
 	}
-	var total int
-	countStmt := `SELECT count(*) FROM (SELECT 1 FROM search_documents d WHERE ` + cond + ` LIMIT ` + fmt.Sprint(search.MaxCount) + `) c`
-	if err := s.e.db.QueryRowContext(ctx, countStmt, a.Values[:n]...).Scan(&total); err != nil {
-		return nil, fmt.Errorf("count search results: %w", err)
+	order := func(*sqlsearch.Args) string { return "d.title_key, d.id" }
+	if match != "" && total > browseSortCap {
+		order = byID
 	}
-	hits, err := s.e.hydrate(ctx, ids, "")
+	ids, err := s.fetchCond(ctx, cond, order, s.q.Offset, s.q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	hits, err := s.e.hydrate(ctx, ids, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -206,30 +264,13 @@ func (e *Engine) ids(ctx context.Context, stmt string, args []any) ([]int64, err
 	return out, rows.Err()
 }
 
-// Headline options: the whole title, a snippet of the text.
-const (
-	titleHeadline = "HighlightAll=true, StartSel=" + search.PreTag + ", StopSel=" + search.PostTag
-	textHeadline  = "MaxFragments=1, MaxWords=32, MinWords=12, StartSel=" + search.PreTag + ", StopSel=" + search.PostTag
-)
-
 // hydrate reads the documents of ids, in that order, with highlights for
-// the tsquery text hl ("" for none).
-func (e *Engine) hydrate(ctx context.Context, ids []int64, hl string) ([]search.Hit, error) {
+// hl (nil for none).
+func (e *Engine) hydrate(ctx context.Context, ids []int64, hl *search.Query) ([]search.Hit, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	var a sqlsearch.Args
-	var stmt string
-	if hl == "" {
-		stmt = `SELECT d.id, d.type, d.document, d.res_ref, '', '' FROM search_documents d WHERE d.id = ANY(` + a.Add(ids) + `)`
-	} else {
-		q := tsq(&a, hl)
-		stmt = `SELECT d.id, d.type, d.document, d.res_ref,
-			ts_headline('simple', d.title, ` + q + `, '` + titleHeadline + `'),
-			ts_headline('simple', d.text, ` + q + `, '` + textHeadline + `')
-			FROM search_documents d WHERE d.id = ANY(` + a.Add(ids) + `)`
-	}
-	rows, err := e.db.QueryContext(ctx, stmt, a.Values...)
+	rows, err := e.db.QueryContext(ctx, `SELECT id, type, document, res_ref FROM search_documents WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read search results: %w", err)
 	}
@@ -237,16 +278,17 @@ func (e *Engine) hydrate(ctx context.Context, ids []int64, hl string) ([]search.
 	byID := make(map[int64]search.Hit, len(ids))
 	for rows.Next() {
 		var (
-			id          int64
-			h           search.Hit
-			doc         string
-			title, text sql.NullString
+			id  int64
+			h   search.Hit
+			doc string
 		)
-		if err := rows.Scan(&id, &h.Type, &doc, &h.ResourceRef, &title, &text); err != nil {
+		if err := rows.Scan(&id, &h.Type, &doc, &h.ResourceRef); err != nil {
 			return nil, err
 		}
 		h.Document = []byte(doc)
-		h.Highlight = highlights(title.String, text.String)
+		if hl != nil {
+			h.Highlight = search.HighlightsOf(*hl, h.Document)
+		}
 		byID[id] = h
 	}
 	if err := rows.Err(); err != nil {
@@ -259,18 +301,4 @@ func (e *Engine) hydrate(ctx context.Context, ids []int64, hl string) ([]search.
 		}
 	}
 	return out, nil
-}
-
-func highlights(title, text string) map[string]string {
-	m := map[string]string{}
-	if strings.Contains(title, search.PreTag) {
-		m["title"] = title
-	}
-	if strings.Contains(text, search.PreTag) {
-		m["text"] = text
-	}
-	if len(m) == 0 {
-		return nil
-	}
-	return m
 }

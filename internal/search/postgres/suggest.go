@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/callboard/callboard/internal/search"
@@ -22,7 +23,13 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 	if len(words) == 0 {
 		return nil, nil
 	}
-	where := func(a *sqlsearch.Args) string { return sqlsearch.Where(gens, nil, q.Access, a, jsonFilter) }
+	s := &query{e: e, gens: gens, meta: metaQuery(search.Restriction(nil, q.Access))}
+	restrict := func(a *sqlsearch.Args) string {
+		if s.meta == "" {
+			return s.inGenerations(a)
+		}
+		return s.inGenerations(a) + " AND d.tsv_fields @@ " + tsq(a, s.meta)
+	}
 	var ids []int64
 	seen := map[int64]bool{}
 	add := func(got []int64) {
@@ -39,25 +46,28 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 		}
 		var a sqlsearch.Args
 		stmt := `SELECT d.id FROM search_documents d WHERE d.` + col + ` LIKE ` + a.Add(likePrefix(q.Prefix)) +
-			` AND ` + where(&a) + ` ORDER BY d.` + col + ` LIMIT ` + a.Add(q.Limit)
+			` AND ` + restrict(&a) + ` ORDER BY d.` + col + ` LIMIT ` + strconv.Itoa(q.Limit)
 		got, err := e.ids(ctx, stmt, a.Values)
 		if err != nil {
 			return nil, fmt.Errorf("suggest: %w", err)
 		}
 		add(got)
 	}
-	match := suggestQuery(words)
 	if len(ids) < q.Limit {
 		var a sqlsearch.Args
-		stmt := `SELECT d.id FROM search_documents d WHERE d.tsv_fields @@ ` + tsq(&a, match) + ` AND ` + where(&a) +
-			` ORDER BY d.id LIMIT ` + a.Add(q.Limit+len(ids))
+		stmt := `SELECT d.id FROM search_documents d WHERE d.tsv_fields @@ ` + tsq(&a, and(suggestQuery(words), s.meta)) +
+			` AND ` + s.inGenerations(&a) + ` ORDER BY d.id LIMIT ` + strconv.Itoa(q.Limit+len(ids))
 		got, err := e.ids(ctx, stmt, a.Values)
 		if err != nil {
 			return nil, fmt.Errorf("suggest: %w", err)
 		}
 		add(got)
 	}
-	return e.hydrate(ctx, ids, match)
+	hl := search.Query{}
+	for i, w := range words {
+		hl.Terms = append(hl.Terms, search.Term{Alts: []search.Phrase{{Words: []string{w}, Prefix: i == len(words)-1}}})
+	}
+	return e.hydrate(ctx, ids, &hl)
 }
 
 // suggestQuery matches names and titles (weights A and B) with the words,

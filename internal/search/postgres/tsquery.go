@@ -56,18 +56,64 @@ func positiveQuery(q search.Query, weights string) string {
 	return strings.Join(parts, " & ")
 }
 
-// excludedQuery is the OR of the excluded terms; "" when none.
+// excludedQuery is the negation of every excluded term; "" when none.
 func excludedQuery(q search.Query) string {
 	var parts []string
 	for _, t := range q.Terms {
 		if t.Exclude {
-			parts = append(parts, termQuery(t, ""))
+			parts = append(parts, "!"+termQuery(t, ""))
 		}
 	}
-	return strings.Join(parts, " | ")
+	return strings.Join(parts, " & ")
 }
 
 // tierWeights are the weights of each ranking tier: a document belongs
-// to the first tier whose weights hold every term: titles and names (A,
-// B), then descriptions (C), tags (D), then the body (tsv, any weight).
-var tierWeights = []string{"AB", "ABC", "ABCD", ""}
+// to the first tier whose weights hold every term: titles (A), names (B),
+// descriptions (C), tags (D), then the body (tsv, any weight).
+var tierWeights = []string{"A", "AB", "ABC", "ABCD", ""}
+
+// metaQuery writes a meta expression as tsquery text; "" when it
+// restricts nothing.
+func metaQuery(e search.MetaExpr) string {
+	if !e.Constrained() {
+		return ""
+	}
+	return metaNode(e)
+}
+
+func metaNode(e search.MetaExpr) string {
+	switch {
+	case e.Token != "":
+		return "'" + e.Token + "'"
+	case e.Not != nil:
+		return "!" + metaNode(*e.Not)
+	case e.Or != nil:
+		if len(e.Or) == 0 {
+			return "'" + search.MetaNone + "'"
+		}
+		return "(" + joinNodes(e.Or, " | ") + ")"
+	}
+	if len(e.And) == 0 {
+		return "'" + search.MetaAll + "'"
+	}
+	return "(" + joinNodes(e.And, " & ") + ")"
+}
+
+func joinNodes(es []search.MetaExpr, op string) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = metaNode(e)
+	}
+	return strings.Join(parts, op)
+}
+
+// and joins tsquery texts with &, leaving out empty ones.
+func and(parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, "("+p+")")
+		}
+	}
+	return strings.Join(kept, " & ")
+}

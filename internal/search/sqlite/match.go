@@ -53,19 +53,17 @@ func excludedExpr(q search.Query) string {
 	return strings.Join(parts, " OR ")
 }
 
+// textColumns are the columns users' words are matched in: never meta.
+const textColumns = "{title name description tags body}"
+
 // tierColumns are the columns each ranking tier matches in: a document
 // belongs to the first tier whose columns hold every term, so that
-// matches in titles and names come first, then descriptions, tags and
-// the rest. The last tier is every column.
-var tierColumns = []string{"{title name}", "{title name description}", "{title name description tags}", ""}
+// matches in titles come first, then names, descriptions, tags and the
+// body.
+var tierColumns = []string{"{title}", "{title name}", "{title name description}", "{title name description tags}", textColumns}
 
 // within restricts expr to a column set.
-func within(cols, expr string) string {
-	if cols == "" {
-		return "(" + expr + ")"
-	}
-	return cols + " : (" + expr + ")"
-}
+func within(cols, expr string) string { return cols + " : (" + expr + ")" }
 
 // tierExpr is the expression of tier t (an index of tierColumns): pos
 // within its columns but not within the previous tier's, without the
@@ -83,5 +81,48 @@ func withoutExcluded(expr, excl string) string {
 	if excl == "" {
 		return expr
 	}
-	return "(" + expr + ") NOT (" + excl + ")"
+	return "(" + expr + ") NOT " + within(textColumns, excl)
+}
+
+// metaExpr writes a meta expression over the meta column; "" when it
+// restricts nothing.
+func metaExpr(e search.MetaExpr) string {
+	if !e.Constrained() {
+		return ""
+	}
+	return "{meta} : (" + metaNode(e) + ")"
+}
+
+func metaNode(e search.MetaExpr) string {
+	switch {
+	case e.Token != "":
+		return `"` + e.Token + `"`
+	case e.Not != nil:
+		return `("` + search.MetaAll + `" NOT ` + metaNode(*e.Not) + `)`
+	case e.Or != nil:
+		if len(e.Or) == 0 {
+			return `"` + search.MetaNone + `"`
+		}
+		return "(" + joinNodes(e.Or, " OR ") + ")"
+	}
+	if len(e.And) == 0 {
+		return `"` + search.MetaAll + `"`
+	}
+	return "(" + joinNodes(e.And, " AND ") + ")"
+}
+
+func joinNodes(es []search.MetaExpr, op string) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = metaNode(e)
+	}
+	return strings.Join(parts, op)
+}
+
+// restricted ANDs a meta expression to expr.
+func restricted(expr, meta string) string {
+	if meta == "" {
+		return expr
+	}
+	return "(" + expr + ") AND " + meta
 }

@@ -2,8 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/callboard/callboard/internal/search"
@@ -17,38 +18,69 @@ import (
 // within milliseconds.
 const rankCap = 1000
 
+// maxExact bounds the documents whose name or title equals the query.
+const maxExact = 100
+
+// browseSortCap is the largest set a query without words returns in
+// title order; larger sets come in index order, which costs nothing.
+const browseSortCap = 2000
+
 // bm25 is the ranking function with the column weights title > name >
-// description > tags > body.
-const bm25 = `bm25(search_fts, 10.0, 5.0, 3.0, 2.0, 1.0)`
+// description > tags > body; meta does not count.
+const bm25 = `bm25(search_fts, 10.0, 5.0, 3.0, 2.0, 1.0, 0.0)`
 
-// query is one search being run: the match expressions and the shared
-// conditions.
+// query is one search being run: the match expressions, the live
+// generations and the documents that match the query exactly.
 type query struct {
-	e     *Engine
-	q     *search.EngineQuery
-	gens  []int64
-	pos   string // positive expression; "" for none
-	excl  string // excluded expression; "" for none
-	exact string
+	e        *Engine
+	q        *search.EngineQuery
+	gens     []int64
+	pos      string // positive expression; "" for none
+	excl     string // excluded expression; "" for none
+	meta     string // filters and permission condition; "" for none
+	restrict search.MetaExpr
+	exactKey string
+	// exactIDs are the documents whose name or title is exactKey.
+	exactIDs []int64
+	// counts remembers tier counts: n found when counting up to cap.
+	counts map[int][2]int
 }
 
-// where returns the shared conditions over d for a statement.
-func (s *query) where(a *sqlsearch.Args) string {
-	return sqlsearch.Where(s.gens, s.q.Filters, s.q.Access, a, jsonFilter)
+// inGenerations restricts col (a document id) to the live generations;
+// the bounds are numbers, written into the statement.
+func (s *query) inGenerations(col string) string {
+	parts := make([]string, len(s.gens))
+	for i, g := range s.gens {
+		lo, hi := idRange(g)
+		parts[i] = col + " BETWEEN " + strconv.FormatInt(lo, 10) + " AND " + strconv.FormatInt(hi, 10)
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
 }
 
-// jsonFilter matches a field without a column by reading the document: a
-// scalar or any item of a list.
-func jsonFilter(f search.Filter, a *sqlsearch.Args) string {
-	return `EXISTS (SELECT 1 FROM json_each(d.document, ` + a.Add(`$."`+f.Field+`"`) + `) j WHERE
-		(CASE j.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'text' THEN lower(j.value) ELSE CAST(j.value AS TEXT) END)
-		IN (` + sqlsearch.List(a, f.Values) + `))`
+// from is the FROM and WHERE of a statement over the matches of an FTS5
+// expression in the live generations, with extra conditions on
+// search_fts.rowid.
+func (s *query) from(a *sqlsearch.Args, match, extra string) string {
+	return ` FROM search_fts WHERE search_fts MATCH ` + a.Add(match) + ` AND ` + s.inGenerations("search_fts.rowid") + extra
+}
+
+// newQuery prepares q over the live generations gens.
+func (e *Engine) newQuery(q *search.EngineQuery, parsed search.Query, gens []int64) *query {
+	s := &query{
+		e: e, q: q, gens: gens,
+		pos: positiveExpr(parsed), excl: excludedExpr(parsed),
+		exactKey: parsed.Exact, counts: map[int][2]int{},
+		restrict: search.Restriction(q.Filters, q.Access),
+	}
+	s.meta = metaExpr(s.restrict)
+	return s
 }
 
 // Search runs q. Results come in tiers: documents whose name or title
-// equals the whole query first, then those matching in titles and names,
-// in descriptions, in tags, anywhere; each tier by bm25 unless it is
-// larger than rankCap. Total counts up to search.MaxCount.
+// equals the whole query first, then those matching in titles, names,
+// descriptions, tags, anywhere; each tier by bm25 unless it is larger
+// than rankCap. Filters and the permission condition are part of every
+// match expression (meta tokens). Total counts up to search.MaxCount.
 func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.EngineResult, error) {
 	gens, err := e.liveGenerations(ctx, q.Types)
 	if err != nil || len(gens) == 0 {
@@ -65,62 +97,96 @@ func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.Eng
 		}
 		parsed = parsed.WithCorrections(fix)
 	}
-	s := &query{e: e, q: q, gens: gens, pos: positiveExpr(parsed), excl: excludedExpr(parsed), exact: parsed.Exact}
+	s := e.newQuery(q, parsed, gens)
 	if s.pos == "" {
 		return s.browse(ctx)
 	}
-	var ids []int64
-	err = sqlsearch.Paging(len(tierColumns)+1, q.Offset, q.Limit,
-		func(t, upTo int) (int, error) { return s.count(ctx, t, upTo) },
-		func(t, offset, limit int) (int, error) {
-			got, err := s.fetch(ctx, t, offset, limit)
-			ids = append(ids, got...)
-			return len(got), err
-		})
+	if s.exactKey != "" {
+		stmt := `SELECT id FROM search_documents WHERE (name_key = $1 OR title_key = $1) AND ` + s.inGenerations("id") +
+			` ORDER BY name_key = $1 DESC, title_key, id LIMIT ` + strconv.Itoa(maxExact)
+		if s.exactIDs, err = e.ids(ctx, stmt, []any{s.exactKey}); err != nil {
+			return nil, err
+		}
+	}
+	ids, total, err := s.run(ctx, parsed)
 	if err != nil {
 		return nil, err
 	}
-	total, err := s.count(ctx, -1, search.MaxCount)
-	if err != nil {
-		return nil, err
-	}
-	hits, err := e.hydrate(ctx, ids, s.pos)
+	hits, err := e.hydrate(ctx, ids, &parsed)
 	if err != nil {
 		return nil, err
 	}
 	return &search.EngineResult{Hits: hits, Total: total}, nil
 }
 
-// tier returns the match expression and extra condition of tier t: 0 is
-// the exact name or title matches, 1.. the tierColumns, -1 everything.
-func (s *query) tier(t int, a *sqlsearch.Args) (match, cond string) {
-	switch {
-	case t < 0:
-		return withoutExcluded(s.pos, s.excl), ""
-	case t == 0:
-		if s.exact == "" {
-			return "", ""
+// fieldColumns are the columns of the first four tiers.
+const fieldColumns = "{title name description tags}"
+
+// run finds the page of ids and the total. When the query matches at
+// most rankCap documents, all of them are read at once with their bm25
+// and fields and ranked here (exact matches, then MatchTier, then bm25);
+// when it matches more but at most rankCap in the fields before the
+// body, those are ranked that way and the body's matches follow; only
+// when the fields alone match more is each tier asked for separately.
+func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, error) {
+	all := restricted(withoutExcluded(within(textColumns, s.pos), s.excl), s.meta)
+	n, err := s.countExpr(ctx, all, "", rankCap+1)
+	if err != nil {
+		return nil, 0, err
+	}
+	if n <= rankCap {
+		ranked, err := s.rankSmall(ctx, parsed, all)
+		return pageOf(ranked, s.q.Offset, s.q.Limit), n, err
+	}
+	total, err := s.countExpr(ctx, all, "", search.MaxCount)
+	if err != nil {
+		return nil, 0, err
+	}
+	fields := restricted(withoutExcluded(within(fieldColumns, s.pos), s.excl), s.meta)
+	nf, err := s.countExpr(ctx, fields, "", rankCap+1)
+	if err != nil {
+		return nil, 0, err
+	}
+	if nf > rankCap {
+		var ids []int64
+		err := sqlsearch.Paging(len(tierColumns)+1, s.q.Offset, s.q.Limit,
+			func(t, upTo int) (int, error) { return s.count(ctx, t, upTo) },
+			func(t, offset, limit int) (int, error) {
+				got, err := s.fetch(ctx, t, offset, limit)
+				ids = append(ids, got...)
+				return len(got), err
+			})
+		return ids, total, err
+	}
+	head, err := s.rankSmall(ctx, parsed, fields)
+	if err != nil {
+		return nil, 0, err
+	}
+	ids := pageOf(head, s.q.Offset, s.q.Limit)
+	if len(ids) < s.q.Limit {
+		body := restricted(withoutExcluded("("+within(textColumns, s.pos)+") NOT "+within(fieldColumns, s.pos), s.excl), s.meta)
+		more, err := s.fetchExpr(ctx, body, "", max(0, s.q.Offset-len(head)), s.q.Limit-len(ids))
+		if err != nil {
+			return nil, 0, err
 		}
-		e := a.Add(s.exact)
-		return withoutExcluded(s.pos, s.excl), " AND (d.name_key = " + e + " OR d.title_key = " + e + ")"
+		ids = append(ids, more...)
 	}
-	if s.exact != "" {
-		e := a.Add(s.exact)
-		cond = " AND d.name_key <> " + e + " AND d.title_key <> " + e
-	}
-	return tierExpr(t-1, s.pos, s.excl), cond
+	return ids, total, nil
 }
 
-// count counts tier t's documents, up to upTo.
-func (s *query) count(ctx context.Context, t, upTo int) (int, error) {
-	var a sqlsearch.Args
-	match, cond := s.tier(t, &a)
-	if match == "" {
-		return 0, nil
+// pageOf slices a page out of ids.
+func pageOf(ids []int64, offset, limit int) []int64 {
+	if offset >= len(ids) {
+		return nil
 	}
-	m := a.Add(match)
-	stmt := `SELECT count(*) FROM (SELECT 1 FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid
-		WHERE search_fts MATCH ` + m + cond + ` AND ` + s.where(&a) + ` LIMIT ` + a.Add(upTo) + `)`
+	return ids[offset:min(len(ids), offset+limit)]
+}
+
+// countExpr counts the matches of an expression (with an extra rowid
+// condition), up to upTo.
+func (s *query) countExpr(ctx context.Context, match, extra string, upTo int) (int, error) {
+	var a sqlsearch.Args
+	stmt := `SELECT count(*) FROM (SELECT 1` + s.from(&a, match, extra) + ` LIMIT ` + strconv.Itoa(upTo) + `)`
 	var n int
 	if err := s.e.db.QueryRowContext(ctx, stmt, a.Values...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count search results: %w", err)
@@ -128,47 +194,215 @@ func (s *query) count(ctx context.Context, t, upTo int) (int, error) {
 	return n, nil
 }
 
-// fetch reads ids of tier t: ranked by bm25 when the tier is small
-// enough, in index order otherwise.
-func (s *query) fetch(ctx context.Context, t, offset, limit int) ([]int64, error) {
-	n, err := s.count(ctx, t, rankCap+1)
+// fetchExpr reads a page of an expression's matches: by bm25 when they
+// are at most rankCap, in index order otherwise.
+func (s *query) fetchExpr(ctx context.Context, match, extra string, offset, limit int) ([]int64, error) {
+	n, err := s.countExpr(ctx, match, extra, rankCap+1)
 	if err != nil || n == 0 || offset >= n {
 		return nil, err
 	}
 	order := "search_fts.rowid"
 	if n <= rankCap {
-		order = bm25 + ", d.id"
+		order = bm25 + ", search_fts.rowid"
 	}
 	var a sqlsearch.Args
-	match, cond := s.tier(t, &a)
-	m := a.Add(match)
-	stmt := `SELECT d.id FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid
-		WHERE search_fts MATCH ` + m + cond + ` AND ` + s.where(&a) + `
-		ORDER BY ` + order + ` LIMIT ` + a.Add(limit) + ` OFFSET ` + a.Add(offset)
+	stmt := `SELECT search_fts.rowid` + s.from(&a, match, extra) + ` ORDER BY ` + order +
+		` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset)
 	return s.e.ids(ctx, stmt, a.Values)
 }
 
-// browse answers a query with no term that must match: every document
-// (not excluded) in title order.
-func (s *query) browse(ctx context.Context) (*search.EngineResult, error) {
+// rankSmall reads every match of an expression (at most rankCap) with its
+// bm25 and fields, and returns their ids in rank order: exact name or
+// title matches first, then by tier (search.MatchTier), then bm25.
+func (s *query) rankSmall(ctx context.Context, parsed search.Query, match string) ([]int64, error) {
 	var a sqlsearch.Args
-	cond := s.where(&a)
-	if s.excl != "" {
-		cond += ` AND d.id NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ` + a.Add(s.excl) + `)`
-	}
-	n := len(a.Values)
-	stmt := `SELECT d.id FROM search_documents d WHERE ` + cond + ` ORDER BY d.title_key, d.id LIMIT ` +
-		a.Add(s.q.Limit) + ` OFFSET ` + a.Add(s.q.Offset)
-	ids, err := s.e.ids(ctx, stmt, a.Values)
+	stmt := `SELECT search_fts.rowid, ` + bm25 + `, title, name, description, tags` + s.from(&a, match, "")
+	rows, err := s.e.db.QueryContext(ctx, stmt, a.Values...)
 	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	exact := make(map[int64]int, len(s.exactIDs))
+	for i, id := range s.exactIDs {
+		exact[id] = i
+	}
+	type ranked struct {
+		id   int64
+		tier int
+		rank float64
+	}
+	var rs []ranked
+	for rows.Next() {
+		var r ranked
+		var title, name, desc, tags string
+		if err := rows.Scan(&r.id, &r.rank, &title, &name, &desc, &tags); err != nil {
+			return nil, err
+		}
+		if i, ok := exact[r.id]; ok {
+			// Exact matches keep their order (names before titles).
+			r.tier, r.rank = -1, float64(i)
+		} else {
+			r.tier = search.MatchTier(parsed, title, name, desc, tags)
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	var total int
-	countStmt := `SELECT count(*) FROM (SELECT 1 FROM search_documents d WHERE ` + cond + ` LIMIT ` + fmt.Sprint(search.MaxCount) + `)`
-	if err := s.e.db.QueryRowContext(ctx, countStmt, a.Values[:n]...).Scan(&total); err != nil {
-		return nil, fmt.Errorf("count search results: %w", err)
+	sort.Slice(rs, func(i, j int) bool {
+		if rs[i].tier != rs[j].tier {
+			return rs[i].tier < rs[j].tier
+		}
+		if rs[i].rank != rs[j].rank {
+			return rs[i].rank < rs[j].rank
+		}
+		return rs[i].id < rs[j].id
+	})
+	ids := make([]int64, len(rs))
+	for i, r := range rs {
+		ids[i] = r.id
 	}
-	hits, err := s.e.hydrate(ctx, ids, "")
+	return ids, nil
+}
+
+// idList writes ids as a literal list.
+func idList(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// tier returns the match expression and extra rowid condition of tier t:
+// 1.. the tierColumns, -1 everything (tier 0, the exact matches, is
+// read by exact).
+func (s *query) tier(t int) (match, extra string) {
+	if t < 0 {
+		return restricted(withoutExcluded(within(textColumns, s.pos), s.excl), s.meta), ""
+	}
+	if len(s.exactIDs) > 0 {
+		extra = " AND search_fts.rowid NOT IN (" + idList(s.exactIDs) + ")"
+	}
+	return restricted(tierExpr(t-1, s.pos, s.excl), s.meta), extra
+}
+
+// exact returns the documents whose name or title equals the query that
+// pass the filters and the permission condition, those matching by name
+// first. They match the query's words by construction (see
+// search.Query.Exact), so only the restriction is checked.
+func (s *query) exact(ctx context.Context) ([]int64, error) {
+	return s.allowed(ctx, s.exactIDs)
+}
+
+// allowed keeps the ids whose documents meet the filters and the
+// permission condition, in order. Their meta tokens are read by rowid
+// and the restriction evaluated here: for a few documents that is cheaper
+// than running a match expression per rowid.
+func (s *query) allowed(ctx context.Context, ids []int64) ([]int64, error) {
+	if len(ids) == 0 || s.meta == "" {
+		return ids, nil
+	}
+	rows, err := s.e.db.QueryContext(ctx, `SELECT rowid, meta FROM search_fts WHERE rowid IN (`+idList(ids)+`)`)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	keep := make(map[int64]bool, len(ids))
+	for rows.Next() {
+		var id int64
+		var meta string
+		if err := rows.Scan(&id, &meta); err != nil {
+			return nil, err
+		}
+		tokens := map[string]bool{}
+		for _, t := range strings.Fields(meta) {
+			tokens[t] = true
+		}
+		keep[id] = s.restrict.Holds(tokens)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, id := range ids {
+		if keep[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// count counts tier t's documents, up to upTo, remembering what it
+// found.
+func (s *query) count(ctx context.Context, t, upTo int) (int, error) {
+	if c, ok := s.counts[t]; ok && (c[0] < c[1] || c[1] >= upTo) {
+		return min(c[0], upTo), nil
+	}
+	if t == 0 {
+		ids, err := s.exact(ctx)
+		s.counts[0] = [2]int{len(ids), maxExact + 1}
+		return len(ids), err
+	}
+	match, extra := s.tier(t)
+	n, err := s.countExpr(ctx, match, extra, upTo)
+	if err != nil {
+		return 0, err
+	}
+	s.counts[t] = [2]int{n, upTo}
+	return n, nil
+}
+
+// fetch reads ids of tier t: ranked by bm25 when the tier is small
+// enough, in index order otherwise.
+func (s *query) fetch(ctx context.Context, t, offset, limit int) ([]int64, error) {
+	if t == 0 {
+		ids, err := s.exact(ctx)
+		return pageOf(ids, offset, limit), err
+	}
+	match, extra := s.tier(t)
+	return s.fetchExpr(ctx, match, extra, offset, limit)
+}
+
+// browse answers a query with no word that must match: every document
+// allowed and not excluded, in title order (index order for sets larger
+// than browseSortCap).
+func (s *query) browse(ctx context.Context) (*search.EngineResult, error) {
+	page := ` LIMIT ` + strconv.Itoa(s.q.Limit) + ` OFFSET ` + strconv.Itoa(s.q.Offset)
+	var ids []int64
+	var total int
+	var err error
+	match := s.meta
+	if s.excl != "" {
+		if match == "" {
+			match = `"` + search.MetaAll + `"`
+		}
+		match = "(" + match + ") NOT " + within(textColumns, s.excl)
+	}
+	if match == "" {
+		// The unary + keeps SQLite from reading the id ranges by rowid and
+		// sorting: walking the title index is what returns a page early.
+		where := s.inGenerations("+d.id")
+		if ids, err = s.e.ids(ctx, `SELECT d.id FROM search_documents d WHERE `+where+` ORDER BY d.title_key, d.id`+page, nil); err != nil {
+			return nil, err
+		}
+		err = s.e.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM search_documents d WHERE `+s.inGenerations("d.id")+
+			` LIMIT `+strconv.Itoa(search.MaxCount)+`)`).Scan(&total)
+	} else {
+		var a sqlsearch.Args
+		from := s.from(&a, match, "")
+		err = s.e.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(search.MaxCount)+`)`, a.Values...).Scan(&total)
+		if err == nil && total <= browseSortCap {
+			ids, err = s.e.ids(ctx, `SELECT d.id FROM search_documents d WHERE d.id IN (SELECT search_fts.rowid`+from+`)
+				ORDER BY d.title_key, d.id`+page, a.Values)
+		} else if err == nil {
+			ids, err = s.e.ids(ctx, `SELECT search_fts.rowid`+from+` ORDER BY search_fts.rowid`+page, a.Values)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	hits, err := s.e.hydrate(ctx, ids, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -193,28 +427,13 @@ func (e *Engine) ids(ctx context.Context, stmt string, args []any) ([]int64, err
 	return out, rows.Err()
 }
 
-// snippetTokens is how many tokens a text highlight holds.
-const snippetTokens = 32
-
 // hydrate reads the documents of ids, in that order, with their
-// highlights for the match expression hl ("" for none).
-func (e *Engine) hydrate(ctx context.Context, ids []int64, hl string) ([]search.Hit, error) {
+// highlights for hl (nil for none).
+func (e *Engine) hydrate(ctx context.Context, ids []int64, hl *search.Query) ([]search.Hit, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	var a sqlsearch.Args
-	var stmt string
-	if hl == "" {
-		stmt = `SELECT d.id, d.type, d.document, d.res_ref, '', '' FROM search_documents d WHERE d.id IN (` + sqlsearch.List(&a, ids) + `)`
-	} else {
-		m := a.Add(hl)
-		stmt = `SELECT d.id, d.type, d.document, d.res_ref,
-			highlight(search_fts, 0, '` + search.PreTag + `', '` + search.PostTag + `'),
-			snippet(search_fts, CASE d.long_text WHEN 1 THEN 4 ELSE 2 END, '` + search.PreTag + `', '` + search.PostTag + `', '…', ` + fmt.Sprint(snippetTokens) + `)
-			FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid
-			WHERE search_fts MATCH ` + m + ` AND search_fts.rowid IN (` + sqlsearch.List(&a, ids) + `)`
-	}
-	rows, err := e.db.QueryContext(ctx, stmt, a.Values...)
+	rows, err := e.db.QueryContext(ctx, `SELECT id, type, document, res_ref FROM search_documents WHERE id IN (`+idList(ids)+`)`)
 	if err != nil {
 		return nil, fmt.Errorf("read search results: %w", err)
 	}
@@ -222,16 +441,17 @@ func (e *Engine) hydrate(ctx context.Context, ids []int64, hl string) ([]search.
 	byID := make(map[int64]search.Hit, len(ids))
 	for rows.Next() {
 		var (
-			id          int64
-			h           search.Hit
-			doc         string
-			title, text sql.NullString
+			id  int64
+			h   search.Hit
+			doc string
 		)
-		if err := rows.Scan(&id, &h.Type, &doc, &h.ResourceRef, &title, &text); err != nil {
+		if err := rows.Scan(&id, &h.Type, &doc, &h.ResourceRef); err != nil {
 			return nil, err
 		}
 		h.Document = []byte(doc)
-		h.Highlight = highlights(title.String, text.String)
+		if hl != nil {
+			h.Highlight = search.HighlightsOf(*hl, h.Document)
+		}
 		byID[id] = h
 	}
 	if err := rows.Err(); err != nil {
@@ -244,19 +464,4 @@ func (e *Engine) hydrate(ctx context.Context, ids []int64, hl string) ([]search.
 		}
 	}
 	return out, nil
-}
-
-// highlights keeps the highlighted fields that hold a match.
-func highlights(title, text string) map[string]string {
-	m := map[string]string{}
-	if strings.Contains(title, search.PreTag) {
-		m["title"] = title
-	}
-	if strings.Contains(text, search.PreTag) {
-		m["text"] = text
-	}
-	if len(m) == 0 {
-		return nil
-	}
-	return m
 }

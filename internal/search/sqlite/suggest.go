@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -23,7 +24,7 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 	if len(words) == 0 {
 		return nil, nil
 	}
-	where := func(a *sqlsearch.Args) string { return sqlsearch.Where(gens, nil, q.Access, a, jsonFilter) }
+	s := e.newQuery(&search.EngineQuery{Access: q.Access}, search.Query{}, gens)
 	var ids []int64
 	seen := map[int64]bool{}
 	add := func(got []int64) {
@@ -34,15 +35,24 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 			}
 		}
 	}
+	// Names and titles beginning with the prefix, in index order; with a
+	// permission condition more are read and checked against it.
+	scan := q.Limit
+	if s.meta != "" {
+		scan = q.Limit * 10
+	}
 	for _, col := range []string{"name_key", "title_key"} {
 		if len(ids) == q.Limit {
 			break
 		}
 		var a sqlsearch.Args
 		stmt := `SELECT d.id FROM search_documents d WHERE d.` + col + ` GLOB ` + a.Add(globPrefix(q.Prefix)) +
-			` AND ` + where(&a) + ` ORDER BY d.` + col + ` LIMIT ` + a.Add(q.Limit)
+			` AND ` + s.inGenerations("+d.id") + ` ORDER BY d.` + col + ` LIMIT ` + strconv.Itoa(scan)
 		got, err := e.ids(ctx, stmt, a.Values)
 		if err != nil {
+			return nil, fmt.Errorf("suggest: %w", err)
+		}
+		if got, err = s.allowed(ctx, got); err != nil {
 			return nil, fmt.Errorf("suggest: %w", err)
 		}
 		add(got)
@@ -50,16 +60,19 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 	match := suggestExpr(words)
 	if len(ids) < q.Limit {
 		var a sqlsearch.Args
-		stmt := `SELECT d.id FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid
-			WHERE search_fts MATCH ` + a.Add(match) + ` AND ` + where(&a) + `
-			ORDER BY search_fts.rowid LIMIT ` + a.Add(q.Limit+len(ids))
+		stmt := `SELECT search_fts.rowid` + s.from(&a, restricted(match, s.meta), "") +
+			` ORDER BY search_fts.rowid LIMIT ` + strconv.Itoa(q.Limit+len(ids))
 		got, err := e.ids(ctx, stmt, a.Values)
 		if err != nil {
 			return nil, fmt.Errorf("suggest: %w", err)
 		}
 		add(got)
 	}
-	return e.hydrate(ctx, ids, match)
+	hl := search.Query{Terms: []search.Term{}}
+	for i, w := range words {
+		hl.Terms = append(hl.Terms, search.Term{Alts: []search.Phrase{{Words: []string{w}, Prefix: i == len(words)-1}}})
+	}
+	return e.hydrate(ctx, ids, &hl)
 }
 
 // suggestExpr matches names and titles with the words, the last as a

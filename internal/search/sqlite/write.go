@@ -11,6 +11,12 @@ import (
 	"github.com/callboard/callboard/internal/search/sqlsearch"
 )
 
+// idRange is the range of document ids of generation g: the generation
+// in the high 32 bits. FTS5 filters rowid ranges inside its index, so a
+// query limited to the live generations needs no join with
+// search_documents unless it filters on their columns.
+func idRange(g int64) (lo, hi int64) { return g << 32, g<<32 | 0xffffffff }
+
 // deleteChunk bounds the values of one IN list.
 const deleteChunk = 500
 
@@ -67,7 +73,6 @@ func deleteIDs(ctx context.Context, tx *sql.Tx, ids []any) error {
 		in := "(" + placeholders(1, len(chunk)) + ")"
 		for _, q := range []string{
 			`DELETE FROM search_fts WHERE rowid IN ` + in,
-			`DELETE FROM search_document_owners WHERE doc IN ` + in,
 			`DELETE FROM search_documents WHERE id IN ` + in,
 		} {
 			if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
@@ -80,20 +85,24 @@ func deleteIDs(ctx context.Context, tx *sql.Tx, ids []any) error {
 
 // insertDocs writes docs into generation g and returns the vocabulary
 // words it added, to remember once the transaction commits. Ids are
-// handed out here: the transaction holds SQLite's write lock, so max(id)
-// cannot move under it.
+// handed out here, within the generation's id range (idRange): the
+// transaction holds SQLite's write lock, so max(id) cannot move under it.
 func (e *Engine) insertDocs(ctx context.Context, tx *sql.Tx, g int64, docs []search.Document) ([]string, error) {
 	if len(docs) == 0 {
 		return nil, nil
 	}
+	lo, hi := idRange(g)
 	var next int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM search_documents`).Scan(&next); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id) + 1, $1) FROM search_documents WHERE id BETWEEN $1 AND $2`, lo, hi).Scan(&next); err != nil {
 		return nil, fmt.Errorf("allocate search document ids: %w", err)
+	}
+	if next+int64(len(docs)) > hi {
+		return nil, fmt.Errorf("search generation %d is full", g)
 	}
 	var words []string
 	for start := 0; start < len(docs); start += insertChunk {
 		chunk := docs[start:min(start+insertChunk, len(docs))]
-		var docArgs, ftsArgs, ownerArgs []any
+		var docArgs, ftsArgs []any
 		for i := range chunk {
 			d := &chunk[i]
 			id := next
@@ -106,42 +115,39 @@ func (e *Engine) insertDocs(ctx context.Context, tx *sql.Tx, g int64, docs []sea
 			if d.LongText {
 				long = 1
 			}
-			docArgs = append(docArgs, id, g, d.Type, d.ID, d.Group, search.Key(d.Name), search.Key(d.Title), long)
-			docArgs = append(docArgs, sqlsearch.ColumnValues(d)...)
-			docArgs = append(docArgs, d.Auth.ResourceRef, strings.ToLower(d.Auth.Kind), string(body))
+			docArgs = append(docArgs, id, g, d.Type, d.ID, d.Group, search.Key(d.Name), search.Key(d.Title), long,
+				d.Auth.ResourceRef, string(body))
 			t := d.IndexText()
-			ftsArgs = append(ftsArgs, id, t.Title, t.Name, t.Description, t.Tags, t.Body)
-			for _, o := range dedupe(d.Auth.Owners) {
-				ownerArgs = append(ownerArgs, strings.ToLower(o), id)
-			}
+			ftsArgs = append(ftsArgs, id, t.Title, t.Name, t.Description, t.Tags, t.Body, strings.Join(d.Meta(), " "))
 			words = append(words, sqlsearch.NameTerms(d)...)
 		}
 		if err := insertRows(ctx, tx, `INSERT INTO search_documents (id, generation, type, doc_id, grp, name_key, title_key, long_text,
-			f_kind, f_type, f_lifecycle, f_owner, f_namespace, res_ref, res_kind, document) VALUES `, 16, docArgs); err != nil {
+			res_ref, document) VALUES `, 10, docArgs); err != nil {
 			return nil, fmt.Errorf("insert search documents: %w", err)
 		}
-		if err := insertRows(ctx, tx, `INSERT INTO search_fts (rowid, title, name, description, tags, body) VALUES `, 6, ftsArgs); err != nil {
+		if err := insertRows(ctx, tx, `INSERT INTO search_fts (rowid, title, name, description, tags, body, meta) VALUES `, 7, ftsArgs); err != nil {
 			return nil, fmt.Errorf("index search documents: %w", err)
-		}
-		if err := insertRows(ctx, tx, `INSERT OR IGNORE INTO search_document_owners (owner, doc) VALUES `, 2, ownerArgs); err != nil {
-			return nil, fmt.Errorf("insert search document owners: %w", err)
 		}
 	}
 	return e.addTerms(ctx, tx, words)
 }
 
 // insertRows runs head with one (...) group of width values per row.
+// The placeholders are anonymous (?): SQLite looks numbered ones up by
+// name while parsing, which costs quadratic time in a statement with
+// thousands of them.
 func insertRows(ctx context.Context, tx *sql.Tx, head string, width int, args []any) error {
 	if len(args) == 0 {
 		return nil
 	}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
 	var b strings.Builder
 	b.WriteString(head)
 	for r := 0; r < len(args)/width; r++ {
 		if r > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(" + placeholders(r*width+1, width) + ")")
+		b.WriteString(row)
 	}
 	_, err := tx.ExecContext(ctx, b.String(), args...)
 	return err

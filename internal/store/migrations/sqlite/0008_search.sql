@@ -19,10 +19,10 @@ CREATE TABLE search_indexes (
   built_at INTEGER NOT NULL
 );
 
--- One row per document; id is the rowid of its search_fts row. The f_*
--- columns hold the fields filtered on most (lower-cased); other filters
--- read the document. res_ref, res_kind and search_document_owners are
--- what permission conditions test.
+-- One row per document. id is the rowid of its search_fts row, with the
+-- generation in its high 32 bits, so that FTS5 limits a query to the live
+-- generations by rowid ranges, without reading this table. res_ref is the
+-- entity a permission check is about.
 CREATE TABLE search_documents (
   id INTEGER PRIMARY KEY,
   generation INTEGER NOT NULL,
@@ -32,13 +32,7 @@ CREATE TABLE search_documents (
   name_key TEXT NOT NULL,
   title_key TEXT NOT NULL,
   long_text INTEGER NOT NULL,
-  f_kind TEXT,
-  f_type TEXT,
-  f_lifecycle TEXT,
-  f_owner TEXT,
-  f_namespace TEXT,
   res_ref TEXT NOT NULL,
-  res_kind TEXT NOT NULL,
   document TEXT NOT NULL,
   UNIQUE (generation, doc_id)
 );
@@ -46,16 +40,12 @@ CREATE INDEX search_documents_group ON search_documents (generation, grp);
 CREATE INDEX search_documents_name ON search_documents (name_key);
 CREATE INDEX search_documents_title ON search_documents (title_key);
 
-CREATE TABLE search_document_owners (
-  owner TEXT NOT NULL,
-  doc INTEGER NOT NULL,
-  PRIMARY KEY (owner, doc)
-) WITHOUT ROWID;
-CREATE INDEX search_document_owners_doc ON search_document_owners (doc);
-
--- The searched text by weight: title, name, description, tags, body.
+-- The searched text by weight: title, name, description, tags, body;
+-- meta holds tokens standing for the document's owners, its entity's
+-- kind and its fields' values (search.Document.Meta), so that filters
+-- and permission conditions are part of the match expression.
 CREATE VIRTUAL TABLE search_fts USING fts5(
-  title, name, description, tags, body,
+  title, name, description, tags, body, meta,
   tokenize = 'unicode61 remove_diacritics 2'
 );
 

@@ -1,0 +1,330 @@
+package search_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/callboard/callboard/entity"
+	"github.com/callboard/callboard/internal/search"
+)
+
+// liveCatalog is a catalog that changes, with its change feed: every
+// write appends a change, as stitching does.
+type liveCatalog struct {
+	mu       sync.Mutex
+	entities map[string]*entity.Entity
+	changes  []search.Change
+	// hold, when set, makes Entities wait after reading its snapshot.
+	hold chan struct{}
+}
+
+func newLiveCatalog() *liveCatalog { return &liveCatalog{entities: map[string]*entity.Entity{}} }
+
+func (c *liveCatalog) put(kind, name, title string, annotations map[string]string) {
+	e := &entity.Entity{APIVersion: "backstage.io/v1alpha1", Kind: kind,
+		Metadata: entity.Metadata{Name: name, Title: title, Annotations: annotations}, Spec: map[string]any{"type": "service"}}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ref := e.Ref().String()
+	c.entities[ref] = e
+	c.changes = append(c.changes, search.Change{Pos: int64(len(c.changes) + 1), Ref: ref})
+}
+
+func (c *liveCatalog) remove(ref string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entities, ref)
+	c.changes = append(c.changes, search.Change{Pos: int64(len(c.changes) + 1), Ref: ref})
+}
+
+func (c *liveCatalog) Entities(ctx context.Context, f search.EntityFilter, size int, fn func([]*entity.Entity) error) error {
+	c.mu.Lock()
+	var batch []*entity.Entity
+	for _, ref := range slices.Sorted(mapsKeys(c.entities)) {
+		e := c.entities[ref]
+		if f.Kind != "" && e.Kind != f.Kind || f.Annotation != "" && e.Annotation(f.Annotation) == "" {
+			continue
+		}
+		batch = append(batch, e)
+	}
+	hold := c.hold
+	c.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
+	for start := 0; start < len(batch); start += size {
+		if err := fn(batch[start:min(start+size, len(batch))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mapsKeys(m map[string]*entity.Entity) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func (c *liveCatalog) EntitiesByRefs(ctx context.Context, refs []string) ([]*entity.Entity, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*entity.Entity
+	for _, r := range refs {
+		if e, ok := c.entities[r]; ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (c *liveCatalog) Changes(ctx context.Context, after int64, limit int) ([]search.Change, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []search.Change
+	for _, ch := range c.changes {
+		if ch.Pos > after && len(out) < limit {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
+}
+
+func (c *liveCatalog) Latest(ctx context.Context) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return int64(len(c.changes)), nil
+}
+
+// sites serves published sites' pages by ref.
+type sites struct {
+	mu    sync.Mutex
+	pages map[string][]search.SitePage
+}
+
+func (s *sites) SitePages(ctx context.Context, ref entity.Ref) ([]search.SitePage, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.pages[ref.String()]
+	return p, ok, nil
+}
+
+type indexerFixture struct {
+	engine  search.Engine
+	catalog *liveCatalog
+	sites   *sites
+	ix      *search.Indexer
+	svc     *search.Service
+}
+
+func newIndexerFixture(t *testing.T, engine search.Engine, cat *liveCatalog) *indexerFixture {
+	t.Helper()
+	f := &indexerFixture{engine: engine, catalog: cat, sites: &sites{pages: map[string][]search.SitePage{}}}
+	var err error
+	f.ix, err = search.NewIndexer(search.IndexerOptions{
+		Engine: engine,
+		Collators: []search.Collator{
+			&search.CatalogCollator{Catalog: cat},
+			&search.TechDocsCollator{Catalog: cat, Sites: f.sites},
+			&search.TemplateCollator{Catalog: cat},
+		},
+		Feed:         cat,
+		PollInterval: 20 * time.Millisecond,
+		Settle:       time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc, err = search.NewService(search.ServiceOptions{Engine: engine, Types: f.ix.Types(),
+		Access: func(context.Context) (search.Access, error) { return search.AccessAll, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// titles returns the titles found for term, sorted.
+func (f *indexerFixture) titles(t *testing.T, term string, types ...string) []string {
+	t.Helper()
+	resp, err := f.svc.Query(context.Background(), search.Request{Term: term, Types: types, PageLimit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []string{}
+	for _, r := range resp.Results {
+		var d struct{ Title string }
+		if err := json.Unmarshal(r.Document, &d); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d.Title)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestIndexerFeedAndSites(t *testing.T) {
+	ctx := context.Background()
+	cat := newLiveCatalog()
+	cat.put("Component", "alpha", "Alpha service", nil)
+	cat.put("Template", "starter", "Starter template", nil)
+	f := newIndexerFixture(t, newEngine(t), cat)
+	if err := f.ix.Reindex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.titles(t, "alpha"); !cmp.Equal(got, []string{"Alpha service"}) {
+		t.Errorf("after reindex: %v", got)
+	}
+	if got := f.titles(t, "starter", search.TypeTemplate); !cmp.Equal(got, []string{"Starter template"}) {
+		t.Errorf("template: %v", got)
+	}
+	// Changes after the reindex reach the index through the feed.
+	cat.put("Component", "beta", "Beta service", map[string]string{entity.AnnotationTechDocsRef: "dir:."})
+	cat.put("Component", "alpha", "Alpha renamed", nil)
+	if err := f.ix.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.titles(t, "beta"); !cmp.Equal(got, []string{"Beta service"}) {
+		t.Errorf("after feed: %v", got)
+	}
+	if got := f.titles(t, "alpha"); !cmp.Equal(got, []string{"Alpha renamed"}) {
+		t.Errorf("after feed: %v", got)
+	}
+	if got := f.titles(t, "renamed"); !cmp.Equal(got, []string{"Alpha renamed"}) {
+		t.Errorf("update: %v", got)
+	}
+	// A published site is indexed when the indexer hears of it.
+	f.sites.mu.Lock()
+	f.sites.pages["component:default/beta"] = []search.SitePage{{Location: "", Title: "Beta docs", Text: "How beta works"}, {Location: "run/", Title: "Running beta", Text: "Start it"}}
+	f.sites.mu.Unlock()
+	f.ix.SitePublished("component:default/beta")
+	if err := f.ix.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.titles(t, "beta", search.TypeTechDocs); !cmp.Equal(got, []string{"Beta docs", "Running beta"}) {
+		t.Errorf("published site: %v", got)
+	}
+	// Deleting the entity removes its documents of every type.
+	cat.remove("component:default/beta")
+	if err := f.ix.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.titles(t, "beta"); len(got) != 0 {
+		t.Errorf("after delete: %v", got)
+	}
+	// The feed position is kept with the index, once the changes have
+	// settled.
+	time.Sleep(5 * time.Millisecond)
+	if err := f.ix.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pos, ok, err := f.engine.LoadState(ctx, "catalog-feed")
+	if err != nil || !ok || pos != strconv.Itoa(len(cat.changes)) {
+		t.Errorf("saved position = %q %v %v, want %d", pos, ok, err, len(cat.changes))
+	}
+}
+
+func TestIndexerRunIsFresh(t *testing.T) {
+	cat := newLiveCatalog()
+	cat.put("Component", "seed", "Seed", nil)
+	f := newIndexerFixture(t, newEngine(t), cat)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.ix.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	// Run builds every type at start.
+	waitFor(t, 5*time.Second, func() bool { return len(f.titles(t, "seed")) == 1 })
+	start := time.Now()
+	cat.put("Component", "fresh", "Freshly added", nil)
+	waitFor(t, 2*time.Second, func() bool { return len(f.titles(t, "freshly")) == 1 })
+	t.Logf("searchable %v after the change", time.Since(start))
+}
+
+func waitFor(t *testing.T, d time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v", d)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestIndexerRebuildReplaysChanges(t *testing.T) {
+	ctx := context.Background()
+	cat := newLiveCatalog()
+	for i := range 5 {
+		cat.put("Component", fmt.Sprintf("c%d", i), fmt.Sprintf("Component %d", i), nil)
+	}
+	f := newIndexerFixture(t, newEngine(t), cat)
+	if err := f.ix.Reindex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A rebuild reads its snapshot, then waits; meanwhile c1 changes and
+	// the feed applies the change to the live index.
+	cat.hold = make(chan struct{})
+	rebuilt := make(chan error, 1)
+	go func() { rebuilt <- f.ix.Reindex(ctx, search.TypeCatalog) }()
+	time.Sleep(50 * time.Millisecond)
+	cat.mu.Lock()
+	hold := cat.hold
+	cat.hold = nil
+	cat.mu.Unlock()
+	cat.put("Component", "c1", "Changed meanwhile", nil)
+	if err := f.ix.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.titles(t, "meanwhile"); len(got) != 1 {
+		t.Fatalf("live index during the rebuild: %v", got)
+	}
+	close(hold)
+	if err := <-rebuilt; err != nil {
+		t.Fatal(err)
+	}
+	// The rebuild's snapshot had the old title; the change was applied
+	// again after the swap.
+	if got := f.titles(t, "meanwhile"); !cmp.Equal(got, []string{"Changed meanwhile"}) {
+		t.Errorf("after the swap: %v", got)
+	}
+	if got := f.titles(t, "component"); len(got) != 5 {
+		t.Errorf("others: %v", got)
+	}
+}
+
+func TestIndexerResumesFromSavedPosition(t *testing.T) {
+	ctx := context.Background()
+	cat := newLiveCatalog()
+	cat.put("Component", "a", "First", nil)
+	engine := newEngine(t)
+	f := newIndexerFixture(t, engine, cat)
+	if err := f.ix.Reindex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// While no indexer runs, the catalog changes; a new one over the same
+	// index picks the change up from the saved position.
+	cat.put("Component", "b", "Second", nil)
+	g := newIndexerFixture(t, engine, cat)
+	if err := g.ix.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.titles(t, "second"); len(got) != 1 {
+		t.Errorf("change made while stopped: %v", got)
+	}
+}
