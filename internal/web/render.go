@@ -71,8 +71,8 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, page, 
 	if ref := viewerRef(r); ref != "" {
 		l.User = linkTo(ref, "user").Label
 	}
-	if r.URL.Path == "/catalog" {
-		l.Query = r.URL.Query().Get("text")
+	if r.URL.Path == "/search" {
+		l.Query = r.URL.Query().Get("query")
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", l); err != nil {
