@@ -357,6 +357,9 @@ func TestRoutesRolesMatrix(t *testing.T) {
 	for _, r := range techdocsRolesCovered() { // TestTechdocsPermissions
 		covered[r] = true
 	}
+	for _, r := range searchRolesCovered() { // TestSearchPermissions
+		covered[r] = true
+	}
 	for _, dialect := range storetest.Dialects() {
 		for _, role := range []string{"allowed", "denied", "conditional", "admin", "service"} {
 			t.Run(string(dialect)+"/"+role, func(t *testing.T) {

@@ -37,6 +37,8 @@ type Options struct {
 	TechDocs TechDocs
 	// Scaffolder serves /api/scaffolder; nil leaves it answering 404.
 	Scaffolder Scaffolder
+	// Search serves /api/search; nil leaves it answering 404.
+	Search Search
 }
 
 // DefaultMaxBodyBytes is the request body limit when Options sets none.
@@ -60,6 +62,7 @@ type server struct {
 	perms       map[string]permission.Permission
 	techdocs    TechDocs
 	scaffolder  Scaffolder
+	search      Search
 }
 
 // route is one entry of the API surface: a ServeMux pattern and its handler.
@@ -110,6 +113,7 @@ func (s *server) routes() []route {
 		{"GET " + techdocsMount + "/metadata/entity/{namespace}/{kind}/{name}", s.techdocsEntityMetadata},
 		{"GET " + techdocsMount + "/sync/{namespace}/{kind}/{name}", s.techdocsSync},
 	}
+	rs = append(rs, s.searchRoutes()...)
 	return append(rs, s.scaffolderRoutes()...)
 }
 
@@ -138,6 +142,7 @@ func New(o Options) http.Handler {
 		perms:       knownPermissions(),
 		techdocs:    o.TechDocs,
 		scaffolder:  o.Scaffolder,
+		search:      o.Search,
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

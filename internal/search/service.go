@@ -193,7 +193,7 @@ func (s *Service) Query(ctx context.Context, req Request) (*Response, error) {
 		hits, total, err = run(&q)
 	}
 	if err != nil {
-		return nil, engineError(err)
+		return nil, s.engineError(ctx, err)
 	}
 	resp := &Response{Results: make([]Result, 0, min(len(hits), limit))}
 	for i, h := range hits {
@@ -214,13 +214,15 @@ func (s *Service) Query(ctx context.Context, req Request) (*Response, error) {
 	return resp, nil
 }
 
-// engineError hides an engine's failure behind Backstage's message; a
-// missing index is reported as it is.
-func engineError(err error) error {
+// engineError hides an engine's failure behind Backstage's message,
+// logging what it was (the caller sees only the message); a missing
+// index is reported as it is.
+func (s *Service) engineError(ctx context.Context, err error) error {
 	var mi *MissingIndexError
 	if errors.As(err, &mi) || problem.Is(err, problem.InputError) || errors.Is(err, context.Canceled) {
 		return err
 	}
+	s.log.ErrorContext(ctx, "search engine failed", "error", err)
 	return problem.New("Error", "There was a problem performing the search query").WithCause(err)
 }
 
@@ -251,7 +253,7 @@ func (s *Service) requestTypes(req []string) ([]string, bool, error) {
 func (s *Service) liveTypes(ctx context.Context, types []string, explicit bool) ([]string, error) {
 	live, err := s.engine.Types(ctx)
 	if err != nil {
-		return nil, engineError(err)
+		return nil, s.engineError(ctx, err)
 	}
 	var out []string
 	for _, t := range types {
@@ -386,7 +388,7 @@ func (s *Service) Suggest(ctx context.Context, prefix string, n int) ([]Result, 
 	}
 	hits, err := s.engine.Suggest(ctx, &q)
 	if err != nil {
-		return nil, engineError(err)
+		return nil, s.engineError(ctx, err)
 	}
 	if opaque {
 		if acc.Check == nil {
