@@ -4,7 +4,9 @@
 // lists suggestions as the reader types (asked of /search/suggest a
 // moment after the last key), arrow keys move through them, Enter opens
 // the chosen one (or the search page when none is), Escape closes the
-// list. The list is rendered by the server, already escaped.
+// list. The list is rendered by the server, already escaped. ("/" is
+// the page script's: it focuses the page's own search box, which on the
+// search page is its query, else the header's.)
 (function () {
   "use strict";
 
