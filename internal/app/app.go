@@ -53,6 +53,8 @@ type App struct {
 	handler http.Handler
 	// techdocs is the docs service and its background builder.
 	techdocs *techdocsParts
+	// search is the search service and its indexer.
+	search *searchParts
 
 	scaffolder *scaffolder.Engine
 }
@@ -133,7 +135,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 
 	a := &App{cfg: cfg, log: log, db: db, reg: reg, engine: engine, query: query}
 	dot := graph.NewRenderer(0) // one Graphviz for the graph tab and the docs' dot fences
-	if a.techdocs, err = newTechDocs(cfg, log, query, readers.URLReader, dot); err != nil {
+	published := &sitesPublished{}
+	if a.techdocs, err = newTechDocs(cfg, log, query, readers.URLReader, dot, published); err != nil {
 		return nil, err
 	}
 	if a.policy, err = newPolicy(cfg, log, query); err != nil {
@@ -146,6 +149,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		return nil, err
 	}
 	authz := pageAuthz{policy: a.policy, query: query, audit: a.audit, log: log.With("component", "permission")}
+	if a.search, err = newSearch(cfg, log, db, query, a.techdocs, authz, published); err != nil {
+		return nil, err
+	}
 	if a.scaffolder, err = wireScaffolder(cfg, log, db, authz, engine, reg.actions); err != nil {
 		return nil, err
 	}
@@ -161,6 +167,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		Audit:       a.audit,
 		TechDocs:    a.techdocs.service,
 		Scaffolder:  a.scaffolder,
+		Search:      a.search.service,
 	})
 	var appSection struct {
 		Title string `config:"title"`
@@ -288,6 +295,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go a.auth.Run(ctx)           // prunes expired sessions and tokens until ctx ends
 	defer a.startTechDocs(ctx)() // waits for the docs builder to stop
+	defer a.startSearch(ctx)()   // waits for the search indexer to stop
 	for _, s := range a.reg.starters {
 		if err := s.Start(ctx); err != nil {
 			return fmt.Errorf("start plugin: %w", err)

@@ -77,7 +77,7 @@ type techdocsParts struct {
 // cache in front of S3) and, with techdocs.builder local, the background
 // builder, which lists entities with docs through query, reads url
 // sources through urls and renders dot fences with dot.
-func newTechDocs(cfg *config.Config, log *slog.Logger, query *catalog.Query, urls builtin.URLReader, dot markdown.DotRenderer) (*techdocsParts, error) {
+func newTechDocs(cfg *config.Config, log *slog.Logger, query *catalog.Query, urls builtin.URLReader, dot markdown.DotRenderer, published *sitesPublished) (*techdocsParts, error) {
 	var tc techdocsConfig
 	if err := cfg.Decode("techdocs", &tc); err != nil {
 		return nil, err
@@ -91,6 +91,7 @@ func newTechDocs(cfg *config.Config, log *slog.Logger, query *catalog.Query, url
 	if err != nil {
 		return nil, err
 	}
+	bucket = published.watch(bucket) // search indexes each site as it is published
 	pub := techdocs.NewPublisher(bucket, techdocs.PublisherOptions{LegacyCase: tc.LegacyUseCaseSensitiveTripletPaths})
 	parts := &techdocsParts{mermaid: tc.Mermaid.ScriptURL}
 	if tc.Builder != "external" {
