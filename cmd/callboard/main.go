@@ -32,6 +32,7 @@ Commands:
   catalog validate   check catalog files; one line per problem as file:line:col: message
   audit export       write the audit log's events as JSON Lines
   techdocs build     build a TechDocs site (mkdocs.yml + Markdown) into static HTML
+  search reindex     rebuild the search index from the catalog and the published docs
   template dry-run   check a software template and run it without side effects
   version            print the version
 
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdAudit(ctx, args[1:], stdout, stderr)
 	case "techdocs":
 		return cmdTechdocs(ctx, args[1:], stdout, stderr)
+	case "search":
+		return cmdSearch(ctx, args[1:], stdout, stderr)
 	case "template":
 		return cmdTemplate(ctx, args[1:], stdout, stderr)
 	case "version", "--version":

@@ -215,7 +215,7 @@ func (a *App) Search() *search.Service { return a.search.service }
 
 // SearchReindex rebuilds the search index of the given types (every type
 // when none is given) now, as callboard search reindex does.
-func (a *App) SearchReindex(ctx context.Context, types ...string) error {
+func (a *App) SearchReindex(ctx context.Context, types ...string) ([]search.Rebuilt, error) {
 	return a.search.indexer.Reindex(ctx, types...)
 }
 

@@ -104,6 +104,24 @@ func TestSearchServesTheDemo(t *testing.T) {
 	}
 }
 
+func TestSearchReindex(t *testing.T) {
+	_, a := startDemo(t)
+	done, err := a.SearchReindex(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, r := range done {
+		got[r.Type] = r.Documents
+	}
+	if got["software-catalog"] < 20 || got["software-template"] != 1 || len(done) != 3 {
+		t.Errorf("reindexed %v", done)
+	}
+	if _, err := a.SearchReindex(context.Background(), "nope"); err == nil {
+		t.Error("an unknown type is not an error")
+	}
+}
+
 func TestSearchIsFreshAfterStitching(t *testing.T) {
 	srv := newFileServer(t, map[string]string{"/catalog-info.yaml": `apiVersion: backstage.io/v1alpha1
 kind: Component

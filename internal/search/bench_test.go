@@ -59,7 +59,7 @@ func BenchmarkSearch(b *testing.B) {
 			f.ix = ix
 			ctx := context.Background()
 			start := time.Now()
-			if err := ix.Reindex(ctx); err != nil {
+			if _, err := ix.Reindex(ctx); err != nil {
 				b.Fatal(err)
 			}
 			reindex := time.Since(start)

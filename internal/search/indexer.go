@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -188,7 +189,7 @@ func (ix *Indexer) Run(ctx context.Context) error {
 			rebuilding[t] = true
 			wg.Go(func() {
 				defer func() { finished <- t }()
-				if err := ix.rebuild(ctx, c); err != nil && ctx.Err() == nil {
+				if _, err := ix.rebuild(ctx, c); err != nil && ctx.Err() == nil {
 					ix.log.Error("search index rebuild failed", "type", t, "error", err)
 				}
 			})
@@ -242,7 +243,7 @@ func (ix *Indexer) start(ctx context.Context) error {
 		if slices.Contains(live, c.Type()) {
 			continue
 		}
-		if err := ix.rebuild(ctx, c); err != nil {
+		if _, err := ix.rebuild(ctx, c); err != nil {
 			return err
 		}
 	}
@@ -282,33 +283,45 @@ func (ix *Indexer) loadWindow(ctx context.Context) error {
 	return nil
 }
 
+// Rebuilt says what a rebuild of one type indexed.
+type Rebuilt struct {
+	Type      string
+	Documents int
+	Took      time.Duration
+}
+
 // Reindex rebuilds the given types, every type when none is given, now.
-func (ix *Indexer) Reindex(ctx context.Context, types ...string) error {
+func (ix *Indexer) Reindex(ctx context.Context, types ...string) ([]Rebuilt, error) {
 	for _, t := range types {
 		if !slices.Contains(ix.Types(), t) {
-			return fmt.Errorf("search: unknown document type %q (known: %v)", t, ix.Types())
+			return nil, fmt.Errorf("unknown document type %q (known: %s)", t, strings.Join(ix.Types(), ", "))
 		}
 	}
 	if err := ix.loadWindow(ctx); err != nil {
-		return err
+		return nil, err
 	}
+	var out []Rebuilt
 	for _, c := range ix.collators {
 		if len(types) > 0 && !slices.Contains(types, c.Type()) {
 			continue
 		}
-		if err := ix.rebuild(ctx, c); err != nil {
-			return err
+		start := ix.now()
+		n, err := ix.rebuild(ctx, c)
+		if err != nil {
+			return out, err
 		}
+		out = append(out, Rebuilt{Type: c.Type(), Documents: n, Took: ix.now().Sub(start)})
 	}
-	return nil
+	return out, nil
 }
 
 // rebuildBatch is how many documents one Rebuild.Add takes.
 const rebuildBatch = 500
 
 // rebuild builds a new index of c's type and swaps it in, then applies
-// again what changed in the live index meanwhile.
-func (ix *Indexer) rebuild(ctx context.Context, c Collator) error {
+// again what changed in the live index meanwhile. It returns how many
+// documents it indexed.
+func (ix *Indexer) rebuild(ctx context.Context, c Collator) (int, error) {
 	typ := c.Type()
 	ctx, cancel := context.WithTimeout(ctx, ix.timeout)
 	defer cancel()
@@ -326,7 +339,7 @@ func (ix *Indexer) rebuild(ctx context.Context, c Collator) error {
 	rb, err := ix.engine.Rebuild(ctx, typ)
 	if err != nil {
 		takeReplay()
-		return fmt.Errorf("rebuild %s index: %w", typ, err)
+		return 0, fmt.Errorf("rebuild %s index: %w", typ, err)
 	}
 	n := 0
 	var buf []Document
@@ -357,16 +370,16 @@ func (ix *Indexer) rebuild(ctx context.Context, c Collator) error {
 		if aerr := rb.Abort(context.WithoutCancel(ctx)); aerr != nil {
 			ix.log.Warn("search rebuild not cleaned up", "type", typ, "error", aerr)
 		}
-		return fmt.Errorf("rebuild %s index: %w", typ, err)
+		return 0, fmt.Errorf("rebuild %s index: %w", typ, err)
 	}
 	refs := takeReplay()
 	if len(refs) > 0 {
 		if err := ix.refresh(ctx, c, refs); err != nil {
-			return fmt.Errorf("rebuild %s index: apply changes made meanwhile: %w", typ, err)
+			return n, fmt.Errorf("rebuild %s index: apply changes made meanwhile: %w", typ, err)
 		}
 	}
 	ix.log.Info("search index rebuilt", "type", typ, "documents", n, "replayed", len(refs), "took", ix.now().Sub(start))
-	return nil
+	return n, nil
 }
 
 // refresh replaces the documents of refs in c's live index with their

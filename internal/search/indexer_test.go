@@ -180,7 +180,7 @@ func TestIndexerFeedAndSites(t *testing.T) {
 	cat.put("Component", "alpha", "Alpha service", nil)
 	cat.put("Template", "starter", "Starter template", nil)
 	f := newIndexerFixture(t, newEngine(t), cat)
-	if err := f.ix.Reindex(ctx); err != nil {
+	if _, err := f.ix.Reindex(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.titles(t, "alpha"); !cmp.Equal(got, []string{"Alpha service"}) {
@@ -274,14 +274,14 @@ func TestIndexerRebuildReplaysChanges(t *testing.T) {
 		cat.put("Component", fmt.Sprintf("c%d", i), fmt.Sprintf("Component %d", i), nil)
 	}
 	f := newIndexerFixture(t, newEngine(t), cat)
-	if err := f.ix.Reindex(ctx); err != nil {
+	if _, err := f.ix.Reindex(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// A rebuild reads its snapshot, then waits; meanwhile c1 changes and
 	// the feed applies the change to the live index.
 	cat.hold = make(chan struct{})
 	rebuilt := make(chan error, 1)
-	go func() { rebuilt <- f.ix.Reindex(ctx, search.TypeCatalog) }()
+	go func() { _, err := f.ix.Reindex(ctx, search.TypeCatalog); rebuilt <- err }()
 	time.Sleep(50 * time.Millisecond)
 	cat.mu.Lock()
 	hold := cat.hold
@@ -314,7 +314,7 @@ func TestIndexerResumesFromSavedPosition(t *testing.T) {
 	cat.put("Component", "a", "First", nil)
 	engine := newEngine(t)
 	f := newIndexerFixture(t, engine, cat)
-	if err := f.ix.Reindex(ctx); err != nil {
+	if _, err := f.ix.Reindex(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// While no indexer runs, the catalog changes; a new one over the same
