@@ -235,6 +235,18 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	for _, p := range web.CreatePaths {
 		mux.Handle(p, create)
 	}
+	searchPages := web.NewSearch(web.SearchOptions{
+		Search:    a.search.service,
+		Catalog:   query,
+		ReaderFor: authz.readerFor,
+		Logger:    log.With("component", "web"),
+		Dev:       o.Dev,
+		DevDir:    o.WebDir,
+		Title:     appSection.Title,
+	})
+	for _, p := range web.SearchPaths {
+		mux.Handle(p, searchPages)
+	}
 	a.handler = mountAuth(mux, a.auth, a.audit.Middleware, web.AccountOptions{
 		Logger: log.With("component", "web"),
 		Dev:    o.Dev,
