@@ -71,10 +71,25 @@
       }
     }
 
+    // leaving is set once an entry is chosen: the form must not submit
+    // on the way out (Enter's keypress may still reach it).
+    var leaving = false;
+
     function choose(opt) {
       var href = opt && opt.getAttribute("data-href");
-      if (href) location.assign(href);
+      if (!href) return;
+      leaving = true;
+      location.assign(href);
     }
+
+    form.addEventListener("submit", function (ev) {
+      if (leaving) ev.preventDefault();
+    });
+    // Back to a page kept in the browser's cache: the box works again.
+    window.addEventListener("pageshow", function () {
+      leaving = false;
+      close();
+    });
 
     function show(doc, query) {
       var items = doc.querySelectorAll("[role=option]");
