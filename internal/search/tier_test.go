@@ -25,3 +25,26 @@ func TestMatchTier(t *testing.T) {
 		}
 	}
 }
+
+func TestRank(t *testing.T) {
+	q := ParseQuery("ledger")
+	tiers := [][]string{
+		{"Ledger reconciliation", "recon", "Matches statements", "", ""},
+		{"Bookkeeping", "ledger sync", "Copies entries", "", ""},
+		{"Accounts", "accounts", "Keeps the general ledger balanced", "", ""},
+		{"Audit", "audit", "Records", "ledger audit", ""},
+		{"Month end", "", "", "", "the ledger is closed"},
+	}
+	for want, f := range tiers {
+		if got, _ := Rank(q, f...); got != want {
+			t.Errorf("tier of %v = %d, want %d", f, got, want)
+		}
+	}
+	// Within a tier: a shorter title scores higher, more occurrences too.
+	_, short := Rank(q, "Ledger", "", "", "", "")
+	_, long := Rank(q, "Ledger of all the accounts we keep", "", "", "", "")
+	_, twice := Rank(q, "Ledger", "", "the ledger", "", "")
+	if !(short > long && twice > short) {
+		t.Errorf("scores: short %v, long %v, twice %v", short, long, twice)
+	}
+}

@@ -165,24 +165,42 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 		ids, err := s.fetchCond(ctx, all, s.order, off, lim)
 		return ids, n, err
 	}
-	total, err := s.countCond(ctx, all, search.MaxCount)
+	// Counting up to MaxCount runs on a connection of its own while the
+	// page is found.
+	type counted struct {
+		n   int
+		err error
+	}
+	totalc := make(chan counted, 1)
+	go func() {
+		n, err := s.countCond(ctx, all, search.MaxCount)
+		totalc <- counted{n, err}
+	}()
+	ids, err := s.runLarge(ctx, off, lim)
+	total := <-totalc
 	if err != nil {
 		return nil, 0, err
 	}
+	return ids, total.n, total.err
+}
+
+// runLarge finds the page of a query matching more than rankCap
+// documents.
+func (s *query) runLarge(ctx context.Context, off, lim int) ([]int64, error) {
 	fieldsTier := len(tierWeights) - 2
 	fields := func(a *sqlsearch.Args) string { return s.level(a, fieldsTier) }
 	nf, err := s.countCond(ctx, fields, rankCap+1)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	if nf <= rankCap {
 		ids, err := s.fetchCond(ctx, fields, s.order, off, lim)
 		if err != nil || len(ids) == lim {
-			return ids, total, err
+			return ids, err
 		}
 		body := func(a *sqlsearch.Args) string { return s.tierCond(a, len(tierWeights)-1) }
 		more, err := s.fetchTier(ctx, body, max(0, off-nf), lim-len(ids))
-		return append(ids, more...), total, err
+		return append(ids, more...), err
 	}
 	var ids []int64
 	err = sqlsearch.Paging(len(tierWeights)+1, off, lim,
@@ -200,7 +218,7 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 			ids = append(ids, got...)
 			return len(got), err
 		})
-	return ids, total, err
+	return ids, err
 }
 
 // fetchTier reads a page of one tier: ranked when it is small enough, in

@@ -11,11 +11,10 @@ import (
 	"github.com/callboard/callboard/internal/search/sqlsearch"
 )
 
-// rankCap is the largest tier ranked by bm25. bm25 costs a few
-// microseconds per matching row, so a tier with more matches than this
-// (a word most documents share) is returned in index order instead:
-// its members are alike for the query anyway, and the query stays
-// within milliseconds.
+// rankCap is the largest set ranked: ranking reads each document's
+// fields, so a tier with more matches than this (a word most documents
+// share) is returned in index order instead: its members are alike for
+// the query anyway, and the query stays within milliseconds.
 const rankCap = 1000
 
 // maxExact bounds the documents whose name or title equals the query.
@@ -24,10 +23,6 @@ const maxExact = 100
 // browseSortCap is the largest set a query without words returns in
 // title order; larger sets come in index order, which costs nothing.
 const browseSortCap = 2000
-
-// bm25 is the ranking function with the column weights title > name >
-// description > tags > body; meta does not count.
-const bm25 = `bm25(search_fts, 10.0, 5.0, 3.0, 2.0, 1.0, 0.0)`
 
 // query is one search being run: the match expressions, the live
 // generations and the documents that match the query exactly.
@@ -42,8 +37,6 @@ type query struct {
 	exactKey string
 	// exactIDs are the documents whose name or title is exactKey.
 	exactIDs []int64
-	// counts remembers tier counts: n found when counting up to cap.
-	counts map[int][2]int
 }
 
 // inGenerations restricts col (a document id) to the live generations;
@@ -69,7 +62,7 @@ func (e *Engine) newQuery(q *search.EngineQuery, parsed search.Query, gens []int
 	s := &query{
 		e: e, q: q, gens: gens,
 		pos: positiveExpr(parsed), excl: excludedExpr(parsed),
-		exactKey: parsed.Exact, counts: map[int][2]int{},
+		exactKey: parsed.Exact,
 		restrict: search.Restriction(q.Filters, q.Access),
 	}
 	s.meta = metaExpr(s.restrict)
@@ -78,8 +71,9 @@ func (e *Engine) newQuery(q *search.EngineQuery, parsed search.Query, gens []int
 
 // Search runs q. Results come in tiers: documents whose name or title
 // equals the whole query first, then those matching in titles, names,
-// descriptions, tags, anywhere; each tier by bm25 unless it is larger
-// than rankCap. Filters and the permission condition are part of every
+// descriptions, tags, anywhere; each tier by a BM25F score with the
+// column weights title > name > description > tags > body (search.Rank)
+// unless it is larger than rankCap. Filters and the permission condition are part of every
 // match expression (meta tokens). Total counts up to search.MaxCount.
 func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.EngineResult, error) {
 	gens, err := e.liveGenerations(ctx, q.Types)
@@ -119,59 +113,101 @@ func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.Eng
 	return &search.EngineResult{Hits: hits, Total: total}, nil
 }
 
-// fieldColumns are the columns of the first four tiers.
-const fieldColumns = "{title name description tags}"
-
-// run finds the page of ids and the total. When the query matches at
-// most rankCap documents, all of them are read at once with their bm25
-// and fields and ranked here (exact matches, then MatchTier, then bm25);
-// when it matches more but at most rankCap in the fields before the
-// body, those are ranked that way and the body's matches follow; only
-// when the fields alone match more is each tier asked for separately.
+// run finds the page of ids and the total. Each set is first probed for
+// at most rankCap matches (stopping at the one after): a small set is
+// ranked here as a whole (exact matches first, then search.Rank's tier
+// and score), a large one comes in index order. The whole query's
+// matches when they are few; otherwise the exact matches, then the
+// broadest level of fields (title to tags, then title to description,
+// ...) that is small, ranked, and after it the remaining tiers one by
+// one.
 func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, error) {
 	all := restricted(withoutExcluded(within(textColumns, s.pos), s.excl), s.meta)
-	n, err := s.countExpr(ctx, all, "", rankCap+1)
+	p, err := s.probe(ctx, parsed, all, "", true)
 	if err != nil {
 		return nil, 0, err
 	}
-	if n <= rankCap {
-		ranked, err := s.rankSmall(ctx, parsed, all)
-		return pageOf(ranked, s.q.Offset, s.q.Limit), n, err
+	if !p.large {
+		return pageOf(p.ranked, s.q.Offset, s.q.Limit), len(p.ranked), nil
 	}
-	total, err := s.countExpr(ctx, all, "", search.MaxCount)
+	// Counting up to MaxCount is the slowest statement for common words;
+	// it runs on a connection of its own while the page is found.
+	type counted struct {
+		n   int
+		err error
+	}
+	totalc := make(chan counted, 1)
+	go func() {
+		n, err := s.countExpr(ctx, all, "", search.MaxCount)
+		totalc <- counted{n, err}
+	}()
+	var out []int64
+	skip, need := s.q.Offset, s.q.Limit
+	take := func(ids []int64) {
+		if skip >= len(ids) {
+			skip -= len(ids)
+			return
+		}
+		got := ids[skip:min(len(ids), skip+need)]
+		out = append(out, got...)
+		need -= len(got)
+		skip = 0
+	}
+	exact, err := s.exact(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	fields := restricted(withoutExcluded(within(fieldColumns, s.pos), s.excl), s.meta)
-	nf, err := s.countExpr(ctx, fields, "", rankCap+1)
-	if err != nil {
-		return nil, 0, err
+	take(exact)
+	extra := ""
+	if len(s.exactIDs) > 0 {
+		extra = " AND search_fts.rowid NOT IN (" + idList(s.exactIDs) + ")"
 	}
-	if nf > rankCap {
-		var ids []int64
-		err := sqlsearch.Paging(len(tierColumns)+1, s.q.Offset, s.q.Limit,
-			func(t, upTo int) (int, error) { return s.count(ctx, t, upTo) },
-			func(t, offset, limit int) (int, error) {
-				got, err := s.fetch(ctx, t, offset, limit)
-				ids = append(ids, got...)
-				return len(got), err
-			})
-		return ids, total, err
-	}
-	head, err := s.rankSmall(ctx, parsed, fields)
-	if err != nil {
-		return nil, 0, err
-	}
-	ids := pageOf(head, s.q.Offset, s.q.Limit)
-	if len(ids) < s.q.Limit {
-		body := restricted(withoutExcluded("("+within(textColumns, s.pos)+") NOT "+within(fieldColumns, s.pos), s.excl), s.meta)
-		more, err := s.fetchExpr(ctx, body, "", max(0, s.q.Offset-len(head)), s.q.Limit-len(ids))
+	// The broadest level of fields small enough to rank as a whole.
+	head := -1
+	for t := len(tierColumns) - 2; t >= 0 && need > 0; t-- {
+		lp, err := s.probe(ctx, parsed, restricted(withoutExcluded(within(tierColumns[t], s.pos), s.excl), s.meta), extra, false)
 		if err != nil {
 			return nil, 0, err
 		}
-		ids = append(ids, more...)
+		if !lp.large {
+			head = t
+			take(lp.ranked)
+			break
+		}
 	}
-	return ids, total, nil
+	for t := head + 1; t < len(tierColumns) && need > 0; t++ {
+		expr := restricted(tierExpr(t, s.pos, s.excl), s.meta)
+		tp, err := s.probe(ctx, parsed, expr, extra, t == len(tierColumns)-1)
+		if err != nil {
+			return nil, 0, err
+		}
+		switch {
+		case !tp.large:
+			take(tp.ranked)
+		case skip+need <= len(tp.first):
+			take(tp.first)
+		default:
+			n, err := s.countExpr(ctx, expr, extra, skip+1)
+			if err != nil {
+				return nil, 0, err
+			}
+			if n <= skip {
+				skip -= n
+				continue
+			}
+			var a sqlsearch.Args
+			stmt := `SELECT search_fts.rowid` + s.from(&a, expr, extra) + ` ORDER BY search_fts.rowid LIMIT ` +
+				strconv.Itoa(need) + ` OFFSET ` + strconv.Itoa(skip)
+			got, err := s.e.ids(ctx, stmt, a.Values)
+			if err != nil {
+				return nil, 0, err
+			}
+			skip = 0
+			take(got)
+		}
+	}
+	total := <-totalc
+	return out, total.n, total.err
 }
 
 // pageOf slices a page out of ids.
@@ -194,32 +230,45 @@ func (s *query) countExpr(ctx context.Context, match, extra string, upTo int) (i
 	return n, nil
 }
 
-// fetchExpr reads a page of an expression's matches: by bm25 when they
-// are at most rankCap, in index order otherwise.
-func (s *query) fetchExpr(ctx context.Context, match, extra string, offset, limit int) ([]int64, error) {
-	n, err := s.countExpr(ctx, match, extra, rankCap+1)
-	if err != nil || n == 0 || offset >= n {
-		return nil, err
-	}
-	order := "search_fts.rowid"
-	if n <= rankCap {
-		order = bm25 + ", search_fts.rowid"
-	}
-	var a sqlsearch.Args
-	stmt := `SELECT search_fts.rowid` + s.from(&a, match, extra) + ` ORDER BY ` + order +
-		` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset)
-	return s.e.ids(ctx, stmt, a.Values)
+// probed is what probe found: all the matches, ranked, or the first
+// rankCap+1 in index order of a larger set.
+type probed struct {
+	ranked []int64
+	first  []int64
+	large  bool
 }
 
-// rankSmall reads every match of an expression (at most rankCap) with its
-// bm25 and fields, and returns their ids in rank order: exact name or
-// title matches first, then by tier (search.MatchTier), then bm25.
-func (s *query) rankSmall(ctx context.Context, parsed search.Query, match string) ([]int64, error) {
+// rankBodyBytes is how much of a document's body ranking reads: enough
+// for the words that matter, bounded so that a thousand docs pages cost
+// little.
+const rankBodyBytes = 1000
+
+// probe reads the matches of an expression up to rankCap+1, in index
+// order; when there are at most rankCap it reads their fields by rowid
+// and ranks them (exact matches first, then search.Rank's tier and
+// score, then rowid). withBody reads the start of the body too, for sets
+// that may hold matches found only there.
+func (s *query) probe(ctx context.Context, parsed search.Query, match, extra string, withBody bool) (probed, error) {
 	var a sqlsearch.Args
-	stmt := `SELECT search_fts.rowid, ` + bm25 + `, title, name, description, tags` + s.from(&a, match, "")
-	rows, err := s.e.db.QueryContext(ctx, stmt, a.Values...)
+	stmt := `SELECT search_fts.rowid` + s.from(&a, match, extra) + ` ORDER BY search_fts.rowid LIMIT ` + strconv.Itoa(rankCap+1)
+	ids, err := s.e.ids(ctx, stmt, a.Values)
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return probed{}, err
+	}
+	if len(ids) > rankCap {
+		return probed{first: ids, large: true}, nil
+	}
+	if len(ids) == 0 {
+		return probed{}, nil
+	}
+	body := "''"
+	if withBody {
+		body = "substr(body, 1, " + strconv.Itoa(rankBodyBytes) + ")"
+	}
+	rows, err := s.e.db.QueryContext(ctx, `SELECT rowid, title, name, description, tags, `+body+`
+		FROM search_fts WHERE rowid IN (`+idList(ids)+`)`)
+	if err != nil {
+		return probed{}, fmt.Errorf("search: %w", err)
 	}
 	defer rows.Close()
 	exact := make(map[int64]int, len(s.exactIDs))
@@ -227,42 +276,42 @@ func (s *query) rankSmall(ctx context.Context, parsed search.Query, match string
 		exact[id] = i
 	}
 	type ranked struct {
-		id   int64
-		tier int
-		rank float64
+		id    int64
+		tier  int
+		score float64
 	}
-	var rs []ranked
+	rs := make([]ranked, 0, len(ids))
 	for rows.Next() {
 		var r ranked
-		var title, name, desc, tags string
-		if err := rows.Scan(&r.id, &r.rank, &title, &name, &desc, &tags); err != nil {
-			return nil, err
+		var title, name, desc, tags, body string
+		if err := rows.Scan(&r.id, &title, &name, &desc, &tags, &body); err != nil {
+			return probed{}, err
 		}
 		if i, ok := exact[r.id]; ok {
 			// Exact matches keep their order (names before titles).
-			r.tier, r.rank = -1, float64(i)
+			r.tier, r.score = -1, -float64(i)
 		} else {
-			r.tier = search.MatchTier(parsed, title, name, desc, tags)
+			r.tier, r.score = search.Rank(parsed, title, name, desc, tags, body)
 		}
 		rs = append(rs, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return probed{}, err
 	}
 	sort.Slice(rs, func(i, j int) bool {
 		if rs[i].tier != rs[j].tier {
 			return rs[i].tier < rs[j].tier
 		}
-		if rs[i].rank != rs[j].rank {
-			return rs[i].rank < rs[j].rank
+		if rs[i].score != rs[j].score {
+			return rs[i].score > rs[j].score
 		}
 		return rs[i].id < rs[j].id
 	})
-	ids := make([]int64, len(rs))
+	out := make([]int64, len(rs))
 	for i, r := range rs {
-		ids[i] = r.id
+		out[i] = r.id
 	}
-	return ids, nil
+	return probed{ranked: out}, nil
 }
 
 // idList writes ids as a literal list.
@@ -272,19 +321,6 @@ func idList(ids []int64) string {
 		parts[i] = strconv.FormatInt(id, 10)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// tier returns the match expression and extra rowid condition of tier t:
-// 1.. the tierColumns, -1 everything (tier 0, the exact matches, is
-// read by exact).
-func (s *query) tier(t int) (match, extra string) {
-	if t < 0 {
-		return restricted(withoutExcluded(within(textColumns, s.pos), s.excl), s.meta), ""
-	}
-	if len(s.exactIDs) > 0 {
-		extra = " AND search_fts.rowid NOT IN (" + idList(s.exactIDs) + ")"
-	}
-	return restricted(tierExpr(t-1, s.pos, s.excl), s.meta), extra
 }
 
 // exact returns the documents whose name or title equals the query that
@@ -331,37 +367,6 @@ func (s *query) allowed(ctx context.Context, ids []int64) ([]int64, error) {
 		}
 	}
 	return out, nil
-}
-
-// count counts tier t's documents, up to upTo, remembering what it
-// found.
-func (s *query) count(ctx context.Context, t, upTo int) (int, error) {
-	if c, ok := s.counts[t]; ok && (c[0] < c[1] || c[1] >= upTo) {
-		return min(c[0], upTo), nil
-	}
-	if t == 0 {
-		ids, err := s.exact(ctx)
-		s.counts[0] = [2]int{len(ids), maxExact + 1}
-		return len(ids), err
-	}
-	match, extra := s.tier(t)
-	n, err := s.countExpr(ctx, match, extra, upTo)
-	if err != nil {
-		return 0, err
-	}
-	s.counts[t] = [2]int{n, upTo}
-	return n, nil
-}
-
-// fetch reads ids of tier t: ranked by bm25 when the tier is small
-// enough, in index order otherwise.
-func (s *query) fetch(ctx context.Context, t, offset, limit int) ([]int64, error) {
-	if t == 0 {
-		ids, err := s.exact(ctx)
-		return pageOf(ids, offset, limit), err
-	}
-	match, extra := s.tier(t)
-	return s.fetchExpr(ctx, match, extra, offset, limit)
 }
 
 // browse answers a query with no word that must match: every document
