@@ -85,9 +85,11 @@ type EngineResult struct {
 	Total int
 }
 
-// MaxCount bounds how far engines count matches, as Elasticsearch's
-// default track_total_hits does.
-const MaxCount = 10000
+// MaxCount bounds how far engines count matches (as Elasticsearch's
+// track_total_hits does, at 10,000 by default): a result set larger than
+// this reports MaxCount. Counting further costs more than finding a page
+// for a common word, and nobody pages that far.
+const MaxCount = 1000
 
 // Hit is one matching document.
 type Hit struct {

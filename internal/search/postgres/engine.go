@@ -314,28 +314,86 @@ func (e *Engine) dropGeneration(ctx context.Context, g int64) error {
 	}
 }
 
-// rebuild fills one new generation.
+// rebuildWorkers is how many batches a rebuild writes at once: the
+// database parses text and updates the GIN indexes on its own cores while
+// the collators read the next batch.
+const rebuildWorkers = 2
+
+// rebuild fills one new generation, writing batches on rebuildWorkers
+// connections.
 type rebuild struct {
-	e   *Engine
-	typ string
-	gen int64
+	e     *Engine
+	typ   string
+	gen   int64
+	start sync.Once
+	work  chan []search.Document
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	err   error
 }
 
+// Add queues a batch; an error of an earlier batch is returned by a later
+// Add or by Commit.
 func (r *rebuild) Add(ctx context.Context, docs []search.Document) error {
-	var words []string
-	err := r.e.withTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		words, err = r.e.insertDocs(ctx, tx, r.gen, docs)
-		return err
+	r.start.Do(func() {
+		r.work = make(chan []search.Document, rebuildWorkers)
+		for range rebuildWorkers {
+			r.wg.Go(func() {
+				for batch := range r.work {
+					if r.failed() != nil {
+						continue
+					}
+					var words []string
+					err := r.e.withTx(ctx, func(tx *sql.Tx) error {
+						var err error
+						words, err = r.e.insertDocs(ctx, tx, r.gen, batch)
+						return err
+					})
+					if err != nil {
+						r.mu.Lock()
+						if r.err == nil {
+							r.err = err
+						}
+						r.mu.Unlock()
+						continue
+					}
+					r.e.rememberTerms(words)
+				}
+			})
+		}
 	})
-	if err == nil {
-		r.e.rememberTerms(words)
+	if err := r.failed(); err != nil {
+		return err
 	}
-	return err
+	select {
+	case r.work <- docs:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (r *rebuild) failed() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// wait finishes the queued batches.
+func (r *rebuild) wait() error {
+	if r.work != nil {
+		close(r.work)
+		r.wg.Wait()
+		r.work = nil
+	}
+	return r.failed()
 }
 
 // Commit makes the generation live, then deletes the previous one.
 func (r *rebuild) Commit(ctx context.Context) error {
+	if err := r.wait(); err != nil {
+		return err
+	}
 	var old sql.NullInt64
 	err := r.e.withTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT generation FROM search_indexes WHERE type = $1 FOR UPDATE`, r.typ).Scan(&old)
@@ -361,4 +419,7 @@ func (r *rebuild) Commit(ctx context.Context) error {
 	return nil
 }
 
-func (r *rebuild) Abort(ctx context.Context) error { return r.e.dropGeneration(ctx, r.gen) }
+func (r *rebuild) Abort(ctx context.Context) error {
+	_ = r.wait() // the error is why we abort
+	return r.e.dropGeneration(ctx, r.gen)
+}

@@ -77,16 +77,26 @@ func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.Eng
 }
 
 // level is a set of matches: within the fields up to tier t (0..3), or
-// anywhere (t = 4).
+// anywhere (t = 4). The title and name tiers read tsv_names, the
+// description and tags tiers tsv_fields, so that each is answered by the
+// narrowest index that holds its words.
 func (s *query) level(a *sqlsearch.Args, t int) string {
 	if t >= len(tierWeights)-1 {
 		return "d.tsv @@ " + tsq(a, and(s.pos, s.excl, s.meta))
 	}
-	cond := "d.tsv_fields @@ " + tsq(a, and(positiveQuery(s.parsed, tierWeights[t]), s.meta))
+	cond := tierColumn(t) + " @@ " + tsq(a, and(positiveQuery(s.parsed, tierWeights[t]), s.meta))
 	if s.excl != "" {
 		cond += " AND d.tsv @@ " + tsq(a, s.excl)
 	}
 	return cond
+}
+
+// tierColumn is the narrowest tsvector holding the fields up to tier t.
+func tierColumn(t int) string {
+	if t <= 1 {
+		return "d.tsv_names"
+	}
+	return "d.tsv_fields"
 }
 
 // tierCond is the condition of tier t alone: its level without the
@@ -98,7 +108,7 @@ func (s *query) tierCond(a *sqlsearch.Args, t int) string {
 	}
 	cond := s.level(a, t)
 	if t > 0 {
-		cond += " AND NOT d.tsv_fields @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[t-1]))
+		cond += " AND NOT " + tierColumn(t-1) + " @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[t-1]))
 	}
 	if s.exact != "" {
 		e := a.Add(s.exact)
@@ -117,7 +127,7 @@ func (s *query) order(a *sqlsearch.Args) string {
 	}
 	o += "CASE"
 	for t, w := range tierWeights[:len(tierWeights)-1] {
-		o += " WHEN d.tsv_fields @@ " + tsq(a, positiveQuery(s.parsed, w)) + " THEN " + strconv.Itoa(t)
+		o += " WHEN " + tierColumn(t) + " @@ " + tsq(a, positiveQuery(s.parsed, w)) + " THEN " + strconv.Itoa(t)
 	}
 	return o + " ELSE " + strconv.Itoa(len(tierWeights)-1) + " END, " + s.rank(a) + " DESC, d.id"
 }
@@ -165,23 +175,9 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 		ids, err := s.fetchCond(ctx, all, s.order, off, lim)
 		return ids, n, err
 	}
-	// Counting up to MaxCount runs on a connection of its own while the
-	// page is found.
-	type counted struct {
-		n   int
-		err error
-	}
-	totalc := make(chan counted, 1)
-	go func() {
-		n, err := s.countCond(ctx, all, search.MaxCount)
-		totalc <- counted{n, err}
-	}()
+	// More than rankCap matches: the count stops at MaxCount.
 	ids, err := s.runLarge(ctx, off, lim)
-	total := <-totalc
-	if err != nil {
-		return nil, 0, err
-	}
-	return ids, total.n, total.err
+	return ids, min(n, search.MaxCount), err
 }
 
 // runLarge finds the page of a query matching more than rankCap
@@ -246,12 +242,13 @@ func (s *query) browse(ctx context.Context) (*search.EngineResult, error) {
 		}
 		return "d.tsv @@ " + tsq(a, match)
 	}
-	total, err := s.countCond(ctx, cond, search.MaxCount)
+	n, err := s.countCond(ctx, cond, browseSortCap+1)
 	if err != nil {
 		return nil, err
 	}
+	total := min(n, search.MaxCount)
 	order := func(*sqlsearch.Args) string { return "d.title_key, d.id" }
-	if match != "" && total > browseSortCap {
+	if match != "" && n > browseSortCap {
 		order = byID
 	}
 	ids, err := s.fetchCond(ctx, cond, order, s.q.Offset, s.q.Limit)

@@ -28,7 +28,7 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 		if s.meta == "" {
 			return s.inGenerations(a)
 		}
-		return s.inGenerations(a) + " AND d.tsv_fields @@ " + tsq(a, s.meta)
+		return s.inGenerations(a) + " AND d.tsv_names @@ " + tsq(a, s.meta)
 	}
 	var ids []int64
 	seen := map[int64]bool{}
@@ -55,7 +55,7 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 	}
 	if len(ids) < q.Limit {
 		var a sqlsearch.Args
-		stmt := `SELECT d.id FROM search_documents d WHERE d.tsv_fields @@ ` + tsq(&a, and(suggestQuery(words), s.meta)) +
+		stmt := `SELECT d.id FROM search_documents d WHERE d.tsv_names @@ ` + tsq(&a, and(suggestQuery(words), s.meta)) +
 			` AND ` + s.inGenerations(&a) + ` ORDER BY d.id LIMIT ` + strconv.Itoa(q.Limit+len(ids))
 		got, err := e.ids(ctx, stmt, a.Values)
 		if err != nil {

@@ -130,17 +130,8 @@ func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, err
 	if !p.large {
 		return pageOf(p.ranked, s.q.Offset, s.q.Limit), len(p.ranked), nil
 	}
-	// Counting up to MaxCount is the slowest statement for common words;
-	// it runs on a connection of its own while the page is found.
-	type counted struct {
-		n   int
-		err error
-	}
-	totalc := make(chan counted, 1)
-	go func() {
-		n, err := s.countExpr(ctx, all, "", search.MaxCount)
-		totalc <- counted{n, err}
-	}()
+	// More than rankCap matches: the count stops at MaxCount.
+	total := min(len(p.first), search.MaxCount)
 	var out []int64
 	skip, need := s.q.Offset, s.q.Limit
 	take := func(ids []int64) {
@@ -206,8 +197,7 @@ func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, err
 			take(got)
 		}
 	}
-	total := <-totalc
-	return out, total.n, total.err
+	return out, total, nil
 }
 
 // pageOf slices a page out of ids.
@@ -396,8 +386,10 @@ func (s *query) browse(ctx context.Context) (*search.EngineResult, error) {
 	} else {
 		var a sqlsearch.Args
 		from := s.from(&a, match, "")
-		err = s.e.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(search.MaxCount)+`)`, a.Values...).Scan(&total)
-		if err == nil && total <= browseSortCap {
+		var n int
+		err = s.e.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(browseSortCap+1)+`)`, a.Values...).Scan(&n)
+		total = min(n, search.MaxCount)
+		if err == nil && n <= browseSortCap {
 			ids, err = s.e.ids(ctx, `SELECT d.id FROM search_documents d WHERE d.id IN (SELECT search_fts.rowid`+from+`)
 				ORDER BY d.title_key, d.id`+page, a.Values)
 		} else if err == nil {

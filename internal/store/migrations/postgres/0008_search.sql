@@ -20,10 +20,11 @@ CREATE TABLE search_indexes (
   built_at BIGINT NOT NULL
 );
 
--- One row per document. tsv_fields holds the title (weight A), name (B),
--- description (C) and tags (D), tsv those and the body: the engine ranks
--- in tiers by where the words match, and keeping the body out of
--- tsv_fields keeps the index of the first tiers small. Both also hold
+-- One row per document. tsv_names holds the title (weight A) and name
+-- (B), tsv_fields those, the description (C) and tags (D), tsv those and
+-- the body: the engine ranks in tiers by where the words match, and the
+-- narrower vectors keep the indexes of the first tiers small, so that a
+-- word common in bodies is still found fast in titles. All three hold
 -- the document's meta tokens (search.Document.Meta: owners, its
 -- entity's kind, its fields' values), so that filters and permission
 -- conditions are part of the tsquery the GIN index answers. name_key and
@@ -39,6 +40,7 @@ CREATE TABLE search_documents (
   name_key TEXT COLLATE "C" NOT NULL,
   title_key TEXT COLLATE "C" NOT NULL,
   res_ref TEXT NOT NULL,
+  tsv_names TSVECTOR NOT NULL,
   tsv_fields TSVECTOR NOT NULL,
   tsv TSVECTOR NOT NULL,
   document TEXT NOT NULL,
@@ -47,6 +49,7 @@ CREATE TABLE search_documents (
 CREATE INDEX search_documents_group ON search_documents (generation, grp);
 CREATE INDEX search_documents_name ON search_documents (name_key);
 CREATE INDEX search_documents_title ON search_documents (title_key);
+CREATE INDEX search_documents_tsv_names ON search_documents USING gin (tsv_names);
 CREATE INDEX search_documents_tsv_fields ON search_documents USING gin (tsv_fields);
 CREATE INDEX search_documents_tsv ON search_documents USING gin (tsv);
 
