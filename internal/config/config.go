@@ -22,6 +22,7 @@ var knownSections = []string{
 	"app.title",                // internal/app: the product name shown by the web UI
 	"scaffolder",               // internal/scaffolder: workers, limits, default author, environment
 	"techdocs",                 // internal/techdocs: builder, publisher, cache, mermaid
+	"search",                   // internal/search: engine, synonyms, collator schedules
 	"backend.workingDirectory", // internal/scaffolder: where task workspaces live
 }
 
