@@ -79,7 +79,7 @@ func newScaffolder(cfg *config.Config, log *slog.Logger, d scaffolderDeps) (*sca
 		return nil, err
 	}
 	filters := nunjucks.BackstageFilters(publish.HostKinds(forges).KindOf)
-	sources := actions.NewIntegrationReader(reader)
+	sources := newIntegrationReader(reader)
 	deps := actions.Deps{Reader: sources, Filters: filters}
 	if d.catalog != nil {
 		deps.Locations, deps.Entities = d.catalog, catalogEntities{d.catalog}

@@ -7,8 +7,9 @@ import (
 
 // Deps are what the built-in actions need from the app.
 type Deps struct {
-	// Reader reads templates that are not on the server's disk; usually an
-	// IntegrationReader. Without one only file:// templates can be fetched.
+	// Reader reads templates that are not on the server's disk, usually
+	// through the integrations. Without one only file:// templates can be
+	// fetched.
 	Reader Reader
 	// Locations and Entities are the catalog; catalog:register and
 	// catalog:fetch fail with a clear error when they are nil.

@@ -19,7 +19,7 @@ import (
 
 // Reader reads templates and files that are not on the server's disk,
 // such as a skeleton next to a template in a GitHub repository. The app
-// satisfies it with an IntegrationReader over internal/integration, which
+// satisfies it with a reader over internal/integration, which
 // refuses hosts outside its allow-list with an error naming the host.
 type Reader interface {
 	// Read returns the content of the file at url.

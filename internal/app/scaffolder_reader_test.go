@@ -1,11 +1,17 @@
-package actions
+package app
 
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
+	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -16,6 +22,8 @@ import (
 	"github.com/callboard/callboard/internal/integration"
 	"github.com/callboard/callboard/internal/integration/github"
 	"github.com/callboard/callboard/internal/problem"
+	"github.com/callboard/callboard/internal/scaffolder/actions"
+	"github.com/callboard/callboard/plugin"
 )
 
 // skeletonRepo serves one GitHub repository's main branch through the REST
@@ -38,7 +46,7 @@ func skeletonRepo(t *testing.T, files map[string]string) *httptest.Server {
 				Type string `json:"type"`
 			}
 			var entries []entry
-			for _, f := range sortedKeys(files) {
+			for _, f := range slices.Sorted(maps.Keys(files)) {
 				entries = append(entries, entry{f, "blob"})
 			}
 			json.NewEncoder(w).Encode(map[string]any{"sha": commit, "tree": entries, "truncated": false})
@@ -68,7 +76,7 @@ func TestIntegrationReaderThroughGitHub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := NewIntegrationReader(ir)
+	r := newIntegrationReader(ir)
 	ctx := context.Background()
 
 	files, err := r.ReadTree(ctx, "https://github.com/acme/templates/tree/main/svc/skeleton")
@@ -76,7 +84,7 @@ func TestIntegrationReaderThroughGitHub(t *testing.T) {
 		t.Fatal(err)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	want := []File{{Path: "README.md", Data: []byte("# ${{ values.name }}")}, {Path: "src/main.go", Data: []byte("package main")}}
+	want := []actions.File{{Path: "README.md", Data: []byte("# ${{ values.name }}")}, {Path: "src/main.go", Data: []byte("package main")}}
 	if diff := cmp.Diff(want, files); diff != "" {
 		t.Errorf("tree (-want +got):\n%s", diff)
 	}
@@ -88,12 +96,37 @@ func TestIntegrationReaderThroughGitHub(t *testing.T) {
 
 	// A fetch:template run over the same reader, resolving the skeleton
 	// against the template's remote base URL.
-	run := newRun(t, map[string]any{"url": "./skeleton", "targetPath": "out"})
-	run.ac.Template.BaseURL = "https://github.com/acme/templates/blob/main/svc"
-	if err := fetchPlain(r).Run(ctx, run.ac); err != nil {
+	var fetch plugin.Action
+	for _, a := range actions.Builtin(actions.Deps{Reader: r}) {
+		if a.Info().ID == "fetch:plain" {
+			fetch = a
+		}
+	}
+	ws := t.TempDir()
+	ac := &plugin.ActionContext{
+		Input:     map[string]any{"url": "./skeleton", "targetPath": "out"},
+		Workspace: ws,
+		Logger:    slog.New(slog.DiscardHandler),
+		Output:    func(string, any) {},
+		Template:  plugin.TemplateInfo{EntityRef: "template:default/sample", BaseURL: "https://github.com/acme/templates/blob/main/svc"},
+	}
+	if err := fetch.Run(ctx, ac); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[string]string{"out/README.md": "# ${{ values.name }}", "out/src/main.go": "package main"}, readFiles(t, run.ac.Workspace)); diff != "" {
+	got := map[string]string{}
+	err = filepath.WalkDir(ws, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(ws, p)
+		got[filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"out/README.md": "# ${{ values.name }}", "out/src/main.go": "package main"}, got); diff != "" {
 		t.Errorf("workspace (-want +got):\n%s", diff)
 	}
 
@@ -116,10 +149,10 @@ func TestIntegrationReaderPlainHostCannotListDirectories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = NewIntegrationReader(ir).ReadTree(context.Background(), plain.URL+"/skeleton")
+	_, err = newIntegrationReader(ir).ReadTree(context.Background(), plain.URL+"/skeleton")
 	want := "InputError: Cannot read the directory " + plain.URL + "/skeleton: reading a directory needs an integration configured for host " + u.Host
-	if diff := cmp.Diff(want, errText(err)); diff != "" {
-		t.Error(diff)
+	if err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %s", err, want)
 	}
 }
 

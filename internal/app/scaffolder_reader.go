@@ -1,4 +1,4 @@
-package actions
+package app
 
 import (
 	"context"
@@ -9,41 +9,42 @@ import (
 
 	"github.com/callboard/callboard/internal/catalog/builtin"
 	"github.com/callboard/callboard/internal/problem"
+	"github.com/callboard/callboard/internal/scaffolder/actions"
 )
 
-// URLSource is what IntegrationReader needs of the app's URL reader
+// urlSource is what integrationReader needs of the app's URL reader
 // (internal/integration's Reader): reading one file, and searching a
 // repository with a glob pattern.
-type URLSource interface {
+type urlSource interface {
 	Read(ctx context.Context, url, etag string) (body []byte, newEtag string, notModified bool, err error)
 	Search(ctx context.Context, url, etag string) (files []builtin.SearchFile, newEtag string, notModified bool, err error)
 }
 
-// IntegrationReader is the Reader the app gives the fetch actions: it
+// integrationReader is the Reader the app gives the fetch actions: it
 // reads through the configured integrations, so hosts outside the
 // allow-list are refused with the integration reader's error, which names
 // the host. A directory is read as a search for every file under it, so
 // only hosts with a forge integration can serve skeleton directories.
-type IntegrationReader struct {
-	src URLSource
+type integrationReader struct {
+	src urlSource
 }
 
-var _ Reader = (*IntegrationReader)(nil)
+var _ actions.Reader = (*integrationReader)(nil)
 
-// NewIntegrationReader returns a Reader over src.
-func NewIntegrationReader(src URLSource) *IntegrationReader {
-	return &IntegrationReader{src: src}
+// newIntegrationReader returns a Reader over src.
+func newIntegrationReader(src urlSource) *integrationReader {
+	return &integrationReader{src: src}
 }
 
 // Read reads one file.
-func (r *IntegrationReader) Read(ctx context.Context, rawURL string) ([]byte, error) {
+func (r *integrationReader) Read(ctx context.Context, rawURL string) ([]byte, error) {
 	body, _, _, err := r.src.Read(ctx, rawURL, "")
 	return body, err
 }
 
 // ReadTree reads every file under the directory at dirURL (a forge's
 // tree or blob URL of a directory), with paths relative to it.
-func (r *IntegrationReader) ReadTree(ctx context.Context, dirURL string) ([]File, error) {
+func (r *integrationReader) ReadTree(ctx context.Context, dirURL string) ([]actions.File, error) {
 	dir, err := url.Parse(strings.TrimSuffix(dirURL, "/"))
 	if err != nil || !dir.IsAbs() {
 		return nil, problem.Input("Invalid URL %q", dirURL)
@@ -61,13 +62,13 @@ func (r *IntegrationReader) ReadTree(ctx context.Context, dirURL string) ([]File
 	if err != nil {
 		return nil, err
 	}
-	files := make([]File, 0, len(found))
+	files := make([]actions.File, 0, len(found))
 	for _, f := range found {
 		rel, ok := relativeURL(dir, f.URL)
 		if !ok {
 			return nil, problem.Input("Cannot place %s under the directory %s", f.URL, dirURL)
 		}
-		files = append(files, File{Path: rel, Data: f.Body})
+		files = append(files, actions.File{Path: rel, Data: f.Body})
 	}
 	return files, nil
 }
