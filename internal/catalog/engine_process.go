@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
-	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -211,12 +210,17 @@ func (row *ProcessedRow) fill(it *ProcessingItem, res *ProcessResult, h hash.Has
 	hashFields(h, "entity", row.Processed)
 
 	hashFields(h, "children")
-	children, err := encodeChildren(res.Deferred)
-	if err != nil {
-		return err
-	}
-	row.Children = children
-	for _, child := range children {
+	row.Children = make([]UnprocessedEntity, 0, len(res.Deferred))
+	for i := range res.Deferred {
+		d := &res.Deferred[i]
+		child, err := unprocessedFromMap(d.Entity, d.LocationKey)
+		if err != nil {
+			return fmt.Errorf("emitted entity: %w", err)
+		}
+		// Only the encoded form is kept: a Location can emit a whole
+		// catalog, and the decoded documents are by far the larger.
+		d.Entity = nil
+		row.Children = append(row.Children, child)
 		hashFields(h, child.Ref, child.Hash, child.LocationKey)
 	}
 
@@ -249,46 +253,6 @@ func (row *ProcessedRow) fill(it *ProcessingItem, res *ProcessResult, h hash.Has
 	hashFields(h, "parents")
 	hashFields(h, it.Parents...)
 	return nil
-}
-
-// parallelChildren is how many emitted entities make encoding them in
-// parallel worth it: a Location emitting a whole catalog is the one slow
-// item at the start of an ingestion, and everything waits for it.
-const parallelChildren = 64
-
-// encodeChildren encodes the emitted entities in emission order. Only the
-// encoded form is kept: a Location can emit a whole catalog, and the
-// decoded documents are by far the larger.
-func encodeChildren(deferred []DeferredEntity) ([]UnprocessedEntity, error) {
-	out := make([]UnprocessedEntity, len(deferred))
-	errs := make([]error, len(deferred))
-	encode := func(i int) {
-		d := &deferred[i]
-		out[i], errs[i] = unprocessedFromMap(d.Entity, d.LocationKey)
-		d.Entity = nil
-	}
-	if workers := runtime.GOMAXPROCS(0); len(deferred) >= parallelChildren && workers > 1 {
-		var wg sync.WaitGroup
-		chunk := (len(deferred) + workers - 1) / workers
-		for start := 0; start < len(deferred); start += chunk {
-			wg.Go(func() {
-				for i := start; i < min(start+chunk, len(deferred)); i++ {
-					encode(i)
-				}
-			})
-		}
-		wg.Wait()
-	} else {
-		for i := range deferred {
-			encode(i)
-		}
-	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("emitted entity: %w", err)
-		}
-	}
-	return out, nil
 }
 
 // hashFields writes each field and a separator that no field contains.

@@ -6,9 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -50,58 +48,18 @@ func (p *FileReaderProcessor) ReadLocation(_ context.Context, loc plugin.Locatio
 		return true, nil
 	}
 	slices.Sort(matches)
-	// A location may glob hundreds of files; they are read and parsed in
-	// parallel and emitted in path order, so the result does not depend on
-	// the schedule.
-	parsed := make([]parsedFile, len(matches))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), len(matches)) {
-		wg.Go(func() {
-			for i := range next {
-				parsed[i] = p.parseFile(matches[i])
-			}
-		})
-	}
-	for i := range matches {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, f := range parsed {
-		if f.readErr != nil {
-			emit.Error(f.readErr, loc)
+	for _, path := range matches {
+		path = filepath.Clean(path)
+		fileLoc := plugin.Location{Type: "file", Target: path}
+		data, err := readFile(path, p.maxFileSize)
+		if err != nil {
+			emit.Error(fmt.Errorf("file %s could not be read, %w", path, err), loc)
 			continue
 		}
-		for _, e := range f.ents {
-			emit.Entity(e)
-		}
-		for _, err := range f.errs {
-			emit.Error(err, f.loc)
-		}
-		emit.RefreshKey(f.loc.String())
+		emitParsed(data, fileLoc, p.maxFileSize, emit)
+		emit.RefreshKey(fileLoc.String())
 	}
 	return true, nil
-}
-
-// parsedFile is one file of a location, read and parsed.
-type parsedFile struct {
-	loc     plugin.Location
-	ents    []plugin.RawEntity
-	errs    []error
-	readErr error
-}
-
-func (p *FileReaderProcessor) parseFile(path string) parsedFile {
-	path = filepath.Clean(path)
-	f := parsedFile{loc: plugin.Location{Type: "file", Target: path}}
-	data, err := readFile(path, p.maxFileSize)
-	if err != nil {
-		f.readErr = fmt.Errorf("file %s could not be read, %w", path, err)
-		return f
-	}
-	f.ents, f.errs = catalog.ParseEntityYAMLLimits(data, f.loc, catalog.ParseLimits{MaxBytes: int(p.maxFileSize)})
-	return f
 }
 
 // readFile reads a file of at most max bytes.
