@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/internal/search"
+	"github.com/callboard/callboard/internal/search/sqlsearch"
 )
 
 // Engine is the PostgreSQL search engine.
@@ -256,24 +257,8 @@ func (e *Engine) Rebuild(ctx context.Context, typ string) (search.Rebuild, error
 const staleAfter = 2 * search.DefaultRebuildTimeout
 
 func (e *Engine) dropStale(ctx context.Context, typ string) error {
-	rows, err := e.db.QueryContext(ctx, `SELECT g.id FROM search_generations g
-		WHERE g.type = $1 AND g.created_at < $2
-		  AND g.id <> coalesce((SELECT generation FROM search_indexes WHERE type = $1), 0)`,
-		typ, e.now().Add(-staleAfter).UnixMilli())
+	stale, err := sqlsearch.StaleGenerations(ctx, e.db, typ, e.now().Add(-staleAfter))
 	if err != nil {
-		return fmt.Errorf("read search generations: %w", err)
-	}
-	var stale []int64
-	for rows.Next() {
-		var g int64
-		if err := rows.Scan(&g); err != nil {
-			rows.Close()
-			return err
-		}
-		stale = append(stale, g)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, g := range stale {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/internal/search"
+	"github.com/callboard/callboard/internal/search/sqlsearch"
 )
 
 // Engine is the SQLite search engine.
@@ -212,24 +213,8 @@ const staleAfter = 2 * search.DefaultRebuildTimeout
 // dropStale deletes the documents of typ's generations that are neither
 // live nor being built.
 func (e *Engine) dropStale(ctx context.Context, typ string) error {
-	rows, err := e.db.QueryContext(ctx, `SELECT g.id FROM search_generations g
-		WHERE g.type = $1 AND g.created_at < $2
-		  AND g.id <> coalesce((SELECT generation FROM search_indexes WHERE type = $1), 0)`,
-		typ, e.now().Add(-staleAfter).UnixMilli())
+	stale, err := sqlsearch.StaleGenerations(ctx, e.db, typ, e.now().Add(-staleAfter))
 	if err != nil {
-		return fmt.Errorf("read search generations: %w", err)
-	}
-	var stale []int64
-	for rows.Next() {
-		var g int64
-		if err := rows.Scan(&g); err != nil {
-			rows.Close()
-			return err
-		}
-		stale = append(stale, g)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, g := range stale {

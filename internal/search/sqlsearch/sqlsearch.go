@@ -1,11 +1,16 @@
 // Package sqlsearch holds what the SQL search engines (search/sqlite and
 // search/postgres) share: numbered statement arguments, paging over
-// ranking tiers and the vocabulary words of a document.
+// ranking tiers, the vocabulary words of a document and the generations
+// left behind by rebuilds.
 package sqlsearch
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/callboard/callboard/internal/search"
 )
@@ -71,4 +76,26 @@ func Paging(tiers int, offset, limit int, size func(tier, upTo int) (int, error)
 		need -= got
 	}
 	return nil
+}
+
+// StaleGenerations returns typ's generations created before before that
+// are not live: ones that rebuilds started and never finished.
+func StaleGenerations(ctx context.Context, db *sql.DB, typ string, before time.Time) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, `SELECT g.id FROM search_generations g
+		WHERE g.type = $1 AND g.created_at < $2
+		  AND g.id <> coalesce((SELECT generation FROM search_indexes WHERE type = $1), 0)`,
+		typ, before.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("read search generations: %w", err)
+	}
+	defer rows.Close()
+	var stale []int64
+	for rows.Next() {
+		var g int64
+		if err := rows.Scan(&g); err != nil {
+			return nil, err
+		}
+		stale = append(stale, g)
+	}
+	return stale, rows.Err()
 }
