@@ -239,64 +239,69 @@ func facetCounts(ctx context.Context, cat CatalogReader, kind string) (map[strin
 // chosen ones always shown. A facet may have thousands of values (owners,
 // tags); only the listed ones are sorted and labelled.
 func facetGroups(v catalogView, counts map[string][]catalog.FacetCount, ready, failed bool) []facetGroup {
-	var out []facetGroup
+	out := make([]facetGroup, 0, len(filterDims))
 	for _, d := range filterDims {
-		g := facetGroup{Param: d.Param, Label: d.Label, Ready: ready, Error: failed}
-		chosen := v.Filters[d.Param]
-		if !ready {
-			for _, c := range chosen {
-				g.Shown = append(g.Shown, option{Value: c, Label: facetLabel(d.Param, c), Selected: true})
-			}
-			out = append(out, g)
-			continue
-		}
-		// Case variants of one value count together, as the filter
-		// matches them together.
-		fc := counts[d.Key]
-		index := make(map[string]int, len(fc))
-		merged := make([]catalog.FacetCount, 0, len(fc))
-		for _, f := range fc {
-			l := strings.ToLower(f.Value)
-			if i, ok := index[l]; ok {
-				merged[i].Count += f.Count
-				continue
-			}
-			index[l] = len(merged)
-			merged = append(merged, f)
-		}
-		picked := map[string]bool{}
-		var opts []option
-		for _, f := range topFacets(merged, facetListed) {
-			picked[strings.ToLower(f.Value)] = true
-			opts = append(opts, option{Value: f.Value, Count: f.Count})
-		}
-		g.Unlisted = len(merged) - len(opts)
-		for _, c := range chosen {
-			l := strings.ToLower(c)
-			if picked[l] {
-				continue
-			}
-			picked[l] = true
-			o := option{Value: c}
-			if i, ok := index[l]; ok {
-				o.Value, o.Count = merged[i].Value, merged[i].Count
-				g.Unlisted--
-			}
-			opts = append(opts, o)
-		}
-		for i, o := range opts {
-			o.Label = facetLabel(d.Param, o.Value)
-			o.Num = formatCount(o.Count)
-			o.Selected = slices.ContainsFunc(chosen, func(c string) bool { return strings.EqualFold(c, o.Value) })
-			if i < facetShown || o.Selected {
-				g.Shown = append(g.Shown, o)
-			} else {
-				g.More = append(g.More, o)
-			}
-		}
-		out = append(out, g)
+		label := func(value string) string { return facetLabel(d.Param, value) }
+		out = append(out, newFacetGroup(d.Param, d.Label, v.Filters[d.Param], counts[d.Key], ready, failed, label))
 	}
 	return out
+}
+
+// newFacetGroup lays out one filter's values from their counts: case
+// variants of a value counted together (the filter matches them
+// together), the most common listed first, the chosen ones always shown,
+// each labelled by labelOf. Until the counts are ready it shows the chosen
+// values only.
+func newFacetGroup(param, title string, chosen []string, fc []catalog.FacetCount, ready, failed bool, labelOf func(string) string) facetGroup {
+	g := facetGroup{Param: param, Label: title, Ready: ready, Error: failed}
+	if !ready {
+		for _, c := range chosen {
+			g.Shown = append(g.Shown, option{Value: c, Label: labelOf(c), Selected: true})
+		}
+		return g
+	}
+	index := make(map[string]int, len(fc))
+	merged := make([]catalog.FacetCount, 0, len(fc))
+	for _, f := range fc {
+		l := strings.ToLower(f.Value)
+		if i, ok := index[l]; ok {
+			merged[i].Count += f.Count
+			continue
+		}
+		index[l] = len(merged)
+		merged = append(merged, f)
+	}
+	picked := map[string]bool{}
+	var opts []option
+	for _, f := range topFacets(merged, facetListed) {
+		picked[strings.ToLower(f.Value)] = true
+		opts = append(opts, option{Value: f.Value, Count: f.Count})
+	}
+	g.Unlisted = len(merged) - len(opts)
+	for _, c := range chosen {
+		l := strings.ToLower(c)
+		if picked[l] {
+			continue
+		}
+		picked[l] = true
+		o := option{Value: c}
+		if i, ok := index[l]; ok {
+			o.Value, o.Count = merged[i].Value, merged[i].Count
+			g.Unlisted--
+		}
+		opts = append(opts, o)
+	}
+	for i, o := range opts {
+		o.Label = labelOf(o.Value)
+		o.Num = formatCount(o.Count)
+		o.Selected = slices.ContainsFunc(chosen, func(c string) bool { return strings.EqualFold(c, o.Value) })
+		if i < facetShown || o.Selected {
+			g.Shown = append(g.Shown, o)
+		} else {
+			g.More = append(g.More, o)
+		}
+	}
+	return g
 }
 
 // topFacets returns the n most common values, most common first, ties in

@@ -148,57 +148,10 @@ func (p *Search) filterValues(r *http.Request, v searchView) ([]facetGroup, bool
 // the chosen ones always shown, case variants counted together (the
 // engine compares values lower-cased).
 func searchFacetGroup(f searchFilter, chosen []string, fc []catalog.FacetCount, ready, failed bool) facetGroup {
-	g := facetGroup{Param: "filters[" + f.Field + "]", Label: f.Label, Ready: ready, Error: failed}
-	if !ready {
-		for _, c := range chosen {
-			g.Shown = append(g.Shown, option{Value: c, Label: c, Selected: true})
-		}
-		return g
-	}
-	index := make(map[string]int, len(fc))
-	merged := make([]catalog.FacetCount, 0, len(fc))
-	for _, c := range fc {
-		l := strings.ToLower(c.Value)
-		if i, ok := index[l]; ok {
-			merged[i].Count += c.Count
-			continue
-		}
-		index[l] = len(merged)
-		merged = append(merged, c)
-	}
-	picked := map[string]bool{}
-	var opts []option
-	for _, c := range topFacets(merged, facetListed) {
-		picked[strings.ToLower(c.Value)] = true
-		opts = append(opts, option{Value: c.Value, Count: c.Count})
-	}
-	g.Unlisted = len(merged) - len(opts)
-	for _, c := range chosen {
-		l := strings.ToLower(c)
-		if picked[l] {
-			continue
-		}
-		picked[l] = true
-		o := option{Value: c}
-		if i, ok := index[l]; ok {
-			o.Value, o.Count = merged[i].Value, merged[i].Count
-			g.Unlisted--
-		}
-		opts = append(opts, o)
-	}
-	for i, o := range opts {
-		// Values show as written: owners written two ways ("harbour",
-		// "group:default/harbour") are two values to the engine.
-		o.Label = o.Value
-		o.Num = formatCount(o.Count)
-		o.Selected = slices.ContainsFunc(chosen, func(c string) bool { return strings.EqualFold(c, o.Value) })
-		if i < facetShown || o.Selected {
-			g.Shown = append(g.Shown, o)
-		} else {
-			g.More = append(g.More, o)
-		}
-	}
-	return g
+	// Values show as written: owners written two ways ("harbour",
+	// "group:default/harbour") are two values to the engine.
+	asWritten := func(value string) string { return value }
+	return newFacetGroup("filters["+f.Field+"]", f.Label, chosen, fc, ready, failed, asWritten)
 }
 
 // searchChips lists the view's active filters, each with the address
