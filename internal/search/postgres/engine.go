@@ -257,16 +257,7 @@ func (e *Engine) Rebuild(ctx context.Context, typ string) (search.Rebuild, error
 const staleAfter = 2 * search.DefaultRebuildTimeout
 
 func (e *Engine) dropStale(ctx context.Context, typ string) error {
-	stale, err := sqlsearch.StaleGenerations(ctx, e.db, typ, e.now().Add(-staleAfter))
-	if err != nil {
-		return err
-	}
-	for _, g := range stale {
-		if err := e.dropGeneration(ctx, g); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sqlsearch.DropStale(ctx, e.db, typ, e.now().Add(-staleAfter), e.dropGeneration)
 }
 
 // dropBatch is how many documents one transaction of dropGeneration

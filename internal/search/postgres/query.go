@@ -289,31 +289,5 @@ func (e *Engine) hydrate(ctx context.Context, ids []int64, hl *search.Query) ([]
 	if err != nil {
 		return nil, fmt.Errorf("read search results: %w", err)
 	}
-	defer rows.Close()
-	byID := make(map[int64]search.Hit, len(ids))
-	for rows.Next() {
-		var (
-			id  int64
-			h   search.Hit
-			doc string
-		)
-		if err := rows.Scan(&id, &h.Type, &doc, &h.ResourceRef); err != nil {
-			return nil, err
-		}
-		h.Document = []byte(doc)
-		if hl != nil {
-			h.Highlight = search.HighlightsOf(*hl, h.Document)
-		}
-		byID[id] = h
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]search.Hit, 0, len(ids))
-	for _, id := range ids {
-		if h, ok := byID[id]; ok {
-			out = append(out, h)
-		}
-	}
-	return out, nil
+	return sqlsearch.Hits(rows, ids, hl)
 }

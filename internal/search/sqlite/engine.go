@@ -213,16 +213,7 @@ const staleAfter = 2 * search.DefaultRebuildTimeout
 // dropStale deletes the documents of typ's generations that are neither
 // live nor being built.
 func (e *Engine) dropStale(ctx context.Context, typ string) error {
-	stale, err := sqlsearch.StaleGenerations(ctx, e.db, typ, e.now().Add(-staleAfter))
-	if err != nil {
-		return err
-	}
-	for _, g := range stale {
-		if err := e.dropGeneration(ctx, g); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sqlsearch.DropStale(ctx, e.db, typ, e.now().Add(-staleAfter), e.dropGeneration)
 }
 
 // dropBatch is how many documents one transaction of dropGeneration

@@ -123,17 +123,8 @@ func (e *Engine) corrections(ctx context.Context, words []string) (map[string][]
 		if err != nil {
 			return nil, fmt.Errorf("look up search terms: %w", err)
 		}
-		var cands []string
-		for rows.Next() {
-			var t string
-			if err := rows.Scan(&t); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			cands = append(cands, t)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		cands, err := sqlsearch.Column[string](rows)
+		if err != nil {
 			return nil, err
 		}
 		if c := search.Corrections(w, cands); len(c) > 0 {

@@ -78,24 +78,71 @@ func Paging(tiers int, offset, limit int, size func(tier, upTo int) (int, error)
 	return nil
 }
 
-// StaleGenerations returns typ's generations created before before that
-// are not live: ones that rebuilds started and never finished.
-func StaleGenerations(ctx context.Context, db *sql.DB, typ string, before time.Time) ([]int64, error) {
+// DropStale calls drop for each of typ's generations created before
+// before that is not live: ones that rebuilds started and never finished.
+func DropStale(ctx context.Context, db *sql.DB, typ string, before time.Time, drop func(context.Context, int64) error) error {
 	rows, err := db.QueryContext(ctx, `SELECT g.id FROM search_generations g
 		WHERE g.type = $1 AND g.created_at < $2
 		  AND g.id <> coalesce((SELECT generation FROM search_indexes WHERE type = $1), 0)`,
 		typ, before.UnixMilli())
 	if err != nil {
-		return nil, fmt.Errorf("read search generations: %w", err)
+		return fmt.Errorf("read search generations: %w", err)
 	}
+	stale, err := Column[int64](rows)
+	if err != nil {
+		return fmt.Errorf("read search generations: %w", err)
+	}
+	for _, g := range stale {
+		if err := drop(ctx, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Column reads the single column of every row, and closes rows.
+func Column[T any](rows *sql.Rows) ([]T, error) {
 	defer rows.Close()
-	var stale []int64
+	var out []T
 	for rows.Next() {
-		var g int64
-		if err := rows.Scan(&g); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		stale = append(stale, g)
+		out = append(out, v)
 	}
-	return stale, rows.Err()
+	return out, rows.Err()
+}
+
+// Hits reads rows of (id, type, document, res_ref) into hits in the order
+// of ids, with highlights for hl (nil for none), and closes rows. Ids
+// without a row are left out.
+func Hits(rows *sql.Rows, ids []int64, hl *search.Query) ([]search.Hit, error) {
+	defer rows.Close()
+	byID := make(map[int64]search.Hit, len(ids))
+	for rows.Next() {
+		var (
+			id  int64
+			h   search.Hit
+			doc string
+		)
+		if err := rows.Scan(&id, &h.Type, &doc, &h.ResourceRef); err != nil {
+			return nil, err
+		}
+		h.Document = []byte(doc)
+		if hl != nil {
+			h.Highlight = search.HighlightsOf(*hl, h.Document)
+		}
+		byID[id] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]search.Hit, 0, len(ids))
+	for _, id := range ids {
+		if h, ok := byID[id]; ok {
+			out = append(out, h)
+		}
+	}
+	return out, nil
 }
