@@ -167,6 +167,14 @@ func (s *Scaffolder) CountTasksSince(ctx context.Context, createdBy string, sinc
 	return n, nil
 }
 
+// claimable selects the tasks a worker may take at $1: open ones that may
+// run, and waiting ones whose sleep or timeout ended (run_after 0 on a
+// waiting task means only a resolution wakes it).
+const claimable = `((status = 'open' AND run_after <= $1) OR (status = 'waiting' AND run_after > 0 AND run_after <= $1))`
+
+// claimableAt3 is claimable with now as $3.
+var claimableAt3 = strings.ReplaceAll(claimable, "$1", "$3")
+
 // ClaimTask implements scaffolder.Store. The claim is one statement: on
 // SQLite writes are serialised, on PostgreSQL the candidate row is locked
 // with SKIP LOCKED, so concurrent workers each get a different task.
@@ -174,7 +182,7 @@ func (s *Scaffolder) ClaimTask(ctx context.Context, owner string, now, leaseUnti
 	// Most polls find nothing: a read answers them without taking
 	// SQLite's write lock, which the catalog's writers need.
 	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM scaffolder_tasks WHERE status = 'open' AND run_after <= $1 LIMIT 1`, millis(now)).Scan(&one)
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM scaffolder_tasks WHERE `+claimable+` LIMIT 1`, millis(now)).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -193,7 +201,7 @@ func (s *Scaffolder) ClaimTask(ctx context.Context, owner string, now, leaseUnti
 	)
 	err = s.db.QueryRowContext(ctx, `UPDATE scaffolder_tasks
 		SET status = 'processing', lease_owner = $1, lease_until = $2, last_heartbeat_at = $3
-		WHERE status = 'open' AND id = (SELECT id FROM scaffolder_tasks WHERE status = 'open' AND run_after <= $3
+		WHERE status IN ('open', 'waiting') AND id = (SELECT id FROM scaffolder_tasks WHERE `+claimableAt3+`
 			ORDER BY created_at, id LIMIT 1`+lock+`)
 		RETURNING id, spec, created_by, created_at, secrets, state, attempt, recoverable, cancel_requested_at`,
 		owner, millis(leaseUntil), millis(now)).Scan(&t.ID, &spec, &t.CreatedBy, &created, &secrets, &state, &attempt, &recoverIt, &cancelAt)
@@ -246,11 +254,23 @@ func (s *Scaffolder) SaveStep(ctx context.Context, taskID string, st scaffolder.
 	if err != nil {
 		return fmt.Errorf("encode output of step %s: %w", st.StepID, err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO scaffolder_task_steps (task_id, step_id, attempt, status, output, error, started_at, ended_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (task_id, step_id) DO UPDATE SET attempt = excluded.attempt, status = excluded.status,
-			output = excluded.output, error = excluded.error, started_at = excluded.started_at, ended_at = excluded.ended_at`,
-		taskID, st.StepID, st.Attempt, string(st.Status), string(b), st.Error, millisOrZero(st.StartedAt), millisOrZero(st.EndedAt))
+	args := []any{taskID, st.StepID, st.Attempt, string(st.Status), string(b), st.Error, millisOrZero(st.StartedAt), millisOrZero(st.EndedAt)}
+	err = s.db.WithTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO scaffolder_task_steps (task_id, step_id, attempt, status, output, error, started_at, ended_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (task_id, step_id) DO UPDATE SET attempt = excluded.attempt, status = excluded.status,
+				output = excluded.output, error = excluded.error, started_at = excluded.started_at, ended_at = excluded.ended_at`,
+			args...); err != nil {
+			return err
+		}
+		if !st.Status.Terminal() {
+			return nil
+		}
+		// An ended attempt also goes to the append-only history.
+		_, err := tx.ExecContext(ctx, `INSERT INTO scaffolder_step_runs (task_id, step_id, attempt, status, output, error, started_at, ended_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, args...)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("save step %s of task %s: %w", st.StepID, taskID, err)
 	}
@@ -267,25 +287,35 @@ func (s *Scaffolder) Steps(ctx context.Context, taskID string) ([]scaffolder.Ste
 	defer rows.Close()
 	var out []scaffolder.StepState
 	for rows.Next() {
-		var (
-			st             scaffolder.StepState
-			status, output string
-			started, ended int64
-		)
-		if err := rows.Scan(&st.StepID, &st.Attempt, &status, &output, &st.Error, &started, &ended); err != nil {
+		st, err := scanStep(rows)
+		if err != nil {
 			return nil, fmt.Errorf("read steps of task %s: %w", taskID, err)
 		}
-		st.Status = scaffolder.Status(status)
-		if err := json.Unmarshal([]byte(output), &st.Output); err != nil {
-			return nil, fmt.Errorf("decode output of step %s of task %s: %w", st.StepID, taskID, err)
-		}
-		st.StartedAt, st.EndedAt = fromMillisOrZero(started), fromMillisOrZero(ended)
 		out = append(out, st)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read steps of task %s: %w", taskID, err)
 	}
 	return out, nil
+}
+
+// scanStep reads step_id, attempt, status, output, error, started_at and
+// ended_at.
+func scanStep(row interface{ Scan(...any) error }) (scaffolder.StepState, error) {
+	var (
+		st             scaffolder.StepState
+		status, output string
+		started, ended int64
+	)
+	if err := row.Scan(&st.StepID, &st.Attempt, &status, &output, &st.Error, &started, &ended); err != nil {
+		return st, err
+	}
+	st.Status = scaffolder.Status(status)
+	if err := json.Unmarshal([]byte(output), &st.Output); err != nil {
+		return st, fmt.Errorf("decode output of step %s: %w", st.StepID, err)
+	}
+	st.StartedAt, st.EndedAt = fromMillisOrZero(started), fromMillisOrZero(ended)
+	return st, nil
 }
 
 // SaveState implements scaffolder.Store.
@@ -330,7 +360,7 @@ func (s *Scaffolder) FailTask(ctx context.Context, id string, logs []json.RawMes
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE scaffolder_tasks
 			SET status = 'failed', ended_at = $2, secrets = NULL, lease_owner = '', lease_until = 0
-			WHERE id = $1 AND status IN ('open', 'processing')`, id, millis(at))
+			WHERE id = $1 AND status IN ('open', 'processing', 'waiting')`, id, millis(at))
 		if err != nil {
 			return err
 		}
