@@ -79,6 +79,13 @@ func (s *Scaffolder) CancelTask(ctx context.Context, id string, body json.RawMes
 		if status, err = lockTaskStatus(ctx, tx, id); err != nil || status == "" || status.Terminal() {
 			return err
 		}
+		if status == scaffolder.StatusWaiting {
+			// No worker holds a waiting task: reopen it so one picks it
+			// up, sees the cancellation and ends it.
+			if _, err := tx.ExecContext(ctx, `UPDATE scaffolder_tasks SET status = 'open', run_after = 0 WHERE id = $1`, id); err != nil {
+				return err
+			}
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE scaffolder_tasks SET cancel_requested_at = $2
 			WHERE id = $1 AND cancel_requested_at = 0`, id, millis(at))
 		if err != nil {
@@ -118,10 +125,8 @@ func (s *Scaffolder) RetryTask(ctx context.Context, id string, r scaffolder.Retr
 		if _, err := tx.ExecContext(ctx, `DELETE FROM scaffolder_task_events WHERE task_id = $1 AND type IN ('cancelled', 'completion')`, id); err != nil {
 			return err
 		}
-		if !r.KeepSteps {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM scaffolder_task_steps WHERE task_id = $1`, id); err != nil {
-				return err
-			}
+		if err := dropSteps(ctx, tx, id, r); err != nil {
+			return err
 		}
 		return insertTaskEvent(ctx, tx, id, scaffolder.EventRecovered, r.Event, r.At)
 	})
@@ -129,6 +134,28 @@ func (s *Scaffolder) RetryTask(ctx context.Context, id string, r scaffolder.Retr
 		return "", fmt.Errorf("retry task %s: %w", id, err)
 	}
 	return status, nil
+}
+
+// dropSteps deletes the step states and waits a retry does not keep: all
+// of them unless r.KeepSteps, else those of r.DropSteps. Votes and
+// approvers go with their waits (ON DELETE CASCADE).
+func dropSteps(ctx context.Context, tx *Tx, id string, r scaffolder.Retry) error {
+	cond, args := "", []any{id}
+	if r.KeepSteps {
+		if len(r.DropSteps) == 0 {
+			return nil
+		}
+		for _, step := range r.DropSteps {
+			args = append(args, step)
+		}
+		cond = " AND step_id IN (" + paramList(2, len(r.DropSteps)) + ")"
+	}
+	for _, table := range []string{"scaffolder_task_steps", "scaffolder_waits"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE task_id = $1`+cond, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RecoverTasks implements scaffolder.Store.

@@ -226,11 +226,16 @@ func (s *Scaffolder) ParkTask(ctx context.Context, id, owner string, waitIDs []s
 		if tx.Dialect == Postgres {
 			lock = " FOR UPDATE"
 		}
-		var n int
-		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM scaffolder_tasks
-			WHERE id = $1 AND status = 'processing' AND lease_owner = $2`+lock, id, owner).Scan(&n)
-		if err != nil || n == 0 {
+		var status, holder string
+		err := tx.QueryRowContext(ctx, `SELECT status, lease_owner FROM scaffolder_tasks WHERE id = $1`+lock, id).Scan(&status, &holder)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
 			return err
+		}
+		if status != string(scaffolder.StatusProcessing) || holder != owner {
+			return nil
 		}
 		resolved := 0
 		if len(waitIDs) > 0 {
