@@ -39,6 +39,9 @@ type Options struct {
 	Scaffolder Scaffolder
 	// Search serves /api/search; nil leaves it answering 404.
 	Search Search
+	// Slack serves the Slack interactions endpoint; nil leaves it
+	// answering 404.
+	Slack *SlackOptions
 }
 
 // DefaultMaxBodyBytes is the request body limit when Options sets none.
@@ -63,6 +66,7 @@ type server struct {
 	techdocs    TechDocs
 	scaffolder  Scaffolder
 	search      Search
+	slack       *SlackOptions
 }
 
 // route is one entry of the API surface: a ServeMux pattern and its handler.
@@ -143,6 +147,7 @@ func New(o Options) http.Handler {
 		techdocs:    o.TechDocs,
 		scaffolder:  o.Scaffolder,
 		search:      o.Search,
+		slack:       o.Slack,
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

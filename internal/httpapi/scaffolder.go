@@ -30,6 +30,13 @@ type Scaffolder interface {
 	Subscribe(ctx context.Context, id string, after int64, send func(scaffolder.Event) error) error
 	DryRun(ctx context.Context, req scaffolder.DryRunRequest) (*scaffolder.DryRunResult, error)
 	TemplatingExtensions() scaffolder.Extensions
+	Template(ctx context.Context, ref string) (*scaffolder.Template, error)
+	Approvals(ctx context.Context, q scaffolder.ApprovalQuery) ([]scaffolder.Approval, error)
+	Decide(ctx context.Context, d scaffolder.Decision) (*scaffolder.Approval, error)
+	Callback(ctx context.Context, token string, payload map[string]any) error
+	Replay(ctx context.Context, r scaffolder.ReplayRequest) error
+	TaskGraph(ctx context.Context, id string) (*scaffolder.Graph, error)
+	StepHistory(ctx context.Context, id string) ([]scaffolder.StepState, error)
 }
 
 var _ Scaffolder = (*scaffolder.Engine)(nil)
@@ -38,7 +45,7 @@ var _ Scaffolder = (*scaffolder.Engine)(nil)
 // /api/scaffolder/v2 serves them.
 func (s *server) scaffolderRoutes() []route {
 	const v2 = scaffolderMount + "/v2"
-	return []route{
+	rs := []route{
 		{"GET " + v2 + "/templates/{namespace}/{kind}/{name}/parameter-schema", s.withScaffolder(s.parameterSchema)},
 		{"GET " + v2 + "/actions", s.withScaffolder(s.listActions)},
 		{"POST " + v2 + "/tasks", s.withScaffolder(s.createTask)},
@@ -52,6 +59,8 @@ func (s *server) scaffolderRoutes() []route {
 		{"POST " + v2 + "/autocomplete/{provider}/{resource}", s.withScaffolder(s.autocomplete)},
 		{"GET " + v2 + "/templating-extensions", s.withScaffolder(s.templatingExtensions)},
 	}
+	rs = append(rs, s.workflowRoutes()...)
+	return append(rs, s.slackRoutes()...)
 }
 
 // withScaffolder answers a plain 404, as for an unknown route, when the
