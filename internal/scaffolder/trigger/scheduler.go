@@ -235,6 +235,10 @@ func (s *Scheduler) CheckSchedules(ctx context.Context) error {
 				return err
 			}
 			if deferred {
+				// Keep the window open so that the next check fires it.
+				s.mu.Lock()
+				s.since[x.t.Ref] = lower
+				s.mu.Unlock()
 				continue
 			}
 		}
