@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -604,4 +605,173 @@ func TestWaitCascade(t *testing.T) {
 			}
 		}
 	})
+}
+
+// migrateTo applies the migrations up to version, as Migrate would.
+func migrateTo(t *testing.T, db *store.DB, version int) {
+	t.Helper()
+	ctx := context.Background()
+	ms, err := store.Migrations(db.Dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Version > version {
+			break
+		}
+		err := db.WithTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, 'test')`, m.Version, m.Name)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("migration %s: %v", m.Name, err)
+		}
+	}
+}
+
+// Migration 0009 rebuilds scaffolder_tasks on SQLite: existing tasks,
+// events (with their ids) and steps survive, and so does the cascade.
+func TestMigrate0009KeepsTasks(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, storetest.Options(t, d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			migrateTo(t, db, 8)
+
+			s := store.NewScaffolder(db)
+			ids := insertTasks(t, s, 2, "user:default/ada")
+			var eventIDs []int64
+			for i := range 3 {
+				for _, id := range ids {
+					eid, err := s.AppendEvent(ctx, id, scaffolder.EventLog, body(fmt.Sprintf("log %d", i)), st0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					eventIDs = append(eventIDs, eid)
+				}
+			}
+			// The newest event goes: new ids must still pass it.
+			last := eventIDs[len(eventIDs)-1]
+			if _, err := db.Exec(`DELETE FROM scaffolder_task_events WHERE id = $1`, last); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range ids {
+				if err := s.SaveStep(ctx, id, scaffolder.StepState{StepID: "fetch", Attempt: 1, Status: scaffolder.StatusProcessing, StartedAt: st0}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			claimOne(t, s, "w1", st0, ids[0])
+			snapshot := func() (tasks []scaffolder.Task, events []scaffolder.Event, steps []scaffolder.StepState) {
+				t.Helper()
+				tasks, _, err := s.ListTasks(ctx, scaffolder.TaskQuery{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, id := range ids {
+					evs, err := s.Events(ctx, id, 0, 100)
+					if err != nil {
+						t.Fatal(err)
+					}
+					events = append(events, evs...)
+					sts, err := s.Steps(ctx, id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					steps = append(steps, sts...)
+				}
+				return tasks, events, steps
+			}
+			tasks, events, steps := snapshot()
+
+			applied, err := db.Migrate(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(applied) == 0 || applied[0] != "0009_workflows.sql" {
+				t.Fatalf("applied %v, want 0009_workflows.sql first", applied)
+			}
+			tasks2, events2, steps2 := snapshot()
+			if d := cmp.Diff(tasks, tasks2); d != "" {
+				t.Errorf("tasks changed (-before +after):\n%s", d)
+			}
+			if d := cmp.Diff(events, events2); d != "" {
+				t.Errorf("events changed (-before +after):\n%s", d)
+			}
+			if d := cmp.Diff(steps, steps2); d != "" {
+				t.Errorf("steps changed (-before +after):\n%s", d)
+			}
+			if len(events2) != len(eventIDs)-1 {
+				t.Errorf("%d events after the migration, want %d", len(events2), len(eventIDs)-1)
+			}
+
+			next, err := s.AppendEvent(ctx, ids[1], scaffolder.EventLog, body("after"), st0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if next <= last {
+				t.Errorf("new event id %d, want more than %d", next, last)
+			}
+			// The new status is allowed, and the claimed task keeps its lease.
+			if parked, err := s.ParkTask(ctx, ids[0], "w1", nil, time.Time{}, nil, st0); err != nil || !parked {
+				t.Errorf("ParkTask after the migration = %v, %v", parked, err)
+			}
+
+			if _, err := db.Exec(`DELETE FROM scaffolder_tasks WHERE id = $1`, ids[0]); err != nil {
+				t.Fatal(err)
+			}
+			for _, table := range []string{"scaffolder_task_events", "scaffolder_task_steps"} {
+				var mine, others int
+				if err := db.QueryRow(`SELECT COUNT(CASE WHEN task_id = $1 THEN 1 END), COUNT(CASE WHEN task_id <> $1 THEN 1 END) FROM `+table, ids[0]).
+					Scan(&mine, &others); err != nil {
+					t.Fatal(err)
+				}
+				if mine != 0 || others == 0 {
+					t.Errorf("%s after deleting a task: %d of its rows, %d of the other's", table, mine, others)
+				}
+			}
+
+			if d != store.SQLite {
+				return
+			}
+			var n int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM pragma_foreign_key_check`).Scan(&n); err != nil || n != 0 {
+				t.Errorf("foreign key check = %d, %v", n, err)
+			}
+			rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name LIKE 'scaffolder_task%' AND sql IS NOT NULL ORDER BY name`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var names []string
+			for rows.Next() {
+				var name string
+				if err := rows.Scan(&name); err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, name)
+			}
+			want := []string{"scaffolder_task_events", "scaffolder_task_events_task", "scaffolder_task_steps", "scaffolder_tasks",
+				"scaffolder_tasks_claim", "scaffolder_tasks_created_at", "scaffolder_tasks_created_by", "scaffolder_tasks_lease"}
+			if d := cmp.Diff(want, names); d != "" {
+				t.Errorf("tables and indexes (-want +got):\n%s", d)
+			}
+			var ddl string
+			if err := db.QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'scaffolder_task_events'`).Scan(&ddl); err != nil {
+				t.Fatal(err)
+			}
+			if want := `REFERENCES "scaffolder_tasks"`; !strings.Contains(ddl, want) {
+				t.Errorf("scaffolder_task_events does not reference scaffolder_tasks:\n%s", ddl)
+			}
+		})
+	}
 }
