@@ -231,8 +231,13 @@ func TestDecideApproval(t *testing.T) {
 			t.Errorf("%s: calls %v", tc.name, calls)
 		}
 	}
-	if f.fake.refusals != 1 {
-		t.Errorf("refused decisions the engine saw: %d, want 1", f.fake.refusals)
+	// A service is no user: the engine refuses it (and records that).
+	res, calls, _ = f.call(t, "service", "POST", path, `{"decision":"approve"}`, problem.NotAllowed("Only a signed-in user may decide an approval"))
+	if res.status != 403 || len(calls) != 1 || f.fake.decision.Actor != "" || f.fake.decision.Refs != nil {
+		t.Errorf("service: %d %s %+v", res.status, res.body, f.fake.decision)
+	}
+	if f.fake.refusals != 2 {
+		t.Errorf("refused decisions the engine saw: %d, want 2", f.fake.refusals)
 	}
 
 	// Refused before the engine.
@@ -245,7 +250,6 @@ func TestDecideApproval(t *testing.T) {
 		{"no decision", "allowed", `{"comment":"x"}`, 400, nil},
 		{"unknown field", "allowed", `{"decision":"approve","vote":1}`, 400, nil},
 		{"denied", "denied", `{"decision":"approve"}`, 403, []string{"scaffolder.task.read denied"}},
-		{"service", "service", `{"decision":"approve"}`, 403, nil},
 	} {
 		res, calls, events := f.call(t, tc.role, "POST", path, tc.body, nil)
 		if res.status != tc.status || len(calls) != 0 {
