@@ -22,6 +22,13 @@ type Scaffolder interface {
 	Events(ctx context.Context, taskID string, after int64) ([]scaffolder.Event, error)
 	Subscribe(ctx context.Context, taskID string, after int64, send func(scaffolder.Event) error) error
 	Cancel(ctx context.Context, id string) error
+	// Workflows: the step graph and attempts of a task, replays and
+	// approvals.
+	TaskGraph(ctx context.Context, id string) (*scaffolder.Graph, error)
+	StepHistory(ctx context.Context, id string) ([]scaffolder.StepState, error)
+	Replay(ctx context.Context, r scaffolder.ReplayRequest) error
+	Approvals(ctx context.Context, q scaffolder.ApprovalQuery) ([]scaffolder.Approval, error)
+	Decide(ctx context.Context, d scaffolder.Decision) (*scaffolder.Approval, error)
 }
 
 var _ Scaffolder = (*scaffolder.Engine)(nil)
@@ -56,8 +63,9 @@ const DefaultSecretsTTL = 30 * time.Minute
 var CreatePaths = []string{"/create", "/create/"}
 
 // Create is the software templates part of the portal: the templates
-// (/create), the form of each (/create/templates/{namespace}/{name}) and
-// the tasks they run (/create/tasks, /create/tasks/{id}).
+// (/create), the form of each (/create/templates/{namespace}/{name}), the
+// tasks they run (/create/tasks, /create/tasks/{id}) and the approvals
+// they wait for (/create/approvals).
 type Create struct {
 	*site
 	sc      Scaffolder
@@ -113,6 +121,9 @@ func NewCreate(o CreateOptions) *Create {
 	mux.Handle("GET /create/tasks/{id}", s.handle(c.taskPage))
 	mux.Handle("GET /create/tasks/{id}/events", s.handle(c.taskEvents))
 	mux.Handle("POST /create/tasks/{id}/cancel", s.handle(c.taskCancel))
+	mux.Handle("POST /create/tasks/{id}/replay", s.handle(c.taskReplay))
+	mux.Handle("GET /create/approvals", s.handle(c.approvalsPage))
+	mux.Handle("POST /create/approvals", s.handle(c.approvalDecide))
 	mux.Handle("/", s.handle(s.notFound))
 	// Forms post to this site only, as on the rest of the portal.
 	csrf := http.NewCrossOriginProtection()

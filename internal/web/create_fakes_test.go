@@ -80,6 +80,15 @@ type fakeScaffolder struct {
 	steps     map[string][]scaffolder.StepState
 	events    map[string][]scaffolder.Event
 	cancelled []string
+	// Workflows (workflow_fakes_test.go).
+	graphs    map[string]*scaffolder.Graph
+	history   map[string][]scaffolder.StepState
+	replays   []scaffolder.ReplayRequest
+	replayErr error
+	approvals []scaffolder.Approval
+	queries   []scaffolder.ApprovalQuery
+	decisions []scaffolder.Decision
+	decideErr error
 }
 
 var _ Scaffolder = (*fakeScaffolder)(nil)

@@ -37,6 +37,8 @@ type wizardState struct {
 	choices map[string]int
 	secrets map[string]string
 	draft   string
+	// entityRef is the entity a day-2 template acts on (_entityRef).
+	entityRef string
 }
 
 // wizardPage is the data of the wizard's page.
@@ -65,6 +67,11 @@ type wizardPage struct {
 	// NextLabel is the forward button of a parameter page: Review on the
 	// last one.
 	NextLabel string
+	// EntityRef is the entity the task will act on, ActingOn its link.
+	EntityRef string
+	ActingOn  refLink
+	// Workflow draws the template's steps.
+	Workflow *workflowDrawing
 }
 
 // wizardStep is one entry of the steps list.
@@ -102,6 +109,9 @@ func (c *Create) wizardStart(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	st := &wizardState{values: map[string]any{}, choices: map[string]int{}, secrets: map[string]string{}}
+	if st.entityRef, err = entityRefParam(r.URL.Query().Get("entityRef")); err != nil {
+		return err
+	}
 	if fd := r.URL.Query().Get("formData"); fd != "" {
 		if err := json.Unmarshal([]byte(fd), &st.values); err != nil || st.values == nil {
 			return problem.Input("formData must be a JSON object of field values.")
@@ -209,6 +219,7 @@ func (c *Create) createTask(w http.ResponseWriter, r *http.Request, t *scaffolde
 		Secrets:     st.secrets,
 		UserRef:     userRef,
 		CreatedBy:   createdBy,
+		EntityRef:   st.entityRef,
 	})
 	var verr *scaffolder.ValuesError
 	var rl *scaffolder.RateLimitError
@@ -257,6 +268,10 @@ func taskCreator(r *http.Request) (userRef, createdBy string) {
 // wizardStateOf reads the hidden state of a posted page.
 func (c *Create) wizardStateOf(r *http.Request) (*wizardState, error) {
 	st := &wizardState{values: map[string]any{}, choices: map[string]int{}, draft: r.PostForm.Get("_draft")}
+	var err error
+	if st.entityRef, err = entityRefParam(r.PostForm.Get("_entityRef")); err != nil {
+		return nil, err
+	}
 	if v := r.PostForm.Get("_values"); v != "" {
 		if err := json.Unmarshal([]byte(v), &st.values); err != nil || st.values == nil {
 			return nil, problem.Input("The form's values could not be read; start again from the template's page.")
@@ -424,6 +439,11 @@ func (c *Create) wizardData(r *http.Request, t *scaffolder.Template, st *wizardS
 		Draft:       st.draft,
 		CSRF:        viewerOf(r).CSRF,
 		Labels:      presentationLabels(t.Presentation),
+		EntityRef:   st.entityRef,
+		Workflow:    drawWorkflow(scaffolder.TemplateGraph(t), false),
+	}
+	if st.entityRef != "" {
+		p.ActingOn = linkTo(st.entityRef, "component")
 	}
 	for i := range t.Pages {
 		p.Steps = append(p.Steps, wizardStep{Number: i + 1, Title: pageTitle(t, i), Current: i == step, Done: i < step})

@@ -38,6 +38,11 @@ type taskPageData struct {
 	CancelRequested bool
 	CSRF            string
 	EventsURL       string
+	// Workflow draws the steps, Attempts lists every ended attempt, and
+	// Replay runs an ended task again (workflow_task.go).
+	Workflow *workflowDrawing
+	Attempts []attemptRow
+	Replay   *replayForm
 }
 
 // statusView is a status as the page shows it.
@@ -146,6 +151,9 @@ func taskStatus(s scaffolder.Status) statusView {
 		v.Label = "Waiting"
 	case scaffolder.StatusSkipped:
 		v.Label = "Skipped"
+	case scaffolder.StatusWaiting:
+		v.Class = "badge--warn"
+		v.Label = "On hold"
 	}
 	return v
 }
@@ -231,6 +239,9 @@ func (c *Create) taskPage(w http.ResponseWriter, r *http.Request) error {
 		if body.Message != "" {
 			p.Log = append(p.Log, logLine{ID: ev.ID, Time: ev.CreatedAt, Clock: ev.CreatedAt.UTC().Format("15:04:05"), StepID: body.StepID, Message: body.Message})
 		}
+	}
+	if err := c.taskWorkflow(r, t, spec, states, p); err != nil {
+		return err
 	}
 	return c.render(w, r, http.StatusOK, "task", p.Title+" · task "+shortID(t.ID), p)
 }

@@ -85,6 +85,9 @@ type Options struct {
 	// come after the portal's own.
 	Cards []plugin.EntityCard
 	Tabs  []plugin.EntityTab
+	// EntityTemplates, when set, adds the Actions card: the templates
+	// that act on the entity (spec.entityFilter), linked to their forms.
+	EntityTemplates EntityTemplates
 	// Pages are pages other packages render inside the portal's layout.
 	Pages  []Page
 	Logger *slog.Logger
@@ -179,7 +182,11 @@ func New(o Options) http.Handler {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.cards = append(s.builtinCards(), o.Cards...)
+	s.cards = s.builtinCards()
+	if o.EntityTemplates != nil {
+		s.cards = append(s.cards, entityActionsCard{s: s, templates: o.EntityTemplates})
+	}
+	s.cards = append(s.cards, o.Cards...)
 	s.tabs = s.entityTabs(o.Tabs)
 	if !s.dev {
 		b, err := loadBundle(embedded)
