@@ -102,7 +102,7 @@ func wfStatusIcon(status string) string {
 	case scaffolder.StatusProcessing:
 		return "▶"
 	case scaffolder.StatusWaiting:
-		return "⏸"
+		return "‖"
 	case scaffolder.StatusCompleted:
 		return "✓"
 	case scaffolder.StatusFailed:

@@ -166,8 +166,8 @@ func TestDrawWorkflowStatus(t *testing.T) {
 	}
 	want := map[string]view{
 		"a":     {"A step with a name fa…", "completed", "Completed", "✓", "A step with a name far too long for its box (debug:log): Completed"},
-		"gate":  {"gate", "waiting", "Waiting for approval", "⏸", "gate (approval:request): Waiting for approval"},
-		"wait":  {"wait", "waiting", "Waiting", "⏸", "wait (wait:callback): Waiting"},
+		"gate":  {"gate", "waiting", "Waiting for approval", "‖", "gate (approval:request): Waiting for approval"},
+		"wait":  {"wait", "waiting", "Waiting", "‖", "wait (wait:callback): Waiting"},
 		"later": {"later", "open", "Not started", "○", "later (debug:log): Not started"},
 		"bad":   {"bad", "failed", "Failed", "✕", "bad (debug:log): Failed; if ${{ parameters.go }}; 3 attempts; boom"},
 	}

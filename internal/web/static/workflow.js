@@ -14,7 +14,7 @@
     failed: "Failed", skipped: "Skipped", cancelled: "Cancelled"
   };
   var icons = {
-    open: "○", processing: "▶", waiting: "⏸", completed: "✓", failed: "✕", skipped: "↷", cancelled: "⊘"
+    open: "○", processing: "▶", waiting: "‖", completed: "✓", failed: "✕", skipped: "↷", cancelled: "⊘"
   };
 
   function setStatus(stepId, status) {

@@ -1,0 +1,248 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/callboard/callboard/internal/app"
+	"github.com/callboard/callboard/internal/config"
+)
+
+// gatedTemplate waits for the requester's own approval (the guest, who
+// every page is opened as) between two steps, and rolls back when the
+// last step fails.
+const gatedTemplate = `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: gated-release
+  title: Gated release
+  tags: [test]
+spec:
+  owner: group:default/keel-team
+  type: job
+  steps:
+    - id: prepare
+      name: Prepare
+      action: debug:log
+      input:
+        message: preparing
+    - id: approval
+      name: Approval
+      action: approval:request
+      input:
+        approvers: [user:development/guest]
+        allowRequester: true
+        message: Ship the gated release?
+    - id: ship
+      name: Ship
+      action: debug:log
+      input:
+        message: shipped after ${{ steps.approval.output.decision }}
+      onFailure:
+        - id: rollback
+          name: Roll back
+          action: debug:log
+          input:
+            message: rolled back
+`
+
+// startWorkflowPortal runs the whole app, as callboard serve does, on a
+// temporary SQLite database with the demo organisation and the gated
+// template, and returns its base URL once the catalog is idle.
+func startWorkflowPortal(t *testing.T) string {
+	t.Helper()
+	gated := filepath.Join(t.TempDir(), "gated-release.yaml")
+	if err := os.WriteFile(gated, []byte(gatedTemplate), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	locations, err := json.Marshal([]map[string]string{
+		{"type": "file", "target": "examples/catalog/all.yaml"},
+		{"type": "file", "target": gated},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(root) // the demo's relative file targets resolve against the working directory
+	cfg, warnings, err := config.LoadEnviron([]string{"examples/app-config.yaml"}, []string{
+		"PWD=" + root,
+		"APP_CONFIG_backend_database_connection=" + filepath.Join(t.TempDir(), "callboard.db"),
+		"APP_CONFIG_catalog_locations=" + string(locations),
+		"APP_CONFIG_backend_auth_dangerouslyDisableDefaultAuthPolicy=true",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) > 0 {
+		t.Fatalf("config warnings: %v", warnings)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, app.Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		a.Close()
+	})
+	waitCtx, stop := context.WithTimeout(ctx, 60*time.Second)
+	defer stop()
+	if err := a.Engine().WaitIdle(waitCtx); err != nil {
+		t.Fatalf("WaitIdle: %v", err)
+	}
+	return "http://" + ln.Addr().String()
+}
+
+// nodeClassJS is the class of a step's box in the workflow graph.
+func nodeClassJS(step string) string {
+	return fmt.Sprintf(`(document.querySelector('#task-graph .wf-node[data-step=%q]') || {getAttribute: () => ""}).getAttribute("class")`, step)
+}
+
+// TestWorkflowInBrowser runs a template that waits for an approval, in
+// Chromium: the template's form shows its workflow, the task page draws
+// the graph and says the approval step waits, the inbox lists the
+// approval and takes the decision, and the task page, never reloaded,
+// follows the task to its end with the graph's boxes turning completed.
+func TestWorkflowInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no browser at %s (apt-get install chromium): %v", chromiumPath, err)
+	}
+	shots, err := filepath.Abs(filepath.Join("testdata", "screenshots"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	base := startWorkflowPortal(t)
+	browser := newBrowser(t)
+
+	// The template's form: no parameters, so straight to the review, with
+	// the workflow under it.
+	task := newTab(t, browser)
+	navigate(t, task, base+"/create/templates/default/gated-release")
+	run(t, task, chromedp.Click(chromedp.CSS("#template-workflow summary")))
+	waitFor(t, task, `document.querySelector("#template-workflow").open`, 2*time.Second)
+	steps := eval[[]string](t, task, `[...document.querySelectorAll("#template-workflow .wf-node")].map((g) => g.getAttribute("data-step"))`)
+	if strings.Join(steps, ",") != "prepare,approval,ship,rollback" {
+		t.Errorf("template graph steps = %v", steps)
+	}
+	if n := eval[int](t, task, `document.querySelectorAll("#template-workflow .wf-edge--dashed").length`); n != 1 {
+		t.Errorf("%d dashed edges, want the one to the onFailure step", n)
+	}
+	audit(t, task, "template form with its workflow")
+	screenshot(t, task, shots, "workflow-template")
+
+	// Create: the task runs the first step and waits for the approval.
+	clickAndLoad(t, task, `button.btn--primary[value="create"]`)
+	if !eval[bool](t, task, `location.pathname.startsWith("/create/tasks/")`) {
+		t.Fatalf("create went to %s", eval[string](t, task, `location.href`))
+	}
+	taskURL := eval[string](t, task, `location.href`)
+	eval[bool](t, task, `window.sameDocument = true`)
+	waitFor(t, task, nodeClassJS("approval")+`.includes("wf-node--waiting")`, 30*time.Second)
+	waitFor(t, task, `!document.querySelector('[data-wf-wait="approval"]').hidden`, 5*time.Second)
+	if got := eval[string](t, task, nodeClassJS("prepare")); !strings.Contains(got, "wf-node--completed") {
+		t.Errorf("prepare is %q while the approval waits", got)
+	}
+	if got := eval[string](t, task, `document.querySelector('#task-graph .wf-node[data-step="approval"] .wf-node__label').textContent`); got != "Waiting for approval" {
+		t.Errorf("the approval step says %q", got)
+	}
+	audit(t, task, "task waiting for approval")
+	screenshot(t, task, shots, "workflow-task-waiting")
+
+	// The inbox, reached from the task page's link, lists the approval;
+	// approve it with a comment.
+	inbox := newTab(t, browser)
+	navigate(t, inbox, taskURL)
+	clickAndLoad(t, inbox, `[data-wf-wait="approval"] a`)
+	if got := h1(t, inbox); got != "Approvals" {
+		t.Fatalf("the link opened %q", got)
+	}
+	if n := eval[int](t, inbox, `document.querySelectorAll(".approval").length`); n != 1 {
+		t.Fatalf("%d approvals listed: %s", n, eval[string](t, inbox, `document.querySelector("main").innerText`))
+	}
+	row := eval[string](t, inbox, `document.querySelector(".approval").innerText`)
+	for _, want := range []string{"Approval · Gated release", "Ship the gated release?", "0 of 1 needed", "guest"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("approval lacks %q:\n%s", want, row)
+		}
+	}
+	audit(t, inbox, "approvals inbox")
+	screenshot(t, inbox, shots, "workflow-approvals")
+	run(t, inbox, chromedp.SendKeys(chromedp.CSS(".approval textarea"), "ship it"))
+	clickAndLoad(t, inbox, `.approval button[value="approve"]`)
+	if got := eval[string](t, inbox, `(document.querySelector(".alert--success") || {textContent: ""}).textContent`); !strings.Contains(got, "Your approval is recorded.") {
+		t.Errorf("notice = %q: %s", got, eval[string](t, inbox, `document.querySelector("main").innerText`))
+	}
+	navigate(t, inbox, base+"/create/approvals?status=decided")
+	decided := eval[string](t, inbox, `document.querySelector("main").innerText`)
+	for _, want := range []string{"Approved", "“ship it”"} {
+		if !strings.Contains(decided, want) {
+			t.Errorf("decided tab lacks %q:\n%s", want, decided)
+		}
+	}
+	audit(t, inbox, "decided approvals")
+	screenshot(t, inbox, shots, "workflow-approvals-decided")
+
+	// The task page follows the task to its end without a reload.
+	waitFor(t, task, `document.querySelector("#task-status").textContent.trim() === "Completed"`, 30*time.Second)
+	waitFor(t, task, nodeClassJS("ship")+`.includes("wf-node--completed") && `+nodeClassJS("approval")+`.includes("wf-node--completed")`, 10*time.Second)
+	if !eval[bool](t, task, `window.sameDocument === true`) {
+		t.Error("the task page reloaded instead of following the events")
+	}
+	if !eval[bool](t, task, `document.querySelector('[data-wf-wait="approval"]') === null || document.querySelector('[data-wf-wait="approval"]').hidden`) {
+		t.Error("the task still says it waits for approval")
+	}
+	if got := eval[string](t, task, `document.querySelector("#task-log").textContent`); !strings.Contains(got, "shipped after approve") {
+		t.Errorf("log lacks the decision:\n%s", got)
+	}
+	if got := eval[string](t, task, nodeClassJS("rollback")); strings.Contains(got, "wf-node--completed") {
+		t.Errorf("the onFailure step ran: %q", got)
+	}
+	audit(t, task, "finished task")
+	screenshot(t, task, shots, "workflow-task-done")
+
+	// Every width and theme.
+	for _, p := range []struct{ name, path string }{
+		{"task", strings.TrimPrefix(taskURL, base)},
+		{"approvals", "/create/approvals?status=decided"},
+	} {
+		for _, width := range []int64{1440, 360} {
+			for _, scheme := range []string{"light", "dark"} {
+				name := fmt.Sprintf("workflow-%s-%d-%s", p.name, width, scheme)
+				t.Run(name, func(t *testing.T) {
+					ctx := newTab(t, browser)
+					run(t, ctx, chromedp.EmulateViewport(width, 900), colourScheme(scheme))
+					navigate(t, ctx, base+p.path)
+					audit(t, ctx, name)
+					screenshot(t, ctx, shots, name)
+				})
+			}
+		}
+	}
+}
