@@ -55,19 +55,44 @@ spec:
             message: rolled back
 `
 
+// brokenTemplate fails at its second step, every time.
+const brokenTemplate = `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: broken-step
+  title: Broken step
+  tags: [test]
+spec:
+  owner: group:default/keel-team
+  type: job
+  steps:
+    - id: start
+      name: Start
+      action: debug:log
+      input:
+        message: starting
+    - id: fetch
+      name: Fetch
+      action: fetch:plain
+      input:
+        url: ./no-such-directory
+`
+
 // startWorkflowPortal runs the whole app, as callboard serve does, on a
 // temporary SQLite database with the demo organisation and the gated
 // template, and returns its base URL once the catalog is idle.
 func startWorkflowPortal(t *testing.T) string {
 	t.Helper()
-	gated := filepath.Join(t.TempDir(), "gated-release.yaml")
-	if err := os.WriteFile(gated, []byte(gatedTemplate), 0o644); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	locations := []map[string]string{{"type": "file", "target": "examples/catalog/all.yaml"}}
+	for name, body := range map[string]string{"gated-release.yaml": gatedTemplate, "broken-step.yaml": brokenTemplate} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		locations = append(locations, map[string]string{"type": "file", "target": p})
 	}
-	locations, err := json.Marshal([]map[string]string{
-		{"type": "file", "target": "examples/catalog/all.yaml"},
-		{"type": "file", "target": gated},
-	})
+	locJSON, err := json.Marshal(locations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +104,7 @@ func startWorkflowPortal(t *testing.T) string {
 	cfg, warnings, err := config.LoadEnviron([]string{"examples/app-config.yaml"}, []string{
 		"PWD=" + root,
 		"APP_CONFIG_backend_database_connection=" + filepath.Join(t.TempDir(), "callboard.db"),
-		"APP_CONFIG_catalog_locations=" + string(locations),
+		"APP_CONFIG_catalog_locations=" + string(locJSON),
 		"APP_CONFIG_backend_auth_dangerouslyDisableDefaultAuthPolicy=true",
 	})
 	if err != nil {
@@ -226,6 +251,46 @@ func TestWorkflowInBrowser(t *testing.T) {
 	}
 	audit(t, task, "finished task")
 	screenshot(t, task, shots, "workflow-task-done")
+
+	// A failed task runs again from its failed step, then from a step
+	// chosen; each run adds attempts.
+	failed := newTab(t, browser)
+	navigate(t, failed, base+"/create/templates/default/broken-step")
+	clickAndLoad(t, failed, `button.btn--primary[value="create"]`)
+	failedURL := eval[string](t, failed, `location.href`)
+	ended := func() {
+		t.Helper()
+		waitFor(t, failed, `document.querySelector("#task-status").textContent.trim() === "Failed"`, 30*time.Second)
+		run(t, failed, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#task-replay")))
+	}
+	attempts := func(step string) int {
+		t.Helper()
+		return eval[int](t, failed, fmt.Sprintf(`[...document.querySelectorAll("#task-attempts tbody th")].filter((th) => th.textContent.trim() === %q).length`, step))
+	}
+	ended()
+	if got := eval[string](t, failed, nodeClassJS("fetch")); !strings.Contains(got, "wf-node--failed") {
+		t.Errorf("the failed step is drawn %q", got)
+	}
+	if got := eval[string](t, failed, `document.querySelector("#replay-from").value`); got != "fetch" {
+		t.Errorf("re-run starts at %q, want the failed step", got)
+	}
+	audit(t, failed, "failed task")
+	screenshot(t, failed, shots, "workflow-task-failed")
+	clickAndLoad(t, failed, "#replay-failed")
+	if got := eval[string](t, failed, `location.href`); got != failedURL {
+		t.Errorf("replay went to %s", got)
+	}
+	ended()
+	if s, f := attempts("Start"), attempts("Fetch"); s != 1 || f != 2 {
+		t.Errorf("after a retry: %d attempts of Start, %d of Fetch; want 1 and 2", s, f)
+	}
+	run(t, failed, chromedp.SetValue(chromedp.CSS("#replay-from"), "start"))
+	clickAndLoad(t, failed, "#replay-from-step")
+	ended()
+	if s, f := attempts("Start"), attempts("Fetch"); s != 2 || f != 3 {
+		t.Errorf("after a re-run from Start: %d attempts of Start, %d of Fetch; want 2 and 3", s, f)
+	}
+	screenshot(t, failed, shots, "workflow-task-replayed")
 
 	// Every width and theme.
 	for _, p := range []struct{ name, path string }{
