@@ -71,12 +71,12 @@ func (h *httpCaller) call(ctx context.Context, _ *plugin.ActionContext, body []b
 	if err != nil {
 		return nil, fmt.Errorf("POST %s: %w", h.shown, err)
 	}
+	req.Header.Set("Accept", "application/json")
 	for k, v := range h.headers {
 		req.Header.Set(k, v)
 	}
 	ts := strconv.FormatInt(h.now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
 	req.Header.Set(headerTimestamp, ts)
 	req.Header.Set(headerSignature, Sign(h.secret, ts, body))
 	resp, err := h.client.Do(req)
