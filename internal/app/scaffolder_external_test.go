@@ -1,12 +1,15 @@
 package app
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/callboard/callboard/internal/config"
+	"github.com/callboard/callboard/internal/scaffolder"
 )
 
 func loadExternalConfig(t *testing.T, yaml string, env ...string) *config.Config {
@@ -146,5 +149,63 @@ scaffolder:
 	_, err := externalActions(cfg)
 	if err == nil || strings.Contains(err.Error(), "super-secret-value") {
 		t.Errorf("error = %v; want one that does not show the secret", err)
+	}
+}
+
+// TestExternalActionInEngine runs a template whose step is an exec
+// external action through the scaffolder engine: the input is validated
+// against the declared schema, stderr becomes the step's log and stdout
+// its outputs.
+func TestExternalActionInEngine(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("no /bin/sh")
+	}
+	prog := filepath.Join(t.TempDir(), "provision.sh")
+	if err := os.WriteFile(prog, []byte("#!/bin/sh\ncat > /dev/null\necho 'provisioning' >&2\necho '{\"dbUrl\": \"postgres://db.internal/orders\"}'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := loadExternalConfig(t, `
+scaffolder:
+  externalActions:
+    - id: acme:db:provision
+      type: exec
+      command: [`+prog+`]
+      supportsDryRun: true
+      input: {type: object, required: [name], properties: {name: {type: string}}}
+      output: {type: object, properties: {dbUrl: {type: string}}}
+`)
+	ext, err := externalActions(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := newScaffolder(cfg, slog.New(slog.DiscardHandler), scaffolderDeps{extra: ext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	template := func(input string) scaffolder.DryRunRequest {
+		return scaffolder.DryRunRequest{
+			Template: []byte(`{"apiVersion": "scaffolder.backstage.io/v1beta3", "kind": "Template", "metadata": {"name": "db"},
+				"spec": {"type": "service", "steps": [{"id": "db", "name": "Database", "action": "acme:db:provision", "input": ` + input + `}],
+				"output": {"url": "${{ steps.db.output.dbUrl }}"}}}`),
+			UserRef: "user:default/ada",
+		}
+	}
+	res, err := e.DryRun(context.Background(), template(`{"name": "orders"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Output["url"]; got != "postgres://db.internal/orders" {
+		t.Errorf("output url = %v, want the action's dbUrl", got)
+	}
+	var logged bool
+	for _, ev := range res.Log {
+		logged = logged || (ev.StepID == "db" && ev.Message == "provisioning")
+	}
+	if !logged {
+		t.Errorf("the program's stderr is not in the step's log: %+v", res.Log)
+	}
+	_, err = e.DryRun(context.Background(), template(`{"name": 5}`))
+	if err == nil || !strings.Contains(err.Error(), "instance.name is not of a type(s) string") {
+		t.Errorf("dry run with a bad input: error = %v, want the schema failure", err)
 	}
 }
