@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // Action is what a template step runs, addressed by its ID from the step's
@@ -66,6 +67,63 @@ type ActionContext struct {
 	DryRun bool
 	// TaskID, StepID and StepName identify the running step.
 	TaskID, StepID, StepName string
+	// Wait parks the step until w is resolved: the task is set aside in
+	// the database (status "waiting"), nothing of it stays in memory, and
+	// the action is run again from the start once w is resolved; this
+	// time Wait returns the resolution at once. An action must therefore
+	// do nothing before Wait that it cannot do twice (use Checkpoint). In
+	// a dry run, or when the task cannot wait, Wait returns an error.
+	Wait func(ctx context.Context, w Wait) (WaitResult, error)
+	// CallbackURL returns the one-time signed URL that resolves this
+	// step's callback wait (wait:callback): the same URL every time for
+	// the same step and iteration of a task.
+	CallbackURL func() string
+}
+
+// Kinds of wait.
+const (
+	WaitApproval = "approval"
+	WaitCallback = "callback"
+	WaitSleep    = "sleep"
+)
+
+// Wait is what a step waits for.
+type Wait struct {
+	// Kind is WaitApproval, WaitCallback or WaitSleep.
+	Kind string
+	// Until is when a sleep ends, or when an approval or a callback times
+	// out; zero means never. The first Wait of a step fixes it: a step run
+	// again keeps the deadline it set the first time.
+	Until time.Time
+	// Approval describes an approval; only for WaitApproval.
+	Approval *ApprovalWait
+}
+
+// ApprovalWait is who must approve, and what they are asked.
+type ApprovalWait struct {
+	// Approvers are user and group entity refs; a group's members may
+	// decide.
+	Approvers []string
+	// MinApprovals is how many approvals approve (at least 1). One
+	// rejection rejects.
+	MinApprovals int
+	// AllowRequester lets the task's creator decide too.
+	AllowRequester bool
+	// Message is what approvers read.
+	Message string
+}
+
+// WaitResult is how a wait was resolved.
+type WaitResult struct {
+	// TimedOut: Until passed first.
+	TimedOut bool
+	// Payload is the resolution: for approvals {"decision":
+	// "approve"|"reject", "decidedBy": [refs], "comment": "...",
+	// "decidedAt": RFC 3339}; for callbacks the JSON object posted; nil
+	// for sleeps and timeouts.
+	Payload map[string]any
+	// At is when it was resolved.
+	At time.Time
 }
 
 // TemplateInfo is the template a task came from.

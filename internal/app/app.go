@@ -57,6 +57,8 @@ type App struct {
 	search *searchParts
 
 	scaffolder *scaffolder.Engine
+	// slack is the Slack approvals' notifier and endpoint, when configured.
+	slack *slackParts
 }
 
 // New opens and migrates the database and builds every subsystem. Nothing
@@ -152,7 +154,14 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	if a.search, err = newSearch(cfg, log, db, query, a.techdocs, authz, published); err != nil {
 		return nil, err
 	}
-	if a.scaffolder, err = wireScaffolder(cfg, log, db, authz, engine, reg.actions); err != nil {
+	if a.slack, err = newSlack(cfg, log, catalogUsers{query}); err != nil {
+		return nil, err
+	}
+	var notifier scaffolder.Notifier
+	if a.slack.notifier != nil {
+		notifier = a.slack.notifier
+	}
+	if a.scaffolder, err = wireScaffolder(cfg, log, db, authz, engine, reg.actions, notifier); err != nil {
 		return nil, err
 	}
 	api := httpapi.New(httpapi.Options{
@@ -168,6 +177,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		TechDocs:    a.techdocs.service,
 		Scaffolder:  a.scaffolder,
 		Search:      a.search.service,
+		Slack:       a.slack.api,
 	})
 	var appSection struct {
 		Title string `config:"title"`
@@ -195,6 +205,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		DevDir:  o.WebDir,
 		Title:   appSection.Title,
 		BaseURL: cfg.Backend.BaseURL,
+		// Day-2 templates are offered as actions on the entities they
+		// apply to.
+		EntityTemplates: a.scaffolder,
 	})
 	if a.auth, err = newAuth(cfg, log, db, query); err != nil {
 		return nil, err
@@ -305,6 +318,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			errc <- err
 		}
 	}()
+	if a.slack.notifier != nil {
+		go func() { _ = a.slack.notifier.Run(ctx) }() // delivers approval requests until ctx ends
+	}
 	go a.auth.Run(ctx)           // prunes expired sessions and tokens until ctx ends
 	defer a.startTechDocs(ctx)() // waits for the docs builder to stop
 	defer a.startSearch(ctx)()   // waits for the search indexer to stop

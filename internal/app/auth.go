@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/callboard/callboard/internal/auth"
 	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/config"
+	"github.com/callboard/callboard/internal/httpapi"
 	"github.com/callboard/callboard/internal/problem"
 	"github.com/callboard/callboard/internal/store"
 	"github.com/callboard/callboard/internal/web"
@@ -42,7 +44,7 @@ func newAuth(cfg *config.Config, log *slog.Logger, db *store.DB, query *catalog.
 		Store:          store.NewAuth(db),
 		Users:          catalogUsers{query},
 		Logger:         log.With("component", "auth"),
-		PublicPrefixes: uiPublicPrefixes,
+		PublicPrefixes: append(slices.Clone(uiPublicPrefixes), httpapi.PublicPrefixes()...),
 		ReadOnlyPosts:  readOnlyPosts,
 	})
 	if err != nil {

@@ -251,6 +251,10 @@ func TestEveryRouteRequiresAuthentication(t *testing.T) {
 		"POST /api/auth/{provider}/handler/frame",
 		"POST /api/auth/{provider}/logout",
 		"POST /api/auth/{provider}/refresh",
+		// Signed by their own credentials: a callback's one-time token,
+		// Slack's request signature.
+		"POST /api/scaffolder/v2/callbacks/{token}",
+		"POST /api/scaffolder/v2/slack/interactions",
 	}
 	if diff := cmp.Diff(want, public); diff != "" {
 		t.Errorf("public routes (-want +got):\n%s", diff)

@@ -47,6 +47,8 @@ type scaffolderDeps struct {
 	extra     []plugin.Action
 	actionCtx func(ctx context.Context, createdBy string, user scaffolder.SpecUser) context.Context
 	authorize func(ctx context.Context, actionID string, input map[string]any) error
+	notifier  scaffolder.Notifier
+	audit     scaffolder.Auditor
 }
 
 // newScaffolder builds the scaffolder engine from configuration: the
@@ -93,6 +95,13 @@ func newScaffolder(cfg *config.Config, log *slog.Logger, d scaffolderDeps) (*sca
 		LocalRepositories:    settings.Publish.LocalRepositories,
 	})...)
 	all = append(all, d.extra...)
+	// Actions declared in configuration come last, so a platform team's
+	// action replaces a built-in or plugin action of the same id.
+	ext, err := externalActions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	all = append(all, ext...)
 	o := scaffolder.Options{
 		Store:            d.store,
 		Actions:          all,
@@ -103,6 +112,11 @@ func newScaffolder(cfg *config.Config, log *slog.Logger, d scaffolderDeps) (*sca
 		Logger:           log.With("component", "scaffolder"),
 		ActionContext:    d.actionCtx,
 		AuthorizeAction:  d.authorize,
+		Audit:            d.audit,
+		BaseURL:          cfg.Backend.BaseURL,
+	}
+	if d.notifier != nil {
+		o.Notifier = d.notifier
 	}
 	if d.catalog != nil {
 		o.Catalog = d.catalog
@@ -256,9 +270,11 @@ func taskIdentity(ctx context.Context, createdBy string, user scaffolder.SpecUse
 
 // wireScaffolder builds the scaffolder over the app's database, catalog,
 // policy and audit log, with the plugins' actions.
-func wireScaffolder(cfg *config.Config, log *slog.Logger, db *store.DB, authz pageAuthz, engine *catalog.Engine, extra []plugin.Action) (*scaffolder.Engine, error) {
+func wireScaffolder(cfg *config.Config, log *slog.Logger, db *store.DB, authz pageAuthz, engine *catalog.Engine, extra []plugin.Action, notifier scaffolder.Notifier) (*scaffolder.Engine, error) {
 	return newScaffolder(cfg, log, scaffolderDeps{
 		store:     store.NewScaffolder(db),
+		audit:     authz.audit,
+		notifier:  notifier,
 		catalog:   &scaffolderCatalog{authz: authz, engine: engine},
 		extra:     extra,
 		actionCtx: taskIdentity,

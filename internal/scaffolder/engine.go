@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/callboard/callboard/internal/audit"
 	"github.com/callboard/callboard/internal/scaffolder/nunjucks"
 	"github.com/callboard/callboard/plugin"
 )
@@ -110,10 +111,22 @@ type Options struct {
 	// SourceReader reads templates' source files by URL, for the order of
 	// their form fields; file:// sources are read without it.
 	SourceReader SourceReader
+	// Notifier is told of each approval requested; nil tells nobody.
+	Notifier Notifier
+	// Audit records task events in the audit log; nil records nothing.
+	Audit Auditor
+	// BaseURL is the backend's public base URL (backend.baseUrl); callback
+	// URLs start with it.
+	BaseURL string
 	// PollInterval is how often idle workers look for open tasks, and
 	// HeartbeatInterval how often a running task's lease is renewed;
 	// both default to one second.
 	PollInterval, HeartbeatInterval time.Duration
+}
+
+// Auditor records audit events; *audit.Log implements it.
+type Auditor interface {
+	Record(ctx context.Context, e audit.Event) error
 }
 
 // Engine validates templates and runs tasks. It is safe for concurrent
@@ -137,9 +150,14 @@ type Engine struct {
 	wake     chan struct{}
 	sealerMu sync.Mutex
 	sealer   *sealer
-	actx     func(ctx context.Context, createdBy string, user SpecUser) context.Context
-	allowRun func(ctx context.Context, actionID string, input map[string]any) error
-	orders   fieldOrders
+	// sealerKey is the secrets key material, once read.
+	sealerKey string
+	notifier  Notifier
+	auditor   Auditor
+	baseURL   string
+	actx      func(ctx context.Context, createdBy string, user SpecUser) context.Context
+	allowRun  func(ctx context.Context, actionID string, input map[string]any) error
+	orders    fieldOrders
 
 	mu      sync.Mutex
 	running map[string]context.CancelCauseFunc
@@ -165,6 +183,9 @@ func New(o Options) (*Engine, error) {
 		actx:     o.ActionContext,
 		allowRun: o.AuthorizeAction,
 		orders:   fieldOrders{read: o.SourceReader},
+		notifier: o.Notifier,
+		auditor:  o.Audit,
+		baseURL:  o.BaseURL,
 	}
 	for _, a := range o.Actions {
 		id := a.Info().ID

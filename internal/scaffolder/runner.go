@@ -38,14 +38,33 @@ type taskRun struct {
 	emit func(ctx context.Context, typ EventType, body EventBody)
 	// saveStep persists a step's state; nil in dry runs.
 	saveStep func(ctx context.Context, s StepState)
-	// done are the steps completed in earlier attempts.
+	// done are the steps that ended before this run: completed in an
+	// earlier attempt, or ended in any way earlier in this attempt (the
+	// task was parked).
 	done   map[string]StepState
 	checks *checkpoints
+	// resuming: this run goes on with an attempt that was parked.
+	resuming bool
 
 	mu       sync.Mutex
 	tempDirs []string
 	outputs  map[string]any // steps.<id> = {output: {...}}
 	failed   bool
+	// parks are the waits each step's actions parked on in this run.
+	parks map[string]*parkedStep
+}
+
+// isFailed reports whether a step failed the task.
+func (r *taskRun) isFailed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
+}
+
+func (r *taskRun) setFailed() {
+	r.mu.Lock()
+	r.failed = true
+	r.mu.Unlock()
 }
 
 // result is how a run ended.
@@ -53,26 +72,26 @@ type result struct {
 	status Status
 	output map[string]any
 	err    error
+	// parked are the waiting steps of a run that ended parked.
+	parked map[string]*parkedStep
 }
 
-// execute runs every step in order and renders the output.
+// execute runs the steps as a DAG and renders the output. A run whose
+// steps wait ends parked: its result lists what they wait for.
 func (r *taskRun) execute(ctx context.Context) result {
 	r.outputs = map[string]any{}
-	r.log(ctx, EventBody{Message: fmt.Sprintf("Starting up task with %d steps", len(r.spec.Steps))})
-	var firstErr error
-	for _, s := range r.spec.Steps {
-		if stopped(ctx) {
-			// The instance is stopping or lost the task: it is not over,
-			// whoever resumes it goes on from here.
-			r.removeTempDirs()
-			return result{status: StatusFailed, err: context.Cause(ctx)}
-		}
-		if err := r.executeStep(ctx, s); err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			r.failed = true
-		}
+	if !r.resuming {
+		r.log(ctx, EventBody{Message: fmt.Sprintf("Starting up task with %d steps", len(r.spec.Steps))})
+	}
+	firstErr, parked := r.schedule(ctx, r.spec.Steps, r.spec.concurrencyOf())
+	if stopped(ctx) {
+		// The instance is stopping or lost the task: it is not over,
+		// whoever resumes it goes on from here.
+		r.removeTempDirs()
+		return result{status: StatusFailed, err: context.Cause(ctx)}
+	}
+	if firstErr == nil && len(parked) > 0 {
+		return result{status: StatusWaiting, parked: parked}
 	}
 	r.removeTempDirs()
 	if firstErr != nil {
@@ -122,7 +141,7 @@ func (r *taskRun) context() map[string]any {
 	r.mu.Lock()
 	steps := maps.Clone(r.outputs)
 	r.mu.Unlock()
-	return map[string]any{
+	vars := map[string]any{
 		"parameters":  r.spec.Parameters,
 		"steps":       steps,
 		"secrets":     secrets,
@@ -130,10 +149,14 @@ func (r *taskRun) context() map[string]any {
 		"context":     map[string]any{"task": map[string]any{"id": r.id}},
 		"environment": map[string]any{"parameters": envParams, "secrets": envSecrets},
 	}
+	if r.spec.Entity != nil {
+		vars["entity"] = r.spec.Entity
+	}
+	return vars
 }
 
 func (r *taskRun) env() *nunjucks.Env {
-	if r.failed {
+	if r.isFailed() {
 		return r.e.envs[1]
 	}
 	return r.e.envs[0]
@@ -198,15 +221,19 @@ func (it iteration) key() string {
 // stepError classifies a failure of a step's preparation.
 func stepError(format string, args ...any) error { return problem.Input(format, args...) }
 
-// executeStep runs one step (d.6). A returned error fails the task.
-func (r *taskRun) executeStep(ctx context.Context, s Step) error {
-	if ctx.Err() != nil && !r.failed {
-		return r.cancelled(ctx, s)
-	}
-	if prev, ok := r.done[s.ID]; ok && prev.Status == StatusCompleted {
+// executeStep runs one step (d.6). A returned error fails the task; a
+// *parkedError sets the step aside. Compensation steps run although a
+// step failed.
+func (r *taskRun) executeStep(ctx context.Context, s Step, compensating bool) error {
+	if prev, ok := r.done[s.ID]; ok {
 		r.setOutput(s.ID, prev.Output)
-		r.log(ctx, EventBody{Message: fmt.Sprintf("Skipping step %s because it was already completed in a previous run", s.ID), StepID: s.ID, Status: StatusCompleted})
+		if prev.Attempt != r.attempt {
+			r.log(ctx, EventBody{Message: fmt.Sprintf("Skipping step %s because it was already completed in a previous run", s.ID), StepID: s.ID, Status: StatusCompleted})
+		}
 		return nil
+	}
+	if ctx.Err() != nil && !r.isFailed() {
+		return r.cancelled(ctx, s)
 	}
 	started := r.e.now()
 	r.log(ctx, EventBody{Message: "Beginning step " + s.Name, StepID: s.ID, Status: StatusProcessing})
@@ -218,7 +245,7 @@ func (r *taskRun) executeStep(ctx context.Context, s Step) error {
 	}
 	// After a failure only always() and failure() steps run, and none
 	// once the task was cancelled.
-	if r.failed && (ctx.Err() != nil || !usesStatusFunc(s.If)) {
+	if !compensating && r.isFailed() && (ctx.Err() != nil || !usesStatusFunc(s.If)) {
 		return skip("a previous step failed")
 	}
 	vars := r.context()
@@ -227,11 +254,11 @@ func (r *taskRun) executeStep(ctx context.Context, s Step) error {
 	}
 	action, ok := r.e.action(s.Action)
 	if !ok {
-		return r.fail(ctx, s, started, problem.NotFound("%s", errUnknownAction(s.Action)))
+		return r.stepFailed(ctx, s, started, problem.NotFound("%s", errUnknownAction(s.Action)))
 	}
 	iterations, err := r.iterations(ctx, s, action, vars)
 	if err != nil {
-		return r.fail(ctx, s, started, err)
+		return r.stepFailed(ctx, s, started, err)
 	}
 	info := action.Info()
 	var output map[string]any
@@ -239,17 +266,55 @@ func (r *taskRun) executeStep(ctx context.Context, s Step) error {
 		r.log(ctx, EventBody{Message: fmt.Sprintf("Skipping because %s does not support dry-run", info.ID), StepID: s.ID, Status: StatusSkipped})
 		output = dryRunOutput(info.Output)
 	} else {
-		output = map[string]any{}
-		for _, it := range iterations {
-			if err := r.runAction(ctx, s, action, it, output, s.HasEach()); err != nil {
-				return r.fail(ctx, s, started, err)
-			}
+		output, err = r.attempts(ctx, s, action, iterations)
+		if errors.Is(err, errParked) && !stopped(ctx) {
+			return r.parkStep(ctx, s, started)
+		}
+		if err != nil {
+			return r.stepFailed(ctx, s, started, err)
 		}
 	}
 	r.setOutput(s.ID, output)
 	r.save(ctx, StepState{StepID: s.ID, Status: StatusCompleted, Output: output, StartedAt: started, EndedAt: r.e.now()})
 	r.log(ctx, EventBody{Message: "Finished step " + s.Name, StepID: s.ID, Status: StatusCompleted})
 	return nil
+}
+
+// parkStep records that a step waits and returns the *parkedError that
+// sets it aside.
+func (r *taskRun) parkStep(ctx context.Context, s Step, started time.Time) error {
+	r.mu.Lock()
+	p := r.parks[s.ID]
+	delete(r.parks, s.ID)
+	r.mu.Unlock()
+	if p == nil {
+		p = &parkedStep{}
+	}
+	r.log(ctx, EventBody{Message: fmt.Sprintf("Step %s is waiting", s.ID), StepID: s.ID, Status: StatusWaiting})
+	r.save(ctx, StepState{StepID: s.ID, Status: StatusWaiting, StartedAt: started})
+	return &parkedError{step: p}
+}
+
+// stepFailed records a step's failure, runs its compensation steps, and
+// returns the error that fails the task, or nil when the step may fail
+// (continueOnError).
+func (r *taskRun) stepFailed(ctx context.Context, s Step, started time.Time, err error) error {
+	err = r.fail(ctx, s, started, err)
+	if stopped(ctx) {
+		return err
+	}
+	for _, c := range s.OnFailure {
+		if cerr := r.executeStep(ctx, c, true); cerr != nil {
+			r.log(ctx, EventBody{Message: fmt.Sprintf("Compensation step %s of step %s failed: %s", c.ID, s.ID, errorText(cerr)), StepID: c.ID})
+		}
+	}
+	var cancelled *stepCancelledError
+	if s.Flow.ContinueOnError && !errors.As(err, &cancelled) {
+		r.setOutput(s.ID, map[string]any{})
+		r.log(ctx, EventBody{Message: fmt.Sprintf("Step %s failed; the task goes on because of continueOnError", s.ID), StepID: s.ID})
+		return nil
+	}
+	return err
 }
 
 func (r *taskRun) setOutput(stepID string, output map[string]any) {
@@ -376,6 +441,10 @@ func (r *taskRun) runAction(ctx context.Context, s Step, action plugin.Action, i
 		TaskID:   r.id,
 		StepID:   s.ID,
 		StepName: s.Name,
+		Wait: func(wctx context.Context, w plugin.Wait) (plugin.WaitResult, error) {
+			return r.wait(wctx, s, it.key(), w)
+		},
+		CallbackURL: func() string { return r.e.callbackURL(r.id, s.ID, it.key()) },
 	}
 	if ac.Secrets == nil {
 		ac.Secrets = map[string]string{}

@@ -104,6 +104,6 @@ func (e *Engine) secretsSealer(ctx context.Context) (*sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scaffolder secrets key: %w", err)
 	}
-	e.sealer = s
+	e.sealer, e.sealerKey = s, material
 	return s, nil
 }

@@ -15,6 +15,12 @@ type TaskSpec struct {
 	Recovery     map[string]any `json:"EXPERIMENTAL_recovery,omitempty"`
 	User         SpecUser       `json:"user"`
 	TemplateInfo SpecTemplate   `json:"templateInfo"`
+	// Concurrency bounds the steps running at once (Callboard's
+	// addition); 0 means DefaultStepConcurrency.
+	Concurrency int `json:"concurrency,omitempty"`
+	// Entity is the entity a day-2 task acts on, ${{ entity }}; nil for
+	// none.
+	Entity map[string]any `json:"entity,omitempty"`
 }
 
 // SpecUser is who the task runs for.
@@ -42,12 +48,13 @@ func newTaskSpec(t *Template, values map[string]any, user SpecUser) *TaskSpec {
 		output = map[string]any{}
 	}
 	spec := &TaskSpec{
-		APIVersion: APIVersion,
-		Steps:      t.Steps,
-		Output:     output,
-		Parameters: values,
-		Recovery:   t.Recovery,
-		User:       user,
+		APIVersion:  APIVersion,
+		Steps:       t.Steps,
+		Output:      output,
+		Parameters:  values,
+		Recovery:    t.Recovery,
+		User:        user,
+		Concurrency: t.Concurrency,
 		TemplateInfo: SpecTemplate{
 			EntityRef: t.Ref,
 			BaseURL:   t.BaseURL,

@@ -75,6 +75,70 @@ type Store interface {
 	// SecretsKey returns the stored secrets key, storing candidate first
 	// when there is none, so every replica ends up with the same key.
 	SecretsKey(ctx context.Context, candidate string, at time.Time) (string, error)
+
+	WaitStore
+}
+
+// WaitStore keeps what parked steps wait for (approvals, callbacks,
+// sleeps), approval votes and the history of every step attempt.
+type WaitStore interface {
+	// EnsureWait returns the wait of w's task, step and iteration,
+	// inserting w first when there is none; created reports the insert.
+	EnsureWait(ctx context.Context, w WaitRecord) (rec WaitRecord, created bool, err error)
+	// Wait returns a wait by id; nil when there is none.
+	Wait(ctx context.Context, id string) (*WaitRecord, error)
+	// WaitByStep returns the wait of a task's step and iteration; nil
+	// when there is none.
+	WaitByStep(ctx context.Context, taskID, stepID, iteration string) (*WaitRecord, error)
+	// WaitByToken returns the callback wait with that token hash; nil
+	// when there is none.
+	WaitByToken(ctx context.Context, tokenHash string) (*WaitRecord, error)
+	// ResolveWait records a pending wait's result and, when its task is
+	// waiting, reopens the task (status open, run_after 0) in the same
+	// transaction. false when the wait was not pending (resolved before,
+	// or gone).
+	ResolveWait(ctx context.Context, id string, result json.RawMessage, at time.Time) (bool, error)
+	// ParkTask sets a processing task owner holds aside: status waiting,
+	// lease dropped, run_after = wakeAt (0 when wakeAt is zero: only a
+	// resolution wakes it), and appends event (a log event) when not
+	// nil. When one of waitIDs was resolved meanwhile it reopens the task
+	// instead (status open, run_after 0) and returns false.
+	ParkTask(ctx context.Context, id, owner string, waitIDs []string, wakeAt time.Time, event json.RawMessage, at time.Time) (parked bool, err error)
+	// AddVote records an approver's vote on a pending approval wait.
+	// false when that actor voted on it before.
+	AddVote(ctx context.Context, waitID string, v Vote) (bool, error)
+	// Votes returns the votes on each of the waits, oldest first.
+	Votes(ctx context.Context, waitIDs []string) (map[string][]Vote, error)
+	// ListApprovals returns approval waits, newest first: with Status
+	// "pending", the pending ones naming any of q.Refs as approver; with
+	// "decided", those q.Actor voted on; with "", both.
+	ListApprovals(ctx context.Context, q ApprovalQuery) ([]WaitRecord, error)
+	// StepHistory returns every ended attempt of every step of a task,
+	// oldest first (SaveStep appends one whenever a step ends).
+	StepHistory(ctx context.Context, taskID string) ([]StepState, error)
+}
+
+// WaitRecord is one stored wait.
+type WaitRecord struct {
+	ID     string
+	TaskID string
+	StepID string
+	// Iteration is the "each" key; "" outside "each".
+	Iteration string
+	Kind      string
+	CreatedAt time.Time
+	// Until is the sleep's end or the timeout; zero for none.
+	Until time.Time
+	// TokenHash is the SHA-256 (hex) of a callback's token; "" otherwise.
+	TokenHash string
+	// Approvers are the refs that may decide an approval.
+	Approvers []string
+	// Request is the wait's description: for approvals an ApprovalRequest.
+	Request json.RawMessage
+	// Pending until resolved.
+	Resolved   bool
+	Result     json.RawMessage
+	ResolvedAt time.Time
 }
 
 // NewTask is a task to insert.
@@ -112,6 +176,9 @@ type Retry struct {
 	// Event is the recovered event's body.
 	Event json.RawMessage
 	At    time.Time
+	// DropSteps lists steps whose states and waits are dropped, so they
+	// run again (a replay from a step); only with KeepSteps.
+	DropSteps []string
 }
 
 // TaskQuery selects tasks for ListTasks.

@@ -16,6 +16,9 @@ const (
 	StatusFailed     Status = "failed"
 	StatusCancelled  Status = "cancelled"
 	StatusSkipped    Status = "skipped"
+	// StatusWaiting is Callboard's addition: the task (or step) is parked
+	// until an approval, a callback or a timer wakes it.
+	StatusWaiting Status = "waiting"
 )
 
 // Terminal reports whether a task in status s has ended.

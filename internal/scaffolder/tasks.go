@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/callboard/callboard/internal/audit"
 	"github.com/callboard/callboard/internal/problem"
 )
 
@@ -23,6 +24,9 @@ type CreateRequest struct {
 	// CreatedBy is who the task is recorded as created by and rate
 	// limited as: the user ref, or a service's subject.
 	CreatedBy string
+	// EntityRef names the entity a day-2 template acts on: it must match
+	// the template's spec.entityFilter and is ${{ entity }} in the steps.
+	EntityRef string
 }
 
 // RateLimitError refuses a task over the per-user rate limit.
@@ -65,7 +69,13 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (string, error) 
 			}
 		}
 	}
-	spec, err := json.Marshal(newTaskSpec(t, req.Values, user))
+	ts := newTaskSpec(t, req.Values, user)
+	if req.EntityRef != "" {
+		if ts.Entity, err = e.dayTwoEntity(ctx, t, req.EntityRef); err != nil {
+			return "", err
+		}
+	}
+	spec, err := json.Marshal(ts)
 	if err != nil {
 		return "", fmt.Errorf("encode task spec: %w", err)
 	}
@@ -85,8 +95,53 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	e.record(ctx, audit.Event{Action: "scaffolder.task.create", Target: t.Ref, Outcome: audit.OutcomeSucceeded,
+		Details: auditJSON(map[string]any{"taskId": id, "parameters": redactSecretParams(t, req.Values, req.Secrets), "entityRef": req.EntityRef, "createdBy": req.CreatedBy})})
 	e.kick()
 	return id, nil
+}
+
+// dayTwoEntity reads the entity a day-2 task acts on and checks the
+// template applies to it.
+func (e *Engine) dayTwoEntity(ctx context.Context, t *Template, ref string) (map[string]any, error) {
+	if e.catalog == nil {
+		return nil, problem.Input("entityRef %s cannot be read: there is no catalog", ref)
+	}
+	raw, err := e.catalog.Entity(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, problem.NotFound("Entity %s does not exist", ref)
+	}
+	var ent map[string]any
+	if err := json.Unmarshal(raw, &ent); err != nil {
+		return nil, fmt.Errorf("decode entity %s: %w", ref, err)
+	}
+	if !t.AppliesTo(ent) {
+		return nil, problem.Input("%s does not apply to %s: it does not match the template's spec.entityFilter", t.Ref, ref)
+	}
+	return ent, nil
+}
+
+// redactSecretParams hides the values of secret fields (ui:field Secret
+// or ui:widget password) and of anything equal to a secret, for the audit
+// log.
+func redactSecretParams(t *Template, values map[string]any, secrets map[string]string) map[string]any {
+	r := newRedactor(secrets, nil)
+	out := r.Map(values)
+	for _, page := range t.Pages {
+		props, _ := page["properties"].(map[string]any)
+		for name, p := range props {
+			pm, _ := p.(map[string]any)
+			if pm["ui:field"] == "Secret" || pm["ui:widget"] == "password" {
+				if _, ok := out[name]; ok {
+					out[name] = "***"
+				}
+			}
+		}
+	}
+	return out
 }
 
 // checkRate refuses a task when its creator made too many in the last
@@ -197,6 +252,8 @@ func (e *Engine) Cancel(ctx context.Context, id string) error {
 	if status == "" {
 		return errTaskNotFound(id)
 	}
+	e.record(ctx, audit.Event{Action: "scaffolder.task.cancel", Target: "task:" + id, Outcome: audit.OutcomeSucceeded,
+		Details: auditJSON(map[string]any{"stepId": stepID})})
 	e.events.notify(id)
 	e.mu.Lock()
 	cancel := e.running[id]
@@ -227,43 +284,3 @@ func (e *Engine) currentStep(ctx context.Context, t *Task) (string, error) {
 	return spec.Steps[0].ID, nil
 }
 
-// Retry runs an ended task again as a new attempt. With secrets, they
-// replace the task's; without, the task runs with none (they were dropped
-// when it ended). Completed steps are kept, and skipped, when task
-// recovery is enabled. A task that has not ended is a ConflictError.
-func (e *Engine) Retry(ctx context.Context, id string, secrets map[string]string) error {
-	t, err := e.Task(ctx, id)
-	if err != nil {
-		return err
-	}
-	spec, err := decodeSpec(t.Spec)
-	if err != nil {
-		return err
-	}
-	retry := Retry{KeepSteps: e.recoveryEnabled(), At: e.now()}
-	if secrets != nil {
-		s, err := e.secretsSealer(ctx)
-		if err != nil {
-			return err
-		}
-		sealed, err := s.seal(id, secrets)
-		if err != nil {
-			return fmt.Errorf("seal task secrets: %w", err)
-		}
-		retry.Secrets = &sealed
-	}
-	retry.Event, _ = json.Marshal(EventBody{Message: "Task retried", RecoverStrategy: recoverStrategy(spec.Recovery)})
-	status, err := e.store.RetryTask(ctx, id, retry)
-	if err != nil {
-		return err
-	}
-	switch {
-	case status == "":
-		return errTaskNotFound(id)
-	case !status.Terminal():
-		return problem.Conflict("Task with taskId %s cannot be retried", id)
-	}
-	e.events.notify(id)
-	e.kick()
-	return nil
-}

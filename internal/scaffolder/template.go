@@ -2,6 +2,7 @@ package scaffolder
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -43,6 +44,12 @@ type Template struct {
 	UIOptions      any
 	// Recovery is spec.EXPERIMENTAL_recovery; nil when absent.
 	Recovery map[string]any
+	// Concurrency bounds the steps that run at once (spec.concurrency);
+	// 0 means DefaultStepConcurrency.
+	Concurrency int
+	// EntityFilter is spec.entityFilter: the entities a day-2 template
+	// acts on; nil for none.
+	EntityFilter []map[string]any
 	// BaseURL is the directory the template was read from (a file:// or
 	// SCM URL ending in "/"); "" when unknown.
 	BaseURL string
@@ -60,6 +67,14 @@ type Step struct {
 	Each any
 	// Index is the step's position, from 0.
 	Index int
+	// Needs are the steps this one waits for: its "needs", else the
+	// step before it (Backstage's order).
+	Needs []string
+	// Flow is how the step runs: retries, timeout, failure handling and
+	// parallel iterations.
+	Flow StepFlow
+	// OnFailure are the compensation steps run when this step fails.
+	OnFailure []Step
 	// raw is the step as written, with its defaulted id and name, so a
 	// task spec keeps keys the runner does not read.
 	raw map[string]any
@@ -125,6 +140,18 @@ func ParseTemplate(raw json.RawMessage) (*Template, error) {
 	if t.Steps, err = parseSteps(spec["steps"]); err != nil {
 		return nil, t.wrap(err)
 	}
+	if c, ok := spec["concurrency"]; ok && c != nil {
+		n, ok := intValue(c)
+		if !ok || n < 1 {
+			return nil, t.errorf("", "concurrency", "concurrency must be a whole number of at least 1")
+		}
+		t.Concurrency = n
+	}
+	if f, ok := spec["entityFilter"]; ok && f != nil {
+		if t.EntityFilter, err = parseEntityFilter(f); err != nil {
+			return nil, t.errorf("", "entityFilter", "%v", err)
+		}
+	}
 	if out, ok := spec["output"]; ok && out != nil {
 		if t.Output, ok = out.(map[string]any); !ok {
 			return nil, t.errorf("", "output", "output must be an object")
@@ -169,23 +196,28 @@ func parsePages(v any) ([]map[string]any, error) {
 }
 
 // parseSteps reads a list of steps, defaulting id to step-<n> (from 1)
-// and name to the action id.
+// and name to the action id, and needs to the step before.
 func parseSteps(v any) ([]Step, error) {
+	return parseStepList(v, "steps", "step-")
+}
+
+// parseStepList reads the steps at field; ids default to prefix<n>.
+func parseStepList(v any, field, prefix string) ([]Step, error) {
 	list, ok := v.([]any)
 	if !ok {
-		return nil, &TemplateError{Field: "steps", Message: "steps must be a list"}
+		return nil, &TemplateError{Field: field, Message: field + " must be a list"}
 	}
 	steps := make([]Step, 0, len(list))
 	for i, it := range list {
 		m, ok := it.(map[string]any)
 		if !ok {
-			return nil, &TemplateError{Field: fmt.Sprintf("steps[%d]", i), StepIndex: i, Message: "a step must be an object"}
+			return nil, &TemplateError{Field: fmt.Sprintf("%s[%d]", field, i), StepIndex: i, Message: "a step must be an object"}
 		}
 		raw := maps.Clone(m)
 		s := Step{Index: i, raw: raw}
 		s.ID, _ = m["id"].(string)
 		if s.ID == "" {
-			s.ID = fmt.Sprintf("step-%d", i+1)
+			s.ID = fmt.Sprintf("%s%d", prefix, i+1)
 		}
 		act, ok := m["action"].(string)
 		if !ok || strings.TrimSpace(act) == "" {
@@ -203,9 +235,66 @@ func parseSteps(v any) ([]Step, error) {
 			}
 		}
 		s.If, s.Each = m["if"], m["each"]
+		needs, explicit, err := parseNeeds(m["needs"])
+		if err != nil {
+			return nil, &TemplateError{Step: s.ID, StepIndex: i, Field: "needs", Message: err.Error()}
+		}
+		if !explicit && i > 0 {
+			needs = []string{steps[i-1].ID}
+		}
+		s.Needs = needs
+		if s.Flow, err = parseFlow(m); err != nil {
+			var te *TemplateError
+			if errors.As(err, &te) {
+				te.Step, te.StepIndex = s.ID, i
+				return nil, te
+			}
+			return nil, err
+		}
+		if of, ok := m["onFailure"]; ok && of != nil {
+			comp, err := parseStepList(of, "onFailure", s.ID+"-onFailure-")
+			if err != nil {
+				var te *TemplateError
+				if errors.As(err, &te) {
+					te.Field = "onFailure: " + te.Field
+					te.Step, te.StepIndex = s.ID, i
+				}
+				return nil, err
+			}
+			for j := range comp {
+				// Compensation steps run one after another once their
+				// step failed; their own needs say nothing.
+				comp[j].Needs = nil
+				if j > 0 {
+					comp[j].Needs = []string{comp[j-1].ID}
+				}
+			}
+			s.OnFailure = comp
+		}
 		steps = append(steps, s)
 	}
 	return steps, nil
+}
+
+// parseNeeds reads a step's "needs": a step id or a list of them.
+func parseNeeds(v any) (needs []string, explicit bool, err error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, false, nil
+	case string:
+		return []string{x}, true, nil
+	case []any:
+		needs = []string{}
+		for i, it := range x {
+			id, ok := it.(string)
+			if !ok || id == "" {
+				return nil, false, fmt.Errorf("needs[%d] must be a step id", i)
+			}
+			needs = append(needs, id)
+		}
+		return needs, true, nil
+	}
+	return nil, false, fmt.Errorf("needs must be a step id or a list of step ids")
 }
 
 // baseURL is the directory the template was read from, from its source

@@ -59,33 +59,63 @@ func checkTemplate(t *Template, lookup actionLookup, exprs expressions) []*Templ
 		}
 		position[s.ID] = s.Index
 	}
+	anc, dagErrs := stepAncestors(t.Steps)
+	for _, e := range dagErrs {
+		add(e)
+	}
+	all := map[string]bool{}
+	for id := range position {
+		all[id] = true
+	}
 	for _, s := range t.Steps {
-		action, ok := lookup(s.Action)
-		if !ok {
-			add(&TemplateError{Step: s.ID, StepIndex: s.Index, Field: "action", Message: errUnknownAction(s.Action)})
-		} else if !s.HasEach() {
-			for _, name := range missingRequired(action.Info().Input, s.Input) {
-				add(&TemplateError{Step: s.ID, StepIndex: s.Index, Field: "input", Message: fmt.Sprintf("Invalid input passed to action %s, instance requires property %q", s.Action, name)})
+		checkStep(s, lookup, exprs, all, anc[s.ID], add)
+		for _, c := range s.OnFailure {
+			if _, dup := position[c.ID]; dup {
+				add(&TemplateError{Step: s.ID, StepIndex: s.Index, Field: "onFailure", Message: fmt.Sprintf("step id '%s' is already used", c.ID)})
 			}
-		}
-		for _, f := range []struct {
-			name string
-			v    any
-		}{{"if", s.If}, {"each", s.Each}, {"input", s.Input}} {
-			walkStrings(f.name, f.v, func(field, src string) {
-				for _, e := range checkExpression(exprs, field, src, position, s.Index) {
-					e.Step, e.StepIndex = s.ID, s.Index
-					add(e)
-				}
+			// A compensation step sees what its step could see, and the
+			// step itself.
+			before := map[string]bool{s.ID: true}
+			for a := range anc[s.ID] {
+				before[a] = true
+			}
+			checkStep(c, lookup, exprs, all, before, func(e *TemplateError) {
+				e.Field = "onFailure[" + c.ID + "]." + e.Field
+				e.Step, e.StepIndex = s.ID, s.Index
+				add(e)
 			})
 		}
 	}
 	walkStrings("output", t.Output, func(field, src string) {
-		for _, e := range checkExpression(exprs, field, src, position, len(t.Steps)) {
+		for _, e := range checkExpression(exprs, field, src, all, all) {
 			add(e)
 		}
 	})
 	return errs
+}
+
+// checkStep checks one step's action, required input and expressions;
+// its expressions may refer to the steps in before.
+func checkStep(s Step, lookup actionLookup, exprs expressions, all, before map[string]bool, add func(*TemplateError)) {
+	action, ok := lookup(s.Action)
+	if !ok {
+		add(&TemplateError{Step: s.ID, StepIndex: s.Index, Field: "action", Message: errUnknownAction(s.Action)})
+	} else if !s.HasEach() {
+		for _, name := range missingRequired(action.Info().Input, s.Input) {
+			add(&TemplateError{Step: s.ID, StepIndex: s.Index, Field: "input", Message: fmt.Sprintf("Invalid input passed to action %s, instance requires property %q", s.Action, name)})
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"if", s.If}, {"each", s.Each}, {"input", s.Input}} {
+		walkStrings(f.name, f.v, func(field, src string) {
+			for _, e := range checkExpression(exprs, field, src, all, before) {
+				e.Step, e.StepIndex = s.ID, s.Index
+				add(e)
+			}
+		})
+	}
 }
 
 // missingRequired lists the properties an input schema requires that
@@ -107,8 +137,8 @@ func missingRequired(schema map[string]any, input map[string]any) []string {
 }
 
 // checkExpression parses one templated string and checks the steps it
-// refers to exist and run before the step at index before.
-func checkExpression(exprs expressions, field, src string, position map[string]int, before int) []*TemplateError {
+// refers to exist and are sure to have run: they are in before.
+func checkExpression(exprs expressions, field, src string, all, before map[string]bool) []*TemplateError {
 	if !strings.Contains(src, "${{") && !strings.Contains(src, "{%") {
 		return nil
 	}
@@ -128,11 +158,10 @@ func checkExpression(exprs expressions, field, src string, position map[string]i
 			continue
 		}
 		seen[r[1]] = true
-		idx, ok := position[r[1]]
 		switch {
-		case !ok:
+		case !all[r[1]]:
 			out = append(out, &TemplateError{Field: field, Message: fmt.Sprintf("steps['%s'] refers to a step that does not exist", r[1])})
-		case idx >= before:
+		case !before[r[1]]:
 			out = append(out, &TemplateError{Field: field, Message: fmt.Sprintf("steps['%s'] refers to a step that has not run yet", r[1])})
 		}
 	}

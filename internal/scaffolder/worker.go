@@ -78,18 +78,13 @@ func (e *Engine) runClaimed(ctx context.Context, c *ClaimedTask) {
 		e.finish(ctx, c.ID, result{status: StatusFailed, err: fmt.Errorf("the task's secrets cannot be read")})
 		return
 	}
-	done := map[string]StepState{}
-	if e.recoveryEnabled() && c.Attempt > 1 {
-		saved, err := e.store.Steps(ctx, c.ID)
-		if err != nil {
-			log.Error("read step states", "error", err)
-			e.release(c.ID)
-			return
-		}
-		for _, s := range saved {
-			done[s.StepID] = s
-		}
+	saved, err := e.store.Steps(ctx, c.ID)
+	if err != nil {
+		log.Error("read step states", "error", err)
+		e.release(c.ID)
+		return
 	}
+	done, resuming := doneSteps(saved, c.Attempt, e.recoveryEnabled())
 	checks, err := newCheckpoints(c.State, func(ctx context.Context, state json.RawMessage) error {
 		return e.store.SaveState(ctx, c.ID, state)
 	})
@@ -129,6 +124,7 @@ func (e *Engine) runClaimed(ctx context.Context, c *ClaimedTask) {
 		workspace: workspace,
 		createdBy: c.CreatedBy,
 		done:      done,
+		resuming:  resuming,
 		checks:    checks,
 		emit: func(ctx context.Context, typ EventType, b EventBody) {
 			e.appendEvent(ctx, c.ID, typ, b)
@@ -142,6 +138,10 @@ func (e *Engine) runClaimed(ctx context.Context, c *ClaimedTask) {
 	res := r.execute(runCtx)
 	close(beatDone)
 	cause := context.Cause(runCtx)
+	if res.status == StatusWaiting {
+		e.park(ctx, c.ID, res.parked)
+		return
+	}
 	if res.status == StatusFailed && (errors.Is(cause, errShutdown) || errors.Is(cause, errLeaseLost)) {
 		// The task did not fail: its worker stopped. Recovery resumes it.
 		if errors.Is(cause, errShutdown) {
@@ -154,6 +154,50 @@ func (e *Engine) runClaimed(ctx context.Context, c *ClaimedTask) {
 	if res.status == StatusCompleted || !e.recoveryEnabled() {
 		_ = os.RemoveAll(workspace)
 	}
+}
+
+// doneSteps picks the saved steps a run does not run again: those that
+// ended in this attempt before the task was parked, and, when recovery
+// keeps them, those completed in earlier attempts. resuming reports a run
+// that goes on with a parked attempt.
+func doneSteps(saved []StepState, attempt int, keepCompleted bool) (map[string]StepState, bool) {
+	done := map[string]StepState{}
+	resuming := false
+	for _, s := range saved {
+		switch {
+		case s.Attempt == attempt:
+			resuming = true
+			if s.Status.Terminal() {
+				done[s.StepID] = s
+			}
+		case keepCompleted && s.Status == StatusCompleted:
+			done[s.StepID] = s
+		}
+	}
+	return done, resuming
+}
+
+// park sets a task aside until what its steps wait for happens.
+func (e *Engine) park(ctx context.Context, id string, parked map[string]*parkedStep) {
+	var ids []string
+	var wake time.Time
+	for _, p := range parked {
+		ids = append(ids, p.waitIDs...)
+		if !p.wake.IsZero() && (wake.IsZero() || p.wake.Before(wake)) {
+			wake = p.wake
+		}
+	}
+	body, _ := json.Marshal(EventBody{Message: describeWaits(parked), Status: StatusWaiting})
+	ok, err := e.store.ParkTask(context.WithoutCancel(ctx), id, e.owner, ids, wake, body, e.now())
+	if err != nil {
+		e.log.Error("park task", "task", id, "error", err)
+		e.release(id)
+		return
+	}
+	if !ok {
+		e.kick() // resolved meanwhile: run it again
+	}
+	e.events.notify(id)
 }
 
 // heartbeat renews the lease every beat until done, cancelling the run

@@ -25,6 +25,7 @@ type Deps struct {
 func Builtin(d Deps) []plugin.Action {
 	tp := &templater{reader: d.Reader, filters: d.Filters}
 	return []plugin.Action{
+		approvalRequest(),
 		catalogFetch(d.Entities),
 		catalogRegister(d.Locations),
 		catalogWrite(),
@@ -34,9 +35,11 @@ func Builtin(d Deps) []plugin.Action {
 		fetchPlainFile(d.Reader),
 		fetchTemplate(tp),
 		fetchTemplateFile(tp),
+		flowSleep(),
 		fsDelete(),
 		fsReaddir(),
 		fsRename(),
+		waitCallback(),
 		workspaceTemplate(tp),
 		workspaceTemplateFile(tp),
 	}

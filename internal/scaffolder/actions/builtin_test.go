@@ -83,9 +83,9 @@ func TestBuiltin(t *testing.T) {
 		ids = append(ids, a.Info().ID)
 	}
 	want := []string{
-		"catalog:fetch", "catalog:register", "catalog:write", "debug:log", "debug:wait",
-		"fetch:plain", "fetch:plain:file", "fetch:template", "fetch:template:file",
-		"fs:delete", "fs:readdir", "fs:rename", "workspace:template", "workspace:template:file",
+		"approval:request", "catalog:fetch", "catalog:register", "catalog:write", "debug:log", "debug:wait",
+		"fetch:plain", "fetch:plain:file", "fetch:template", "fetch:template:file", "flow:sleep",
+		"fs:delete", "fs:readdir", "fs:rename", "wait:callback", "workspace:template", "workspace:template:file",
 	}
 	if diff := cmp.Diff(want, ids); diff != "" {
 		t.Fatalf("ids (-want +got):\n%s", diff)
