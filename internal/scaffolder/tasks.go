@@ -283,4 +283,3 @@ func (e *Engine) currentStep(ctx context.Context, t *Task) (string, error) {
 	}
 	return spec.Steps[0].ID, nil
 }
-
