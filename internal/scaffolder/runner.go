@@ -303,13 +303,18 @@ func (r *taskRun) stepFailed(ctx context.Context, s Step, started time.Time, err
 	if stopped(ctx) {
 		return err
 	}
+	var cancelled *stepCancelledError
+	mayFail := s.Flow.ContinueOnError && !errors.As(err, &cancelled)
+	if !mayFail && len(s.OnFailure) > 0 {
+		// The task has failed: its compensation steps see failure().
+		r.setFailed()
+	}
 	for _, c := range s.OnFailure {
 		if cerr := r.executeStep(ctx, c, true); cerr != nil {
 			r.log(ctx, EventBody{Message: fmt.Sprintf("Compensation step %s of step %s failed: %s", c.ID, s.ID, errorText(cerr)), StepID: c.ID})
 		}
 	}
-	var cancelled *stepCancelledError
-	if s.Flow.ContinueOnError && !errors.As(err, &cancelled) {
+	if mayFail {
 		r.setOutput(s.ID, map[string]any{})
 		r.log(ctx, EventBody{Message: fmt.Sprintf("Step %s failed; the task goes on because of continueOnError", s.ID), StepID: s.ID})
 		return nil
