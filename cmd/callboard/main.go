@@ -34,6 +34,7 @@ Commands:
   techdocs build     build a TechDocs site (mkdocs.yml + Markdown) into static HTML
   search reindex     rebuild the search index from the catalog and the published docs
   template dry-run   check a software template and run it without side effects
+  task run           start a task from a template on a running portal
   version            print the version
 
 Run "callboard <command> --help" for a command's flags.
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdSearch(ctx, args[1:], stdout, stderr)
 	case "template":
 		return cmdTemplate(ctx, args[1:], stdout, stderr)
+	case "task":
+		return cmdTask(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "callboard %s\n", version)
 		return 0

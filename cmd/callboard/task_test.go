@@ -107,7 +107,9 @@ func TestTaskRunFollow(t *testing.T) {
 
 func TestTaskRunErrors(t *testing.T) {
 	srv, _ := fakePortal(t, "completed")
-	env := func(k string) string { return map[string]string{"CALLBOARD_URL": srv.URL, "CALLBOARD_TOKEN": "secret"}[k] }
+	env := func(k string) string {
+		return map[string]string{"CALLBOARD_URL": srv.URL, "CALLBOARD_TOKEN": "secret"}[k]
+	}
 	for _, tt := range []struct {
 		args []string
 		code int
