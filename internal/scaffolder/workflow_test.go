@@ -14,6 +14,8 @@ import (
 	"github.com/callboard/callboard/internal/audit"
 	"github.com/callboard/callboard/internal/scaffolder"
 	"github.com/callboard/callboard/internal/scaffolder/actions"
+	"github.com/callboard/callboard/internal/store"
+	"github.com/callboard/callboard/internal/store/storetest"
 	"github.com/callboard/callboard/plugin"
 )
 
@@ -168,14 +170,31 @@ type workflowHarness struct {
 
 func newWorkflowHarness(t *testing.T, opts ...harnessOption) *workflowHarness {
 	t.Helper()
-	w := &workflowHarness{spans: &spans{urls: map[string]string{}, runs: map[string]int{}}, audit: &fakeAuditor{}, clock: newFakeClock()}
+	return newWorkflowHarnessOn(t, storetest.Open(t, store.SQLite), opts...)
+}
+
+// newWorkflowHarnessOn is newWorkflowHarness over db.
+func newWorkflowHarnessOn(t *testing.T, db *store.DB, opts ...harnessOption) *workflowHarness {
+	t.Helper()
+	return workflowHarnessWith(t, db, &fakeAuditor{}, newFakeClock(), opts...)
+}
+
+// another is a second instance on db sharing h's auditor and clock.
+func (h *workflowHarness) another(t *testing.T, db *store.DB) *workflowHarness {
+	t.Helper()
+	return workflowHarnessWith(t, db, h.audit, h.clock)
+}
+
+func workflowHarnessWith(t *testing.T, db *store.DB, a *fakeAuditor, c *fakeClock, opts ...harnessOption) *workflowHarness {
+	t.Helper()
+	w := &workflowHarness{spans: &spans{urls: map[string]string{}, runs: map[string]int{}}, audit: a, clock: c}
 	all := append([]harnessOption{func(o *scaffolder.Options) {
 		o.Actions = append(o.Actions, workflowActions(w.spans)...)
 		o.Audit = w.audit
 		o.Now = w.clock.Now
 		o.BaseURL = "https://callboard.example.com/"
 	}}, opts...)
-	w.harness = newSQLiteHarness(t, all...)
+	w.harness = newHarness(t, db, all...)
 	return w
 }
 
