@@ -324,6 +324,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.auth.Run(ctx)           // prunes expired sessions and tokens until ctx ends
 	defer a.startTechDocs(ctx)() // waits for the docs builder to stop
 	defer a.startSearch(ctx)()   // waits for the search indexer to stop
+	defer a.startTriggers(ctx)() // waits for the template schedules and catalog-event triggers to stop
 	for _, s := range a.reg.starters {
 		if err := s.Start(ctx); err != nil {
 			return fmt.Errorf("start plugin: %w", err)

@@ -118,7 +118,10 @@ func (e *Engine) dayTwoEntity(ctx context.Context, t *Template, ref string) (map
 	if err := json.Unmarshal(raw, &ent); err != nil {
 		return nil, fmt.Errorf("decode entity %s: %w", ref, err)
 	}
-	if !t.AppliesTo(ent) {
+	// A template with catalog-event triggers gets the entity that fired
+	// it; its triggers' own filters matched it.
+	spec, _ := t.Entity["spec"].(map[string]any)
+	if _, triggered := spec["triggers"]; !triggered && !t.AppliesTo(ent) {
 		return nil, problem.Input("%s does not apply to %s: it does not match the template's spec.entityFilter", t.Ref, ref)
 	}
 	return ent, nil
