@@ -2,7 +2,10 @@ package scaffolder_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/callboard/callboard/internal/audit"
+	"github.com/callboard/callboard/internal/problem"
 	"github.com/callboard/callboard/internal/scaffolder"
 	"github.com/callboard/callboard/internal/scaffolder/actions"
 	"github.com/callboard/callboard/internal/store"
@@ -531,4 +535,250 @@ func TestStepFlowOnFailure(t *testing.T) {
 			}
 		})
 	}
+}
+
+// callbackToken is the last segment of a callback URL.
+func callbackToken(url string) string { return url[strings.LastIndex(url, "/")+1:] }
+
+func TestWaitCallback(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		posts []map[string]any
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || r.Header.Get("X-Key") != "k" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		posts = append(posts, body)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	postCount := func() int { mu.Lock(); defer mu.Unlock(); return len(posts) }
+
+	h := newWorkflowHarness(t)
+	stop := h.run(t)
+	ref := h.template(t, "callback", `  steps:
+    - id: hook
+      action: wait:callback
+      input:
+        timeout: 1h
+        notify: {url: '`+srv.URL+`', headers: {X-Key: k}}
+  output:
+    status: ${{ steps.hook.output.status }}
+    url: ${{ steps.hook.output.callbackUrl }}
+`)
+	id := h.create(t, ref, nil, nil)
+	h.untilStatus(t, id, scaffolder.StatusWaiting)
+	if postCount() != 1 {
+		t.Fatalf("%d notifications", postCount())
+	}
+	url, _ := posts[0]["callbackUrl"].(string)
+	if !strings.HasPrefix(url, "https://callboard.example.com/api/scaffolder/v2/callbacks/") || posts[0]["taskId"] != id || posts[0]["stepId"] != "hook" {
+		t.Fatalf("notification %v", posts[0])
+	}
+	token := callbackToken(url)
+
+	// A token signed for a step that waits for nothing.
+	gateRef := h.template(t, "gate", "  steps:\n    - id: g\n      action: wf:gate\n      input: {name: nowait}\n")
+	h.wait(t, h.create(t, gateRef, nil, nil))
+	unknown := callbackToken(h.spans.url("nowait"))
+
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		token string
+		want  string
+	}{
+		{"a bad signature", token[:strings.Index(token, ".")+1] + "AAAA", problem.NotAllowedError},
+		{"no signature", "plain", problem.NotAllowedError},
+		{"a token no step waits for", unknown, problem.NotFoundError},
+		{"the step's token", token, ""},
+		{"the token again", token, problem.ConflictError},
+	} {
+		err := h.engine.Callback(ctx, tc.token, map[string]any{"status": "done"})
+		if (tc.want == "" && err != nil) || (tc.want != "" && !problem.Is(err, tc.want)) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	if task := h.wait(t, id); task.Status != scaffolder.StatusCompleted {
+		t.Fatalf("status %s\n%s", task.Status, strings.Join(h.log(t, id), "\n"))
+	}
+	if diff := cmp.Diff(map[string]any{"status": "done", "url": url}, h.completion(t, id).Output); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+	if postCount() != 1 {
+		t.Errorf("notified %d times", postCount())
+	}
+	want := []string{
+		"scaffolder.callback.receive denied ",
+		"scaffolder.callback.receive denied ",
+		"scaffolder.callback.receive succeeded ",
+		"scaffolder.callback.receive denied ",
+	}
+	if diff := cmp.Diff(want, h.audit.list("scaffolder.callback")); diff != "" {
+		t.Errorf("audit (-want +got):\n%s", diff)
+	}
+
+	// Past its timeout the token has expired.
+	late := h.create(t, ref, nil, nil)
+	h.untilStatus(t, late, scaffolder.StatusWaiting)
+	stop()
+	h.clock.Advance(2 * time.Hour)
+	lateToken := callbackToken(posts[1]["callbackUrl"].(string))
+	err := h.engine.Callback(ctx, lateToken, nil)
+	if !problem.Is(err, problem.InputError) || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("an expired callback: %v", err)
+	}
+	// The step fails once the engine sees the timeout.
+	h.run(t)
+	if task := h.wait(t, late); task.Status != scaffolder.StatusFailed {
+		t.Errorf("a timed out callback: %s", task.Status)
+	}
+	if c := h.completion(t, late); c.Error == nil || c.Error.Message != "no callback came before the timeout of 1h" {
+		t.Errorf("error %+v", c.Error)
+	}
+}
+
+func TestFlowSleep(t *testing.T) {
+	h := newWorkflowHarness(t)
+	h.run(t)
+	ref := h.template(t, "sleep", `  steps:
+    - id: nap
+      action: flow:sleep
+      input: {duration: 1h}
+    - id: after
+      action: test:echo
+      input: {message: '${{ steps.nap.output.sleptUntil }}'}
+  output:
+    slept: ${{ steps.nap.output.sleptUntil }}
+`)
+	id := h.create(t, ref, nil, nil)
+	h.untilStatus(t, id, scaffolder.StatusWaiting)
+	var runAfter int64
+	if err := h.db.QueryRowContext(context.Background(), `SELECT run_after FROM scaffolder_tasks WHERE id = $1`, id).Scan(&runAfter); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.UnixMilli(runAfter).Sub(h.clock.Now()); d < 59*time.Minute || d > time.Hour {
+		t.Errorf("the task wakes in %s, want an hour", d)
+	}
+	time.Sleep(100 * time.Millisecond) // several polls
+	if task, _ := h.engine.Task(context.Background(), id); task.Status != scaffolder.StatusWaiting || h.calls.get("after") != 0 {
+		t.Fatalf("the task went on before its time: %s", task.Status)
+	}
+	h.clock.Advance(61 * time.Minute)
+	if task := h.wait(t, id); task.Status != scaffolder.StatusCompleted {
+		t.Fatalf("status %s\n%s", task.Status, strings.Join(h.log(t, id), "\n"))
+	}
+	slept, _ := h.completion(t, id).Output["slept"].(string)
+	at, err := time.Parse(time.RFC3339, slept)
+	if err != nil || at.Before(time.Now().Add(time.Hour)) {
+		t.Errorf("slept until %q (%v)", slept, err)
+	}
+}
+
+func TestRetryAndReplay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newWorkflowHarnessOn(t, db)
+		h.run(t)
+		ref := h.template(t, "replay", `  steps:
+    - id: a
+      action: test:echo
+      input: {message: a}
+    - id: approve
+      action: approval:request
+      input: {approvers: [user:default/bob]}
+    - id: b
+      action: test:fail
+      input: {message: boom, failUntil: 1}
+    - id: c
+      action: test:echo
+      input: {message: '${{ steps.b.output.attempt }}'}
+    - id: side
+      action: test:echo
+      needs: [a]
+      input: {message: side}
+  output:
+    c: ${{ steps.c.output.echo }}
+`)
+		ctx := context.Background()
+		id := h.create(t, ref, nil, nil)
+		h.untilStatus(t, id, scaffolder.StatusWaiting)
+		if err := h.engine.Replay(ctx, scaffolder.ReplayRequest{TaskID: id}); !problem.Is(err, problem.ConflictError) {
+			t.Errorf("replay of a waiting task: %v", err)
+		}
+		if _, err := decide(h, id, vote{actor: bob, decision: "approve"}); err != nil {
+			t.Fatal(err)
+		}
+		if task := h.wait(t, id); task.Status != scaffolder.StatusFailed {
+			t.Fatalf("first attempt %s", task.Status)
+		}
+		if err := h.engine.Replay(ctx, scaffolder.ReplayRequest{TaskID: id, FromStep: "nope"}); !problem.Is(err, problem.NotFoundError) {
+			t.Errorf("replay from an unknown step: %v", err)
+		}
+		if err := h.engine.Replay(ctx, scaffolder.ReplayRequest{TaskID: "no-such-task"}); !problem.Is(err, problem.NotFoundError) {
+			t.Errorf("replay of an unknown task: %v", err)
+		}
+		runs := func() map[string]int {
+			out := map[string]int{}
+			for _, s := range []string{"a", "b", "c", "side"} {
+				out[s] = h.calls.get(s)
+			}
+			return out
+		}
+		steps := []struct {
+			name string
+			req  scaffolder.ReplayRequest
+			runs map[string]int
+			c    string
+		}{
+			{"retry reruns the failed step and what follows", scaffolder.ReplayRequest{TaskID: id}, map[string]int{"a": 1, "b": 2, "c": 1, "side": 1}, "2"},
+			{"replay from b reruns b and c only", scaffolder.ReplayRequest{TaskID: id, FromStep: "b", Actor: bob}, map[string]int{"a": 1, "b": 3, "c": 2, "side": 1}, "3"},
+			{"replay from side reruns side only", scaffolder.ReplayRequest{TaskID: id, FromStep: "side"}, map[string]int{"a": 1, "b": 3, "c": 2, "side": 2}, "3"},
+		}
+		for _, st := range steps {
+			if err := h.engine.Replay(ctx, st.req); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			if task := h.wait(t, id); task.Status != scaffolder.StatusCompleted {
+				t.Fatalf("%s: %s\n%s", st.name, task.Status, strings.Join(h.log(t, id), "\n"))
+			}
+			if diff := cmp.Diff(st.runs, runs()); diff != "" {
+				t.Errorf("%s: runs (-want +got):\n%s", st.name, diff)
+			}
+			if got := fmt.Sprint(h.completion(t, id).Output["c"]); got != st.c {
+				t.Errorf("%s: output c %v, want %s", st.name, got, st.c)
+			}
+		}
+		if len(h.audit.list("scaffolder.approval.request")) != 1 {
+			t.Errorf("the approval was asked again: %v", h.audit.list("scaffolder.approval"))
+		}
+		history, err := h.engine.StepHistory(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]string{}
+		for _, s := range history {
+			got[s.StepID] = append(got[s.StepID], fmt.Sprintf("%d %s", s.Attempt, s.Status))
+		}
+		want := map[string][]string{
+			"a":       {"1 completed"},
+			"approve": {"1 completed"},
+			"b":       {"1 failed", "2 completed", "3 completed"},
+			"c":       {"1 skipped", "2 completed", "3 completed"},
+			"side":    {"1 completed", "4 completed"},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("history (-want +got):\n%s", diff)
+		}
+		if _, err := h.engine.StepHistory(ctx, "no-such-task"); !problem.Is(err, problem.NotFoundError) {
+			t.Errorf("history of an unknown task: %v", err)
+		}
+		want2 := []string{"scaffolder.task.retry succeeded ", "scaffolder.task.replay succeeded " + bob, "scaffolder.task.replay succeeded "}
+		if diff := cmp.Diff(want2, h.audit.list("scaffolder.task.re")); diff != "" {
+			t.Errorf("audit (-want +got):\n%s", diff)
+		}
+	})
 }
