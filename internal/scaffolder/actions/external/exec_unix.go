@@ -11,9 +11,11 @@ import (
 
 // inProcessGroup starts the program as the leader of a new process group,
 // and makes cancelling (a timeout, or the task's end) kill the whole group,
-// so that nothing it started outlives it.
+// so that nothing it started outlives it; the program also dies with
+// Callboard where the system allows.
 func inProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dieWithParent(cmd.SysProcAttr)
 	cmd.Cancel = func() error {
 		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil && err != syscall.ESRCH {
 			return err
