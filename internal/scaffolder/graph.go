@@ -78,26 +78,14 @@ func graphNode(s Step, of string) GraphNode {
 
 // TaskGraph draws a task's steps with each one's status.
 func (e *Engine) TaskGraph(ctx context.Context, id string) (*Graph, error) {
-	t, err := e.Task(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	spec, err := decodeSpec(t.Spec)
+	spec, byID, err := e.taskSteps(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	g := stepGraph(spec.Steps)
-	saved, err := e.store.Steps(ctx, id)
-	if err != nil {
-		return nil, err
-	}
 	history, err := e.store.StepHistory(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	byID := map[string]StepState{}
-	for _, s := range saved {
-		byID[s.StepID] = s
 	}
 	attempts := map[string]int{}
 	for _, h := range history {

@@ -196,21 +196,9 @@ func (e *Engine) Tasks(ctx context.Context, q TaskQuery) ([]Task, int, error) {
 // Steps returns the state of each step of a task in template order, with
 // steps that have not started as open.
 func (e *Engine) Steps(ctx context.Context, id string) ([]StepState, error) {
-	t, err := e.Task(ctx, id)
+	spec, byID, err := e.taskSteps(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	spec, err := decodeSpec(t.Spec)
-	if err != nil {
-		return nil, err
-	}
-	saved, err := e.store.Steps(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	byID := map[string]StepState{}
-	for _, s := range saved {
-		byID[s.StepID] = s
 	}
 	out := make([]StepState, 0, len(spec.Steps))
 	for _, s := range spec.Steps {
@@ -221,6 +209,27 @@ func (e *Engine) Steps(ctx context.Context, id string) ([]StepState, error) {
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// taskSteps returns a task's spec and its saved step states by step id.
+func (e *Engine) taskSteps(ctx context.Context, id string) (*TaskSpec, map[string]StepState, error) {
+	t, err := e.Task(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	spec, err := decodeSpec(t.Spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	saved, err := e.store.Steps(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[string]StepState, len(saved))
+	for _, s := range saved {
+		byID[s.StepID] = s
+	}
+	return spec, byID, nil
 }
 
 // Spec returns the decoded spec of a task.
