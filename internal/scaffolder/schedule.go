@@ -26,9 +26,9 @@ type stepResult struct {
 }
 
 // schedule runs the steps as a DAG: a step starts once every step it
-// needs has ended, at most limit at once. It returns the first error
-// that fails the task and the steps that are waiting.
-func (r *taskRun) schedule(ctx context.Context, steps []Step, limit int) (error, map[string]*parkedStep) {
+// needs has ended, at most limit at once. It returns the
+// steps that are waiting and the first error that fails the task.
+func (r *taskRun) schedule(ctx context.Context, steps []Step, limit int) (map[string]*parkedStep, error) {
 	if limit <= 0 {
 		limit = DefaultStepConcurrency
 	}
@@ -78,7 +78,7 @@ func (r *taskRun) schedule(ctx context.Context, steps []Step, limit int) (error,
 			}
 		}
 	}
-	return firstErr, parked
+	return parked, firstErr
 }
 
 // needsEnded reports whether every step s needs has ended.
