@@ -24,6 +24,10 @@ type taskState struct {
 type checkpoints struct {
 	mu    sync.Mutex
 	state taskState
+	// saveMu orders saves: each writes the state with every checkpoint
+	// stored before it, so parallel iterations do not overwrite each
+	// other's with an older copy.
+	saveMu sync.Mutex
 	// save persists the state; nil keeps it in memory (dry runs).
 	save func(ctx context.Context, state json.RawMessage) error
 }
@@ -60,6 +64,8 @@ func (c *checkpoints) run(ctx context.Context, key string, fn func() (any, error
 }
 
 func (c *checkpoints) store(ctx context.Context, key string, cp checkpoint) error {
+	c.saveMu.Lock()
+	defer c.saveMu.Unlock()
 	c.mu.Lock()
 	c.state.Checkpoints[key] = cp
 	b, err := json.Marshal(c.state)
