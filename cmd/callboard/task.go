@@ -81,16 +81,9 @@ func cmdTaskRun(ctx context.Context, args []string, getenv func(string) string, 
 		fs.PrintDefaults()
 	}
 	// The template ref may come before or after the flags.
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return exitForFlagError(err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitForFlagError(err)
 	}
 	if len(positional) != 1 {
 		fmt.Fprintln(stderr, "callboard task run: want one template ref, such as template:default/my-template")

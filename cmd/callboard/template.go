@@ -64,16 +64,9 @@ func cmdTemplateDryRun(ctx context.Context, args []string, stdout, stderr io.Wri
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after the template path.
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return exitForFlagError(err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitForFlagError(err)
 	}
 	if len(positional) != 1 {
 		fs.Usage()
@@ -381,4 +374,20 @@ func (d *dryRun) report(tpl *scaffolder.Template, res *scaffolder.DryRunResult, 
 		fmt.Fprintf(w, "  %s%s, %d bytes\n", f.Path, mode, len(f.Content))
 	}
 	fmt.Fprintf(w, "\nStatus: %s\n", res.Status)
+}
+
+// parseInterspersed parses flags that may come before, between or after
+// the positional arguments, which it returns.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
