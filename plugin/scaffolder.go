@@ -74,6 +74,8 @@ type ActionContext struct {
 	// do nothing before Wait that it cannot do twice (use Checkpoint). In
 	// a dry run, or when the task cannot wait, Wait returns an error.
 	Wait func(ctx context.Context, w Wait) (WaitResult, error)
+	// Now is the scaffolder's clock, for deadlines; nil means time.Now.
+	Now func() time.Time
 	// CallbackURL returns the one-time signed URL that resolves this
 	// step's callback wait (wait:callback): the same URL every time for
 	// the same step and iteration of a task.

@@ -450,6 +450,7 @@ func (r *taskRun) runAction(ctx context.Context, s Step, action plugin.Action, i
 			return r.wait(wctx, s, it.key(), w)
 		},
 		CallbackURL: func() string { return r.e.callbackURL(r.id, s.ID, it.key()) },
+		Now:         r.e.now,
 	}
 	if ac.Secrets == nil {
 		ac.Secrets = map[string]string{}

@@ -89,7 +89,7 @@ func runApprovalRequest(ctx context.Context, ac *plugin.ActionContext) error {
 		if err != nil {
 			return problem.Input("input timeout: %v", err)
 		}
-		w.Until = time.Now().Add(d)
+		w.Until = now(ac).Add(d)
 	}
 	res, err := ac.Wait(ctx, w)
 	if err != nil {
@@ -175,7 +175,7 @@ func runWaitCallback(ctx context.Context, ac *plugin.ActionContext) error {
 		if err != nil {
 			return problem.Input("input timeout: %v", err)
 		}
-		w.Until = time.Now().Add(d)
+		w.Until = now(ac).Add(d)
 	}
 	if in.Notify != nil && !ac.DryRun {
 		_, err := ac.Checkpoint("notify", func() (any, error) {
@@ -271,7 +271,7 @@ func runFlowSleep(ctx context.Context, ac *plugin.ActionContext) error {
 		if err != nil {
 			return problem.Input("input duration: %v", err)
 		}
-		until = time.Now().Add(d)
+		until = now(ac).Add(d)
 	case in.Until != "":
 		until, err = time.Parse(time.RFC3339, in.Until)
 		if err != nil {
@@ -301,4 +301,12 @@ func parseWaitDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration such as 30s, 5m, 2h or 1d", s)
 	}
 	return d, nil
+}
+
+// now is the scaffolder's clock when it gives one.
+func now(ac *plugin.ActionContext) time.Time {
+	if ac.Now != nil {
+		return ac.Now()
+	}
+	return time.Now()
 }
