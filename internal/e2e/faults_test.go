@@ -98,6 +98,7 @@ func TestFaultInjection(t *testing.T) {
 		f := newFaultRig(t, bin, testdata)
 		f.start()
 		id := f.createTask("fault-sleep")
+		created := f.task(id).CreatedAt
 		f.waitStatus(id, "waiting")
 		f.kill()
 		f.start()
@@ -106,9 +107,14 @@ func TestFaultInjection(t *testing.T) {
 		if got, _ := out["after"].(string); got != id+" after -" {
 			t.Errorf("output after = %q", got)
 		}
+		// The restart did not cut the sleep short (sleptUntil is in whole
+		// seconds).
 		slept, _ := out["sleptUntil"].(string)
-		if _, err := time.Parse(time.RFC3339, slept); err != nil {
+		until, err := time.Parse(time.RFC3339, slept)
+		if err != nil {
 			t.Errorf("output sleptUntil = %q: %v", slept, err)
+		} else if early := created.Add(4*time.Second - time.Second); until.Before(early) {
+			t.Errorf("slept until %s, before %s (4 s after the task was created)", until, early)
 		}
 		f.checkAttempts(id, map[string]int{"before": 1, "nap": 1, "after": 1})
 	})
@@ -294,6 +300,8 @@ func (f *faultRig) kill() {
 	<-f.exited
 	fmt.Fprintf(f.logFile, "=== killed %s\n", time.Now().Format(time.RFC3339Nano))
 	f.cmd = nil
+	// Connections to the dead process must not be reused for a POST.
+	f.client.CloseIdleConnections()
 }
 
 // stop kills the server if it runs.
@@ -371,7 +379,8 @@ func (f *faultRig) createTask(template string) string {
 }
 
 type faultTask struct {
-	Status string `json:"status"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 func (f *faultRig) task(id string) faultTask {
