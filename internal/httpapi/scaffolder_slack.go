@@ -102,7 +102,7 @@ func (s *server) slackInteraction(w http.ResponseWriter, r *http.Request) error 
 		return fmt.Errorf("resolve slack user: %w", err)
 	}
 	a, err := s.scaffolder.Decide(r.Context(), scaffolder.Decision{
-		TaskID: target.TaskID, StepID: target.StepID,
+		TaskID: target.TaskID, StepID: target.StepID, Iteration: target.Iteration,
 		Actor: userRef, Refs: refs, Decision: decision, Via: "slack",
 	})
 	if p, ok := problem.As(err); ok {

@@ -40,6 +40,8 @@ type ApprovalRequest struct {
 type Approval struct {
 	// ID is the wait's id.
 	ID string `json:"id"`
+	// Iteration is the "each" key of an approval inside "each"; "" outside.
+	Iteration string `json:"iteration,omitempty"`
 	ApprovalRequest
 	// Status is "pending" or "decided".
 	Status string `json:"status"`
@@ -141,7 +143,7 @@ func (e *Engine) Approvals(ctx context.Context, q ApprovalQuery) ([]Approval, er
 
 // approvalOf builds an Approval from its wait and votes.
 func approvalOf(w WaitRecord, req *ApprovalRequest, votes []Vote) Approval {
-	a := Approval{ID: w.ID, ApprovalRequest: *req, Status: "pending", Votes: votes, CreatedAt: w.CreatedAt}
+	a := Approval{ID: w.ID, Iteration: w.Iteration, ApprovalRequest: *req, Status: "pending", Votes: votes, CreatedAt: w.CreatedAt}
 	if a.Votes == nil {
 		a.Votes = []Vote{}
 	}

@@ -50,8 +50,9 @@ type Element struct {
 // ButtonValue is what an approval button carries back: which step of
 // which task it decides.
 type ButtonValue struct {
-	TaskID string `json:"taskId"`
-	StepID string `json:"stepId"`
+	TaskID    string `json:"taskId"`
+	StepID    string `json:"stepId"`
+	Iteration string `json:"iteration,omitempty"`
 }
 
 // Encode writes v as a button value.
@@ -95,7 +96,7 @@ func ApprovalMessage(a scaffolder.Approval, baseURL string) Message {
 		lines = append(lines, fmt.Sprintf("*Approvals needed:* %d", a.MinApprovals))
 	}
 	lines = append(lines, "<"+TaskURL(baseURL, a.TaskID)+"|Open the task>")
-	value := ButtonValue{TaskID: a.TaskID, StepID: a.StepID}.Encode()
+	value := ButtonValue{TaskID: a.TaskID, StepID: a.StepID, Iteration: a.Iteration}.Encode()
 	return Message{
 		Text: msg,
 		Blocks: []Block{

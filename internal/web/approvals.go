@@ -52,6 +52,7 @@ type approvalRow struct {
 	// Key tells rows apart in element ids.
 	Key                     string
 	TaskID, StepID          string
+	Iteration               string
 	TaskHref, TaskShort     string
 	Template                refLink
 	StepName                string
@@ -168,6 +169,7 @@ func approvalRowOf(i int, a scaffolder.Approval, me string, titles map[string]st
 		Key:          strconv.Itoa(i),
 		TaskID:       a.TaskID,
 		StepID:       a.StepID,
+		Iteration:    a.Iteration,
 		TaskHref:     "/create/tasks/" + url.PathEscape(a.TaskID),
 		TaskShort:    shortID(a.TaskID),
 		StepName:     cmp.Or(a.StepName, a.StepID),
