@@ -91,6 +91,7 @@ func TestFaultInjection(t *testing.T) {
 		if diff := cmp.Diff(want, out); diff != "" {
 			t.Errorf("output (-want +got):\n%s", diff)
 		}
+		f.checkAttempts(id, map[string]int{"before": 1, "approval": 1, "after": 1})
 	})
 
 	t.Run("sleeping", func(t *testing.T) {
@@ -138,6 +139,7 @@ func TestFaultInjection(t *testing.T) {
 		if diff := cmp.Diff(want, out); diff != "" {
 			t.Errorf("output (-want +got):\n%s", diff)
 		}
+		f.checkAttempts(id, map[string]int{"seed": 1, "fan": 1, "fanin": 1})
 	})
 }
 
