@@ -114,7 +114,7 @@ func TestSearchReindex(t *testing.T) {
 	for _, r := range done {
 		got[r.Type] = r.Documents
 	}
-	if got["software-catalog"] < 20 || got["software-template"] != 1 || len(done) != 3 {
+	if got["software-catalog"] < 20 || got["software-template"] != 2 || len(done) != 3 {
 		t.Errorf("reindexed %v", done)
 	}
 	if _, err := a.SearchReindex(context.Background(), "nope"); err == nil {
