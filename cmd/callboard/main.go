@@ -35,6 +35,7 @@ Commands:
   search reindex     rebuild the search index from the catalog and the published docs
   template dry-run   check a software template and run it without side effects
   task run           start a task from a template on a running portal
+  task replay        run an ended task again, from its failed steps or a chosen step
   version            print the version
 
 Run "callboard <command> --help" for a command's flags.

@@ -19,7 +19,8 @@ import (
 const taskUsage = `Usage: callboard task <command> [flags]
 
 Commands:
-  run   start a task from a template on a running portal
+  run      start a task from a template on a running portal
+  replay   run an ended task again, from its failed steps or a chosen step
 
 Run "callboard task <command> --help" for a command's flags.
 `
@@ -37,6 +38,17 @@ completed, 1 when it failed or was cancelled.
 Flags:
 `
 
+const taskReplayUsage = `Usage: callboard task replay <task-id> [--from-step STEP] [--server URL] [--token TOKEN] [--follow]
+
+Runs a failed or cancelled task again (POST
+/api/scaffolder/v2/tasks/{id}/replay): from its failed steps, reusing the
+completed steps' outputs and recorded approvals, or with --from-step from
+that step, running it and every step that needs it again. Server, token and
+--follow as for "callboard task run".
+
+Flags:
+`
+
 // cmdTask runs "callboard task <command>".
 func cmdTask(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
@@ -49,6 +61,8 @@ func cmdTask(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return cmdTaskRun(ctx, args[1:], os.Getenv, stdout, stderr)
+	case "replay":
+		return cmdTaskReplay(ctx, args[1:], os.Getenv, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "callboard task: unknown command %q\n\n%s", args[0], taskUsage)
 		return 2
@@ -112,6 +126,53 @@ func cmdTaskRun(ctx context.Context, args []string, getenv func(string) string, 
 	ok, err := c.follow(ctx, created.ID, stdout)
 	if err != nil {
 		return fail(err)
+	}
+	if !ok {
+		return 1
+	}
+	return 0
+}
+
+func cmdTaskReplay(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("task replay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fromStep := fs.String("from-step", "", "run this step and every step that needs it again")
+	server := fs.String("server", "", "the portal's URL (default $CALLBOARD_URL or http://localhost:7007)")
+	token := fs.String("token", "", "bearer token (default $CALLBOARD_TOKEN)")
+	follow := fs.Bool("follow", false, "print the task's log until it ends; exit 1 unless it completed")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, taskReplayUsage)
+		fs.PrintDefaults()
+	}
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitForFlagError(err)
+	}
+	if len(positional) != 1 {
+		fmt.Fprintln(stderr, "callboard task replay: want one task id")
+		return 2
+	}
+	id := positional[0]
+	c := taskClient{base: strings.TrimRight(firstOf(*server, getenv("CALLBOARD_URL"), "http://localhost:7007"), "/"), token: firstOf(*token, getenv("CALLBOARD_TOKEN"))}
+	body := map[string]any{}
+	if *fromStep != "" {
+		body["fromStep"] = *fromStep
+	}
+	var replayed struct {
+		ID string `json:"id"`
+	}
+	if err := c.do(ctx, http.MethodPost, "/api/scaffolder/v2/tasks/"+url.PathEscape(id)+"/replay", body, &replayed); err != nil {
+		fmt.Fprintln(stderr, "callboard task replay:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, id)
+	if !*follow {
+		return 0
+	}
+	ok, err := c.follow(ctx, id, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "callboard task replay:", err)
+		return 1
 	}
 	if !ok {
 		return 1

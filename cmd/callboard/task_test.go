@@ -39,6 +39,16 @@ func fakePortal(t *testing.T, status string) (*httptest.Server, *map[string]any)
 			}
 			w.WriteHeader(http.StatusCreated)
 			fmt.Fprint(w, `{"id":"task-1"}`)
+		case r.Method == http.MethodPost && r.URL.Path == "/api/scaffolder/v2/tasks/task-1/replay":
+			b, _ := io.ReadAll(r.Body)
+			if err := json.Unmarshal(b, &created); err != nil {
+				t.Errorf("body %s: %v", b, err)
+			}
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprint(w, `{"id":"task-1"}`)
+		case r.Method == http.MethodPost && r.URL.Path == "/api/scaffolder/v2/tasks/task-2/replay":
+			w.WriteHeader(http.StatusConflict)
+			fmt.Fprint(w, `{"error":{"name":"ConflictError","message":"Task with taskId task-2 cannot be retried"},"request":{},"response":{"statusCode":409}}`)
 		case r.Method == http.MethodGet && r.URL.Path == "/api/scaffolder/v2/tasks/task-1/events":
 			switch r.URL.Query().Get("after") {
 			case "":
@@ -130,5 +140,30 @@ func TestTaskRunErrors(t *testing.T) {
 	var stderr bytes.Buffer
 	if code := cmdTask(context.Background(), []string{"stop"}, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), `unknown command "stop"`) {
 		t.Errorf("task stop: %d %q", code, stderr.String())
+	}
+}
+
+func TestTaskReplay(t *testing.T) {
+	srv, sent := fakePortal(t, "completed")
+	env := map[string]string{"CALLBOARD_URL": srv.URL, "CALLBOARD_TOKEN": "secret"}
+	getenv := func(k string) string { return env[k] }
+	var stdout, stderr bytes.Buffer
+	code := cmdTaskReplay(context.Background(), []string{"task-1", "--from-step", "publish", "--follow"}, getenv, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if diff := cmp.Diff(map[string]any{"fromStep": "publish"}, *sent); diff != "" {
+		t.Errorf("body (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(stdout.String(), "task-1\n") || !strings.Contains(stdout.String(), "Finished step Fetch") {
+		t.Errorf("stdout:\n%s", stdout.String())
+	}
+	stdout.Reset()
+	code = cmdTaskReplay(context.Background(), []string{"task-2"}, getenv, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "ConflictError: Task with taskId task-2 cannot be retried") {
+		t.Errorf("a running task: exit %d, stderr %q", code, stderr.String())
+	}
+	if code := cmdTaskReplay(context.Background(), nil, getenv, &stdout, &stderr); code != 2 {
+		t.Errorf("no task id: exit %d", code)
 	}
 }
