@@ -20,13 +20,14 @@ func (e *Engine) record(ctx context.Context, ev audit.Event) {
 
 // auditStep records a step's end (or a failed attempt) with its input
 // and output, redacted.
-func (e *Engine) auditStep(ctx context.Context, r *taskRun, s Step, action string, output map[string]any, errText string) {
+// input is the rendered input: an object, or a list of them for "each".
+func (e *Engine) auditStep(ctx context.Context, r *taskRun, s Step, action string, input any, output map[string]any, errText string) {
 	if e.auditor == nil || r.dryRun {
 		return
 	}
 	details := map[string]any{
 		"taskId": r.id, "stepId": s.ID, "action": s.Action, "attempt": r.attempt,
-		"input": r.redact.Map(s.Input), "output": r.redact.Map(output),
+		"input": r.redact.Value(input), "output": r.redact.Map(output),
 	}
 	outcome := audit.OutcomeSucceeded
 	if errText != "" {

@@ -25,7 +25,7 @@ func (r *taskRun) attempts(ctx context.Context, s Step, action plugin.Action, it
 		d := s.Flow.delay(n)
 		r.log(ctx, EventBody{Message: fmt.Sprintf("Attempt %d of %d of step %s failed: %s; retrying in %s", n, s.Flow.Attempts, s.ID, errorText(err), d), StepID: s.ID})
 		r.save(ctx, StepState{StepID: s.ID, Status: StatusFailed, Error: errorText(err), StartedAt: r.e.now(), EndedAt: r.e.now()})
-		r.e.auditStep(ctx, r, s, "scaffolder.step.retry", nil, errorText(err))
+		r.e.auditStep(ctx, r, s, "scaffolder.step.retry", renderedInput(s, its), nil, errorText(err))
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
@@ -134,4 +134,20 @@ func (r *taskRun) runTimed(ctx context.Context, s Step, action plugin.Action, it
 		return fmt.Errorf("step %s timed out after %s", s.ID, s.Flow.Timeout)
 	}
 	return err
+}
+
+// renderedInput is what a step's action was given: its input, or the
+// list of its iterations' inputs.
+func renderedInput(s Step, its []iteration) any {
+	if !s.HasEach() {
+		if len(its) == 0 {
+			return map[string]any{}
+		}
+		return its[0].input
+	}
+	list := make([]any, len(its))
+	for i, it := range its {
+		list[i] = it.input
+	}
+	return list
 }

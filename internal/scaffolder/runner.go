@@ -271,8 +271,12 @@ func (r *taskRun) executeStep(ctx context.Context, s Step, compensating bool) er
 			return r.parkStep(ctx, s, started)
 		}
 		if err != nil {
+			if !stopped(ctx) {
+				r.e.auditStep(ctx, r, s, "scaffolder.step.end", renderedInput(s, iterations), nil, errorText(err))
+			}
 			return r.stepFailed(ctx, s, started, err)
 		}
+		r.e.auditStep(ctx, r, s, "scaffolder.step.end", renderedInput(s, iterations), output, "")
 	}
 	r.setOutput(s.ID, output)
 	r.save(ctx, StepState{StepID: s.ID, Status: StatusCompleted, Output: output, StartedAt: started, EndedAt: r.e.now()})
