@@ -59,7 +59,7 @@ func TestExampleAppConfig(t *testing.T) {
 		}
 		targets = append(targets, loc.Target)
 	}
-	if diff := cmp.Diff([]string{"examples/catalog/all.yaml", "examples/templates/tidewater-service/template.yaml"}, targets); diff != "" {
+	if diff := cmp.Diff([]string{"examples/catalog/all.yaml", "examples/templates/tidewater-service/template.yaml", "examples/templates/database-request/template.yaml"}, targets); diff != "" {
 		t.Errorf("locations (-want +got):\n%s", diff)
 	}
 }
