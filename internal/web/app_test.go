@@ -102,10 +102,14 @@ func idle(t *testing.T, a *app.App) {
 	}
 }
 
+// get fetches a page whole: it waits for the page's slow parts (counts),
+// which a loaded machine may not finish within the part budget.
 func get(t *testing.T, h http.Handler, target string) (int, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req.Header.Set("Callboard-Parts", "wait")
+	h.ServeHTTP(rec, req)
 	return rec.Code, rec.Body.String()
 }
 
