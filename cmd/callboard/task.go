@@ -25,12 +25,12 @@ Commands:
 Run "callboard task <command> --help" for a command's flags.
 `
 
-const taskRunUsage = `Usage: callboard task run <template-ref> [--values FILE] [--set KEY=VALUE]... [--server URL] [--token TOKEN] [--follow]
+const taskRunUsage = `Usage: callboard task run <template-ref> [--values FILE] [--set KEY=VALUE]... [--entity REF] [--server URL] [--token TOKEN] [--follow]
 
 Starts a task from a template on a running portal (POST
 /api/scaffolder/v2/tasks) and prints its id. --values reads the parameters
 from a YAML file; --set sets one (its value read as YAML: 3, true, text),
-after the file. The server is --server, or $CALLBOARD_URL, or
+after the file. --entity names the entity a day-2 template acts on. The server is --server, or $CALLBOARD_URL, or
 http://localhost:7007; the token is --token or $CALLBOARD_TOKEN. With
 --follow it prints the task's log until it ends and exits 0 when the task
 completed, 1 when it failed or was cancelled.
@@ -90,6 +90,7 @@ func cmdTaskRun(ctx context.Context, args []string, getenv func(string) string, 
 	server := fs.String("server", "", "the portal's URL (default $CALLBOARD_URL or http://localhost:7007)")
 	token := fs.String("token", "", "bearer token (default $CALLBOARD_TOKEN)")
 	follow := fs.Bool("follow", false, "print the task's log until it ends; exit 1 unless it completed")
+	entityRef := fs.String("entity", "", "the entity a day-2 template acts on (its ${{ entity }})")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, taskRunUsage)
 		fs.PrintDefaults()
@@ -116,6 +117,9 @@ func cmdTaskRun(ctx context.Context, args []string, getenv func(string) string, 
 		ID string `json:"id"`
 	}
 	body := map[string]any{"templateRef": positional[0], "values": values}
+	if *entityRef != "" {
+		body["entityRef"] = *entityRef
+	}
 	if err := c.do(ctx, http.MethodPost, "/api/scaffolder/v2/tasks", body, &created); err != nil {
 		return fail(err)
 	}

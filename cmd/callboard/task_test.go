@@ -83,11 +83,11 @@ func TestTaskRun(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	env := map[string]string{"CALLBOARD_URL": srv.URL, "CALLBOARD_TOKEN": "secret"}
-	code := cmdTaskRun(context.Background(), []string{"template:default/svc", "--values", valuesFile, "--set", "owner=group:b", "--set", "public=true"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	code := cmdTaskRun(context.Background(), []string{"template:default/svc", "--values", valuesFile, "--set", "owner=group:b", "--set", "public=true", "--entity", "component:default/web"}, func(k string) string { return env[k] }, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	want := map[string]any{"templateRef": "template:default/svc", "values": map[string]any{"name": "web", "replicas": float64(2), "owner": "group:b", "public": true}}
+	want := map[string]any{"templateRef": "template:default/svc", "values": map[string]any{"name": "web", "replicas": float64(2), "owner": "group:b", "public": true}, "entityRef": "component:default/web"}
 	if diff := cmp.Diff(want, *created); diff != "" {
 		t.Errorf("request (-want +got):\n%s", diff)
 	}

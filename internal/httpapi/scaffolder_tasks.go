@@ -26,6 +26,9 @@ func (s *server) createTask(w http.ResponseWriter, r *http.Request) error {
 		TemplateRef string            `json:"templateRef"`
 		Values      map[string]any    `json:"values"`
 		Secrets     map[string]string `json:"secrets"`
+		// EntityRef is Callboard's addition: the entity a day-2 template
+		// acts on.
+		EntityRef string `json:"entityRef"`
 	}
 	if err := decodeBody(b, members, &body, false, "templateRef", "values"); err != nil {
 		return err
@@ -43,6 +46,9 @@ func (s *server) createTask(w http.ResponseWriter, r *http.Request) error {
 		secretNames = append(secretNames, k)
 	}
 	n.details = map[string]any{"templateRef": body.TemplateRef, "secrets": secretNames}
+	if body.EntityRef != "" {
+		n.details["entityRef"] = body.EntityRef
+	}
 	setJSON(&n.after, map[string]any{"values": body.Values})
 	userRef, principal := caller(r.Context())
 	id, err := s.scaffolder.Create(r.Context(), scaffolder.CreateRequest{
@@ -51,6 +57,7 @@ func (s *server) createTask(w http.ResponseWriter, r *http.Request) error {
 		Secrets:     body.Secrets,
 		UserRef:     userRef,
 		CreatedBy:   principal,
+		EntityRef:   body.EntityRef,
 	})
 	if err != nil {
 		return scaffolderError(w, err)

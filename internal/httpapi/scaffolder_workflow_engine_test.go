@@ -128,3 +128,37 @@ spec:
 		t.Errorf("bad callback token: %d %s", res.status, res.body)
 	}
 }
+
+// TestCreateDayTwoTask creates a task acting on an entity through the
+// REST API: entityRef reaches the engine, which checks the template's
+// entityFilter.
+func TestCreateDayTwoTask(t *testing.T) {
+	f := newScaffolderFixture(t)
+	f.catalog.add(t, "template:default/day-two", `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: {name: day-two}
+spec:
+  type: service
+  entityFilter: {kind: Component}
+  steps:
+    - {id: publish, action: test:publish}
+`)
+	f.catalog.add(t, "component:default/web", `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: web}
+spec: {type: website, owner: team, lifecycle: production}
+`)
+	f.catalog.add(t, "api:default/web-api", `apiVersion: backstage.io/v1alpha1
+kind: API
+metadata: {name: web-api}
+spec: {type: openapi, owner: team, lifecycle: production, definition: x}
+`)
+	ok := f.do(t, "allowed", "POST", "/api/scaffolder/v2/tasks", `{"templateRef":"template:default/day-two","values":{},"entityRef":"component:default/web"}`)
+	if ok.status != 201 {
+		t.Fatalf("matching entity: %d %s", ok.status, ok.body)
+	}
+	bad := f.do(t, "allowed", "POST", "/api/scaffolder/v2/tasks", `{"templateRef":"template:default/day-two","values":{},"entityRef":"api:default/web-api"}`, true)
+	if bad.status != 400 || !strings.Contains(string(bad.body), "entityFilter") {
+		t.Errorf("entity the template does not apply to: %d %s", bad.status, bad.body)
+	}
+}
