@@ -117,17 +117,31 @@ func (s *source) sql(r *CatalogReader, a *sqlArgs) sourceSQL {
 // the trigram index for an indexable full-text filter, else an equality
 // marked selective (a permission filter), else the first single-value
 // equality condition of the filter (the query orders them smallest
-// first). rest holds the filter conditions left to test.
-func planSource(set catalog.EntitySet) (src *source, rest []*catalog.Predicate) {
+// first). On SQLite a selective equality comes before full text: it names
+// few entities by contract, while a short term may match a large part of
+// the catalog, each match then probed for its owners; PostgreSQL's GIN
+// index and planner do better from the term. rest holds the filter
+// conditions left to test.
+func (r *CatalogReader) planSource(set catalog.EntitySet) (src *source, rest []*catalog.Predicate) {
 	conds := conjuncts(set.Filter)
+	selective := func() (*source, []*catalog.Predicate) {
+		for i, c := range conds {
+			if c.Op == catalog.OpField && c.Match.Kind == catalog.MatchEq && c.Match.Selective && len(c.Match.Values) > 0 {
+				return &source{eq: c}, append(append([]*catalog.Predicate{}, conds[:i]...), conds[i+1:]...)
+			}
+		}
+		return nil, nil
+	}
+	if r.db.Dialect == SQLite {
+		if src, rest := selective(); src != nil {
+			return src, rest
+		}
+	}
 	if catalog.FullTextIndexed(set.FullText) {
 		return &source{fullText: set.FullText}, conds
 	}
-	for i, c := range conds {
-		if c.Op == catalog.OpField && c.Match.Kind == catalog.MatchEq && c.Match.Selective && len(c.Match.Values) > 0 {
-			rest = append(append(rest, conds[:i]...), conds[i+1:]...)
-			return &source{eq: c}, rest
-		}
+	if src, rest := selective(); src != nil {
+		return src, rest
 	}
 	for i, c := range conds {
 		if c.Op == catalog.OpField && c.Match.Kind == catalog.MatchEq && len(c.Match.Values) == 1 {
@@ -228,7 +242,7 @@ func walkSortKey(p catalog.EntityPage, src *source, rest []*catalog.Predicate) b
 // with their JSON, so a sort never carries entity bodies.
 func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 	a := sqlArgs{dialect: r.db.Dialect}
-	src, rest := planSource(p.EntitySet)
+	src, rest := r.planSource(p.EntitySet)
 	dir, cmp := "ASC", ">"
 	if p.Desc {
 		dir, cmp = "DESC", "<"
@@ -356,7 +370,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
 	a := sqlArgs{dialect: r.db.Dialect}
 	var where []string
-	src, rest := planSource(set)
+	src, rest := r.planSource(set)
 	var idExpr string
 	var b strings.Builder
 	switch {
