@@ -72,9 +72,19 @@ func navigate(t *testing.T, ctx context.Context, u string) {
 }
 
 // clickAndLoad clicks what sel finds and waits for the page it loads.
+// A live page (a task following its events) may swap the element for a
+// fresh copy between finding it and clicking it; the click is then tried
+// again on the new one.
 func clickAndLoad(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
-	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+	for attempt := 1; ; attempt++ {
+		_, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
+		if err == nil {
+			break
+		}
+		if attempt < 5 && strings.Contains(err.Error(), "Could not find node with given id") {
+			continue
+		}
 		t.Fatalf("click %s: %v", sel, err)
 	}
 	run(t, ctx, chromedp.WaitVisible(chromedp.CSS("main h1")))
