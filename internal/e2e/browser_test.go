@@ -62,9 +62,23 @@ func startPortal(t *testing.T) string {
 // startPortalEnv is startPortal with more APP_CONFIG_ variables.
 func startPortalEnv(t *testing.T, env ...string) string {
 	t.Helper()
+	return servePortal(t, nil, brokenFiles, env...)
+}
+
+// servePortal runs the whole app on the demo configuration with a
+// temporary SQLite database, as the guest without signing in (sign-in has
+// its own tests in internal/auth and internal/app). The catalog reads the
+// demo organisation, the extra targets (relative to the repository) and
+// files, each written to a temporary directory; env adds APP_CONFIG_
+// variables. It returns the base URL once the catalog is idle.
+func servePortal(t *testing.T, targets []string, files map[string]string, env ...string) string {
+	t.Helper()
 	dir := t.TempDir()
 	locations := []map[string]string{{"type": "file", "target": "examples/catalog/all.yaml"}}
-	for name, body := range brokenFiles {
+	for _, target := range targets {
+		locations = append(locations, map[string]string{"type": "file", "target": target})
+	}
+	for name, body := range files {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
@@ -81,10 +95,9 @@ func startPortalEnv(t *testing.T, env ...string) string {
 	}
 	t.Chdir(root) // the demo's relative file targets resolve against the working directory
 	cfg, warnings, err := config.LoadEnviron([]string{"examples/app-config.yaml"}, append([]string{
+		"PWD=" + root,
 		"APP_CONFIG_backend_database_connection=" + filepath.Join(dir, "callboard.db"),
 		"APP_CONFIG_catalog_locations=" + string(locJSON),
-		// Pages open without signing in, as the guest; sign-in has its
-		// own tests (internal/auth, internal/app).
 		"APP_CONFIG_backend_auth_dangerouslyDisableDefaultAuthPolicy=true",
 	}, env...))
 	if err != nil {

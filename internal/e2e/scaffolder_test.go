@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,9 +15,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-
-	"github.com/callboard/callboard/internal/app"
-	"github.com/callboard/callboard/internal/config"
 )
 
 // demoTemplate is the demo's software template, from the repository root.
@@ -117,67 +113,16 @@ func readGitFile(repoDir, branch, file string) ([]byte, error) {
 // catalog is idle.
 func startScaffolderPortal(t *testing.T, gitRoot, gitHost string) string {
 	t.Helper()
-	slow := filepath.Join(t.TempDir(), "slow-job.yaml")
-	if err := os.WriteFile(slow, []byte(slowTemplate), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	locations, err := json.Marshal([]map[string]string{
-		{"type": "file", "target": "examples/catalog/all.yaml"},
-		{"type": "file", "target": demoTemplate},
-		{"type": "file", "target": slow},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	roots, err := json.Marshal([]string{gitRoot})
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(root) // the demo's relative file targets resolve against the working directory
-	cfg, warnings, err := config.LoadEnviron([]string{"examples/app-config.yaml"}, []string{
-		"PWD=" + root,
-		"APP_CONFIG_backend_database_connection=" + filepath.Join(t.TempDir(), "callboard.db"),
-		"APP_CONFIG_catalog_locations=" + string(locations),
-		"APP_CONFIG_backend_auth_dangerouslyDisableDefaultAuthPolicy=true",
-		"APP_CONFIG_scaffolder_defaultEnvironment_parameters_demoGitRemote=file://" + filepath.ToSlash(gitRoot),
-		"APP_CONFIG_scaffolder_publish_localRepositories=" + string(roots),
-		"APP_CONFIG_scaffolder_defaultEnvironment_parameters_demoGitBrowse=http://" + gitHost,
-		`APP_CONFIG_backend_reading_allow=[{"host":"` + gitHost + `"}]`,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(warnings) > 0 {
-		t.Fatalf("config warnings: %v", warnings)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, app.Options{Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		a.Close()
-	})
-	waitCtx, stop := context.WithTimeout(ctx, 60*time.Second)
-	defer stop()
-	if err := a.Engine().WaitIdle(waitCtx); err != nil {
-		t.Fatalf("WaitIdle: %v", err)
-	}
-	return "http://" + ln.Addr().String()
+	return servePortal(t, []string{demoTemplate}, map[string]string{"slow-job.yaml": slowTemplate},
+		"APP_CONFIG_scaffolder_defaultEnvironment_parameters_demoGitRemote=file://"+filepath.ToSlash(gitRoot),
+		"APP_CONFIG_scaffolder_publish_localRepositories="+string(roots),
+		"APP_CONFIG_scaffolder_defaultEnvironment_parameters_demoGitBrowse=http://"+gitHost,
+		`APP_CONFIG_backend_reading_allow=[{"host":"`+gitHost+`"}]`,
+	)
 }
 
 // clearInput empties a text input.

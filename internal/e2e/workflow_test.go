@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +9,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/callboard/callboard/internal/app"
-	"github.com/callboard/callboard/internal/config"
 )
 
 // gatedTemplate waits for the requester's own approval (the guest, who
@@ -83,60 +77,7 @@ spec:
 // template, and returns its base URL once the catalog is idle.
 func startWorkflowPortal(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	locations := []map[string]string{{"type": "file", "target": "examples/catalog/all.yaml"}}
-	for name, body := range map[string]string{"gated-release.yaml": gatedTemplate, "broken-step.yaml": brokenTemplate} {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		locations = append(locations, map[string]string{"type": "file", "target": p})
-	}
-	locJSON, err := json.Marshal(locations)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(root) // the demo's relative file targets resolve against the working directory
-	cfg, warnings, err := config.LoadEnviron([]string{"examples/app-config.yaml"}, []string{
-		"PWD=" + root,
-		"APP_CONFIG_backend_database_connection=" + filepath.Join(t.TempDir(), "callboard.db"),
-		"APP_CONFIG_catalog_locations=" + string(locJSON),
-		"APP_CONFIG_backend_auth_dangerouslyDisableDefaultAuthPolicy=true",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(warnings) > 0 {
-		t.Fatalf("config warnings: %v", warnings)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, app.Options{Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		a.Close()
-	})
-	waitCtx, stop := context.WithTimeout(ctx, 60*time.Second)
-	defer stop()
-	if err := a.Engine().WaitIdle(waitCtx); err != nil {
-		t.Fatalf("WaitIdle: %v", err)
-	}
-	return "http://" + ln.Addr().String()
+	return servePortal(t, nil, map[string]string{"gated-release.yaml": gatedTemplate, "broken-step.yaml": brokenTemplate})
 }
 
 // nodeClassJS is the class of a step's box in the workflow graph.
