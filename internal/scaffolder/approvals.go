@@ -98,7 +98,8 @@ type Notifier interface {
 }
 
 // Approvals lists approvals for the caller (see ApprovalQuery). Pending
-// approvals of tasks that ended (cancelled, failed) are left out.
+// approvals of tasks that ended (cancelled, failed) are left out by the
+// store.
 func (e *Engine) Approvals(ctx context.Context, q ApprovalQuery) ([]Approval, error) {
 	recs, err := e.store.ListApprovals(ctx, q)
 	if err != nil {
@@ -112,29 +113,14 @@ func (e *Engine) Approvals(ctx context.Context, q ApprovalQuery) ([]Approval, er
 	if err != nil {
 		return nil, err
 	}
-	ended := map[string]bool{}
 	out := make([]Approval, 0, len(recs))
 	for _, r := range recs {
 		var req ApprovalRequest
 		if err := json.Unmarshal(r.Request, &req); err != nil {
 			return nil, fmt.Errorf("decode approval %s: %w", r.ID, err)
 		}
-		if !r.Resolved {
-			gone, ok := ended[r.TaskID]
-			if !ok {
-				t, err := e.store.Task(ctx, r.TaskID)
-				if err != nil {
-					return nil, err
-				}
-				gone = t == nil || t.Status.Terminal()
-				ended[r.TaskID] = gone
-			}
-			if gone {
-				continue
-			}
-			if !req.AllowRequester && q.Status == "pending" && q.Actor != "" && q.Actor == req.Requester {
-				continue
-			}
+		if !r.Resolved && !req.AllowRequester && q.Status == "pending" && q.Actor != "" && q.Actor == req.Requester {
+			continue
 		}
 		out = append(out, approvalOf(r, &req, votes[r.ID]))
 	}
@@ -245,13 +231,21 @@ func (e *Engine) Decide(ctx context.Context, d Decision) (*Approval, error) {
 			"decision": decision, "decidedBy": by, "comment": comment, "decidedAt": now.UTC().Format(time.RFC3339),
 		}}
 		b, _ := json.Marshal(res)
-		if _, err := e.store.ResolveWait(ctx, w.ID, b, now); err != nil {
+		resolved, err := e.store.ResolveWait(ctx, w.ID, b, now)
+		if err != nil {
 			return nil, err
+		}
+		if resolved {
+			w.Resolved, w.Result, w.ResolvedAt = true, b, now
+		} else if w, err = e.store.Wait(ctx, w.ID); err != nil || w == nil {
+			// Another decider resolved it meanwhile: show their outcome.
+			return nil, fmt.Errorf("read approval of step %s: %v", d.StepID, err)
 		}
 		e.events.notify(d.TaskID)
 		e.kick()
 	}
-	return e.Approval(ctx, d.TaskID, d.StepID, d.Iteration)
+	a := approvalOf(*w, req, votes[w.ID])
+	return &a, nil
 }
 
 // tally decides an approval from its votes: one rejection rejects, min

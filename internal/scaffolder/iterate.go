@@ -125,11 +125,11 @@ func mergeIterations(outs []map[string]any, parallel bool) map[string]any {
 // runTimed runs one iteration within the step's timeout.
 func (r *taskRun) runTimed(ctx context.Context, s Step, action plugin.Action, it iteration, out map[string]any) error {
 	if s.Flow.Timeout <= 0 {
-		return r.runAction(ctx, s, action, it, out, false)
+		return r.runAction(ctx, s, action, it, out)
 	}
 	tctx, cancel := context.WithTimeoutCause(ctx, s.Flow.Timeout, errStepTimeout)
 	defer cancel()
-	err := r.runAction(tctx, s, action, it, out, false)
+	err := r.runAction(tctx, s, action, it, out)
 	if err != nil && errors.Is(context.Cause(tctx), errStepTimeout) && ctx.Err() == nil {
 		return fmt.Errorf("step %s timed out after %s", s.ID, s.Flow.Timeout)
 	}

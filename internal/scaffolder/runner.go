@@ -415,9 +415,9 @@ func (r *taskRun) actionContext(ctx context.Context) context.Context {
 	return ctx
 }
 
-// runAction calls the action once, collecting its outputs into output:
-// as lists in an "each" step.
-func (r *taskRun) runAction(ctx context.Context, s Step, action plugin.Action, it iteration, output map[string]any, each bool) (err error) {
+// runAction calls the action once, collecting its outputs into output;
+// runIterations merges an "each" step's outputs.
+func (r *taskRun) runAction(ctx context.Context, s Step, action plugin.Action, it iteration, output map[string]any) (err error) {
 	var mu sync.Mutex
 	logger := slog.New(&stepLogHandler{emit: func(msg string) {
 		r.log(ctx, EventBody{Message: msg, StepID: s.ID})
@@ -429,11 +429,6 @@ func (r *taskRun) runAction(ctx context.Context, s Step, action plugin.Action, i
 		Output: func(name string, value any) {
 			mu.Lock()
 			defer mu.Unlock()
-			if each {
-				list, _ := output[name].([]any)
-				output[name] = append(list, value)
-				return
-			}
 			output[name] = value
 		},
 		TempDir: r.tempDir,

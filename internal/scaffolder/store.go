@@ -110,7 +110,8 @@ type WaitStore interface {
 	// Votes returns the votes on each of the waits, oldest first.
 	Votes(ctx context.Context, waitIDs []string) (map[string][]Vote, error)
 	// ListApprovals returns approval waits, newest first: with Status
-	// "pending", the pending ones naming any of q.Refs as approver; with
+	// "pending", the pending ones naming any of q.Refs as approver whose
+	// task has not ended; with
 	// "decided", those q.Actor voted on; with "", both.
 	ListApprovals(ctx context.Context, q ApprovalQuery) ([]WaitRecord, error)
 	// StepHistory returns every ended attempt of every step of a task,

@@ -334,7 +334,8 @@ func (s *Scaffolder) ListApprovals(ctx context.Context, q scaffolder.ApprovalQue
 			args = append(args, r)
 		}
 		return `(w.resolved = 0 AND EXISTS (SELECT 1 FROM scaffolder_wait_approvers a
-			WHERE a.wait_id = w.id AND a.ref IN (` + paramList(from, len(q.Refs)) + `)))`
+			WHERE a.wait_id = w.id AND a.ref IN (` + paramList(from, len(q.Refs)) + `))
+			AND EXISTS (SELECT 1 FROM scaffolder_tasks t WHERE t.id = w.task_id AND t.status IN ('open', 'processing', 'waiting')))`
 	}
 	decided := func() string {
 		args = append(args, q.Actor)
