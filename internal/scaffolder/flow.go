@@ -3,8 +3,9 @@ package scaffolder
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
+
+	"github.com/callboard/callboard/plugin"
 )
 
 // DefaultStepConcurrency bounds the steps of one task that run at once
@@ -113,32 +114,8 @@ func (f StepFlow) delay(n int) time.Duration {
 	return d
 }
 
-// parseDuration reads a duration: Go's form ("90s", "1h30m"), with "d"
-// for days, or a number of seconds.
-func parseDuration(v any) (time.Duration, error) {
-	switch x := v.(type) {
-	case string:
-		s := strings.TrimSpace(x)
-		if days, ok := strings.CutSuffix(s, "d"); ok {
-			var n float64
-			if _, err := fmt.Sscanf(days, "%g", &n); err == nil && n >= 0 {
-				return time.Duration(n * float64(24*time.Hour)), nil
-			}
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 {
-			return 0, fmt.Errorf("%q is not a duration such as 30s, 5m, 2h or 1d", x)
-		}
-		return d, nil
-	case int:
-		return time.Duration(x) * time.Second, nil
-	case float64:
-		if x >= 0 && x < math.MaxInt64/float64(time.Second) {
-			return time.Duration(x * float64(time.Second)), nil
-		}
-	}
-	return 0, fmt.Errorf("%v is not a duration such as 30s, 5m, 2h or 1d", v)
-}
+// parseDuration reads a step's duration keys (retry, timeout).
+var parseDuration = plugin.ParseDuration
 
 // intValue reads a whole number decoded from JSON or YAML.
 func intValue(v any) (int, bool) {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/callboard/callboard/internal/problem"
@@ -289,19 +287,7 @@ func runFlowSleep(ctx context.Context, ac *plugin.ActionContext) error {
 }
 
 // parseWaitDuration reads 90s, 2h30m or 3d.
-func parseWaitDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.ParseFloat(days, 64); err == nil && n >= 0 {
-			return time.Duration(n * float64(24*time.Hour)), nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a duration such as 30s, 5m, 2h or 1d", s)
-	}
-	return d, nil
-}
+func parseWaitDuration(s string) (time.Duration, error) { return plugin.ParseDuration(s) }
 
 // now is the scaffolder's clock when it gives one.
 func now(ac *plugin.ActionContext) time.Time {
