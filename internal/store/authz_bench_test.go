@@ -33,7 +33,7 @@ func BenchmarkPermissionFilteredQuery(b *testing.B) {
 	}
 	for _, d := range storetest.Dialects() {
 		b.Run(string(d), func(b *testing.B) {
-			db := storetest.Open(b, d)
+			db := benchDB(b, d)
 			fillSynthetic(b, db, n)
 			if d == store.Postgres {
 				// As autovacuum would after a bulk load: statistics, and a

@@ -49,6 +49,12 @@ func TestSelectiveEqualityPlansAgree(t *testing.T) {
 			// first, PostgreSQL the term; both agree with the plain plan.
 			{"owners and full text sorted", func(s bool) *catalog.Predicate { p := owners(s); return &p }, "metadata.name",
 				&catalog.FullTextFilter{Term: "e-1", Fields: []string{"metadata.name"}}},
+			{"owners and full text in names and titles sorted by title", func(s bool) *catalog.Predicate { p := owners(s); return &p }, "metadata.title",
+				&catalog.FullTextFilter{Term: "e-1", Fields: []string{"metadata.name", "metadata.title"}}},
+			{"owners and full text in names and titles", func(s bool) *catalog.Predicate { p := owners(s); return &p }, "",
+				&catalog.FullTextFilter{Term: "e-2", Fields: []string{"metadata.name", "metadata.title"}}},
+			{"owners and full text in titles sorted by name", func(s bool) *catalog.Predicate { p := owners(s); return &p }, "metadata.name",
+				&catalog.FullTextFilter{Term: "t1", Fields: []string{"metadata.title"}}},
 			{"owners", func(s bool) *catalog.Predicate { p := owners(s); return &p }, "", nil},
 			{"owners sorted", func(s bool) *catalog.Predicate { p := owners(s); return &p }, "metadata.name", nil},
 			{"owners and kind sorted by title", func(s bool) *catalog.Predicate {

@@ -152,8 +152,20 @@ func (r *CatalogReader) planSource(set catalog.EntitySet) (src *source, rest []*
 	return nil, conds
 }
 
-// fullTextSQL tests the full-text filter for the entity idExpr.
+// fullTextSQL tests the full-text filter for the entity idExpr. On SQLite,
+// when every field is one the trigram table mirrors, it reads that small
+// table by rowid: a probe there is about three times cheaper than reading
+// the value from search, which matters when a permission filter drives
+// the query and each owned entity is tested.
 func (r *CatalogReader) fullTextSQL(ft *catalog.FullTextFilter, idExpr string, a *sqlArgs) string {
+	if slots, ok := r.trigramSlotsOf(ft.Fields); ok {
+		probes := make([]string, 0, len(slots))
+		for _, slot := range slots {
+			probes = append(probes, "EXISTS (SELECT 1 FROM search_trigram t WHERE "+
+				trigramValueLike(fmt.Sprintf("t.rowid = %s * 4 + %d", idExpr, slot), "t", ft.Term, a)+")")
+		}
+		return "(" + strings.Join(probes, " OR ") + ")"
+	}
 	var b strings.Builder
 	b.WriteString("EXISTS (SELECT 1 FROM " + a.byEntity("t") + " WHERE t.id = ")
 	b.WriteString(idExpr)
@@ -312,12 +324,20 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 		if err := conds(rest, ss.id); err != nil {
 			return "", nil, err
 		}
-		if ft != nil && !src.coversFullText() {
-			where = append(where, r.fullTextSQL(ft, ss.id, &a))
-		}
-		if small {
+		testFullText := ft != nil && !src.coversFullText()
+		switch {
+		case small && testFullText && len(ft.Fields) == 1 && ft.Fields[0] == p.SortKey:
+			// The sort row holds the value to test.
+			where = append(where, trigramValueLike(fmt.Sprintf("d.rowid = %s * 4 + %d", ss.id, slot), "d", ft.Term, &a))
+		case small:
+			if testFullText {
+				where = append(where, r.fullTextSQL(ft, ss.id, &a))
+			}
 			where = append(where, fmt.Sprintf("d.rowid = %s * 4 + %d", ss.id, slot))
-		} else {
+		default:
+			if testFullText {
+				where = append(where, r.fullTextSQL(ft, ss.id, &a))
+			}
 			where = append(where, "d.id = "+ss.id, "d.key = "+a.add(p.SortKey), sortRowSQL(p.SortKey, &a))
 		}
 		keyset("d.value", ss.id)

@@ -95,3 +95,27 @@ func (r *CatalogReader) trigramSortSlot(key string) (int, bool) {
 	slot, ok := trigramSlots[key]
 	return slot, ok && r.db.Dialect == SQLite && scalarKeys[key]
 }
+
+// trigramSlotsOf returns the trigram table's slots for fields on SQLite,
+// false when a field is not mirrored there.
+func (r *CatalogReader) trigramSlotsOf(fields []string) ([]int, bool) {
+	if r.db.Dialect != SQLite || len(fields) == 0 {
+		return nil, false
+	}
+	slots := make([]int, 0, len(fields))
+	for _, f := range fields {
+		slot, ok := trigramSlots[f]
+		if !ok {
+			return nil, false
+		}
+		slots = append(slots, slot)
+	}
+	return slots, true
+}
+
+// trigramValueLike tests the trigram row alias, found by rowidCond, for
+// term as a substring. The unary plus keeps the LIKE from FTS5, which
+// would otherwise answer it with a trigram scan per probed row.
+func trigramValueLike(rowidCond, alias, term string, a *sqlArgs) string {
+	return rowidCond + " AND +" + alias + ".value LIKE " + a.add("%"+term+"%")
+}
