@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/callboard/callboard/internal/search"
 	"github.com/callboard/callboard/internal/search/sqlsearch"
@@ -36,8 +37,12 @@ func (s *query) inGenerations(a *sqlsearch.Args) string {
 	return "d.generation = ANY(" + a.Add(s.gens) + ")"
 }
 
-// tsq is to_tsquery of a query text.
-func tsq(a *sqlsearch.Args, text string) string { return "to_tsquery('simple', " + a.Add(text) + ")" }
+// tsq is a query text as a tsquery parameter. The texts are already
+// normalized as to_tsquery('simple', ...) would (lower-cased words,
+// quoted), so the parameter is typed tsquery: it is parsed once when the
+// statement is bound, where to_tsquery of a parameter in a generic plan
+// would parse it again for every row an expression reads.
+func tsq(a *sqlsearch.Args, text string) string { return a.Add(text) + "::tsquery" }
 
 // Search runs q: documents whose name or title equals the whole query
 // first, then tiers by where the words match (tierWeights), ranked by
@@ -117,29 +122,61 @@ func (s *query) tierCond(a *sqlsearch.Args, t int) string {
 	return cond
 }
 
-// order ranks a small set as a whole: exact names, exact titles, then by
-// tier and ts_rank_cd.
-func (s *query) order(a *sqlsearch.Args) string {
-	var o string
-	if s.exact != "" {
-		e := a.Add(s.exact)
-		o = "CASE WHEN d.name_key = " + e + " THEN 0 WHEN d.title_key = " + e + " THEN 1 ELSE 2 END, "
-	}
-	o += "CASE"
+// tierKey is the ranking tier of a matching document: the first tier
+// whose weights hold every term (tierWeights), read from the narrow
+// vectors only.
+func (s *query) tierKey(a *sqlsearch.Args) string {
+	o := "CASE"
 	for t, w := range tierWeights[:len(tierWeights)-1] {
 		o += " WHEN " + tierColumn(t) + " @@ " + tsq(a, positiveQuery(s.parsed, w)) + " THEN " + strconv.Itoa(t)
 	}
-	return o + " ELSE " + strconv.Itoa(len(tierWeights)-1) + " END, " + s.rank(a) + " DESC, d.id"
+	return o + " ELSE " + strconv.Itoa(len(tierWeights)-1) + " END"
 }
 
-func (s *query) rank(a *sqlsearch.Args) string {
-	return "ts_rank_cd(" + rankWeights + ", d.tsv, " + tsq(a, s.pos) + ")"
+// exactKey is 0 for a document whose name is the whole query, 1 for one
+// whose title is, 2 for the others.
+func (s *query) exactKey(a *sqlsearch.Args) string {
+	e := a.Add(s.exact)
+	return "CASE WHEN d.name_key = " + e + " THEN 0 WHEN d.title_key = " + e + " THEN 1 ELSE 2 END"
+}
+
+// rank is ts_rank_cd of the positive query over the narrowest vector
+// holding the words of tier t: the fields for the fields' tiers, so that
+// the body's vector (large, often toasted) is read only to rank matches
+// in the body.
+func (s *query) rank(a *sqlsearch.Args, t int) string {
+	col := "d.tsv_fields"
+	if t >= len(tierWeights)-1 {
+		col = "d.tsv"
+	}
+	return "ts_rank_cd(" + rankWeights + ", " + col + ", " + tsq(a, s.pos) + ")"
+}
+
+// setKeys ranks a set as a whole: exact names, exact titles, then by
+// tier and rank.
+func (s *query) setKeys(a *sqlsearch.Args) (cols, order string) {
+	body := len(tierWeights) - 1
+	cols = ", " + s.tierKey(a) + " AS tier"
+	if s.exact != "" {
+		cols += ", " + s.exactKey(a) + " AS ex"
+		order = "d.ex, "
+	}
+	order += "d.tier, CASE WHEN d.tier = " + strconv.Itoa(body) + " THEN " + s.rank(a, body) +
+		" ELSE " + s.rank(a, 0) + " END DESC, d.id"
+	return cols, order
+}
+
+// tierKeys ranks the documents of one tier t (-1 for the exact matches).
+func (s *query) tierKeys(t int) func(a *sqlsearch.Args) (string, string) {
+	return func(a *sqlsearch.Args) (string, string) {
+		return ", " + s.rank(a, t) + " AS r", "d.r DESC, d.id"
+	}
 }
 
 // countCond counts the documents meeting cond, up to upTo.
 func (s *query) countCond(ctx context.Context, cond func(a *sqlsearch.Args) string, upTo int) (int, error) {
 	var a sqlsearch.Args
-	stmt := `SELECT count(*) FROM (SELECT 1 FROM search_documents d WHERE ` + cond(&a) + ` AND ` + s.inGenerations(&a) +
+	stmt := `SELECT count(*) FROM (SELECT FROM search_documents d WHERE ` + cond(&a) + ` AND ` + s.inGenerations(&a) +
 		` LIMIT ` + strconv.Itoa(upTo) + `) c`
 	var n int
 	if err := s.e.db.QueryRowContext(ctx, stmt, a.Values...).Scan(&n); err != nil {
@@ -149,7 +186,7 @@ func (s *query) countCond(ctx context.Context, cond func(a *sqlsearch.Args) stri
 }
 
 // fetchCond reads a page of the documents meeting cond in the given
-// order ("" for ranking small sets, index order for large ones).
+// order.
 func (s *query) fetchCond(ctx context.Context, cond func(a *sqlsearch.Args) string, order func(a *sqlsearch.Args) string, offset, limit int) ([]int64, error) {
 	var a sqlsearch.Args
 	stmt := `SELECT d.id FROM search_documents d WHERE ` + cond(&a) + ` AND ` + s.inGenerations(&a) +
@@ -159,47 +196,87 @@ func (s *query) fetchCond(ctx context.Context, cond func(a *sqlsearch.Args) stri
 
 func byID(*sqlsearch.Args) string { return "d.id" }
 
-// run finds the page of ids and the total. A query matching at most
-// rankCap documents is ranked as a whole in one statement; one matching
-// more but at most rankCap in the fields is ranked that way over the
-// fields, the body's matches following; otherwise each tier is read on
-// its own.
+// rankedPage reads in one statement how many documents meet cond,
+// counted up to rankCap+1, and when they are at most rankCap the page of
+// them in the order of keys (extra columns, then the ORDER BY over them).
+// Each matching row is read from the table once, into a materialized
+// CTE; the sort keys are computed only for a set small enough to rank,
+// and a toasted vector is read only by the expressions that use it. ids
+// is nil for a larger set.
+func (s *query) rankedPage(ctx context.Context, cond func(a *sqlsearch.Args) string, keys func(a *sqlsearch.Args) (string, string), offset, limit int) ([]int64, int, error) {
+	var a sqlsearch.Args
+	where := cond(&a) + " AND " + s.inGenerations(&a)
+	cols, order := keys(&a)
+	capText := strconv.Itoa(rankCap)
+	// The ids come back as one text column so that the count arrives
+	// even when the page is empty.
+	stmt := `WITH m AS MATERIALIZED (SELECT d.id, d.name_key, d.title_key, d.tsv_names, d.tsv_fields, d.tsv
+			FROM search_documents d WHERE ` + where + ` LIMIT ` + strconv.Itoa(rankCap+1) + `),
+		c AS (SELECT count(*) AS n FROM m)
+		SELECT c.n, array_to_string(ARRAY(SELECT d.id FROM (SELECT d.*` + cols + ` FROM m d WHERE c.n <= ` + capText + ` OFFSET 0) d
+			ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset) + `), ',') FROM c`
+	var n int
+	var list string
+	if err := s.e.db.QueryRowContext(ctx, stmt, a.Values...).Scan(&n, &list); err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	if n > rankCap {
+		return nil, n, nil
+	}
+	ids, err := parseIDs(list)
+	return ids, n, err
+}
+
+// parseIDs reads a comma-separated list of ids.
+func parseIDs(list string) ([]int64, error) {
+	if list == "" {
+		return nil, nil
+	}
+	parts := strings.Split(list, ",")
+	out := make([]int64, len(parts))
+	for i, p := range parts {
+		id, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("search: read id %q: %w", p, err)
+		}
+		out[i] = id
+	}
+	return out, nil
+}
+
+// run finds the page of ids and the total, reading the narrow vectors
+// first. When at most rankCap documents match in the fields, they are
+// counted and ranked as a whole in one statement and the body's matches
+// follow; otherwise the query matches more than MaxCount documents and
+// the page is read tier by tier.
 func (s *query) run(ctx context.Context) ([]int64, int, error) {
 	off, lim := s.q.Offset, s.q.Limit
-	all := func(a *sqlsearch.Args) string { return s.level(a, len(tierWeights)-1) }
-	n, err := s.countCond(ctx, all, rankCap+1)
+	body := len(tierWeights) - 1
+	fields := func(a *sqlsearch.Args) string { return s.level(a, body-1) }
+	ids, nf, err := s.rankedPage(ctx, fields, s.setKeys, off, lim)
 	if err != nil {
 		return nil, 0, err
 	}
-	if n <= rankCap {
-		ids, err := s.fetchCond(ctx, all, s.order, off, lim)
-		return ids, n, err
+	if nf > rankCap {
+		ids, err := s.runTiers(ctx, off, lim)
+		return ids, min(nf, search.MaxCount), err
 	}
-	// More than rankCap matches: the count stops at MaxCount.
-	ids, err := s.runLarge(ctx, off, lim)
-	return ids, min(n, search.MaxCount), err
+	var nb int
+	if need := lim - len(ids); need > 0 {
+		var more []int64
+		more, nb, err = s.fetchTier(ctx, body, max(0, off-nf), need)
+		ids = append(ids, more...)
+	} else {
+		nb, err = s.countCond(ctx, func(a *sqlsearch.Args) string { return s.tierCond(a, body) }, rankCap+1-nf)
+	}
+	return ids, min(nf+nb, search.MaxCount), err
 }
 
-// runLarge finds the page of a query matching more than rankCap
-// documents.
-func (s *query) runLarge(ctx context.Context, off, lim int) ([]int64, error) {
-	fieldsTier := len(tierWeights) - 2
-	fields := func(a *sqlsearch.Args) string { return s.level(a, fieldsTier) }
-	nf, err := s.countCond(ctx, fields, rankCap+1)
-	if err != nil {
-		return nil, err
-	}
-	if nf <= rankCap {
-		ids, err := s.fetchCond(ctx, fields, s.order, off, lim)
-		if err != nil || len(ids) == lim {
-			return ids, err
-		}
-		body := func(a *sqlsearch.Args) string { return s.tierCond(a, len(tierWeights)-1) }
-		more, err := s.fetchTier(ctx, body, max(0, off-nf), lim-len(ids))
-		return append(ids, more...), err
-	}
+// runTiers reads the page tier by tier: the exact matches, then each
+// tier of tierWeights.
+func (s *query) runTiers(ctx context.Context, off, lim int) ([]int64, error) {
 	var ids []int64
-	err = sqlsearch.Paging(len(tierWeights)+1, off, lim,
+	err := sqlsearch.Paging(len(tierWeights)+1, off, lim,
 		func(t, upTo int) (int, error) {
 			if t == 0 && s.exact == "" {
 				return 0, nil
@@ -210,25 +287,24 @@ func (s *query) runLarge(ctx context.Context, off, lim int) ([]int64, error) {
 			if t == 0 && s.exact == "" {
 				return 0, nil
 			}
-			got, err := s.fetchTier(ctx, func(a *sqlsearch.Args) string { return s.tierCond(a, t-1) }, offset, limit)
+			got, _, err := s.fetchTier(ctx, t-1, offset, limit)
 			ids = append(ids, got...)
 			return len(got), err
 		})
 	return ids, err
 }
 
-// fetchTier reads a page of one tier: ranked when it is small enough, in
-// index order otherwise.
-func (s *query) fetchTier(ctx context.Context, cond func(a *sqlsearch.Args) string, offset, limit int) ([]int64, error) {
-	n, err := s.countCond(ctx, cond, rankCap+1)
-	if err != nil || n == 0 || offset >= n {
-		return nil, err
+// fetchTier reads a page of tier t (-1 for the exact matches), ranked
+// when the tier is small enough and in index order otherwise, and its
+// size counted up to rankCap+1.
+func (s *query) fetchTier(ctx context.Context, t, offset, limit int) ([]int64, int, error) {
+	cond := func(a *sqlsearch.Args) string { return s.tierCond(a, t) }
+	ids, n, err := s.rankedPage(ctx, cond, s.tierKeys(t), offset, limit)
+	if err != nil || n <= rankCap {
+		return ids, n, err
 	}
-	order := byID
-	if n <= rankCap {
-		order = func(a *sqlsearch.Args) string { return s.rank(a) + " DESC, d.id" }
-	}
-	return s.fetchCond(ctx, cond, order, offset, limit)
+	ids, err = s.fetchCond(ctx, cond, byID, offset, limit)
+	return ids, n, err
 }
 
 // browse answers a query with no word that must match: every document

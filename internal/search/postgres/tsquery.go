@@ -6,7 +6,7 @@ import (
 	"github.com/callboard/callboard/internal/search"
 )
 
-// tsquery texts of a parsed query, for to_tsquery('simple', ...). Words
+// tsquery texts of a parsed query, in tsquery's input syntax. Words
 // are runs of letters and digits (search.Words), always quoted, so
 // nothing a user types is read as tsquery syntax. weights restricts
 // every lexeme to those weights ("" for any).
