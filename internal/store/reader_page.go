@@ -17,6 +17,10 @@ const filterFirstMax = 2000
 // field itself (see walkSortKey).
 const clusterPenalty = 20
 
+// walkBudgetFactor bounds a walk of the sort key's index (see
+// walkSortKey) to this many times its estimated rows.
+const walkBudgetFactor = 4
+
 // CountEntities implements catalog.QueryStore.
 func (r *CatalogReader) CountEntities(ctx context.Context, set catalog.EntitySet) (int, error) {
 	query, args, err := r.countSQL(set)
@@ -30,12 +34,27 @@ func (r *CatalogReader) CountEntities(ctx context.Context, set catalog.EntitySet
 	return n, nil
 }
 
-// EntityPage implements catalog.QueryStore.
+// EntityPage implements catalog.QueryStore. A walk of the sort key with a
+// budget that ends short of a full page is followed by reading the
+// source: the matches were fewer, or further along the key, than the
+// estimate said.
 func (r *CatalogReader) EntityPage(ctx context.Context, p catalog.EntityPage) ([]catalog.EntityRow, error) {
-	query, args, err := r.pageSQL(p)
+	query, args, budgeted, err := r.pageSQL(p, false)
 	if err != nil {
 		return nil, err
 	}
+	out, err := r.readPage(ctx, p, query, args)
+	if err != nil || !budgeted || len(out) >= p.Limit {
+		return out, err
+	}
+	query, args, _, err = r.pageSQL(p, true)
+	if err != nil {
+		return nil, err
+	}
+	return r.readPage(ctx, p, query, args)
+}
+
+func (r *CatalogReader) readPage(ctx context.Context, p catalog.EntityPage, query string, args []any) ([]catalog.EntityRow, error) {
 	rows, err := r.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -215,15 +234,23 @@ var everyEntityHas = map[string]bool{"metadata.name": true, "metadata.namespace"
 // A walk reads about (offset+limit)·sortKeyMatches/matches rows; reading
 // the source reads sourceRows. Each side is weighed by the index probes it
 // makes per row. Without the hints it falls back to a fixed threshold.
-func walkSortKey(p catalog.EntityPage, src *source, rest []*catalog.Predicate) bool {
+//
+// The walk's estimate assumes the matches spread evenly over the sort key,
+// and names do not: groups named team-* sort after nearly every other
+// entity, so the first page of groups walked most of 100,000 names. With
+// the hints, a walk therefore gets a budget of rows (budget > 0): four
+// times its estimate, or as many rows as cost what reading the source
+// costs, whichever is more. A walk that ends short of a page is followed
+// by the read, so a wrong estimate costs at most about twice the read.
+func walkSortKey(p catalog.EntityPage, src *source, rest []*catalog.Predicate) (walk bool, budget int) {
 	if src == nil || p.Matches < 0 {
-		return true
+		return true, 0
 	}
 	if p.Matches == 0 {
-		return false // a walk would read the whole key to find nothing
+		return false, 0 // a walk would read the whole key to find nothing
 	}
 	if p.SourceRows < 0 || p.SortKeyMatches < 0 {
-		return p.Matches > filterFirstMax
+		return p.Matches > filterFirstMax, 0
 	}
 	walkCost := 1 + float64(len(conjuncts(p.Filter))) // index step, conditions
 	readCost := 2 + float64(len(rest))                // source row, sort row, conditions
@@ -245,14 +272,21 @@ func walkSortKey(p catalog.EntityPage, src *source, rest []*catalog.Predicate) b
 			walkCost *= clusterPenalty
 		}
 	}
+	read := float64(p.SourceRows) * readCost
 	walked := float64(p.Offset+p.Limit) * float64(max(p.SortKeyMatches, p.Matches)) / float64(p.Matches)
-	return walked*walkCost < float64(p.SourceRows)*readCost
+	if walked*walkCost >= read {
+		return false, 0
+	}
+	return true, int(max(walkBudgetFactor*walked, read/walkCost, float64(p.Offset+p.Limit)))
 }
 
 // pageSQL builds a page statement in two levels: the inner query picks the
 // page's ids (and sort values) in order, and only those rows are joined
 // with their JSON, so a sort never carries entity bodies.
-func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
+//
+// read forces reading the source instead of a budgeted walk; budgeted
+// reports that the statement is such a walk.
+func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool) (query string, args []any, budgeted bool, err error) {
 	a := sqlArgs{dialect: r.db.Dialect}
 	src, rest := r.planSource(p.EntitySet)
 	dir, cmp := "ASC", ">"
@@ -283,14 +317,32 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 	} else {
 		b.WriteString("SELECT p.id, fe.final_entity FROM (")
 	}
+	walk, budget := false, 0
+	if sorted {
+		walk, budget = walkSortKey(p, src, rest)
+		if read && budget > 0 {
+			walk, budget = false, 0
+		}
+	}
 	switch {
-	case sorted && walkSortKey(p, src, rest):
-		// Walk the sort key in index order, testing each entity.
-		b.WriteString("SELECT d.id AS id, d.value AS value FROM search d WHERE ")
-		where = append(where, "d.key = "+a.add(p.SortKey), sortRowSQL(p.SortKey, &a))
-		keyset("d.value", "d.id")
+	case walk:
+		// Walk the sort key in index order, testing each entity; with a
+		// budget, only its first rows.
+		keyRows := []string{"d.key = " + a.add(p.SortKey), sortRowSQL(p.SortKey, &a)}
+		if p.After != nil {
+			keyRows = append(keyRows, "(d.value, d.id) "+cmp+" ("+a.add(p.After.Value)+", "+a.add(p.After.ID)+")")
+		}
+		b.WriteString("SELECT d.id AS id, d.value AS value FROM ")
+		if budget > 0 {
+			fmt.Fprintf(&b, "(SELECT d.id AS id, d.value AS value FROM search d WHERE %s ORDER BY d.value %s, d.id %s LIMIT %d) d WHERE ",
+				strings.Join(keyRows, " AND "), dir, dir, budget)
+			budgeted = true
+		} else {
+			b.WriteString("search d WHERE ")
+			where = append(where, keyRows...)
+		}
 		if err := conds(conjuncts(p.Filter), "d.id"); err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
 		if ft != nil {
 			if len(ft.Fields) == 1 && ft.Fields[0] == p.SortKey {
@@ -306,7 +358,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 		b.WriteString("SELECT " + ss.id + " AS id, " + ss.value + " AS value FROM " + ss.from + " WHERE ")
 		where = append(where, ss.where...)
 		if err := conds(rest, ss.id); err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
 		keyset(ss.value, ss.id)
 		order = ss.value + " " + dir + ", " + ss.id + " " + dir
@@ -322,7 +374,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 		b.WriteString("SELECT " + ss.id + " AS id, d.value AS value FROM " + ss.from + " CROSS JOIN " + sortTable + " WHERE ")
 		where = append(where, ss.where...)
 		if err := conds(rest, ss.id); err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
 		testFullText := ft != nil && !src.coversFullText()
 		switch {
@@ -350,7 +402,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 			where = append(where, ss.after(&a, cmp, p.After.ID))
 		}
 		if err := conds(rest, ss.id); err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
 		if ft != nil && !src.coversFullText() {
 			where = append(where, r.fullTextSQL(ft, ss.id, &a))
@@ -362,7 +414,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 			where = append(where, "fe.id "+cmp+" "+a.add(p.After.ID))
 		}
 		if err := conds(rest, "fe.id"); err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
 		if ft != nil {
 			where = append(where, r.fullTextSQL(ft, "fe.id", &a))
@@ -384,7 +436,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage) (string, []any, error) {
 		b.WriteString("p.value " + dir + ", ")
 	}
 	b.WriteString("p.id " + dir)
-	return b.String(), a.args, nil
+	return b.String(), a.args, budgeted, nil
 }
 
 func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
