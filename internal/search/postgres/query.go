@@ -10,8 +10,10 @@ import (
 	"github.com/callboard/callboard/internal/search/sqlsearch"
 )
 
-// rankCap is the largest set ranked as a whole; a larger tier (a word
-// most documents share) comes in index order, as in the SQLite engine.
+// rankCap is the largest set ranked as a whole. Of a larger tier (a word
+// most documents share) the engine serves the first rankCap+1 documents
+// the table holds, by id: ranking or ordering all of it would read every
+// document of the tier, and the total stops at search.MaxCount anyway.
 const rankCap = 1000
 
 // browseSortCap is the largest restricted set a query without words
@@ -46,9 +48,9 @@ func tsq(a *sqlsearch.Args, text string) string { return a.Add(text) + "::tsquer
 
 // Search runs q: documents whose name or title equals the whole query
 // first, then tiers by where the words match (tierWeights), ranked by
-// ts_rank_cd; a set of more than rankCap documents in one tier comes in
-// index order. Filters and the permission condition are part of every
-// tsquery (meta tokens). Total counts up to search.MaxCount.
+// ts_rank_cd; of a tier of more than rankCap documents, the first the
+// table holds, by id. Filters and the permission condition are part of
+// every tsquery (meta tokens). Total counts up to search.MaxCount.
 func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.EngineResult, error) {
 	gens, err := e.liveGenerations(ctx, q.Types)
 	if err != nil || len(gens) == 0 {
@@ -84,16 +86,50 @@ func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.Eng
 // level is a set of matches: within the fields up to tier t (0..3), or
 // anywhere (t = 4). The title and name tiers read tsv_names, the
 // description and tags tiers tsv_fields, so that each is answered by the
-// narrowest index that holds its words.
+// narrowest index that holds its words. Exclusions are checked against
+// the fields and the body.
 func (s *query) level(a *sqlsearch.Args, t int) string {
+	var cond string
 	if t >= len(tierWeights)-1 {
-		return "d.tsv @@ " + tsq(a, and(s.pos, s.excl, s.meta))
+		cond = s.anywhere(a)
+	} else {
+		cond = tierColumn(t) + " @@ " + tsq(a, and(positiveQuery(s.parsed, tierWeights[t]), s.meta))
 	}
-	cond := tierColumn(t) + " @@ " + tsq(a, and(positiveQuery(s.parsed, tierWeights[t]), s.meta))
 	if s.excl != "" {
-		cond += " AND d.tsv @@ " + tsq(a, s.excl)
+		cond += " AND " + s.notExcluded(a)
 	}
 	return cond
+}
+
+// notExcluded holds for documents with none of the excluded terms in
+// their fields or body.
+func (s *query) notExcluded(a *sqlsearch.Args) string {
+	p := tsq(a, s.excl)
+	return "d.tsv_fields @@ " + p + " AND d.tsv_body @@ " + p
+}
+
+// anywhere matches the documents in which each term that must match does
+// so in the fields or in the body, looked up in the index of each: a
+// phrase's candidates are then the documents holding all its words in
+// one of the two, where an index of the whole text would offer every
+// document holding them anywhere, each to be read from the table to check
+// the words' positions. (A phrase whose words run from the fields into
+// the body is thus not a match.) The filters and the permission
+// condition go with the first term: the meta tokens are in both vectors.
+func (s *query) anywhere(a *sqlsearch.Args) string {
+	var parts []string
+	for _, t := range s.parsed.Terms {
+		if t.Exclude {
+			continue
+		}
+		text := termQuery(t, "")
+		if len(parts) == 0 {
+			text = and(text, s.meta)
+		}
+		p := tsq(a, text)
+		parts = append(parts, "(d.tsv_fields @@ "+p+" OR d.tsv_body @@ "+p+")")
+	}
+	return strings.Join(parts, " AND ")
 }
 
 // tierColumn is the narrowest tsvector holding the fields up to tier t.
@@ -115,62 +151,28 @@ func (s *query) tierCond(a *sqlsearch.Args, t int) string {
 	if t > 0 {
 		cond += " AND NOT " + tierColumn(t-1) + " @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[t-1]))
 	}
-	if s.exact != "" {
-		e := a.Add(s.exact)
-		cond += " AND d.name_key <> " + e + " AND d.title_key <> " + e
-	}
-	return cond
+	return cond + s.notExact(a)
 }
 
-// tierKey is the ranking tier of a matching document: the first tier
-// whose weights hold every term (tierWeights), read from the narrow
-// vectors only.
-func (s *query) tierKey(a *sqlsearch.Args) string {
-	o := "CASE"
-	for t, w := range tierWeights[:len(tierWeights)-1] {
-		o += " WHEN " + tierColumn(t) + " @@ " + tsq(a, positiveQuery(s.parsed, w)) + " THEN " + strconv.Itoa(t)
+// notExact leaves out the exact matches (tier -1).
+func (s *query) notExact(a *sqlsearch.Args) string {
+	if s.exact == "" {
+		return ""
 	}
-	return o + " ELSE " + strconv.Itoa(len(tierWeights)-1) + " END"
-}
-
-// exactKey is 0 for a document whose name is the whole query, 1 for one
-// whose title is, 2 for the others.
-func (s *query) exactKey(a *sqlsearch.Args) string {
 	e := a.Add(s.exact)
-	return "CASE WHEN d.name_key = " + e + " THEN 0 WHEN d.title_key = " + e + " THEN 1 ELSE 2 END"
+	return " AND d.name_key <> " + e + " AND d.title_key <> " + e
 }
 
-// rank is ts_rank_cd of the positive query over the narrowest vector
-// holding the words of tier t: the fields for the fields' tiers, so that
-// the body's vector (large, often toasted) is read only to rank matches
-// in the body.
+// rank is ts_rank_cd of the positive query over the vector holding the
+// words of tier t: the fields for the fields' tiers, so that the body's
+// vector (large, often toasted) is read only to rank matches in the body,
+// over the fields and the body.
 func (s *query) rank(a *sqlsearch.Args, t int) string {
 	col := "d.tsv_fields"
 	if t >= len(tierWeights)-1 {
-		col = "d.tsv"
+		col = "d.tsv_fields || d.tsv_body"
 	}
 	return "ts_rank_cd(" + rankWeights + ", " + col + ", " + tsq(a, s.pos) + ")"
-}
-
-// setKeys ranks a set as a whole: exact names, exact titles, then by
-// tier and rank.
-func (s *query) setKeys(a *sqlsearch.Args) (cols, order string) {
-	body := len(tierWeights) - 1
-	cols = ", " + s.tierKey(a) + " AS tier"
-	if s.exact != "" {
-		cols += ", " + s.exactKey(a) + " AS ex"
-		order = "d.ex, "
-	}
-	order += "d.tier, CASE WHEN d.tier = " + strconv.Itoa(body) + " THEN " + s.rank(a, body) +
-		" ELSE " + s.rank(a, 0) + " END DESC, d.id"
-	return cols, order
-}
-
-// tierKeys ranks the documents of one tier t (-1 for the exact matches).
-func (s *query) tierKeys(t int) func(a *sqlsearch.Args) (string, string) {
-	return func(a *sqlsearch.Args) (string, string) {
-		return ", " + s.rank(a, t) + " AS r", "d.r DESC, d.id"
-	}
 }
 
 // countCond counts the documents meeting cond, up to upTo.
@@ -196,127 +198,23 @@ func (s *query) fetchCond(ctx context.Context, cond func(a *sqlsearch.Args) stri
 
 func byID(*sqlsearch.Args) string { return "d.id" }
 
-// rankedPage reads in one statement how many documents meet cond,
-// counted up to rankCap+1, and when they are at most rankCap the page of
-// them in the order of keys (extra columns, then the ORDER BY over them).
-// Each matching row is read from the table once, into a materialized
-// CTE; the sort keys are computed only for a set small enough to rank,
-// and a toasted vector is read only by the expressions that use it. ids
-// is nil for a larger set.
-func (s *query) rankedPage(ctx context.Context, cond func(a *sqlsearch.Args) string, keys func(a *sqlsearch.Args) (string, string), offset, limit int) ([]int64, int, error) {
-	var a sqlsearch.Args
-	where := cond(&a) + " AND " + s.inGenerations(&a)
-	cols, order := keys(&a)
-	capText := strconv.Itoa(rankCap)
-	// The ids come back as one text column so that the count arrives
-	// even when the page is empty.
-	stmt := `WITH m AS MATERIALIZED (SELECT d.id, d.name_key, d.title_key, d.tsv_names, d.tsv_fields, d.tsv
-			FROM search_documents d WHERE ` + where + ` LIMIT ` + strconv.Itoa(rankCap+1) + `),
-		c AS (SELECT count(*) AS n FROM m)
-		SELECT c.n, array_to_string(ARRAY(SELECT d.id FROM (SELECT d.*` + cols + ` FROM m d WHERE c.n <= ` + capText + ` OFFSET 0) d
-			ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset) + `), ',') FROM c`
-	var n int
-	var list string
-	if err := s.e.db.QueryRowContext(ctx, stmt, a.Values...).Scan(&n, &list); err != nil {
-		return nil, 0, fmt.Errorf("search: %w", err)
-	}
-	if n > rankCap {
-		return nil, n, nil
-	}
-	ids, err := parseIDs(list)
-	return ids, n, err
-}
-
-// parseIDs reads a comma-separated list of ids.
-func parseIDs(list string) ([]int64, error) {
-	if list == "" {
-		return nil, nil
-	}
-	parts := strings.Split(list, ",")
-	out := make([]int64, len(parts))
-	for i, p := range parts {
-		id, err := strconv.ParseInt(p, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("search: read id %q: %w", p, err)
-		}
-		out[i] = id
-	}
-	return out, nil
-}
-
-// run finds the page of ids and the total, reading the narrow vectors
-// first. When at most rankCap documents match in the fields, they are
-// counted and ranked as a whole in one statement and the body's matches
-// follow; otherwise the query matches more than MaxCount documents and
-// the page is read tier by tier.
-func (s *query) run(ctx context.Context) ([]int64, int, error) {
-	off, lim := s.q.Offset, s.q.Limit
-	body := len(tierWeights) - 1
-	fields := func(a *sqlsearch.Args) string { return s.level(a, body-1) }
-	ids, nf, err := s.rankedPage(ctx, fields, s.setKeys, off, lim)
-	if err != nil {
-		return nil, 0, err
-	}
-	if nf > rankCap {
-		ids, err := s.runTiers(ctx, off, lim)
-		return ids, min(nf, search.MaxCount), err
-	}
-	var nb int
-	if need := lim - len(ids); need > 0 {
-		var more []int64
-		more, nb, err = s.fetchTier(ctx, body, max(0, off-nf), need)
-		ids = append(ids, more...)
-	} else {
-		nb, err = s.countCond(ctx, func(a *sqlsearch.Args) string { return s.tierCond(a, body) }, rankCap+1-nf)
-	}
-	return ids, min(nf+nb, search.MaxCount), err
-}
-
-// runTiers reads the page tier by tier: the exact matches, then each
-// tier of tierWeights.
-func (s *query) runTiers(ctx context.Context, off, lim int) ([]int64, error) {
-	var ids []int64
-	err := sqlsearch.Paging(len(tierWeights)+1, off, lim,
-		func(t, upTo int) (int, error) {
-			if t == 0 && s.exact == "" {
-				return 0, nil
-			}
-			return s.countCond(ctx, func(a *sqlsearch.Args) string { return s.tierCond(a, t-1) }, upTo)
-		},
-		func(t, offset, limit int) (int, error) {
-			if t == 0 && s.exact == "" {
-				return 0, nil
-			}
-			got, _, err := s.fetchTier(ctx, t-1, offset, limit)
-			ids = append(ids, got...)
-			return len(got), err
-		})
-	return ids, err
-}
-
-// fetchTier reads a page of tier t (-1 for the exact matches), ranked
-// when the tier is small enough and in index order otherwise, and its
-// size counted up to rankCap+1.
-func (s *query) fetchTier(ctx context.Context, t, offset, limit int) ([]int64, int, error) {
-	cond := func(a *sqlsearch.Args) string { return s.tierCond(a, t) }
-	ids, n, err := s.rankedPage(ctx, cond, s.tierKeys(t), offset, limit)
-	if err != nil || n <= rankCap {
-		return ids, n, err
-	}
-	ids, err = s.fetchCond(ctx, cond, byID, offset, limit)
-	return ids, n, err
-}
-
 // browse answers a query with no word that must match: every document
 // allowed and not excluded, in title order (index order for restricted
 // sets larger than browseSortCap).
 func (s *query) browse(ctx context.Context) (*search.EngineResult, error) {
 	match := and(s.excl, s.meta)
 	cond := func(a *sqlsearch.Args) string {
-		if match == "" {
+		var parts []string
+		if s.meta != "" {
+			parts = append(parts, "d.tsv_names @@ "+tsq(a, s.meta))
+		}
+		if s.excl != "" {
+			parts = append(parts, s.notExcluded(a))
+		}
+		if len(parts) == 0 {
 			return "TRUE"
 		}
-		return "d.tsv @@ " + tsq(a, match)
+		return strings.Join(parts, " AND ")
 	}
 	n, err := s.countCond(ctx, cond, browseSortCap+1)
 	if err != nil {

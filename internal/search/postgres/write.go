@@ -26,20 +26,21 @@ func deleteIDs(ctx context.Context, tx *sql.Tx, ids []int64) error {
 
 // insertSQL writes rows of values into search_documents, computing the
 // tsvectors from the text columns: names (title, name), fields (and
-// description, tags) and everything (and body), each with the meta
-// tokens (weight D; users' words are never meta tokens).
-const insertSQL = `INSERT INTO search_documents (generation, type, doc_id, grp, name_key, title_key, res_ref, tsv_names, tsv_fields, tsv, document)
+// description, tags) and the body, each with the meta tokens (weight D;
+// users' words are never meta tokens).
+const insertSQL = `INSERT INTO search_documents (generation, type, doc_id, grp, name_key, title_key, res_ref, tsv_names, tsv_fields, tsv_body, document)
 	SELECT v.generation, v.type, v.doc_id, v.grp, v.name_key, v.title_key, v.res_ref,
-		n.tsv || m.tsv, f.tsv || m.tsv, f.tsv || m.tsv || setweight(to_tsvector('simple', v.i_body), 'D'), v.document
+		n.tsv || m.tsv, f.tsv || m.tsv, b.tsv || m.tsv, v.document
 	FROM (VALUES %s) AS v(generation, type, doc_id, grp, name_key, title_key, res_ref,
 		i_title, i_name, i_description, i_tags, i_meta, i_body, document)
 	CROSS JOIN LATERAL (SELECT setweight(to_tsvector('simple', v.i_title), 'A') || setweight(to_tsvector('simple', v.i_name), 'B') AS tsv) n
 	CROSS JOIN LATERAL (SELECT n.tsv || setweight(to_tsvector('simple', v.i_description), 'C')
 		|| setweight(to_tsvector('simple', v.i_tags), 'D') AS tsv) f
 	CROSS JOIN LATERAL (SELECT to_tsvector('simple', v.i_meta) AS tsv) m
+	CROSS JOIN LATERAL (SELECT setweight(to_tsvector('simple', v.i_body), 'D') AS tsv) b
 	ON CONFLICT (generation, doc_id) DO UPDATE SET grp = excluded.grp, name_key = excluded.name_key,
 		title_key = excluded.title_key, res_ref = excluded.res_ref, tsv_names = excluded.tsv_names,
-		tsv_fields = excluded.tsv_fields, tsv = excluded.tsv, document = excluded.document`
+		tsv_fields = excluded.tsv_fields, tsv_body = excluded.tsv_body, document = excluded.document`
 
 // insertDocs writes docs into generation g and returns the vocabulary
 // words it added. Text is indexed with its punctuation turned into

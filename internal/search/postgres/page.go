@@ -1,0 +1,118 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/callboard/callboard/internal/search"
+	"github.com/callboard/callboard/internal/search/sqlsearch"
+)
+
+// segment is a tier of a query's results, read as a whole in one
+// statement: the exact matches, then each tier of tierWeights. Segments
+// are disjoint and come in order.
+type segment struct {
+	cond func(a *sqlsearch.Args) string
+	// rank is the sort key, computed for a segment of at most rankCap
+	// documents only.
+	rank func(a *sqlsearch.Args) string
+	// body says rank reads the body's vector.
+	body bool
+}
+
+// tierSegment is tier t alone (-1 for the exact matches), by rank.
+func (s *query) tierSegment(t int) segment {
+	return segment{
+		cond: func(a *sqlsearch.Args) string { return s.tierCond(a, t) },
+		rank: func(a *sqlsearch.Args) string { return s.rank(a, t) },
+		body: t >= len(tierWeights)-1,
+	}
+}
+
+// run finds the page of ids and the total. The tiers are read in order,
+// each from the narrowest index holding its words, until the page is
+// full: a word common in titles fills the page, and the total, from the
+// titles' tier alone. The total of a page filled earlier is then counted
+// in one statement over every tier.
+func (s *query) run(ctx context.Context) ([]int64, int, error) {
+	var segs []segment
+	if s.exact != "" {
+		segs = append(segs, s.tierSegment(-1))
+	}
+	for t := range tierWeights {
+		segs = append(segs, s.tierSegment(t))
+	}
+	var ids []int64
+	skip, need, total := s.q.Offset, s.q.Limit, 0
+	for _, sg := range segs {
+		if need == 0 {
+			if total > search.MaxCount {
+				break
+			}
+			// The page is full and the tiers read so far hold at most
+			// MaxCount documents: count every tier in one statement.
+			all := func(a *sqlsearch.Args) string { return s.level(a, len(tierWeights)-1) }
+			n, err := s.countCond(ctx, all, search.MaxCount+1)
+			return ids, min(n, search.MaxCount), err
+		}
+		got, n, err := s.rankedPage(ctx, sg, skip, need)
+		if err != nil {
+			return nil, 0, err
+		}
+		ids = append(ids, got...)
+		need -= len(got)
+		skip = max(0, skip-n)
+		total += n
+	}
+	return ids, min(total, search.MaxCount), nil
+}
+
+// rankedPage reads in one statement how many documents of a segment
+// there are, counted up to rankCap+1, and a page of them: by rank when
+// they are at most rankCap, otherwise the first rankCap+1 the table
+// holds, by id. The documents are read from the table once, into a
+// materialized CTE, and ranked only when the set is small enough; a
+// toasted body is read only to rank the body's tier.
+func (s *query) rankedPage(ctx context.Context, sg segment, offset, limit int) ([]int64, int, error) {
+	var a sqlsearch.Args
+	where := sg.cond(&a) + " AND " + s.inGenerations(&a)
+	rank := sg.rank(&a)
+	capText := strconv.Itoa(rankCap)
+	read := "d.id, d.tsv_fields"
+	if sg.body {
+		read += ", d.tsv_body"
+	}
+	// The ids come back as one text column so that the count arrives
+	// even when the page is empty.
+	stmt := `WITH m AS MATERIALIZED (SELECT ` + read + ` FROM search_documents d WHERE ` + where +
+		` LIMIT ` + strconv.Itoa(rankCap+1) + `),
+		c AS (SELECT count(*) AS n FROM m)
+		SELECT c.n, array_to_string(ARRAY(SELECT d.id FROM (SELECT d.id, CASE WHEN c.n <= ` + capText + ` THEN ` + rank + ` END AS r
+			FROM m d OFFSET 0) d ORDER BY d.r DESC, d.id LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset) + `), ',') FROM c`
+	var n int
+	var list string
+	if err := s.e.db.QueryRowContext(ctx, stmt, a.Values...).Scan(&n, &list); err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	ids, err := parseIDs(list)
+	return ids, n, err
+}
+
+// parseIDs reads a comma-separated list of ids.
+func parseIDs(list string) ([]int64, error) {
+	if list == "" {
+		return nil, nil
+	}
+	parts := strings.Split(list, ",")
+	out := make([]int64, len(parts))
+	for i, p := range parts {
+		id, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("search: read id %q: %w", p, err)
+		}
+		out[i] = id
+	}
+	return out, nil
+}
