@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -168,6 +169,21 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// cachedBytes is the size of r's cached drawings.
+func cachedBytes(r *Renderer) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bytes
+}
+
+// heapInUse is the live heap after a collection.
+func heapInUse() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
+}
+
 // queryReader reads entities through the catalog's query service, as the
 // portal's pages do.
 type queryReader struct{ q *catalog.Query }
@@ -230,6 +246,7 @@ func BenchmarkGraphTab(b *testing.B) {
 
 	run := func(b *testing.B, cluster func(i int) int) {
 		var lat, cpu []time.Duration
+		heap0, cache0 := heapInUse(), cachedBytes(s.r)
 		b.ResetTimer()
 		for i := 0; b.Loop(); i++ {
 			t0, c0 := time.Now(), processCPU()
@@ -240,6 +257,10 @@ func BenchmarkGraphTab(b *testing.B) {
 			cpu = append(cpu, processCPU()-c0)
 		}
 		b.StopTimer()
+		// What the drawings left behind besides the cache: go-graphviz
+		// keeps every layout's DOT and SVG in its WebAssembly memory.
+		kept := heapInUse() - heap0 - int64(cachedBytes(s.r)-cache0)
+		b.ReportMetric(float64(kept)/float64(len(lat))/1024, "kept-KiB/op")
 		pct := func(d []time.Duration, p float64) float64 {
 			slices.Sort(d)
 			return float64(d[min(len(d)-1, int(float64(len(d))*p))]) / float64(time.Millisecond)

@@ -20,6 +20,10 @@ const (
 	// bigGraphAttr trades the finest layout for speed on large drawings:
 	// straight edges and fewer crossing-reduction passes.
 	bigGraphAttr = `, splines=line, mclimit=0.3, nslimit=2, nslimit1=2`
+	// bigNodeAttr draws a large drawing's nodes as plain boxes: a rounded
+	// box is a path of some fifty coordinates that Graphviz prints one by
+	// one, a plain one a polygon of ten.
+	bigNodeAttr = `node [style=filled]`
 )
 
 // Drawing limits.
@@ -52,6 +56,14 @@ const (
 // as much; the bundles keep the common long columns, a group's members or
 // a system's parts, short.) The text depends only on g, so equal graphs
 // share a cached drawing.
+//
+// A large drawing names its nodes by position (n0, n1 ...) rather than by
+// ref, and draws them as plain boxes. Graphviz's cost and the text it
+// keeps (go-graphviz never frees the DOT text it parses nor the SVG it
+// writes, see layout) grow with every byte of names it escapes and every
+// coordinate it prints: a node's ref is written in the SVG as its title
+// and as a comment, and an edge's as both ends' refs. The ref stays the
+// node's tooltip.
 func (g *Graph) DOT(direction string, link func(ref string) string) string {
 	bundles, skip, inBundle := g.bundles()
 	drawnEdges := len(g.Edges) - len(skip) + len(bundles)
@@ -59,15 +71,26 @@ func (g *Graph) DOT(direction string, link func(ref string) string) string {
 	labels := drawnEdges <= maxLabelledEdges
 	columns := !labels || drawnNodes > maxNaturalNodes
 
+	big := !labels
+	name := func(n *Node) string { return quote(n.Ref) }
+	missingStyle := "rounded,dashed"
+	if big {
+		name = func(n *Node) string { return "n" + strconv.Itoa(n.seq) }
+		missingStyle = "dashed"
+	}
+
 	var b strings.Builder
 	b.WriteString("digraph catalog {\n")
 	b.WriteString("  " + graphAttr)
-	if !labels {
+	if big {
 		b.WriteString(bigGraphAttr)
 	}
 	b.WriteString("]\n")
 	b.WriteString("  rankdir=" + direction + ";\n")
 	b.WriteString("  " + nodeAttr + "\n")
+	if big {
+		b.WriteString("  " + bigNodeAttr + "\n")
+	}
 	b.WriteString("  " + edgeAttr)
 	if columns {
 		// Edges do not rank nodes: the columns do.
@@ -83,12 +106,12 @@ func (g *Graph) DOT(direction string, link func(ref string) string) string {
 	}
 	for _, n := range g.Nodes {
 		if bd := bundleAt[n.Ref]; bd != nil {
-			items = append(items, item{bd.id, n.Depth})
+			items = append(items, item{quote(bd.id), n.Depth})
 		}
 		if inBundle[n.Ref] {
 			continue
 		}
-		items = append(items, item{n.Ref, n.Depth})
+		items = append(items, item{name(n), n.Depth})
 		classes := []string{"kind-" + classPart(n.Kind)}
 		if n.Root {
 			classes = append(classes, "root")
@@ -96,13 +119,13 @@ func (g *Graph) DOT(direction string, link func(ref string) string) string {
 		if n.Missing {
 			classes = append(classes, "missing")
 		}
-		b.WriteString("  " + quote(n.Ref) + " [")
+		b.WriteString("  " + name(n) + " [")
 		attr(&b, "id", "gnode-"+strconv.Itoa(n.seq))
 		attr(&b, "class", strings.Join(classes, " "))
 		attr(&b, "label", strings.ToLower(n.Kind)+"\n"+n.Name)
 		attr(&b, "tooltip", n.Ref)
 		if n.Missing {
-			attr(&b, "style", "rounded,dashed")
+			attr(&b, "style", missingStyle)
 		} else {
 			attr(&b, "URL", link(n.Ref))
 		}
@@ -112,7 +135,7 @@ func (g *Graph) DOT(direction string, link func(ref string) string) string {
 		b.WriteString("];\n")
 	}
 	for _, bd := range bundles {
-		writeBundle(&b, bd, link, func(n *Node) string { return "gnode-" + strconv.Itoa(n.seq) })
+		writeBundle(&b, bd, name(g.Node(bd.hub)), link, func(n *Node) string { return "gnode-" + strconv.Itoa(n.seq) })
 	}
 
 	if columns {
@@ -122,7 +145,7 @@ func (g *Graph) DOT(direction string, link func(ref string) string) string {
 		if skip[i] {
 			continue
 		}
-		b.WriteString("  " + quote(e.From) + " -> " + quote(e.To) + " [")
+		b.WriteString("  " + name(g.Node(e.From)) + " -> " + name(g.Node(e.To)) + " [")
 		attr(&b, "id", "gedge-"+strconv.Itoa(i))
 		attr(&b, "class", "rel-"+classPart(e.Type))
 		if labels {
@@ -146,7 +169,7 @@ func writeColumns(b *strings.Builder, items []item) {
 		if i == 0 || it.depth != items[i-1].depth {
 			columns = append(columns, nil)
 		}
-		columns[len(columns)-1] = append(columns[len(columns)-1], quote(it.id))
+		columns[len(columns)-1] = append(columns[len(columns)-1], it.name)
 	}
 	for i, col := range columns {
 		b.WriteString("  { rank=same; " + strings.Join(col, "; ") + " }\n")
@@ -156,9 +179,10 @@ func writeColumns(b *strings.Builder, items []item) {
 	}
 }
 
-// item is a drawn node or bundle and its distance from the roots.
+// item is a drawn node or bundle, by its name in the DOT text, and its
+// distance from the roots.
 type item struct {
-	id    string
+	name  string
 	depth int
 }
 
@@ -240,8 +264,8 @@ func (g *Graph) bundles() (out []*bundle, skip map[int]bool, inBundle map[string
 }
 
 // writeBundle writes a bundle as a node whose HTML-like label is a grid
-// of linked cells, and its edge.
-func writeBundle(b *strings.Builder, bd *bundle, link func(string) string, nodeID func(*Node) string) {
+// of linked cells, and its edge to hub, the hub's name in the DOT text.
+func writeBundle(b *strings.Builder, bd *bundle, hub string, link func(string) string, nodeID func(*Node) string) {
 	// About twice as wide as tall, as a laptop screen is.
 	cols := min(bundleMaxCols, max(2, int(math.Ceil(math.Sqrt(2*float64(len(bd.nodes)))))))
 	b.WriteString("  " + quote(bd.id) + " [")
@@ -265,11 +289,11 @@ func writeBundle(b *strings.Builder, bd *bundle, link func(string) string, nodeI
 		}
 	}
 	b.WriteString("</TABLE>>];\n")
-	from, to := bd.hub, bd.id
+	from, to := hub, quote(bd.id)
 	if !bd.out {
 		from, to = to, from
 	}
-	b.WriteString("  " + quote(from) + " -> " + quote(to) + " [")
+	b.WriteString("  " + from + " -> " + to + " [")
 	attr(b, "id", "g"+bd.id+"-edge")
 	attr(b, "class", "rel-"+classPart(bd.typ))
 	attr(b, "label", bd.typ+" ×"+strconv.Itoa(len(bd.nodes)))

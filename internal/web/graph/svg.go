@@ -157,6 +157,14 @@ func (r *Renderer) put(key [32]byte, svg []byte) {
 var errLayout = errors.New("graphviz layout failed")
 
 // layout runs Graphviz's dot layout on the process's one engine.
+//
+// go-graphviz (v0.2.10) never frees the copy of the DOT text it parses nor
+// the SVG it renders: both stay in the WebAssembly module's memory, which
+// only grows, and each time it outgrows its buffer the runtime copies all
+// of it into a larger one. That copy, not Graphviz's work, is what makes
+// the slowest drawings slow, and it grows with the process's age; so
+// drawings keep their DOT and SVG small (see Graph.DOT) and the cache
+// spares repeated layouts.
 func layout(ctx context.Context, dot string) (svg []byte, err error) {
 	gv, err := graphvizEngine()
 	if err != nil {

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/callboard/callboard/entity"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -223,5 +225,90 @@ func TestInlineSVG(t *testing.T) {
 		if got := string(inlineSVG([]byte(in))); got != want {
 			t.Errorf("inlineSVG(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestSVGLargeDrawing checks the form of a drawing with too many edges to
+// label: nodes named by position and drawn as plain boxes, each still a
+// link titled with its ref, and every edge drawn.
+func TestSVGLargeDrawing(t *testing.T) {
+	c := newFakeCatalog()
+	c.add("group:default/platform", "")
+	const services = 40
+	for i := range services {
+		ref := fmt.Sprintf("component:default/s%02d", i)
+		c.add(ref, "")
+		c.relate(ref, entity.RelationOwnedBy, "group:default/platform")
+		if i > 0 {
+			c.relate(ref, entity.RelationDependsOn, fmt.Sprintf("component:default/s%02d", i-1))
+		}
+	}
+	c.relate("component:default/s00", entity.RelationDependsOn, "resource:default/gone")
+	const members = 20 // leaves, drawn as one bundle
+	for i := range members {
+		ref := fmt.Sprintf("user:default/u%02d", i)
+		c.add(ref, "")
+		c.relate(ref, entity.RelationMemberOf, "group:default/platform")
+	}
+	p := DefaultParams()
+	p.Roots = []string{"group:default/platform"}
+	p.MaxDepth = Unlimited
+	g, err := Build(context.Background(), c, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Nodes) != services+members+2 || len(g.Edges)-members <= maxLabelledEdges {
+		t.Fatalf("%d nodes, %d edges: not a large drawing", len(g.Nodes), len(g.Edges))
+	}
+	dot := g.DOT("LR", testLink)
+	dependency := fmt.Sprintf("  n%d -> n%d [", g.Node("component:default/s01").seq, g.Node("component:default/s00").seq)
+	for _, want := range []string{"  n0 [", dependency, `  "bundle-0" -> n0 [`, "node [style=filled]", `style="dashed"`} {
+		if !strings.Contains(dot, want) {
+			t.Errorf("DOT lacks %q", want)
+		}
+	}
+	if strings.Contains(dot, `"component:default/s01" ->`) {
+		t.Error("DOT names nodes by ref")
+	}
+	svg, err := NewRenderer(-1).SVG(context.Background(), dot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := forbidden.Find(svg); m != nil {
+		t.Errorf("SVG contains %q", m)
+	}
+	var root svgElement
+	if err := xml.Unmarshal(svg, &root); err != nil {
+		t.Fatalf("SVG is not XML: %v", err)
+	}
+	links := map[string]string{}
+	var edges, paths int
+	root.walk(func(e svgElement) {
+		switch {
+		case e.XMLName.Local == "a" && e.Title != "":
+			links[e.Title] = e.Href
+		case e.XMLName.Local == "g" && strings.HasPrefix(e.ID, "gedge-"):
+			edges++
+		case e.XMLName.Local == "g" && strings.HasPrefix(e.ID, "gnode-"):
+			e.walk(func(k svgElement) {
+				if k.XMLName.Local == "path" {
+					paths++
+				}
+			})
+		}
+	})
+	// Every entity, bundled or not, is a link titled with its ref; the
+	// missing one only has its title.
+	for _, n := range g.Nodes {
+		href, ok := links[n.Ref]
+		if want := testLink(n.Ref); !ok || n.Missing && href != "" || !n.Missing && href != want {
+			t.Errorf("link of %s: %q (drawn %v)", n.Ref, href, ok)
+		}
+	}
+	if edges != len(g.Edges)-members {
+		t.Errorf("%d edges drawn, want %d", edges, len(g.Edges)-members)
+	}
+	if paths != 0 {
+		t.Errorf("%d nodes drawn as rounded paths, want plain boxes", paths)
 	}
 }
