@@ -12,42 +12,13 @@ import (
 func (q *Query) planPage(ctx context.Context, page *EntityPage) error {
 	page.SortKeyMatches, page.SourceRows = -1, -1
 	sorted := page.SortKey != ""
-	var conds []Predicate
-	if page.Filter != nil {
-		conds = flattenAll(*page.Filter)
-	}
-	var eqs []int
-	for i, c := range conds {
-		if isDriver(c) {
-			eqs = append(eqs, i)
-		}
-	}
 	indexed := FullTextIndexed(page.FullText)
-	needSizes := len(eqs) >= 2 || (sorted && len(eqs) == 1 && !indexed && page.Matches >= 0)
-	sizes := map[int]int{}
-	if needSizes {
-		for _, i := range eqs {
-			n, err := q.count(ctx, EntitySet{Filter: &conds[i]})
-			if err != nil {
-				return err
-			}
-			sizes[i] = n
-		}
+	filter, driverSize, err := q.driversFirst(ctx, page.Filter, sorted && !indexed && page.Matches >= 0)
+	if err != nil {
+		return err
 	}
-	if len(eqs) >= 2 {
-		slices.SortStableFunc(eqs, func(a, b int) int { return sizes[a] - sizes[b] })
-		ordered := make([]Predicate, 0, len(conds))
-		for _, i := range eqs {
-			ordered = append(ordered, conds[i])
-		}
-		for _, c := range conds {
-			if !isDriver(c) {
-				ordered = append(ordered, c)
-			}
-		}
-		page.Filter = &Predicate{Op: OpAll, Children: ordered}
-	}
-	if !sorted || page.Matches < 0 || (!indexed && len(eqs) == 0) {
+	page.Filter = filter
+	if !sorted || page.Matches < 0 || (!indexed && driverSize < 0) {
 		return nil
 	}
 	switch {
@@ -58,7 +29,7 @@ func (q *Query) planPage(ctx context.Context, page *EntityPage) error {
 		}
 		page.SourceRows = n
 	default:
-		page.SourceRows = sizes[eqs[0]]
+		page.SourceRows = driverSize
 	}
 	n, err := q.count(ctx, EntitySet{SortKey: page.SortKey})
 	if err != nil {
@@ -66,6 +37,48 @@ func (q *Query) planPage(ctx context.Context, page *EntityPage) error {
 	}
 	page.SortKeyMatches = n
 	return nil
+}
+
+// driversFirst puts a filter's single-value equality conditions (drivers)
+// first, smallest first by their cached counts, and returns the size of
+// the first, or -1 when the drivers were not counted: they are counted
+// when there are two or more, or one and countOne is set.
+func (q *Query) driversFirst(ctx context.Context, filter *Predicate, countOne bool) (*Predicate, int, error) {
+	if filter == nil {
+		return nil, -1, nil
+	}
+	conds := flattenAll(*filter)
+	var eqs []int
+	for i, c := range conds {
+		if isDriver(c) {
+			eqs = append(eqs, i)
+		}
+	}
+	if len(eqs) == 0 || (len(eqs) == 1 && !countOne) {
+		return filter, -1, nil
+	}
+	sizes := map[int]int{}
+	for _, i := range eqs {
+		n, err := q.count(ctx, EntitySet{Filter: &conds[i]})
+		if err != nil {
+			return nil, 0, err
+		}
+		sizes[i] = n
+	}
+	if len(eqs) == 1 {
+		return filter, sizes[eqs[0]], nil
+	}
+	slices.SortStableFunc(eqs, func(a, b int) int { return sizes[a] - sizes[b] })
+	ordered := make([]Predicate, 0, len(conds))
+	for _, i := range eqs {
+		ordered = append(ordered, conds[i])
+	}
+	for _, c := range conds {
+		if !isDriver(c) {
+			ordered = append(ordered, c)
+		}
+	}
+	return &Predicate{Op: OpAll, Children: ordered}, sizes[eqs[0]], nil
 }
 
 // isDriver reports whether a condition can drive a query: one key, one
