@@ -294,9 +294,11 @@ func (q *Query) count(ctx context.Context, set EntitySet) (int, error) {
 	}
 	// Counted from the smallest equality: kind=component with one owner
 	// read from the kind took 0.2 s at 100,000 entities.
-	if set.Filter, _, err = q.driversFirst(ctx, set.Filter, false); err != nil {
+	var sizes []int
+	if set.Filter, sizes, err = q.orderDrivers(ctx, set.Filter, false); err != nil {
 		return 0, err
 	}
+	set.IntersectDrivers = len(sizes) >= 2 && sizes[0] >= intersectMin && sizes[1] <= intersectRatio*sizes[0]
 	n, err := q.store.CountEntities(ctx, set)
 	if err != nil {
 		return 0, fmt.Errorf("count entities: %w", err)

@@ -51,6 +51,11 @@ type EntitySet struct {
 	// (trimmed, lower-cased, not empty) in the sense of SQL LIKE
 	// '%term%' (§a.5: "%" and "_" are not escaped).
 	FullText *FullTextFilter
+	// IntersectDrivers is a planning hint for counts: the filter's first two
+	// conditions are single-value equalities of similar, large sizes, so
+	// the store may intersect their index ranges instead of testing the
+	// second for each entity of the first. It never changes the result.
+	IntersectDrivers bool
 }
 
 // EntityPage asks for one page of an EntitySet in keyset order. Entities

@@ -132,6 +132,11 @@ func (s *source) sql(r *CatalogReader, a *sqlArgs) sourceSQL {
 	}
 }
 
+// isSingleEq reports whether p is an equality with one value.
+func isSingleEq(p *catalog.Predicate) bool {
+	return p.Op == catalog.OpField && p.Match.Kind == catalog.MatchEq && len(p.Match.Values) == 1
+}
+
 // planSource picks the driving source of a set, nil when there is none:
 // the trigram index for an indexable full-text filter, else an equality
 // marked selective (a permission filter), else the first single-value
@@ -446,6 +451,17 @@ func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
 	var idExpr string
 	var b strings.Builder
 	switch {
+	case src != nil && set.IntersectDrivers && r.db.Dialect == SQLite && src.searchRows() && src.eq != nil &&
+		len(rest) > 0 && src.eq == conjuncts(set.Filter)[0] && isSingleEq(rest[0]):
+		// Two large equalities: intersect their index ranges (a temporary
+		// index of the first, probed by a scan of the second) rather than
+		// seek the second in the big index for each entity of the first.
+		second := rest[0]
+		rest = rest[1:]
+		b.WriteString("SELECT count(*) FROM (SELECT s.id AS id FROM search s WHERE s.key = " + a.add(src.eq.Key) +
+			" AND s.value = " + a.add(src.eq.Match.Values[0]) + " INTERSECT SELECT t.id FROM search t WHERE t.key = " +
+			a.add(second.Key) + " AND t.value = " + a.add(second.Match.Values[0]) + ") c")
+		idExpr = "c.id"
 	case src != nil:
 		ss := src.sql(r, &a)
 		b.WriteString("SELECT count(*) FROM " + ss.from)

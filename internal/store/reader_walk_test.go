@@ -75,3 +75,49 @@ func TestBudgetedWalkFallsBack(t *testing.T) {
 		}
 	})
 }
+
+// TestIntersectedCountsAgree checks that counting with the
+// IntersectDrivers hint gives the same counts as without it, with further
+// conditions, a full-text filter and a sort key beside the equalities.
+func TestIntersectedCountsAgree(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var es []map[string]any
+		for i := range 120 {
+			es = append(es, ent([]string{"Component", "API", "Resource"}[i%3], fmt.Sprintf("e-%03d", i),
+				map[string]any{"type": []string{"service", "website"}[i%2], "lifecycle": []string{"production", "experimental", "deprecated", "x"}[i%7%4]},
+				withRelation("ownedBy", fmt.Sprintf("group:default/team-%d", i%5))))
+		}
+		writeEntities(t, db, es...)
+		r := store.NewCatalogReader(db)
+		ctx := context.Background()
+		eq := func(key, value string) catalog.Predicate {
+			return catalog.Predicate{Op: catalog.OpField, Key: key, Match: catalog.FieldMatch{Kind: catalog.MatchEq, Values: []string{value}}}
+		}
+		all := func(ps ...catalog.Predicate) *catalog.Predicate {
+			return &catalog.Predicate{Op: catalog.OpAll, Children: ps}
+		}
+		for _, set := range []catalog.EntitySet{
+			{Filter: all(eq("kind", "component"), eq("spec.type", "service"))},
+			{Filter: all(eq("spec.type", "website"), eq("kind", "api"), eq("spec.lifecycle", "production"))},
+			{Filter: all(eq("kind", "resource"), eq("relations.ownedby", "group:default/team-2")), SortKey: "spec.lifecycle"},
+			{Filter: all(eq("kind", "component"), eq("spec.type", "service")), FullText: &catalog.FullTextFilter{Term: "e-0", Fields: []string{"metadata.name"}}},
+			{Filter: all(eq("kind", "component"), eq("spec.type", "nothing"))},
+		} {
+			plain, err := r.CountEntities(ctx, set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			set.IntersectDrivers = true
+			intersected, err := r.CountEntities(ctx, set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plain != intersected {
+				t.Errorf("filter %+v: %d entities, intersected %d", set.Filter, plain, intersected)
+			}
+			if plain == 0 && set.Filter.Children[1].Match.Values[0] != "nothing" {
+				t.Errorf("filter %+v: no entities", set.Filter)
+			}
+		}
+	})
+}
