@@ -37,6 +37,12 @@ func (s *query) tierSegment(t int) segment {
 // titles' tier alone. The total of a page filled earlier is then counted
 // in one statement over every tier.
 func (s *query) run(ctx context.Context) ([]int64, int, error) {
+	if s.meta != "" {
+		ids, n, err := s.runSmall(ctx)
+		if err != nil || n <= smallSet {
+			return ids, n, err
+		}
+	}
 	var segs []segment
 	if s.exact != "" {
 		segs = append(segs, s.tierSegment(-1))
@@ -115,4 +121,46 @@ func parseIDs(list string) ([]int64, error) {
 		out[i] = id
 	}
 	return out, nil
+}
+
+// smallSet is the largest set a restricted query ranks as a whole.
+const smallSet = 250
+
+// runSmall reads the matches of a restricted query as a whole when they
+// are at most smallSet, in one statement, as run would tier by tier: a
+// permission condition or a filter usually leaves few matches, and the
+// statement of each tier would repeat the index's work on the condition
+// (its tokens match many documents). n is smallSet+1 for a larger set,
+// whose ids are nil.
+func (s *query) runSmall(ctx context.Context) ([]int64, int, error) {
+	var a sqlsearch.Args
+	body := len(tierWeights) - 1
+	where := s.level(&a, body) + " AND " + s.inGenerations(&a)
+	tier := "CASE"
+	if s.exact != "" {
+		e := a.Add(s.exact)
+		tier += " WHEN d.name_key = " + e + " OR d.title_key = " + e + " THEN -1"
+	}
+	for t, w := range tierWeights[:body] {
+		tier += " WHEN " + tierColumn(t) + " @@ " + tsq(&a, positiveQuery(s.parsed, w)) + " THEN " + strconv.Itoa(t)
+	}
+	tier += " ELSE " + strconv.Itoa(body) + " END"
+	capText := strconv.Itoa(smallSet)
+	stmt := `WITH m AS MATERIALIZED (SELECT d.id, d.name_key, d.title_key, d.tsv_names, d.tsv_fields, d.tsv_body
+			FROM search_documents d WHERE ` + where + ` LIMIT ` + strconv.Itoa(smallSet+1) + `),
+		c AS (SELECT count(*) AS n FROM m)
+		SELECT c.n, array_to_string(ARRAY(SELECT d.id FROM (SELECT d.id, d.tsv_fields, d.tsv_body, ` + tier + ` AS tier
+				FROM m d WHERE c.n <= ` + capText + ` OFFSET 0) d
+			ORDER BY d.tier, CASE WHEN d.tier = ` + strconv.Itoa(body) + ` THEN ` + s.rank(&a, body) + ` ELSE ` + s.rank(&a, 0) + ` END DESC, d.id
+			LIMIT ` + strconv.Itoa(s.q.Limit) + ` OFFSET ` + strconv.Itoa(s.q.Offset) + `), ',') FROM c`
+	var n int
+	var list string
+	if err := s.e.db.QueryRowContext(ctx, stmt, a.Values...).Scan(&n, &list); err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	if n > smallSet {
+		return nil, n, nil
+	}
+	ids, err := parseIDs(list)
+	return ids, n, err
 }
