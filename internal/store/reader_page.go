@@ -185,8 +185,7 @@ func (r *CatalogReader) fullTextSQL(ft *catalog.FullTextFilter, idExpr string, a
 	if slots, ok := r.trigramSlotsOf(ft.Fields); ok {
 		probes := make([]string, 0, len(slots))
 		for _, slot := range slots {
-			probes = append(probes, "EXISTS (SELECT 1 FROM search_trigram t WHERE "+
-				trigramValueLike(fmt.Sprintf("t.rowid = %s * 4 + %d", idExpr, slot), "t", ft.Term, a)+")")
+			probes = append(probes, "EXISTS (SELECT 1 FROM "+trigramContent+" t WHERE "+trigramValueLike(idExpr, slot, "t", ft.Term, a)+")")
 		}
 		return "(" + strings.Join(probes, " OR ") + ")"
 	}
@@ -372,11 +371,11 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool) (query string, 
 		// row (on SQLite, for a name or title, the trigram table's copy).
 		ss := src.sql(r, &a)
 		slot, small := r.trigramSortSlot(p.SortKey)
-		sortTable := a.byEntity("d")
+		sortTable, sortValue := a.byEntity("d"), "d.value"
 		if small {
-			sortTable = "search_trigram d"
+			sortTable, sortValue = trigramContent+" d", "d."+trigramContentValue
 		}
-		b.WriteString("SELECT " + ss.id + " AS id, d.value AS value FROM " + ss.from + " CROSS JOIN " + sortTable + " WHERE ")
+		b.WriteString("SELECT " + ss.id + " AS id, " + sortValue + " AS value FROM " + ss.from + " CROSS JOIN " + sortTable + " WHERE ")
 		where = append(where, ss.where...)
 		if err := conds(rest, ss.id); err != nil {
 			return "", nil, false, err
@@ -385,20 +384,20 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool) (query string, 
 		switch {
 		case small && testFullText && len(ft.Fields) == 1 && ft.Fields[0] == p.SortKey:
 			// The sort row holds the value to test.
-			where = append(where, trigramValueLike(fmt.Sprintf("d.rowid = %s * 4 + %d", ss.id, slot), "d", ft.Term, &a))
+			where = append(where, trigramValueLike(ss.id, slot, "d", ft.Term, &a))
 		case small:
 			if testFullText {
 				where = append(where, r.fullTextSQL(ft, ss.id, &a))
 			}
-			where = append(where, fmt.Sprintf("d.rowid = %s * 4 + %d", ss.id, slot))
+			where = append(where, trigramRow(ss.id, slot, "d"))
 		default:
 			if testFullText {
 				where = append(where, r.fullTextSQL(ft, ss.id, &a))
 			}
 			where = append(where, "d.id = "+ss.id, "d.key = "+a.add(p.SortKey), sortRowSQL(p.SortKey, &a))
 		}
-		keyset("d.value", ss.id)
-		order = "d.value " + dir + ", " + ss.id + " " + dir
+		keyset(sortValue, ss.id)
+		order = sortValue + " " + dir + ", " + ss.id + " " + dir
 	case src != nil:
 		ss := src.sql(r, &a)
 		b.WriteString("SELECT " + ss.id + " AS id FROM " + ss.from + " WHERE ")
@@ -492,7 +491,7 @@ func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
 	}
 	if src != nil && set.SortKey != "" && !src.sortsBy(set.SortKey) && !everyEntityHas[set.SortKey] {
 		if slot, small := r.trigramSortSlot(set.SortKey); small {
-			where = append(where, fmt.Sprintf("EXISTS (SELECT 1 FROM search_trigram k WHERE k.rowid = %s * 4 + %d)", idExpr, slot))
+			where = append(where, "EXISTS (SELECT 1 FROM "+trigramContent+" k WHERE "+trigramRow(idExpr, slot, "k")+")")
 		} else {
 			where = append(where, "EXISTS (SELECT 1 FROM "+a.byEntity("k")+" WHERE k.id = "+idExpr+" AND k.key = "+a.add(set.SortKey)+" AND k.value IS NOT NULL)")
 		}

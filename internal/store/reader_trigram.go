@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -113,9 +114,25 @@ func (r *CatalogReader) trigramSlotsOf(fields []string) ([]int, bool) {
 	return slots, true
 }
 
-// trigramValueLike tests the trigram row alias, found by rowidCond, for
-// term as a substring. The unary plus keeps the LIKE from FTS5, which
-// would otherwise answer it with a trigram scan per probed row.
-func trigramValueLike(rowidCond, alias, term string, a *sqlArgs) string {
-	return rowidCond + " AND +" + alias + ".value LIKE " + a.add("%"+term+"%")
+// trigramContent is the table that holds search_trigram's values: FTS5's
+// content shadow table, an ordinary table of (id INTEGER PRIMARY KEY, c0)
+// that is part of SQLite's documented file format. Values looked up by
+// entity (a sort value, a full-text test per owned entity) are read there
+// directly: through the virtual table each probe is a call into FTS5 and
+// took twice as long (5,000 group names: 7.5–14 ms against 19–30 ms).
+const (
+	trigramContent      = "search_trigram_content"
+	trigramContentValue = "c0"
+)
+
+// trigramRow is the condition that alias, a row of trigramContent, holds
+// the value of slot for the entity idExpr.
+func trigramRow(idExpr string, slot int, alias string) string {
+	return fmt.Sprintf("%s.id = %s * 4 + %d", alias, idExpr, slot)
+}
+
+// trigramValueLike tests the value of slot for the entity idExpr, read
+// from alias (a row of trigramContent), for term as a substring.
+func trigramValueLike(idExpr string, slot int, alias, term string, a *sqlArgs) string {
+	return trigramRow(idExpr, slot, alias) + " AND " + alias + "." + trigramContentValue + " LIKE " + a.add("%"+term+"%")
 }

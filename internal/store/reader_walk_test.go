@@ -121,3 +121,38 @@ func TestIntersectedCountsAgree(t *testing.T) {
 		}
 	})
 }
+
+// TestTrigramContentMirrorsTrigramTable pins what the reader assumes of
+// SQLite's FTS5: the content shadow table of search_trigram holds each
+// row's value under the same id, so names can be read there by rowid.
+func TestTrigramContentMirrorsTrigramTable(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	writeEntities(t, db, ent("Component", "alpha", map[string]any{"type": "service"}, withMeta("title", "Alpha Service")),
+		ent("User", "jo", map[string]any{"profile": map[string]any{"displayName": "Jo Smith"}}))
+	rows, err := db.Query(`SELECT t.rowid, t.value, c.c0 FROM search_trigram t LEFT JOIN search_trigram_content c ON c.id = t.rowid ORDER BY t.rowid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var (
+			id      int64
+			value   string
+			content *string
+		)
+		if err := rows.Scan(&id, &value, &content); err != nil {
+			t.Fatal(err)
+		}
+		if content == nil || *content != value {
+			t.Errorf("row %d: trigram value %q, content %v", id, value, content)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 { // two names, a title, a display name
+		t.Errorf("%d trigram rows, want 4", n)
+	}
+}
