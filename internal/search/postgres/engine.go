@@ -388,8 +388,9 @@ func (r *rebuild) Commit(ctx context.Context) error {
 	}
 	r.e.mergePending(ctx)
 	// Table statistics drive the planner's choice between the GIN and
-	// btree indexes; a rebuild changes a whole type at once.
-	if _, err := r.e.db.ExecContext(ctx, `ANALYZE search_documents`); err != nil {
+	// btree indexes; a rebuild changes a whole type at once (and, the
+	// first time, fills the vocabulary).
+	if _, err := r.e.db.ExecContext(ctx, `ANALYZE search_documents, search_terms`); err != nil {
 		r.e.log.Warn("analyze search documents", "error", err)
 	}
 	if old.Valid {
@@ -398,19 +399,19 @@ func (r *rebuild) Commit(ctx context.Context) error {
 	return nil
 }
 
-// ginIndexes are the GIN indexes of search_documents.
-var ginIndexes = []string{"search_documents_tsv_names", "search_documents_tsv_fields", "search_documents_tsv_body"}
-
-// mergePending merges the pending lists of the GIN indexes into the
-// indexes. A rebuild's rows reach a GIN index through its pending list
-// (fastupdate), up to gin_pending_list_limit of them, and every query
-// reads a pending list in full until autovacuum merges it: right after a
-// rebuild, that is most of a query's time.
+// mergePending merges the pending lists of the GIN indexes of the
+// documents and of the typo vocabulary into the indexes. A rebuild's rows
+// reach a GIN index through its pending list (fastupdate), up to
+// gin_pending_list_limit of them, and every lookup reads a pending list
+// in full until autovacuum merges it: right after a rebuild, that is most
+// of a query's time, and the planner prefers reading the whole
+// vocabulary to its trigram index.
 func (e *Engine) mergePending(ctx context.Context) {
-	for _, ix := range ginIndexes {
-		if _, err := e.db.ExecContext(ctx, `SELECT gin_clean_pending_list($1::regclass)`, ix); err != nil {
-			e.log.Warn("merge search index pending list", "index", ix, "error", err)
-		}
+	_, err := e.db.ExecContext(ctx, `SELECT gin_clean_pending_list(i.indexrelid)
+		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+		WHERE i.indrelid IN ('search_documents'::regclass, 'search_terms'::regclass) AND am.amname = 'gin'`)
+	if err != nil {
+		e.log.Warn("merge search index pending lists", "error", err)
 	}
 }
 
