@@ -80,6 +80,7 @@ func BenchmarkSearch(b *testing.B) {
 			queries := benchQueries()
 			prefixes := []string{"pa", "pay", "paym", "ord", "orders-w", "inv", "ship", "led", "te", "team-1", "sea", "payments ap", "getting st"}
 			var qlat, slat, ulat []time.Duration
+			var slowest []timedQuery
 			verbose := os.Getenv("CALLBOARD_BENCH_VERBOSE") != ""
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -93,6 +94,7 @@ func BenchmarkSearch(b *testing.B) {
 						b.Fatalf("%+v: %v", q, err)
 					}
 					qlat = append(qlat, time.Since(t0))
+					slowest = append(slowest, timedQuery{q, j%3 == 2, time.Since(t0)})
 					if verbose {
 						b.Logf("query %q %v: %v", q.Term, q.Types, time.Since(t0))
 					}
@@ -125,6 +127,7 @@ func BenchmarkSearch(b *testing.B) {
 			reportLatency(b, "query-", qlat)
 			reportLatency(b, "suggest-", slat)
 			reportLatency(b, "update-", ulat)
+			logSlowest(b, slowest, 8)
 		})
 	}
 }
@@ -150,6 +153,24 @@ func reportLatency(b *testing.B, prefix string, lat []time.Duration) {
 	}
 	b.ReportMetric(pct(0.50), prefix+"p50-ms")
 	b.ReportMetric(pct(0.99), prefix+"p99-ms")
+}
+
+// timedQuery is one query of the benchmark and how long it took.
+type timedQuery struct {
+	req   search.Request
+	owned bool
+	took  time.Duration
+}
+
+// logSlowest logs the n slowest queries, to tell which make the tail,
+// on one line: a benchmark's log keeps only its first ten lines.
+func logSlowest(b *testing.B, qs []timedQuery, n int) {
+	slices.SortFunc(qs, func(x, y timedQuery) int { return int(y.took - x.took) })
+	parts := make([]string, 0, n)
+	for _, q := range qs[:min(n, len(qs))] {
+		parts = append(parts, fmt.Sprintf("%.1fms %q%v%v owned=%v", float64(q.took.Microseconds())/1000, q.req.Term, q.req.Types, q.req.Filters, q.owned))
+	}
+	b.Logf("slowest queries: %s", strings.Join(parts, "; "))
 }
 
 func (f *indexerFixture) titlesOf(b *testing.B, s *search.Service, term string) []string {

@@ -34,36 +34,38 @@ func (s *query) tierSegment(t int) segment {
 // run finds the page of ids and the total. The tiers are read in order,
 // each from the narrowest index holding its words, until the page is
 // full: a word common in titles fills the page, and the total, from the
-// titles' tier alone. The total of a page filled earlier is then counted
-// in one statement over every tier.
+// titles' tier alone. When the tiers read hold at most MaxCount
+// documents, the rest are then counted in one statement, up to what the
+// total still needs.
 func (s *query) run(ctx context.Context) ([]int64, int, error) {
-	if s.meta != "" {
+	if s.q.Access != nil {
 		ids, n, err := s.runSmall(ctx)
 		if err != nil || n <= smallSet {
 			return ids, n, err
 		}
 	}
-	var segs []segment
+	tiers := []int{}
 	if s.exact != "" {
-		segs = append(segs, s.tierSegment(-1))
+		tiers = append(tiers, -1)
 	}
 	for t := range tierWeights {
-		segs = append(segs, s.tierSegment(t))
+		tiers = append(tiers, t)
 	}
 	var ids []int64
 	skip, need, total := s.q.Offset, s.q.Limit, 0
-	for _, sg := range segs {
+	read := noTier
+	for _, t := range tiers {
 		if need == 0 {
-			if total > search.MaxCount {
-				break
+			if total <= search.MaxCount {
+				n, err := s.countCond(ctx, func(a *sqlsearch.Args) string { return s.after(a, read) }, search.MaxCount+1-total)
+				total += n
+				if err != nil {
+					return nil, 0, err
+				}
 			}
-			// The page is full and the tiers read so far hold at most
-			// MaxCount documents: count every tier in one statement.
-			all := func(a *sqlsearch.Args) string { return s.level(a, len(tierWeights)-1) }
-			n, err := s.countCond(ctx, all, search.MaxCount+1)
-			return ids, min(n, search.MaxCount), err
+			break
 		}
-		got, n, err := s.rankedPage(ctx, sg, skip, need)
+		got, n, err := s.rankedPage(ctx, s.tierSegment(t), skip, need)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -71,8 +73,25 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 		need -= len(got)
 		skip = max(0, skip-n)
 		total += n
+		read = t
 	}
 	return ids, min(total, search.MaxCount), nil
+}
+
+// noTier stands for no tier read yet.
+const noTier = -2
+
+// after matches the documents of the tiers after tier t (-1 for the
+// exact matches, noTier for none).
+func (s *query) after(a *sqlsearch.Args, t int) string {
+	cond := s.level(a, len(tierWeights)-1)
+	if t >= 0 {
+		cond += " AND NOT " + tierColumn(t) + " @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[t]))
+	}
+	if t > noTier {
+		cond += s.notExact(a)
+	}
+	return cond
 }
 
 // rankedPage reads in one statement how many documents of a segment
@@ -123,15 +142,16 @@ func parseIDs(list string) ([]int64, error) {
 	return out, nil
 }
 
-// smallSet is the largest set a restricted query ranks as a whole.
-const smallSet = 250
+// smallSet is the largest set a restricted query ranks as a whole (no
+// tier of it is larger than rankCap).
+const smallSet = rankCap
 
-// runSmall reads the matches of a restricted query as a whole when they
-// are at most smallSet, in one statement, as run would tier by tier: a
-// permission condition or a filter usually leaves few matches, and the
-// statement of each tier would repeat the index's work on the condition
-// (its tokens match many documents). n is smallSet+1 for a larger set,
-// whose ids are nil.
+// runSmall reads the matches of a query restricted by a permission
+// condition as a whole when they are at most smallSet, in one statement,
+// as run would tier by tier: a permission condition usually leaves few
+// matches, and the statement of each tier would repeat the index's work
+// on the condition (its tokens, such as a kind, match many documents).
+// n is smallSet+1 for a larger set, whose ids are nil.
 func (s *query) runSmall(ctx context.Context) ([]int64, int, error) {
 	var a sqlsearch.Args
 	body := len(tierWeights) - 1
@@ -141,17 +161,25 @@ func (s *query) runSmall(ctx context.Context) ([]int64, int, error) {
 		e := a.Add(s.exact)
 		tier += " WHEN d.name_key = " + e + " OR d.title_key = " + e + " THEN -1"
 	}
+	// The fields' vector holds the titles and names with their weights:
+	// the set carries no other.
 	for t, w := range tierWeights[:body] {
-		tier += " WHEN " + tierColumn(t) + " @@ " + tsq(&a, positiveQuery(s.parsed, w)) + " THEN " + strconv.Itoa(t)
+		tier += " WHEN d.tsv_fields @@ " + tsq(&a, positiveQuery(s.parsed, w)) + " THEN " + strconv.Itoa(t)
 	}
 	tier += " ELSE " + strconv.Itoa(body) + " END"
 	capText := strconv.Itoa(smallSet)
-	stmt := `WITH m AS MATERIALIZED (SELECT d.id, d.name_key, d.title_key, d.tsv_names, d.tsv_fields, d.tsv_body
+	from, to := strconv.Itoa(s.q.Offset), strconv.Itoa(s.q.Offset+s.q.Limit)
+	// Only the tiers the page reaches are ranked (upto - size counts the
+	// documents of the tiers before a document's own): ranking the body's
+	// tier reads each document's body, often from TOAST.
+	stmt := `WITH m AS MATERIALIZED (SELECT d.id, d.name_key, d.title_key, d.tsv_fields, d.tsv_body
 			FROM search_documents d WHERE ` + where + ` LIMIT ` + strconv.Itoa(smallSet+1) + `),
 		c AS (SELECT count(*) AS n FROM m)
-		SELECT c.n, array_to_string(ARRAY(SELECT d.id FROM (SELECT d.id, d.tsv_fields, d.tsv_body, ` + tier + ` AS tier
-				FROM m d WHERE c.n <= ` + capText + ` OFFSET 0) d
-			ORDER BY d.tier, CASE WHEN d.tier = ` + strconv.Itoa(body) + ` THEN ` + s.rank(&a, body) + ` ELSE ` + s.rank(&a, 0) + ` END DESC, d.id
+		SELECT c.n, array_to_string(ARRAY(SELECT d.id FROM (
+				SELECT d.*, count(*) OVER (ORDER BY d.tier) AS upto, count(*) OVER (PARTITION BY d.tier) AS size
+				FROM (SELECT d.id, d.tsv_fields, d.tsv_body, ` + tier + ` AS tier FROM m d WHERE c.n <= ` + capText + ` OFFSET 0) d) d
+			ORDER BY d.tier, CASE WHEN d.upto - d.size >= ` + to + ` OR d.upto <= ` + from + ` THEN NULL
+				WHEN d.tier = ` + strconv.Itoa(body) + ` THEN ` + s.rank(&a, body) + ` ELSE ` + s.rank(&a, 0) + ` END DESC, d.id
 			LIMIT ` + strconv.Itoa(s.q.Limit) + ` OFFSET ` + strconv.Itoa(s.q.Offset) + `), ',') FROM c`
 	var n int
 	var list string

@@ -1,0 +1,186 @@
+package postgres_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/callboard/callboard/internal/search"
+	"github.com/callboard/callboard/internal/search/postgres"
+	"github.com/callboard/callboard/internal/store"
+	"github.com/callboard/callboard/internal/store/storetest"
+)
+
+func doc(typ, id, title, name, text string, long bool) search.Document {
+	return search.Document{Type: typ, ID: id, Group: id, Title: title, Name: name, Text: text, LongText: long,
+		Location: "/x/" + id, Auth: search.Auth{ResourceRef: "component:default/" + id, Kind: "component"}}
+}
+
+func put(t *testing.T, e *postgres.Engine, typ string, docs ...search.Document) {
+	t.Helper()
+	groups := make([]string, len(docs))
+	for i, d := range docs {
+		groups[i] = d.Group
+	}
+	if err := e.Replace(context.Background(), typ, groups, docs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// locations runs q over every type and returns the hits' ids and the
+// total.
+func locations(t *testing.T, e *postgres.Engine, q search.EngineQuery) ([]string, int) {
+	t.Helper()
+	q.Types = []string{search.TypeCatalog, search.TypeTechDocs}
+	res, err := e.Search(context.Background(), &q)
+	if err != nil {
+		t.Fatalf("Search(%s): %v", q.Query, err)
+	}
+	out := []string{}
+	for _, h := range res.Hits {
+		var d struct {
+			Location string `json:"location"`
+		}
+		if err := json.Unmarshal(h.Document, &d); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, strings.TrimPrefix(d.Location, "/x/"))
+	}
+	return out, res.Total
+}
+
+// everyone is a permission condition every test document meets.
+var everyone = search.Condition{Not: &search.Condition{Rule: search.RuleKind, Values: []string{"nothing"}}}
+
+// TestRestrictedOrder: a restricted query ranks its few matches as a
+// whole in one statement, an unrestricted one tier by tier; both give the
+// same pages, also where a page spans tiers.
+func TestRestrictedOrder(t *testing.T) {
+	e := postgres.New(storetest.Open(t, store.Postgres).DB, postgres.Options{})
+	put(t, e, search.TypeCatalog,
+		doc(search.TypeCatalog, "exact", "Ledger", "books", "", false),
+		doc(search.TypeCatalog, "title", "Ledger sync", "sync", "", false),
+		doc(search.TypeCatalog, "title2", "Ledger ledger reports", "reports", "the ledger", false),
+		doc(search.TypeCatalog, "name", "Bookkeeping", "ledger-tool", "", false),
+		doc(search.TypeCatalog, "desc", "Accounts", "accounts", "keeps the ledger", false),
+		doc(search.TypeCatalog, "other", "Payments", "payments", "takes cards", false))
+	put(t, e, search.TypeTechDocs,
+		doc(search.TypeTechDocs, "body", "Month end", "", "the ledger is closed", true),
+		doc(search.TypeTechDocs, "body2", "Year end", "", "ledger, ledger and ledger", true))
+	want := []string{"exact", "title2", "title", "name", "desc", "body2", "body"}
+	for off := 0; off <= len(want); off++ {
+		for _, lim := range []int{1, 2, 3, 10} {
+			q := search.EngineQuery{Query: search.ParseQuery("ledger"), Offset: off, Limit: lim}
+			got, total := locations(t, e, q)
+			page := want[min(off, len(want)):min(off+lim, len(want))]
+			if diff := cmp.Diff(page, got); diff != "" || total != len(want) {
+				t.Errorf("offset %d limit %d: total %d (-want +got):\n%s", off, lim, total, diff)
+			}
+			q.Access = &everyone
+			restricted, rtotal := locations(t, e, q)
+			if diff := cmp.Diff(got, restricted); diff != "" || rtotal != total {
+				t.Errorf("offset %d limit %d restricted: total %d, want %d (-unrestricted +restricted):\n%s", off, lim, rtotal, total, diff)
+			}
+		}
+	}
+}
+
+// TestLargeTier: a tier of more than 1,000 documents serves its first
+// 1,001 by id, in pages that do not overlap, and the total stops at
+// search.MaxCount, also for a restricted query.
+func TestLargeTier(t *testing.T) {
+	e := postgres.New(storetest.Open(t, store.Postgres).DB, postgres.Options{})
+	var docs []search.Document
+	for i := range 1100 {
+		id := fmt.Sprintf("w%04d", i)
+		docs = append(docs, doc(search.TypeCatalog, id, "Widget "+id, id, "", false))
+	}
+	docs = append(docs, doc(search.TypeCatalog, "described", "Gadget", "gadget", "a widget", false))
+	put(t, e, search.TypeCatalog, docs...)
+	for _, access := range []*search.Condition{nil, &everyone} {
+		seen := map[string]bool{}
+		for off := 0; off < 100; off += 25 {
+			got, total := locations(t, e, search.EngineQuery{Query: search.ParseQuery("widget"), Offset: off, Limit: 25, Access: access})
+			if total != search.MaxCount || len(got) != 25 {
+				t.Fatalf("offset %d: total %d, %d hits", off, total, len(got))
+			}
+			for i, id := range got {
+				if want := fmt.Sprintf("w%04d", off+i); id != want {
+					t.Errorf("offset %d hit %d = %s, want %s", off, i, id, want)
+				}
+				if seen[id] {
+					t.Errorf("%s on two pages", id)
+				}
+				seen[id] = true
+			}
+		}
+	}
+}
+
+// TestPhraseInBody: a phrase is found in a body through the body's own
+// index, and not across words of the fields.
+func TestPhraseInBody(t *testing.T) {
+	e := postgres.New(storetest.Open(t, store.Postgres).DB, postgres.Options{})
+	put(t, e, search.TypeCatalog, doc(search.TypeCatalog, "apart", "Release notes", "notes", "a train set", false))
+	put(t, e, search.TypeTechDocs, doc(search.TypeTechDocs, "page", "Shipping", "", "The release train leaves on Tuesdays.", true))
+	got, total := locations(t, e, search.EngineQuery{Query: search.ParseQuery(`"release train"`), Limit: 10})
+	if diff := cmp.Diff([]string{"page"}, got); diff != "" || total != 1 {
+		t.Errorf("total %d (-want +got):\n%s", total, diff)
+	}
+	got, _ = locations(t, e, search.EngineQuery{Query: search.ParseQuery(`release train -tuesdays`), Limit: 10})
+	if diff := cmp.Diff([]string{"apart"}, got); diff != "" {
+		t.Errorf("exclusion in the body (-want +got):\n%s", diff)
+	}
+}
+
+// TestRebuildMergesPendingLists: a committed rebuild leaves no entries
+// in the GIN indexes' pending lists, which every query would read.
+func TestRebuildMergesPendingLists(t *testing.T) {
+	db := storetest.Open(t, store.Postgres)
+	if _, err := db.Exec(`CREATE EXTENSION IF NOT EXISTS pgstattuple`); err != nil {
+		t.Skipf("pgstattuple: %v", err)
+	}
+	e := postgres.New(db.DB, postgres.Options{})
+	ctx := context.Background()
+	r, err := e.Rebuild(ctx, search.TypeCatalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []search.Document
+	for i := range 300 {
+		id := fmt.Sprintf("d%d", i)
+		docs = append(docs, doc(search.TypeCatalog, id, "Document "+id, id, "some words", false))
+	}
+	if err := r.Add(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(`SELECT c.relname, (pgstatginindex(c.oid)).pending_tuples
+		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+		WHERE i.indrelid IN ('search_documents'::regclass, 'search_terms'::regclass) AND am.amname = 'gin'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var name string
+		var pending int64
+		if err := rows.Scan(&name, &pending); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if pending != 0 {
+			t.Errorf("%s: %d pending entries", name, pending)
+		}
+	}
+	if err := rows.Err(); err != nil || n < 3 {
+		t.Errorf("%d GIN indexes read: %v", n, err)
+	}
+}
