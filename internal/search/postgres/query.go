@@ -30,7 +30,7 @@ type query struct {
 	gens   []int64
 	parsed search.Query
 	pos    string // positive tsquery, any weight; "" for none
-	excl   string // negations of the excluded terms; "" for none
+	excl   string // any of the excluded terms; "" for none
 	meta   string // filters and permission condition; "" for none
 	exact  string
 }
@@ -102,10 +102,12 @@ func (s *query) level(a *sqlsearch.Args, t int) string {
 }
 
 // notExcluded holds for documents with none of the excluded terms in
-// their fields or body.
+// their fields or body. It is written with NOT so that it is never an
+// index condition: a GIN lookup of a negation reads the whole index (as a
+// generic plan, which cannot tell a negation from a word, might choose).
 func (s *query) notExcluded(a *sqlsearch.Args) string {
 	p := tsq(a, s.excl)
-	return "d.tsv_fields @@ " + p + " AND d.tsv_body @@ " + p
+	return "NOT d.tsv_fields @@ " + p + " AND NOT d.tsv_body @@ " + p
 }
 
 // anywhere matches the documents in which each term that must match does
@@ -163,10 +165,10 @@ func (s *query) notExact(a *sqlsearch.Args) string {
 	return " AND d.name_key <> " + e + " AND d.title_key <> " + e
 }
 
-// rank is ts_rank_cd of the positive query over the vector holding the
-// words of tier t: the fields for the fields' tiers, so that the body's
-// vector (large, often toasted) is read only to rank matches in the body,
-// over the fields and the body.
+// rank is ts_rank_cd of the positive query for tier t: over the fields
+// for the exact matches and the fields' tiers, over the fields and the
+// body for the body's tier, so that a body (large, often in TOAST) is
+// read only to rank the matches in bodies.
 func (s *query) rank(a *sqlsearch.Args, t int) string {
 	col := "d.tsv_fields"
 	if t >= len(tierWeights)-1 {

@@ -56,15 +56,15 @@ func positiveQuery(q search.Query, weights string) string {
 	return strings.Join(parts, " & ")
 }
 
-// excludedQuery is the negation of every excluded term; "" when none.
+// excludedQuery matches any of the excluded terms; "" when none.
 func excludedQuery(q search.Query) string {
 	var parts []string
 	for _, t := range q.Terms {
 		if t.Exclude {
-			parts = append(parts, "!"+termQuery(t, ""))
+			parts = append(parts, termQuery(t, ""))
 		}
 	}
-	return strings.Join(parts, " & ")
+	return strings.Join(parts, " | ")
 }
 
 // tierWeights are the weights of each ranking tier: a document belongs
