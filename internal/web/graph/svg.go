@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 
@@ -54,6 +55,9 @@ type Renderer struct {
 	// layouts counts the drawings Graphviz made, hits those the cache
 	// served.
 	layouts, hits atomic.Int64
+	// workers lay drawings out in child processes; nil lays them out in
+	// this one.
+	workers *pool
 }
 
 // Stats returns how many drawings were laid out and how many came from
@@ -76,13 +80,52 @@ type cached struct {
 // DefaultCacheBytes bounds a Renderer's cache.
 const DefaultCacheBytes = 32 << 20
 
-// NewRenderer returns a renderer with a cache of up to cacheBytes of SVG
-// (DefaultCacheBytes when zero; negative turns caching off).
+// NewRenderer returns a renderer that lays out in this process, with a
+// cache of up to cacheBytes of SVG (DefaultCacheBytes when zero; negative
+// turns caching off).
 func NewRenderer(cacheBytes int) *Renderer {
-	if cacheBytes == 0 {
-		cacheBytes = DefaultCacheBytes
+	return NewRendererWith(RendererOptions{CacheBytes: cacheBytes})
+}
+
+// RendererOptions configure NewRendererWith.
+type RendererOptions struct {
+	// CacheBytes bounds the cached drawings: DefaultCacheBytes when zero;
+	// negative turns caching off.
+	CacheBytes int
+	// Worker is the command line of a process that runs ServeWorker
+	// ("callboard graphviz-worker"); nil lays out in this process.
+	Worker []string
+	// Env is added to the worker's environment.
+	Env []string
+	// Workers is how many worker processes lay out at once; 1 when zero.
+	Workers int
+	// RecycleBytes is how many bytes of DOT and SVG a worker lays out
+	// before it is replaced; DefaultRecycleBytes when zero.
+	RecycleBytes int64
+	// Logger reports workers that fail or cannot start.
+	Logger *slog.Logger
+}
+
+// NewRendererWith returns a renderer configured by o. With a Worker
+// command it starts no process until the first layout; Close stops them.
+func NewRendererWith(o RendererOptions) *Renderer {
+	if o.CacheBytes == 0 {
+		o.CacheBytes = DefaultCacheBytes
 	}
-	return &Renderer{entries: map[[32]byte]*list.Element{}, inflight: map[[32]byte]*flight{}, order: list.New(), maxBytes: cacheBytes}
+	r := &Renderer{entries: map[[32]byte]*list.Element{}, inflight: map[[32]byte]*flight{}, order: list.New(), maxBytes: o.CacheBytes}
+	if len(o.Worker) > 0 {
+		r.workers = newPool(o)
+	}
+	return r
+}
+
+// Close stops the renderer's worker processes. Drawings asked for after
+// it fail.
+func (r *Renderer) Close() error {
+	if r.workers != nil {
+		r.workers.close()
+	}
+	return nil
 }
 
 // SVG lays out a DOT graph and returns the <svg> element: without the XML
@@ -109,7 +152,11 @@ func (r *Renderer) SVG(ctx context.Context, dot string) ([]byte, error) {
 	r.inflight[key] = f
 	r.mu.Unlock()
 
-	f.svg, f.err = layout(ctx, dot)
+	if r.workers != nil {
+		f.svg, f.err = r.workers.layout(ctx, dot)
+	} else {
+		f.svg, f.err = layout(ctx, dot)
+	}
 	if f.err == nil {
 		r.layouts.Add(1)
 		f.svg = inlineSVG(f.svg)
@@ -153,8 +200,13 @@ func (r *Renderer) put(key [32]byte, svg []byte) {
 	}
 }
 
-// errLayout wraps failures inside Graphviz.
-var errLayout = errors.New("graphviz layout failed")
+var (
+	// errLayout wraps failures inside Graphviz.
+	errLayout = errors.New("graphviz layout failed")
+	// errFault marks a fault inside the WebAssembly module, after which
+	// its state is unknown.
+	errFault = errors.New("graphviz fault")
+)
 
 // layout runs Graphviz's dot layout on the process's one engine.
 //
@@ -179,7 +231,7 @@ func layout(ctx context.Context, dot string) (svg []byte, err error) {
 	defer func() {
 		// A fault inside the WebAssembly module surfaces as a panic.
 		if p := recover(); p != nil {
-			err = fmt.Errorf("%w: %v", errLayout, p)
+			err = fmt.Errorf("%w: %w: %v", errLayout, errFault, p)
 		}
 	}()
 	g, err := graphviz.ParseBytes([]byte(dot))

@@ -30,8 +30,15 @@ func tabView(c *fakeCatalog, ref, query string) *plugin.EntityView {
 	}
 }
 
+// The golden tests draw in this process and in a worker process: both
+// must draw the same.
 func TestTabGolden(t *testing.T) {
-	s := New(NewRenderer(0), nil)
+	for mode, r := range renderers(t) {
+		t.Run(mode, func(t *testing.T) { testTabGolden(t, New(r, nil)) })
+	}
+}
+
+func testTabGolden(t *testing.T, s *Service) {
 	tab := s.Tab()
 	if tab.ID() != "graph" || tab.Title() != "Graph" || !tab.AppliesTo(&entity.Entity{Kind: "User"}) {
 		t.Errorf("tab %q %q", tab.ID(), tab.Title())
@@ -73,7 +80,12 @@ func TestTabGolden(t *testing.T) {
 }
 
 func TestPageGolden(t *testing.T) {
-	s := New(NewRenderer(0), nil)
+	for mode, r := range renderers(t) {
+		t.Run(mode, func(t *testing.T) { testPageGolden(t, New(r, nil)) })
+	}
+}
+
+func testPageGolden(t *testing.T, s *Service) {
 	for _, c := range []struct {
 		name, query, title string
 		want               []string
