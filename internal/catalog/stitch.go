@@ -17,42 +17,93 @@ import (
 const rejectedURL = "https://backstage.io/annotation-rejected-for-security-reasons"
 
 // stitchLoop claims due stitch queue entries in batches, builds their final
-// entities on the worker pool and writes them in one transaction.
+// entities on the worker pool and hands each batch to a writer, which
+// writes it in one transaction. The next batch is claimed before the
+// current one is handed over, so one batch is read and built while the
+// previous one is written: the single writer is what bounds a cold start.
+// Two batches in flight never share an entry: a claimed entry is leased,
+// and one marked again meanwhile gets a new ticket, which voids the older
+// batch's write of it.
 func (e *Engine) stitchLoop(ctx context.Context) {
+	batches := make(chan *StitchBatch)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for b := range batches {
+			e.writeStitch(ctx, b)
+			e.end()
+		}
+	})
+	defer func() {
+		close(batches)
+		wg.Wait()
+	}()
+
+	tickets := e.claimStitch(ctx)
 	for ctx.Err() == nil {
-		e.begin()
-		n, err := e.stitchBatch(ctx)
-		e.end()
+		if tickets == nil {
+			e.wait(ctx, e.wakeStitch)
+			tickets = e.claimStitch(ctx)
+			continue
+		}
+		b, err := e.buildStitch(ctx, tickets)
 		if err != nil {
+			// The claimed entries are stitched again when their lease ends.
+			e.end()
 			if ctx.Err() != nil {
 				return
 			}
 			e.log.Error("stitching failed", "error", err)
 			e.backoff(ctx)
+			tickets = e.claimStitch(ctx)
 			continue
 		}
-		if n == 0 {
-			e.wait(ctx, e.wakeStitch)
+		tickets = e.claimStitch(ctx)
+		select {
+		case batches <- b:
+		case <-ctx.Done():
+			e.end()
+			if tickets != nil {
+				e.end()
+			}
+			return
 		}
+	}
+	if tickets != nil {
+		e.end()
 	}
 }
 
-// stitchBatch stitches one claimed batch and returns how many entries it
-// claimed.
-func (e *Engine) stitchBatch(ctx context.Context) (int, error) {
-	start := time.Now()
+// claimStitch claims the next batch of due stitch queue entries; it
+// returns nil when none is due. A non-nil batch counts as busy until
+// written.
+func (e *Engine) claimStitch(ctx context.Context) []StitchTicket {
+	if ctx.Err() != nil {
+		return nil
+	}
+	e.begin()
 	now := e.now()
 	tickets, err := e.store.ClaimStitching(ctx, StitchClaim{Now: now, Limit: e.opts.BatchSize, LeaseUntil: now.Add(stitchLease)})
 	if err != nil || len(tickets) == 0 {
-		return 0, err
+		e.end()
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("claiming entities for stitching failed", "error", err)
+			e.backoff(ctx)
+		}
+		return nil
 	}
+	return tickets
+}
+
+// buildStitch reads what the claimed entries need and builds their final
+// entities on the worker pool.
+func (e *Engine) buildStitch(ctx context.Context, tickets []StitchTicket) (*StitchBatch, error) {
 	refs := make([]string, len(tickets))
 	for i, t := range tickets {
 		refs[i] = t.Ref
 	}
 	sources, err := e.store.StitchSources(ctx, refs)
 	if err != nil {
-		return len(tickets), err
+		return nil, err
 	}
 	finals := make([]*FinalEntity, len(sources))
 	var next atomic.Int64
@@ -79,12 +130,23 @@ func (e *Engine) stitchBatch(ctx context.Context) (int, error) {
 			b.Finals = append(b.Finals, *f)
 		}
 	}
+	return b, nil
+}
+
+// writeStitch writes a built batch; on failure its entries are stitched
+// again when their lease ends.
+func (e *Engine) writeStitch(ctx context.Context, b *StitchBatch) {
+	start := time.Now()
+	b.Now = e.now()
 	written, err := e.store.WriteStitching(ctx, b)
 	if err != nil {
-		return len(tickets), err
+		if ctx.Err() == nil {
+			e.log.Error("writing stitched entities failed", "entities", len(b.Finals), "error", err)
+			e.backoff(ctx)
+		}
+		return
 	}
-	e.log.Debug("stitched batch", "claimed", len(tickets), "written", written, "took", time.Since(start))
-	return len(tickets), nil
+	e.log.Debug("stitched batch", "claimed", len(b.Tickets), "written", written, "took", time.Since(start))
 }
 
 // stitchEntity builds the final entity of src: the processed entity with
