@@ -146,7 +146,7 @@ func (e *Engine) processItem(ctx context.Context, it *ProcessingItem) *Processed
 	if err := json.Unmarshal(it.Unprocessed, &data); err != nil {
 		res = ProcessResult{Errors: []entity.SerializedError{{Name: "Error", Message: fmt.Sprintf("stored entity is not valid JSON: %v", err)}}}
 	} else {
-		res = e.orch.Process(ctx, ProcessRequest{Entity: data, State: it.Cache})
+		res = e.orch.Process(ctx, ProcessRequest{Entity: data, State: it.Cache, EncodeChildren: true})
 	}
 	row, err := buildProcessedRow(it, &res)
 	if err != nil {
@@ -210,7 +210,11 @@ func (row *ProcessedRow) fill(it *ProcessingItem, res *ProcessResult, h hash.Has
 	hashFields(h, "entity", row.Processed)
 
 	hashFields(h, "children")
-	row.Children = make([]UnprocessedEntity, 0, len(res.Deferred))
+	row.Children = make([]UnprocessedEntity, 0, len(res.Deferred)+len(res.Children))
+	for _, child := range res.Children {
+		row.Children = append(row.Children, child)
+		hashFields(h, child.Ref, child.Hash, child.LocationKey)
+	}
 	for i := range res.Deferred {
 		d := &res.Deferred[i]
 		child, err := unprocessedFromMap(d.Entity, d.LocationKey)

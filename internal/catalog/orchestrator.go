@@ -72,7 +72,7 @@ func NewOrchestrator(o OrchestratorOptions) *Orchestrator {
 // errors and the processor cache state, and the caller keeps what it had.
 // The built-in stages and processors do not modify req.Entity.
 func (o *Orchestrator) Process(ctx context.Context, req ProcessRequest) ProcessResult {
-	r := &run{o: o, cache: newCacheSet(req.State, len(o.procs))}
+	r := &run{o: o, cache: newCacheSet(req.State, len(o.procs)), encode: req.EncodeChildren}
 	e, err := o.process(ctx, req.Entity, r)
 	if err != nil {
 		r.errs = append(r.errs, err)
@@ -84,6 +84,7 @@ func (o *Orchestrator) Process(ctx context.Context, req ProcessRequest) ProcessR
 		OK:          true,
 		Entity:      e,
 		Deferred:    r.deferred,
+		Children:    r.children,
 		Relations:   r.relations,
 		RefreshKeys: r.refreshKeys,
 		State:       r.cache.succeeded(),

@@ -12,8 +12,10 @@ type run struct {
 	ref         string // canonical ref of the entity being processed
 	loc, origin plugin.Location
 	cache       *cacheSet
+	encode      bool // ProcessRequest.EncodeChildren
 
 	deferred    []DeferredEntity
+	children    []UnprocessedEntity
 	relations   []plugin.RelationEdge
 	refreshKeys []string
 	errs        []error
@@ -34,6 +36,12 @@ func (r *run) Entity(raw plugin.RawEntity) {
 	if ref := mapRef(data); ref == r.ref {
 		r.o.log.Warn("ignored an emitted entity with the ref of the entity being processed", "entity", ref, "location", key)
 		return
+	}
+	if r.encode && r.o.rules.IsAllowed(data, r.origin) {
+		if c, err := unprocessedFromMap(data, key); err == nil {
+			r.children = append(r.children, c)
+			return
+		}
 	}
 	r.deferred = append(r.deferred, DeferredEntity{Entity: data, LocationKey: key})
 }

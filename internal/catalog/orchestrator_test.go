@@ -418,6 +418,60 @@ func TestProcessEmittedEntities(t *testing.T) {
 	}
 }
 
+// TestProcessEncodeChildren checks that children encoded as they are
+// emitted are exactly what encoding the kept maps gives, in the same
+// order, and that a child of a kind the rules refuse still fails its
+// parent.
+func TestProcessEncodeChildren(t *testing.T) {
+	child := func(kind, name string) map[string]any {
+		return map[string]any{"apiVersion": "backstage.io/v1alpha1", "kind": kind, "metadata": map[string]any{"name": name}}
+	}
+	var seen []plugin.Location
+	procs := []plugin.Processor{acceptAll, reader("url", "url", &seen, child("Component", "a"), child("Group", "g"), child("API", "b"))}
+	parent := location("l", "url:https://example.com/org/all.yaml", map[string]any{"target": "./x.yaml"})
+	orc := NewOrchestrator(OrchestratorOptions{Processors: procs})
+
+	maps := orc.Process(context.Background(), ProcessRequest{Entity: parent})
+	encoded := orc.Process(context.Background(), ProcessRequest{Entity: parent, EncodeChildren: true})
+	if maps.OK || encoded.OK {
+		t.Fatalf("a Group from a location without a rule for it must fail: OK=%v/%v", maps.OK, encoded.OK)
+	}
+	if diff := cmp.Diff(errs(maps), errs(encoded)); diff != "" {
+		t.Errorf("errors with EncodeChildren (-maps +encoded):\n%s", diff)
+	}
+	if encoded.Deferred != nil || encoded.Children != nil {
+		t.Errorf("a failed parent emits nothing: %+v", encoded)
+	}
+
+	rules, err := NewRules(nil, map[string][]Rule{"url:https://example.com/root.yaml": {{Allow: []RuleKind{{Kind: "Group"}, {Kind: "Component"}, {Kind: "API"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orc = NewOrchestrator(OrchestratorOptions{Processors: procs, Rules: rules})
+	maps = orc.Process(context.Background(), ProcessRequest{Entity: parent})
+	encoded = orc.Process(context.Background(), ProcessRequest{Entity: parent, EncodeChildren: true})
+	if !maps.OK || !encoded.OK {
+		t.Fatalf("errors: %v / %v", errs(maps), errs(encoded))
+	}
+	var want []UnprocessedEntity
+	for _, d := range maps.Deferred {
+		u, err := unprocessedFromMap(d.Entity, d.LocationKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, u)
+	}
+	if len(want) != 3 {
+		t.Fatalf("%d children without EncodeChildren, want 3", len(want))
+	}
+	if diff := cmp.Diff(want, encoded.Children); diff != "" {
+		t.Errorf("encoded children (-want +got):\n%s", diff)
+	}
+	if encoded.Deferred != nil {
+		t.Errorf("encoded children are not kept as maps too: %v", encoded.Deferred)
+	}
+}
+
 func TestProcessEmittedInvalidEnvelope(t *testing.T) {
 	var seen []plugin.Location
 	bad := map[string]any{"kind": "Component", "metadata": map[string]any{"name": "c"}}

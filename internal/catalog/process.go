@@ -15,6 +15,13 @@ type ProcessRequest struct {
 	Entity map[string]any
 	// State is the processor cache from the previous run ("" when none).
 	State json.RawMessage
+	// EncodeChildren has emitted children encoded as they are emitted
+	// (ProcessResult.Children) rather than kept as maps until the end: a
+	// Location can emit a whole catalog, and its decoded documents would
+	// all be in memory at once. A child that is not of an allowed kind or
+	// cannot be encoded stays in Deferred, where it fails the result as
+	// before.
+	EncodeChildren bool
 }
 
 // ProcessResult is what processing one entity produced. When OK is false
@@ -26,6 +33,9 @@ type ProcessResult struct {
 	// Deferred are emitted child entities, already annotated with their
 	// managed-by-location and managed-by-origin-location.
 	Deferred []DeferredEntity
+	// Children are the emitted child entities already encoded, in the
+	// order emitted, when the request set EncodeChildren.
+	Children []UnprocessedEntity
 	// Relations are emitted edges, forward and reverse.
 	Relations []plugin.RelationEdge
 	// Errors are the processing errors in Backstage's serialized form.
