@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/callboard/callboard/internal/web/graph"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -65,6 +67,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdTemplate(ctx, args[1:], stdout, stderr)
 	case "task":
 		return cmdTask(ctx, args[1:], stdout, stderr)
+	case "graphviz-worker":
+		// Not in the usage: serve starts it to lay out graphs.
+		return cmdGraphvizWorker(stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "callboard %s\n", version)
 		return 0
@@ -75,4 +80,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "callboard: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
+}
+
+// cmdGraphvizWorker lays out graphs for serve, over stdin and stdout, until
+// stdin ends.
+func cmdGraphvizWorker(stderr io.Writer) int {
+	if err := graph.ServeWorker(os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(stderr, "callboard graphviz-worker:", err)
+		return 1
+	}
+	return 0
 }

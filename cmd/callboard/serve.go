@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/callboard/callboard/internal/app"
 )
@@ -34,7 +35,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "callboard serve:", err)
 		return 1
 	}
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, Plugins: plugins(), Version: version, Dev: *dev})
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, Plugins: plugins(), Version: version, Dev: *dev, GraphvizWorker: graphvizWorker()})
 	if err != nil {
 		fmt.Fprintln(stderr, "callboard serve:", err)
 		return 1
@@ -54,4 +55,15 @@ func exitForFlagError(err error) int {
 		return 0
 	}
 	return 2
+}
+
+// graphvizWorker is the command line of this binary's graphviz-worker,
+// which lays out graphs in a process that is replaced as it grows; nil
+// (lay out in this process) when the binary cannot be found.
+func graphvizWorker() []string {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil
+	}
+	return []string{exe, "graphviz-worker"}
 }

@@ -37,6 +37,10 @@ type Options struct {
 	Dev bool
 	// WebDir is where Dev reads them; web.DefaultDevDir when empty.
 	WebDir string
+	// GraphvizWorker is the command line of the process that lays out
+	// graphs ("callboard graphviz-worker"); nil lays them out in this
+	// process.
+	GraphvizWorker []string
 }
 
 // App is a built Callboard: every subsystem, wired.
@@ -55,6 +59,8 @@ type App struct {
 	techdocs *techdocsParts
 	// search is the search service and its indexer.
 	search *searchParts
+	// dot lays out the graph tab's and the docs' drawings.
+	dot *graph.Renderer
 
 	scaffolder *scaffolder.Engine
 	// slack is the Slack approvals' notifier and endpoint, when configured.
@@ -136,7 +142,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	unprocessed := catalog.NewUnprocessed(catalogStore, engine)
 
 	a := &App{cfg: cfg, log: log, db: db, reg: reg, engine: engine, query: query}
-	dot := graph.NewRenderer(0) // one Graphviz for the graph tab and the docs' dot fences
+	// One Graphviz for the graph tab and the docs' dot fences.
+	dot := graph.NewRendererWith(graph.RendererOptions{Worker: o.GraphvizWorker, Logger: log.With("component", "graphviz")})
+	a.dot = dot
 	published := &sitesPublished{}
 	if a.techdocs, err = newTechDocs(cfg, log, query, readers.URLReader, dot, published); err != nil {
 		return nil, err
@@ -369,8 +377,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return runErr
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.db.Close() }
+// Close stops the Graphviz workers and releases the database.
+func (a *App) Close() error {
+	_ = a.dot.Close() // always nil
+	return a.db.Close()
+}
 
 // builtinOptions configures the built-in processors: url locations and
 // placeholders are read through the forges in integrations, and over plain
