@@ -3,10 +3,11 @@
 // 0008 and 0011), so every replica shares one index. Text is indexed with
 // the simple configuration (no stemming, as the SQLite engine; the
 // Service folds plurals); the title, name, description and tags carry the
-// weights A to D. Ranking is ts_rank_cd, applied in tiers by where the
-// words match, as the SQLite engine does. Queries read the narrowest
-// vectors first (names, then fields, then the body), and a set is
-// counted and ranked in one statement. Typo tolerance looks words up in a
+// weights A to D. Results come in tiers by where the words match, as in
+// the SQLite engine, ranked within a tier by ts_rank (fields) or
+// ts_rank_cd (bodies). Queries read the narrowest vectors first (names,
+// then fields, then the body), and a tier is counted and ranked in one
+// statement. Typo tolerance looks words up in a
 // pg_trgm index of the vocabulary of names and titles when the extension
 // is installed.
 package postgres
