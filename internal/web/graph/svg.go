@@ -208,15 +208,16 @@ var (
 	errFault = errors.New("graphviz fault")
 )
 
-// layout runs Graphviz's dot layout on the process's one engine.
+// layout runs Graphviz's dot layout on the process's one engine: in a
+// worker process (see ServeWorker), or in this one when there is none.
 //
 // go-graphviz (v0.2.10) never frees the copy of the DOT text it parses nor
 // the SVG it renders: both stay in the WebAssembly module's memory, which
 // only grows, and each time it outgrows its buffer the runtime copies all
 // of it into a larger one. That copy, not Graphviz's work, is what makes
 // the slowest drawings slow, and it grows with the process's age; so
-// drawings keep their DOT and SVG small (see Graph.DOT) and the cache
-// spares repeated layouts.
+// drawings keep their DOT and SVG small (see Graph.DOT), the cache spares
+// repeated layouts, and workers are replaced before they grow large.
 func layout(ctx context.Context, dot string) (svg []byte, err error) {
 	gv, err := graphvizEngine()
 	if err != nil {

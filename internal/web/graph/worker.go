@@ -22,6 +22,11 @@ import (
 // and the payload: the SVG document, or an error's text.
 const workerReady = "callboard graphviz worker 1\n"
 
+// warmUpDOT is drawn as a worker starts: a little of what drawings hold.
+const warmUpDOT = `digraph { rankdir=LR; node [shape=box style="rounded,filled"];
+  a [label="component\nA" URL="/a" tooltip="a"]; b [label="api\nB"]; c [shape=box];
+  a -> b [label="providesApi"]; b -> c [style=dashed]; c -> a }`
+
 const (
 	// statusSVG answers a drawing.
 	statusSVG = '+'
@@ -39,7 +44,9 @@ const (
 // is ready, and lays out each DOT graph read from r, writing the answers
 // to w, until r ends (nil) or fails.
 func ServeWorker(r io.Reader, w io.Writer) error {
-	if _, err := graphvizEngine(); err != nil {
+	// A first small drawing brings Graphviz's code into memory before the
+	// worker says it is ready, off any request's path.
+	if _, err := layout(context.Background(), warmUpDOT); err != nil {
 		return err
 	}
 	in, out := bufio.NewReader(r), bufio.NewWriter(w)
