@@ -34,6 +34,24 @@ func (e svgElement) walk(fn func(e svgElement)) {
 }
 
 // forbidden must never be in a drawing inlined in a page.
+// renderClean lays dot out in-process and returns the SVG, parsed and as
+// text, failing the test when it is not XML or holds anything forbidden.
+func renderClean(t *testing.T, dot string) (svgElement, []byte) {
+	t.Helper()
+	svg, err := NewRenderer(-1).SVG(context.Background(), dot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := forbidden.Find(svg); m != nil {
+		t.Errorf("SVG contains %q", m)
+	}
+	var root svgElement
+	if err := xml.Unmarshal(svg, &root); err != nil {
+		t.Fatalf("SVG is not XML: %v", err)
+	}
+	return root, svg
+}
+
 var forbidden = regexp.MustCompile(`(?i)<script|\son[a-z]+=|\sstyle=|javascript:|<!DOCTYPE|<\?xml|<!--`)
 
 func TestSVG(t *testing.T) {
@@ -164,17 +182,7 @@ func TestSVGBundlesLeaves(t *testing.T) {
 	if n := strings.Count(dot, " -> ") - strings.Count(dot, "style=invis"); n != 1 {
 		t.Errorf("%d edges in DOT, want 1 to the bundle", n)
 	}
-	svg, err := NewRenderer(-1).SVG(context.Background(), dot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m := forbidden.Find(svg); m != nil {
-		t.Errorf("SVG contains %q", m)
-	}
-	var root svgElement
-	if err := xml.Unmarshal(svg, &root); err != nil {
-		t.Fatalf("SVG is not XML: %v", err)
-	}
+	root, svg := renderClean(t, dot)
 	links := map[string]bool{}
 	root.walk(func(e svgElement) {
 		if e.XMLName.Local == "a" && e.Href != "" {
@@ -270,17 +278,7 @@ func TestSVGLargeDrawing(t *testing.T) {
 	if strings.Contains(dot, `"component:default/s01" ->`) {
 		t.Error("DOT names nodes by ref")
 	}
-	svg, err := NewRenderer(-1).SVG(context.Background(), dot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m := forbidden.Find(svg); m != nil {
-		t.Errorf("SVG contains %q", m)
-	}
-	var root svgElement
-	if err := xml.Unmarshal(svg, &root); err != nil {
-		t.Fatalf("SVG is not XML: %v", err)
-	}
+	root, _ := renderClean(t, dot)
 	links := map[string]string{}
 	var edges, paths int
 	root.walk(func(e svgElement) {
