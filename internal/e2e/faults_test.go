@@ -447,10 +447,12 @@ func (f *faultRig) waitCompleted(id string) map[string]any {
 	return nil
 }
 
-// waitCheckpointed waits until some but not all iterations of a fan-out
-// step have run and the database holds their outputs, and returns their
-// keys: the point a killed server must resume from without running them
-// again.
+// waitCheckpointed waits until the three quick iterations of a fan-out
+// step (fault-fanout) have run and the database holds their outputs, and
+// returns their keys: the point a killed server must resume from without
+// running them again. Waiting for all three, not for some, keeps the kill
+// away from a quick iteration's side effect: the slow ones write theirs
+// seconds later.
 func (f *faultRig) waitCheckpointed(id, step string) []string {
 	f.t.Helper()
 	db, err := sql.Open("sqlite", "file:"+f.db+"?mode=ro&_pragma=busy_timeout(10000)")
@@ -459,7 +461,7 @@ func (f *faultRig) waitCheckpointed(id, step string) []string {
 	}
 	defer db.Close()
 	var keys []string
-	f.poll("some iterations of "+step+" recorded", func() bool {
+	f.poll("the quick iterations of "+step+" recorded", func() bool {
 		var raw sql.NullString
 		if err := db.QueryRow(`SELECT state FROM scaffolder_tasks WHERE id = $1`, id).Scan(&raw); err != nil {
 			f.t.Fatalf("read task state: %v", err)
@@ -487,7 +489,7 @@ func (f *faultRig) waitCheckpointed(id, step string) []string {
 		}
 		// Every iteration whose line is written is in the database: none
 		// is between its side effect and its checkpoint.
-		return len(keys) > 0 && len(keys) == f.countEffects(id, step)
+		return len(keys) >= 3 && len(keys) == f.countEffects(id, step)
 	})
 	return keys
 }
