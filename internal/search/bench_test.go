@@ -85,18 +85,20 @@ func BenchmarkSearch(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				for j, q := range queries {
+					restricted := j%3 == 2
 					s := all
-					if j%3 == 2 {
+					if restricted {
 						s = owned
 					}
 					t0 := time.Now()
 					if _, err := s.Query(ctx, q); err != nil {
 						b.Fatalf("%+v: %v", q, err)
 					}
-					qlat = append(qlat, time.Since(t0))
-					slowest = append(slowest, timedQuery{q, j%3 == 2, time.Since(t0)})
+					took := time.Since(t0)
+					qlat = append(qlat, took)
+					slowest = append(slowest, timedQuery{q, restricted, took})
 					if verbose {
-						b.Logf("query %q %v: %v", q.Term, q.Types, time.Since(t0))
+						b.Logf("query %q %v: %v", q.Term, q.Types, took)
 					}
 				}
 				for _, p := range prefixes {

@@ -10,27 +10,6 @@ import (
 	"github.com/callboard/callboard/internal/search/sqlsearch"
 )
 
-// segment is a tier of a query's results, read as a whole in one
-// statement: the exact matches, then each tier of tierWeights. Segments
-// are disjoint and come in order.
-type segment struct {
-	cond func(a *sqlsearch.Args) string
-	// rank is the sort key, computed for a segment of at most rankCap
-	// documents only.
-	rank func(a *sqlsearch.Args) string
-	// body says rank reads the body's vector.
-	body bool
-}
-
-// tierSegment is tier t alone (-1 for the exact matches), by rank.
-func (s *query) tierSegment(t int) segment {
-	return segment{
-		cond: func(a *sqlsearch.Args) string { return s.tierCond(a, t) },
-		rank: func(a *sqlsearch.Args) string { return s.rank(a, t) },
-		body: t >= len(tierWeights)-1,
-	}
-}
-
 // run finds the page of ids and the total. The tiers are read in order,
 // each from the narrowest index holding its words, until the page is
 // full: a word common in titles fills the page, and the total, from the
@@ -58,14 +37,14 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 		if need == 0 {
 			if total <= search.MaxCount {
 				n, err := s.countCond(ctx, func(a *sqlsearch.Args) string { return s.after(a, read) }, search.MaxCount+1-total)
-				total += n
 				if err != nil {
 					return nil, 0, err
 				}
+				total += n
 			}
 			break
 		}
-		got, n, err := s.rankedPage(ctx, s.tierSegment(t), skip, need)
+		got, n, err := s.rankedPage(ctx, t, skip, need)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -84,62 +63,57 @@ const noTier = -2
 // after matches the documents of the tiers after tier t (-1 for the
 // exact matches, noTier for none).
 func (s *query) after(a *sqlsearch.Args, t int) string {
-	cond := s.level(a, len(tierWeights)-1)
-	if t >= 0 {
-		cond += " AND NOT " + tierColumn(t) + " @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[t]))
+	if t == noTier {
+		return s.level(a, len(tierWeights)-1)
 	}
-	if t > noTier {
-		cond += s.notExact(a)
-	}
-	return cond
+	return s.tiers(a, t, len(tierWeights)-1)
 }
 
-// rankedPage reads in one statement how many documents of a segment
-// there are, counted up to rankCap+1, and a page of them: by rank when
-// they are at most rankCap, otherwise the first rankCap+1 the table
-// holds, by id. The documents are read from the table once, into a
-// materialized CTE, and ranked only when the set is small enough; a
-// toasted body is read only to rank the body's tier.
-func (s *query) rankedPage(ctx context.Context, sg segment, offset, limit int) ([]int64, int, error) {
+// rankedPage reads in one statement how many documents of tier t (-1
+// for the exact matches) there are, counted up to rankCap+1, and a page
+// of them: by rank when they are at most rankCap, otherwise the first
+// rankCap+1 the table holds, by id. The documents are read from the
+// table once, into a materialized CTE, and ranked only when the set is
+// small enough; a toasted body is read only to rank the body's tier.
+func (s *query) rankedPage(ctx context.Context, t, offset, limit int) ([]int64, int, error) {
 	var a sqlsearch.Args
-	where := sg.cond(&a) + " AND " + s.inGenerations(&a)
-	rank := sg.rank(&a)
+	where := s.tierCond(&a, t) + " AND " + s.inGenerations(&a)
+	rank := s.rank(&a, t)
 	capText := strconv.Itoa(rankCap)
 	read := "d.id, d.tsv_fields"
-	if sg.body {
+	if t >= len(tierWeights)-1 {
 		read += ", d.tsv_body"
 	}
-	// The ids come back as one text column so that the count arrives
-	// even when the page is empty.
 	stmt := `WITH m AS MATERIALIZED (SELECT ` + read + ` FROM search_documents d WHERE ` + where +
 		` LIMIT ` + strconv.Itoa(rankCap+1) + `),
 		c AS (SELECT count(*) AS n FROM m)
 		SELECT c.n, array_to_string(ARRAY(SELECT d.id FROM (SELECT d.id, CASE WHEN c.n <= ` + capText + ` THEN ` + rank + ` END AS r
 			FROM m d OFFSET 0) d ORDER BY d.r DESC, d.id LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset) + `), ',') FROM c`
-	var n int
-	var list string
-	if err := s.e.db.QueryRowContext(ctx, stmt, a.Values...).Scan(&n, &list); err != nil {
-		return nil, 0, fmt.Errorf("search: %w", err)
-	}
-	ids, err := parseIDs(list)
-	return ids, n, err
+	return s.countedPage(ctx, stmt, a.Values)
 }
 
-// parseIDs reads a comma-separated list of ids.
-func parseIDs(list string) ([]int64, error) {
+// countedPage runs a statement returning a count and a comma-separated
+// list of ids (one text column, so that the count arrives even when the
+// page is empty).
+func (s *query) countedPage(ctx context.Context, stmt string, args []any) ([]int64, int, error) {
+	var n int
+	var list string
+	if err := s.e.db.QueryRowContext(ctx, stmt, args...).Scan(&n, &list); err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
 	if list == "" {
-		return nil, nil
+		return nil, n, nil
 	}
 	parts := strings.Split(list, ",")
-	out := make([]int64, len(parts))
+	ids := make([]int64, len(parts))
 	for i, p := range parts {
 		id, err := strconv.ParseInt(p, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("search: read id %q: %w", p, err)
+			return nil, 0, fmt.Errorf("search: read id %q: %w", p, err)
 		}
-		out[i] = id
+		ids[i] = id
 	}
-	return out, nil
+	return ids, n, nil
 }
 
 // smallSet is the largest set a restricted query ranks as a whole (no
@@ -181,14 +155,5 @@ func (s *query) runSmall(ctx context.Context) ([]int64, int, error) {
 			ORDER BY d.tier, CASE WHEN d.upto - d.size >= ` + to + ` OR d.upto <= ` + from + ` THEN NULL
 				WHEN d.tier = ` + strconv.Itoa(body) + ` THEN ` + s.rank(&a, body) + ` ELSE ` + s.rank(&a, 0) + ` END DESC, d.id
 			LIMIT ` + strconv.Itoa(s.q.Limit) + ` OFFSET ` + strconv.Itoa(s.q.Offset) + `), ',') FROM c`
-	var n int
-	var list string
-	if err := s.e.db.QueryRowContext(ctx, stmt, a.Values...).Scan(&n, &list); err != nil {
-		return nil, 0, fmt.Errorf("search: %w", err)
-	}
-	if n > smallSet {
-		return nil, n, nil
-	}
-	ids, err := parseIDs(list)
-	return ids, n, err
+	return s.countedPage(ctx, stmt, a.Values)
 }

@@ -149,9 +149,16 @@ func (s *query) tierCond(a *sqlsearch.Args, t int) string {
 		e := a.Add(s.exact)
 		return s.level(a, len(tierWeights)-1) + " AND (d.name_key = " + e + " OR d.title_key = " + e + ")"
 	}
-	cond := s.level(a, t)
-	if t > 0 {
-		cond += " AND NOT " + tierColumn(t-1) + " @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[t-1]))
+	return s.tiers(a, t-1, t)
+}
+
+// tiers matches the documents of the tiers after tier from (-1 for
+// none) up to tier to: to's level without from's matches, nor the exact
+// matches.
+func (s *query) tiers(a *sqlsearch.Args, from, to int) string {
+	cond := s.level(a, to)
+	if from >= 0 {
+		cond += " AND NOT " + tierColumn(from) + " @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[from]))
 	}
 	return cond + s.notExact(a)
 }
@@ -206,7 +213,6 @@ func byID(*sqlsearch.Args) string { return "d.id" }
 // allowed and not excluded, in title order (index order for restricted
 // sets larger than browseSortCap).
 func (s *query) browse(ctx context.Context) (*search.EngineResult, error) {
-	match := and(s.excl, s.meta)
 	cond := func(a *sqlsearch.Args) string {
 		var parts []string
 		if s.meta != "" {
@@ -226,7 +232,7 @@ func (s *query) browse(ctx context.Context) (*search.EngineResult, error) {
 	}
 	total := min(n, search.MaxCount)
 	order := func(*sqlsearch.Args) string { return "d.title_key, d.id" }
-	if match != "" && n > browseSortCap {
+	if (s.excl != "" || s.meta != "") && n > browseSortCap {
 		order = byID
 	}
 	ids, err := s.fetchCond(ctx, cond, order, s.q.Offset, s.q.Limit)
@@ -245,16 +251,7 @@ func (e *Engine) ids(ctx context.Context, stmt string, args []any) ([]int64, err
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return sqlsearch.Column[int64](rows)
 }
 
 // hydrate reads the documents of ids, in that order, with highlights for

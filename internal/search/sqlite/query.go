@@ -412,16 +412,7 @@ func (e *Engine) ids(ctx context.Context, stmt string, args []any) ([]int64, err
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return sqlsearch.Column[int64](rows)
 }
 
 // hydrate reads the documents of ids, in that order, with their

@@ -1,7 +1,7 @@
 // Package sqlsearch holds what the SQL search engines (search/sqlite and
-// search/postgres) share: numbered statement arguments, paging over
-// ranking tiers, the vocabulary words of a document and the generations
-// left behind by rebuilds.
+// search/postgres) share: numbered statement arguments, the vocabulary
+// words of a document, reading hits and single-column results, and the
+// generations left behind by rebuilds.
 package sqlsearch
 
 import (
@@ -49,33 +49,6 @@ func NameTerms(d *search.Document) []string {
 		out = append(out, w)
 	}
 	return out
-}
-
-// Paging splits a page (offset, limit) over ranked tiers of results: for
-// each tier in order, size returns its number of results (counted up to
-// at least the cap it is given) and fetch reads rows of it; Paging calls
-// them only as far as the page needs.
-func Paging(tiers int, offset, limit int, size func(tier, upTo int) (int, error), fetch func(tier, offset, limit int) (int, error)) error {
-	skip, need := offset, limit
-	for t := 0; t < tiers && need > 0; t++ {
-		if skip > 0 {
-			n, err := size(t, skip+1)
-			if err != nil {
-				return err
-			}
-			if n <= skip {
-				skip -= n
-				continue
-			}
-		}
-		got, err := fetch(t, skip, need)
-		if err != nil {
-			return err
-		}
-		skip = 0
-		need -= got
-	}
-	return nil
 }
 
 // DropStale calls drop for each of typ's generations created before
