@@ -13,12 +13,12 @@ func (q *Query) planPage(ctx context.Context, page *EntityPage) error {
 	page.SortKeyMatches, page.SourceRows = -1, -1
 	sorted := page.SortKey != ""
 	indexed := FullTextIndexed(page.FullText)
-	filter, driverSize, err := q.driversFirst(ctx, page.Filter, sorted && !indexed && page.Matches >= 0)
+	filter, sizes, err := q.orderDrivers(ctx, page.Filter, sorted && !indexed && page.Matches >= 0)
 	if err != nil {
 		return err
 	}
 	page.Filter = filter
-	if !sorted || page.Matches < 0 || (!indexed && driverSize < 0) {
+	if !sorted || page.Matches < 0 || (!indexed && len(sizes) == 0) {
 		return nil
 	}
 	switch {
@@ -29,7 +29,7 @@ func (q *Query) planPage(ctx context.Context, page *EntityPage) error {
 		}
 		page.SourceRows = n
 	default:
-		page.SourceRows = driverSize
+		page.SourceRows = sizes[0]
 	}
 	n, err := q.count(ctx, EntitySet{SortKey: page.SortKey})
 	if err != nil {
@@ -49,20 +49,10 @@ const (
 	intersectRatio = 4
 )
 
-// driversFirst puts a filter's single-value equality conditions (drivers)
-// first, smallest first by their cached counts, and returns the size of
-// the first, or -1 when the drivers were not counted: they are counted
-// when there are two or more, or one and countOne is set.
-func (q *Query) driversFirst(ctx context.Context, filter *Predicate, countOne bool) (*Predicate, int, error) {
-	f, sizes, err := q.orderDrivers(ctx, filter, countOne)
-	if len(sizes) == 0 {
-		return f, -1, err
-	}
-	return f, sizes[0], err
-}
-
-// orderDrivers is driversFirst returning the sizes of the drivers, in
-// their new order.
+// orderDrivers puts a filter's single-value equality conditions (drivers)
+// first, smallest first by their cached counts, and returns their sizes in
+// that order, or none when they were not counted: they are counted when
+// there are two or more, or one and countOne is set.
 func (q *Query) orderDrivers(ctx context.Context, filter *Predicate, countOne bool) (*Predicate, []int, error) {
 	if filter == nil {
 		return nil, nil, nil

@@ -25,19 +25,19 @@ func (r *CatalogReader) Facets(ctx context.Context, keys []string, filter *catal
 	if len(keys) == 0 {
 		return out, nil
 	}
-	drive, err := r.facetsFromSource(ctx, filter)
+	src, rest, err := r.facetSource(ctx, filter)
 	if err != nil {
 		return nil, err
 	}
 	type bucket struct{ key, value string }
 	counts := map[bucket]int{}
-	err = r.facetRows(ctx, keys, filter, drive, false, func(key string, value, original *string, n int) {
+	err = r.facetRows(ctx, keys, src, rest, false, func(key string, value, original *string, n int) {
 		counts[bucket{key, *value}] += n
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = r.facetRows(ctx, keys, filter, drive, true, func(key string, value, original *string, n int) {
+	err = r.facetRows(ctx, keys, src, rest, true, func(key string, value, original *string, n int) {
 		if value != nil {
 			counts[bucket{key, *value}] -= n
 		}
@@ -68,40 +68,41 @@ func (r *CatalogReader) Facets(ctx context.Context, keys []string, filter *catal
 // 1.0 s the other.
 const facetDriveShare = 4
 
-// facetsFromSource reports whether facets under filter are read from its
-// driving equality, from the sizes of that equality and of the catalog.
-func (r *CatalogReader) facetsFromSource(ctx context.Context, filter *catalog.Predicate) (bool, error) {
-	src, _ := r.planSource(catalog.EntitySet{Filter: filter})
+// facetSource returns what facets under filter are read from: its
+// driving equality when that names under a facetDriveShare-th of the
+// catalog, with the conditions left to test; otherwise no source, and
+// every condition is tested on each row of the keys.
+func (r *CatalogReader) facetSource(ctx context.Context, filter *catalog.Predicate) (*source, []*catalog.Predicate, error) {
+	src, rest := r.planSource(catalog.EntitySet{Filter: filter})
 	if src == nil || src.eq == nil {
-		return false, nil
+		return nil, conjuncts(filter), nil
 	}
 	n, err := r.CountEntities(ctx, catalog.EntitySet{Filter: src.eq})
 	if err != nil {
-		return false, err
+		return nil, nil, err
 	}
 	total, err := r.CountEntities(ctx, catalog.EntitySet{})
 	if err != nil {
-		return false, err
+		return nil, nil, err
 	}
-	return n*facetDriveShare < total, nil
+	if n*facetDriveShare >= total {
+		return nil, conjuncts(filter), nil
+	}
+	return src, rest, nil
 }
 
 // facetRows runs one of the two facet reads: per (key, value) over rows
 // with a value, or, with originals, per (key, value, original) over rows
-// whose original differs from the value. With drive, the rows are read
-// from the entities of the filter's driving equality (facetsFromSource);
-// otherwise every row of the keys is tested against the filter.
-func (r *CatalogReader) facetRows(ctx context.Context, keys []string, filter *catalog.Predicate, drive, originals bool,
+// whose original differs from the value. With a source (facetSource) the
+// rows are read from its entities; otherwise every row of the keys is
+// tested against the conditions in rest.
+func (r *CatalogReader) facetRows(ctx context.Context, keys []string, src *source, rest []*catalog.Predicate, originals bool,
 	add func(key string, value, original *string, n int)) error {
 	a := sqlArgs{dialect: r.db.Dialect}
 	var b strings.Builder
 	cols := "s.key, s.value"
 	if originals {
 		cols += ", s.original_value"
-	}
-	src, rest := r.planSource(catalog.EntitySet{Filter: filter})
-	if !drive || src == nil || src.eq == nil {
-		src, rest = nil, conjuncts(filter)
 	}
 	if src != nil {
 		ss := src.sql(r, &a)

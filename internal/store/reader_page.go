@@ -168,7 +168,7 @@ func (r *CatalogReader) planSource(set catalog.EntitySet) (src *source, rest []*
 		return src, rest
 	}
 	for i, c := range conds {
-		if c.Op == catalog.OpField && c.Match.Kind == catalog.MatchEq && len(c.Match.Values) == 1 {
+		if isSingleEq(c) {
 			rest = append(append(rest, conds[:i]...), conds[i+1:]...)
 			return &source{eq: c}, rest
 		}
@@ -311,10 +311,12 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool) (query string, 
 		return err
 	}
 	sorted := p.SortKey != ""
-	keyset := func(value, id string) {
-		if p.After != nil {
-			where = append(where, "("+value+", "+id+") "+cmp+" ("+a.add(p.After.Value)+", "+a.add(p.After.ID)+")")
+	// keyset returns the term that starts a sorted page after p.After.
+	keyset := func(value, id string) []string {
+		if p.After == nil {
+			return nil
 		}
+		return []string{"(" + value + ", " + id + ") " + cmp + " (" + a.add(p.After.Value) + ", " + a.add(p.After.ID) + ")"}
 	}
 	if sorted {
 		b.WriteString("SELECT p.id, p.value, fe.final_entity FROM (")
@@ -332,10 +334,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool) (query string, 
 	case walk:
 		// Walk the sort key in index order, testing each entity; with a
 		// budget, only its first rows.
-		keyRows := []string{"d.key = " + a.add(p.SortKey), sortRowSQL(p.SortKey, &a)}
-		if p.After != nil {
-			keyRows = append(keyRows, "(d.value, d.id) "+cmp+" ("+a.add(p.After.Value)+", "+a.add(p.After.ID)+")")
-		}
+		keyRows := append([]string{"d.key = " + a.add(p.SortKey), sortRowSQL(p.SortKey, &a)}, keyset("d.value", "d.id")...)
 		b.WriteString("SELECT d.id AS id, d.value AS value FROM ")
 		if budget > 0 {
 			fmt.Fprintf(&b, "(SELECT d.id AS id, d.value AS value FROM search d WHERE %s ORDER BY d.value %s, d.id %s LIMIT %d) d WHERE ",
@@ -364,7 +363,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool) (query string, 
 		if err := conds(rest, ss.id); err != nil {
 			return "", nil, false, err
 		}
-		keyset(ss.value, ss.id)
+		where = append(where, keyset(ss.value, ss.id)...)
 		order = ss.value + " " + dir + ", " + ss.id + " " + dir
 	case sorted:
 		// Few entities match: read them, then sort them by their sort
@@ -381,22 +380,21 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool) (query string, 
 			return "", nil, false, err
 		}
 		testFullText := ft != nil && !src.coversFullText()
+		// On SQLite a term searched in the sort field alone is tested on
+		// the sort row itself.
+		termInSortRow := small && testFullText && len(ft.Fields) == 1 && ft.Fields[0] == p.SortKey
+		if testFullText && !termInSortRow {
+			where = append(where, r.fullTextSQL(ft, ss.id, &a))
+		}
 		switch {
-		case small && testFullText && len(ft.Fields) == 1 && ft.Fields[0] == p.SortKey:
-			// The sort row holds the value to test.
+		case termInSortRow:
 			where = append(where, trigramValueLike(ss.id, slot, "d", ft.Term, &a))
 		case small:
-			if testFullText {
-				where = append(where, r.fullTextSQL(ft, ss.id, &a))
-			}
 			where = append(where, trigramRow(ss.id, slot, "d"))
 		default:
-			if testFullText {
-				where = append(where, r.fullTextSQL(ft, ss.id, &a))
-			}
 			where = append(where, "d.id = "+ss.id, "d.key = "+a.add(p.SortKey), sortRowSQL(p.SortKey, &a))
 		}
-		keyset(sortValue, ss.id)
+		where = append(where, keyset(sortValue, ss.id)...)
 		order = sortValue + " " + dir + ", " + ss.id + " " + dir
 	case src != nil:
 		ss := src.sql(r, &a)
@@ -450,7 +448,7 @@ func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
 	var idExpr string
 	var b strings.Builder
 	switch {
-	case src != nil && set.IntersectDrivers && r.db.Dialect == SQLite && src.searchRows() && src.eq != nil &&
+	case src != nil && set.IntersectDrivers && r.db.Dialect == SQLite && src.eq != nil && isSingleEq(src.eq) &&
 		len(rest) > 0 && src.eq == conjuncts(set.Filter)[0] && isSingleEq(rest[0]):
 		// Two large equalities: intersect their index ranges (a temporary
 		// index of the first, probed by a scan of the second) rather than
