@@ -215,15 +215,13 @@ func (row *ProcessedRow) fill(it *ProcessingItem, res *ProcessResult, h hash.Has
 		row.Children = append(row.Children, child)
 		hashFields(h, child.Ref, child.Hash, child.LocationKey)
 	}
-	for i := range res.Deferred {
-		d := &res.Deferred[i]
+	// With EncodeChildren only a child that could not be encoded is left
+	// here, and encoding it again reports why.
+	for _, d := range res.Deferred {
 		child, err := unprocessedFromMap(d.Entity, d.LocationKey)
 		if err != nil {
 			return fmt.Errorf("emitted entity: %w", err)
 		}
-		// Only the encoded form is kept: a Location can emit a whole
-		// catalog, and the decoded documents are by far the larger.
-		d.Entity = nil
 		row.Children = append(row.Children, child)
 		hashFields(h, child.Ref, child.Hash, child.LocationKey)
 	}

@@ -61,11 +61,7 @@ func (e *Engine) stitchLoop(ctx context.Context) {
 		select {
 		case batches <- b:
 		case <-ctx.Done():
-			e.end()
-			if tickets != nil {
-				e.end()
-			}
-			return
+			e.end() // b is never written
 		}
 	}
 	if tickets != nil {
@@ -124,7 +120,7 @@ func (e *Engine) buildStitch(ctx context.Context, tickets []StitchTicket) (*Stit
 		})
 	}
 	wg.Wait()
-	b := &StitchBatch{Now: e.now(), Tickets: tickets}
+	b := &StitchBatch{Tickets: tickets}
 	for _, f := range finals {
 		if f != nil {
 			b.Finals = append(b.Finals, *f)
