@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdTask(ctx, args[1:], stdout, stderr)
 	case "graphviz-worker":
 		// Not in the usage: serve starts it to lay out graphs.
-		return cmdGraphvizWorker(stderr)
+		return cmdGraphvizWorker(stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "callboard %s\n", version)
 		return 0
@@ -84,8 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // cmdGraphvizWorker lays out graphs for serve, over stdin and stdout, until
 // stdin ends.
-func cmdGraphvizWorker(stderr io.Writer) int {
-	if err := graph.ServeWorker(os.Stdin, os.Stdout); err != nil {
+func cmdGraphvizWorker(stdout, stderr io.Writer) int {
+	if err := graph.ServeWorker(os.Stdin, stdout); err != nil {
 		fmt.Fprintln(stderr, "callboard graphviz-worker:", err)
 		return 1
 	}

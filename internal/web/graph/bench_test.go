@@ -229,20 +229,6 @@ func threadsCPU(pid int) time.Duration {
 	return total
 }
 
-// livePIDs are the process ids of r's workers not yet reaped.
-func livePIDs(r *Renderer) []int {
-	if r.workers == nil {
-		return nil
-	}
-	r.workers.mu.Lock()
-	defer r.workers.mu.Unlock()
-	var pids []int
-	for w := range r.workers.live {
-		pids = append(pids, w.cmd.Process.Pid)
-	}
-	return pids
-}
-
 // peakRSS is the largest resident set a process has had, from /proc
 // (Linux; zero elsewhere).
 func peakRSS(pid int) int64 {

@@ -34,8 +34,12 @@ const (
 	startRetryAfter = time.Minute
 )
 
-// errNoWorker says no worker could be started: lay out in this process.
-var errNoWorker = errors.New("no graphviz worker")
+var (
+	// errNoWorker says no worker could be started: lay out in this process.
+	errNoWorker = errors.New("no graphviz worker")
+	// errClosed says the renderer was closed while a worker was starting.
+	errClosed = errors.New("the renderer is closed")
+)
 
 // pool runs layouts in worker processes, one at a time in each.
 type pool struct {
@@ -127,7 +131,7 @@ func (p *pool) layout(ctx context.Context, dot string) ([]byte, error) {
 
 func (p *pool) layoutIn(ctx context.Context, s *slot, dot string) ([]byte, error) {
 	if p.isClosed() {
-		return nil, fmt.Errorf("%w: the renderer is closed", errLayout)
+		return nil, fmt.Errorf("%w: %w", errLayout, errClosed)
 	}
 	w, err := p.take(ctx, s)
 	if err != nil {
@@ -217,9 +221,17 @@ func (p *pool) startFailed(err error) {
 	}
 }
 
-// start starts a worker in the background.
+// start starts a worker in the background. Close may be waiting for the
+// running goroutines, so the count grows only while the pool is open.
 func (p *pool) start() *starting {
 	st := &starting{done: make(chan struct{})}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		st.err = errClosed
+		close(st.done)
+		return st
+	}
 	p.running.Add(1)
 	go func() {
 		defer p.running.Done()
@@ -248,7 +260,7 @@ func (p *pool) spawn() (*worker, error) {
 	if p.closed {
 		p.mu.Unlock()
 		closeAll(inR, inW, outR, outW)
-		return nil, errors.New("the renderer is closed")
+		return nil, errClosed
 	}
 	err = cmd.Start()
 	// The child holds its own ends now.
@@ -370,18 +382,12 @@ func (p *pool) close() {
 	for _, w := range ws {
 		_ = w.in.Close()
 	}
-	deadline := time.NewTimer(workerStopTimeout)
-	defer deadline.Stop()
-	late := false
+	ctx, cancel := context.WithTimeout(context.Background(), workerStopTimeout)
+	defer cancel()
 	for _, w := range ws {
-		if !late {
-			select {
-			case <-w.exited:
-			case <-deadline.C:
-				late = true
-			}
-		}
-		if late {
+		select {
+		case <-w.exited:
+		case <-ctx.Done():
 			_ = w.cmd.Process.Kill()
 		}
 	}

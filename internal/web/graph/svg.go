@@ -119,8 +119,8 @@ func NewRendererWith(o RendererOptions) *Renderer {
 	return r
 }
 
-// Close stops the renderer's worker processes. Drawings asked for after
-// it fail.
+// Close stops the renderer's worker processes; a renderer with workers
+// fails the drawings asked for after it.
 func (r *Renderer) Close() error {
 	if r.workers != nil {
 		r.workers.close()

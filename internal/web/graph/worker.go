@@ -64,19 +64,15 @@ func ServeWorker(r io.Reader, w io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("read request: %w", err)
 		}
-		status, payload := byte(statusSVG), []byte(nil)
-		svg, err := layout(context.Background(), string(dot))
-		switch {
-		case errors.Is(err, errFault):
-			status = statusFault
-		case err != nil:
-			status = statusError
-		}
+		status := byte(statusSVG)
+		payload, err := layout(context.Background(), string(dot))
 		if err != nil {
+			status = statusError
+			if errors.Is(err, errFault) {
+				status = statusFault
+			}
 			// The parent wraps the text in errLayout again.
 			payload = []byte(strings.TrimPrefix(err.Error(), errLayout.Error()+": "))
-		} else {
-			payload = svg
 		}
 		if err := writeFrame(out, status, payload); err != nil {
 			return fmt.Errorf("write answer: %w", err)

@@ -84,11 +84,18 @@ func workerPIDs(r *Renderer) []int {
 	return pids
 }
 
-// liveWorkers counts r's worker processes not yet reaped.
-func liveWorkers(r *Renderer) int {
+// livePIDs are the process ids of r's workers not yet reaped.
+func livePIDs(r *Renderer) []int {
+	if r.workers == nil {
+		return nil
+	}
 	r.workers.mu.Lock()
 	defer r.workers.mu.Unlock()
-	return len(r.workers.live)
+	var pids []int
+	for w := range r.workers.live {
+		pids = append(pids, w.cmd.Process.Pid)
+	}
+	return pids
 }
 
 // chain is a small DOT graph named by n, so that each n is laid out anew.
@@ -204,16 +211,16 @@ func TestWorkerRecycles(t *testing.T) {
 	}
 	// The replaced workers exit: at most the current one and a
 	// replacement remain.
-	for time.Now().Before(deadline) && liveWorkers(r) > 2 {
+	for time.Now().Before(deadline) && len(livePIDs(r)) > 2 {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if n := liveWorkers(r); n > 2 {
+	if n := len(livePIDs(r)); n > 2 {
 		t.Errorf("%d workers running, want at most 2", n)
 	}
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if n := liveWorkers(r); n != 0 {
+	if n := len(livePIDs(r)); n != 0 {
 		t.Errorf("%d workers running after Close", n)
 	}
 	if _, err := r.SVG(context.Background(), chain(-1)); !errors.Is(err, errLayout) {
