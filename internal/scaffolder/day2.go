@@ -59,12 +59,18 @@ func MatchEntityFilter(filters []map[string]any, ent map[string]any) bool {
 
 func matchOne(f map[string]any, ent map[string]any) bool {
 	for key, want := range f {
-		got, ok := lookupPath(ent, strings.Split(key, "."))
+		got, ok := EntityValue(ent, key)
 		if !ok || !valueMatches(got, want) {
 			return false
 		}
 	}
 	return true
+}
+
+// EntityValue finds a dotted path (metadata.annotations.backstage.io/techdocs-ref)
+// in an entity (JSON-decoded), for entity filters.
+func EntityValue(ent map[string]any, path string) (any, bool) {
+	return lookupPath(ent, strings.Split(path, "."))
 }
 
 // lookupPath finds a dotted path in nested maps; keys holding dots
@@ -127,32 +133,15 @@ func (t *Template) AppliesTo(ent map[string]any) bool {
 // TemplatesFor returns the templates the caller may see whose
 // entityFilter matches the entity, sorted by title.
 func (e *Engine) TemplatesFor(ctx context.Context, ent map[string]any) ([]*Template, error) {
-	if e.catalog == nil {
-		return nil, nil
-	}
-	raws, err := e.catalog.Templates(ctx)
+	all, err := e.Templates(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []*Template
-	for _, raw := range raws {
-		t, err := ParseTemplate(raw)
-		if err != nil {
-			continue // a broken template is listed with its error elsewhere
-		}
+	for _, t := range all {
 		if t.AppliesTo(ent) {
 			out = append(out, t)
 		}
 	}
-	slices.SortFunc(out, func(a, b *Template) int {
-		return strings.Compare(strings.ToLower(templateLabel(a)), strings.ToLower(templateLabel(b)))
-	})
 	return out, nil
-}
-
-func templateLabel(t *Template) string {
-	if t.Title != "" {
-		return t.Title
-	}
-	return t.Name
 }

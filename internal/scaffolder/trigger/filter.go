@@ -3,11 +3,15 @@ package trigger
 import (
 	"fmt"
 	"strings"
+
+	"github.com/callboard/callboard/internal/scaffolder"
 )
 
 // Filter matches entities: any of its alternatives, each a map of dotted
 // entity paths to a value or a list of values that must all match. An
-// empty Filter matches every entity.
+// empty Filter matches every entity. Paths are found as a template's
+// spec.entityFilter finds them (scaffolder.EntityValue), but values
+// compare differently: only kind ignores case here.
 type Filter []map[string]any
 
 // ParseFilter reads an entityFilter: a map, or a list of maps.
@@ -46,33 +50,12 @@ func (f Filter) Matches(ent map[string]any) bool {
 
 func matchesAll(conds map[string]any, ent map[string]any) bool {
 	for path, want := range conds {
-		got, ok := lookup(ent, strings.Split(path, "."))
+		got, ok := scaffolder.EntityValue(ent, path)
 		if !ok || !valueMatches(strings.EqualFold(path, "kind"), got, want) {
 			return false
 		}
 	}
 	return true
-}
-
-// lookup walks a dotted path. Keys may hold dots themselves
-// (metadata.annotations.backstage.io/techdocs-ref): the longest key that
-// exists at each level wins.
-func lookup(v any, parts []string) (any, bool) {
-	if len(parts) == 0 {
-		return v, true
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, false
-	}
-	for i := len(parts); i > 0; i-- {
-		if next, ok := m[strings.Join(parts[:i], ".")]; ok {
-			if got, ok := lookup(next, parts[i:]); ok {
-				return got, true
-			}
-		}
-	}
-	return nil, false
 }
 
 // valueMatches compares an entity's value with a filter's value or list
