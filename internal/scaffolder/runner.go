@@ -83,7 +83,7 @@ func (r *taskRun) execute(ctx context.Context) result {
 	if !r.resuming {
 		r.log(ctx, EventBody{Message: fmt.Sprintf("Starting up task with %d steps", len(r.spec.Steps))})
 	}
-	parked, firstErr := r.schedule(ctx, r.spec.Steps, r.spec.concurrencyOf())
+	parked, firstErr := r.schedule(ctx, r.spec.Steps, r.spec.Concurrency)
 	if stopped(ctx) {
 		// The instance is stopping or lost the task: it is not over,
 		// whoever resumes it goes on from here.

@@ -26,8 +26,9 @@ type stepResult struct {
 }
 
 // schedule runs the steps as a DAG: a step starts once every step it
-// needs has ended, at most limit at once. It returns the
-// steps that are waiting and the first error that fails the task.
+// needs has ended, at most limit at once (DefaultStepConcurrency when
+// limit is 0). It returns the steps that are waiting and the first error
+// that fails the task.
 func (r *taskRun) schedule(ctx context.Context, steps []Step, limit int) (map[string]*parkedStep, error) {
 	if limit <= 0 {
 		limit = DefaultStepConcurrency
@@ -98,14 +99,6 @@ type parkedError struct {
 
 func (e *parkedError) Error() string { return errParked.Error() }
 func (e *parkedError) Unwrap() error { return errParked }
-
-// concurrencyOf is the template's step concurrency.
-func (s *TaskSpec) concurrencyOf() int {
-	if s.Concurrency > 0 {
-		return s.Concurrency
-	}
-	return DefaultStepConcurrency
-}
 
 // describeWaits says what a parked task waits for, for its log.
 func describeWaits(parked map[string]*parkedStep) string {
