@@ -87,9 +87,7 @@ func cmdTaskRun(ctx context.Context, args []string, getenv func(string) string, 
 	valuesFile := fs.String("values", "", "YAML file of the task's parameters")
 	var sets setFlags
 	fs.Var(&sets, "set", "a parameter as KEY=VALUE (repeatable)")
-	server := fs.String("server", "", "the portal's URL (default $CALLBOARD_URL or http://localhost:7007)")
-	token := fs.String("token", "", "bearer token (default $CALLBOARD_TOKEN)")
-	follow := fs.Bool("follow", false, "print the task's log until it ends; exit 1 unless it completed")
+	conn := addTaskClientFlags(fs)
 	entityRef := fs.String("entity", "", "the entity a day-2 template acts on (its ${{ entity }})")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, taskRunUsage)
@@ -112,7 +110,7 @@ func cmdTaskRun(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return fail(err)
 	}
-	c := taskClient{base: strings.TrimRight(firstOf(*server, getenv("CALLBOARD_URL"), "http://localhost:7007"), "/"), token: firstOf(*token, getenv("CALLBOARD_TOKEN"))}
+	c := conn.client(getenv)
 	var created struct {
 		ID string `json:"id"`
 	}
@@ -124,26 +122,14 @@ func cmdTaskRun(ctx context.Context, args []string, getenv func(string) string, 
 		return fail(err)
 	}
 	fmt.Fprintln(stdout, created.ID)
-	if !*follow {
-		return 0
-	}
-	ok, err := c.follow(ctx, created.ID, stdout)
-	if err != nil {
-		return fail(err)
-	}
-	if !ok {
-		return 1
-	}
-	return 0
+	return conn.finish(ctx, c, created.ID, stdout, stderr, "callboard task run:")
 }
 
 func cmdTaskReplay(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("task replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fromStep := fs.String("from-step", "", "run this step and every step that needs it again")
-	server := fs.String("server", "", "the portal's URL (default $CALLBOARD_URL or http://localhost:7007)")
-	token := fs.String("token", "", "bearer token (default $CALLBOARD_TOKEN)")
-	follow := fs.Bool("follow", false, "print the task's log until it ends; exit 1 unless it completed")
+	conn := addTaskClientFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, taskReplayUsage)
 		fs.PrintDefaults()
@@ -157,7 +143,7 @@ func cmdTaskReplay(ctx context.Context, args []string, getenv func(string) strin
 		return 2
 	}
 	id := positional[0]
-	c := taskClient{base: strings.TrimRight(firstOf(*server, getenv("CALLBOARD_URL"), "http://localhost:7007"), "/"), token: firstOf(*token, getenv("CALLBOARD_TOKEN"))}
+	c := conn.client(getenv)
 	body := map[string]any{}
 	if *fromStep != "" {
 		body["fromStep"] = *fromStep
@@ -170,12 +156,41 @@ func cmdTaskReplay(ctx context.Context, args []string, getenv func(string) strin
 		return 1
 	}
 	fmt.Fprintln(stdout, id)
-	if !*follow {
+	return conn.finish(ctx, c, id, stdout, stderr, "callboard task replay:")
+}
+
+// taskClientFlags are the flags every task command shares: where the
+// portal is, how to sign in, and whether to follow the task's log.
+type taskClientFlags struct {
+	server, token *string
+	follow        *bool
+}
+
+func addTaskClientFlags(fs *flag.FlagSet) taskClientFlags {
+	return taskClientFlags{
+		server: fs.String("server", "", "the portal's URL (default $CALLBOARD_URL or http://localhost:7007)"),
+		token:  fs.String("token", "", "bearer token (default $CALLBOARD_TOKEN)"),
+		follow: fs.Bool("follow", false, "print the task's log until it ends; exit 1 unless it completed"),
+	}
+}
+
+// client is the portal the flags, or else the environment, name.
+func (f taskClientFlags) client(getenv func(string) string) taskClient {
+	return taskClient{
+		base:  strings.TrimRight(firstOf(*f.server, getenv("CALLBOARD_URL"), "http://localhost:7007"), "/"),
+		token: firstOf(*f.token, getenv("CALLBOARD_TOKEN")),
+	}
+}
+
+// finish follows the task's log when --follow asks: 0 unless it did
+// not complete; errors are printed after prefix.
+func (f taskClientFlags) finish(ctx context.Context, c taskClient, id string, stdout, stderr io.Writer, prefix string) int {
+	if !*f.follow {
 		return 0
 	}
 	ok, err := c.follow(ctx, id, stdout)
 	if err != nil {
-		fmt.Fprintln(stderr, "callboard task replay:", err)
+		fmt.Fprintln(stderr, prefix, err)
 		return 1
 	}
 	if !ok {
