@@ -2,7 +2,6 @@ package web
 
 import (
 	"cmp"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/entity"
-	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/problem"
 	"github.com/callboard/callboard/internal/scaffolder"
 )
@@ -236,19 +234,16 @@ func (c *Create) templateTitles(r *http.Request, list []scaffolder.Approval) map
 	}
 	ctx := r.Context()
 	cat, err := c.reader(r)
-	var items []json.RawMessage
+	var ents []*entity.Entity
 	if err == nil {
-		items, err = cat.EntitiesByRefs(ctx, catalog.ByRefsRequest{Refs: refs})
+		ents, err = summariesByRefs(ctx, cat, refs)
 	}
 	if err != nil {
 		c.log.WarnContext(ctx, "approval template titles failed", "error", err)
 		return out
 	}
-	for i, it := range items {
-		if it == nil || i >= len(refs) {
-			continue
-		}
-		if e, err := decodeSummary(it); err == nil {
+	for i, e := range ents {
+		if e != nil && i < len(refs) {
 			out[refs[i]] = displayName(e)
 		}
 	}
