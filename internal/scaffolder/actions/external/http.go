@@ -3,9 +3,6 @@ package external
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,13 +12,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callboard/callboard/internal/audit"
 	"github.com/callboard/callboard/plugin"
 )
 
-// Headers of a signed request.
+// Headers of a signed request: the audit log's webhooks sign alike.
 const (
-	headerTimestamp = "X-Callboard-Timestamp"
-	headerSignature = "X-Callboard-Signature"
+	headerTimestamp = audit.HeaderTimestamp
+	headerSignature = audit.HeaderSignature
 )
 
 // errorBodyBytes is how much of a failed response's body an error quotes.
@@ -57,13 +55,10 @@ func newHTTPCaller(u *url.URL, secret []byte, headers map[string]string) *httpCa
 
 // Sign returns the X-Callboard-Signature value of a body sent at
 // timestamp (Unix seconds, as sent in X-Callboard-Timestamp):
-// "sha256=" and the hex HMAC-SHA256 of "<timestamp>.<body>".
+// "sha256=" and the hex HMAC-SHA256 of "<timestamp>.<body>", as
+// audit.Sign signs the audit log's webhooks.
 func Sign(secret []byte, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte{'.'})
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	return audit.Sign(string(secret), timestamp, body)
 }
 
 func (h *httpCaller) call(ctx context.Context, _ *plugin.ActionContext, body []byte, limit int64, _ func(string) string) ([]byte, error) {
