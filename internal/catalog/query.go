@@ -79,6 +79,9 @@ func (q *Query) QueryEntities(ctx context.Context, req QueryRequest) (*QueryResu
 		return &QueryResult{Items: []json.RawMessage{}}, nil
 	}
 
+	if ctx, err = q.withGeneration(ctx); err != nil {
+		return nil, err
+	}
 	total, matches, err := q.totals(ctx, cur, set, skipTotal)
 	if err != nil {
 		return nil, err
@@ -285,9 +288,9 @@ func (q *Query) count(ctx context.Context, set EntitySet) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	gen, err := q.store.Generation(ctx)
+	gen, err := q.generation(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("read catalog generation: %w", err)
+		return 0, err
 	}
 	if n, ok := q.cache.count(gen, key); ok {
 		return n, nil
@@ -313,7 +316,7 @@ func (q *Query) cachedCount(ctx context.Context, set EntitySet) (int, bool) {
 	if err != nil {
 		return 0, false
 	}
-	gen, err := q.store.Generation(ctx)
+	gen, err := q.generation(ctx)
 	if err != nil {
 		return 0, false
 	}

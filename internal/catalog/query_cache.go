@@ -1,6 +1,10 @@
 package catalog
 
-import "sync"
+import (
+	"context"
+	"fmt"
+	"sync"
+)
 
 // resultCache keeps entity counts and facets for one catalog generation.
 // Counting a large set costs a scan, while the catalog changes far less
@@ -80,4 +84,34 @@ func (c *resultCache) putFacet(gen int64, key string, f []FacetCount) {
 		c.full()
 		c.facets[key] = append([]FacetCount{}, f...)
 	}
+}
+
+// generationKey carries the catalog generation a request reads at.
+type generationKey struct{}
+
+// withGeneration reads the catalog generation once for a request whose
+// steps each consult the cache: a sorted, permission-filtered page made
+// five round trips for it before its one statement.
+func (q *Query) withGeneration(ctx context.Context) (context.Context, error) {
+	if _, ok := ctx.Value(generationKey{}).(int64); ok {
+		return ctx, nil
+	}
+	gen, err := q.generation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return context.WithValue(ctx, generationKey{}, gen), nil
+}
+
+// generation returns the generation withGeneration fixed for the request,
+// or reads the store's.
+func (q *Query) generation(ctx context.Context) (int64, error) {
+	if gen, ok := ctx.Value(generationKey{}).(int64); ok {
+		return gen, nil
+	}
+	gen, err := q.store.Generation(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read catalog generation: %w", err)
+	}
+	return gen, nil
 }

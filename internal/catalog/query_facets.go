@@ -21,9 +21,9 @@ func (q *Query) Facets(ctx context.Context, req FacetsRequest) (map[string][]Fac
 	if err != nil {
 		return nil, err
 	}
-	gen, err := q.store.Generation(ctx)
+	gen, err := q.generation(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read catalog generation: %w", err)
+		return nil, err
 	}
 	byKey := map[string][]FacetCount{}
 	var missing []string

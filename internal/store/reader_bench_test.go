@@ -53,15 +53,19 @@ func BenchmarkCatalogQueries(b *testing.B) {
 	}
 }
 
-// benchDB opens a fresh database, or on SQLite the file named by
-// CALLBOARD_BENCH_SQLITE, which keeps the synthetic catalog between runs
-// (filling 100,000 entities takes minutes).
+// benchDB opens a fresh database, or the one named by
+// CALLBOARD_BENCH_SQLITE (a file) or CALLBOARD_BENCH_POSTGRES (a DSN),
+// which keeps the synthetic catalog between runs (filling 100,000
+// entities takes minutes).
 func benchDB(b *testing.B, d store.Dialect) *store.DB {
-	path := os.Getenv("CALLBOARD_BENCH_SQLITE")
-	if d != store.SQLite || path == "" {
+	keep := map[store.Dialect]string{
+		store.SQLite:   os.Getenv("CALLBOARD_BENCH_SQLITE"),
+		store.Postgres: os.Getenv("CALLBOARD_BENCH_POSTGRES"),
+	}[d]
+	if keep == "" {
 		return storetest.Open(b, d)
 	}
-	db, err := store.Open(context.Background(), store.Options{Dialect: store.SQLite, DSN: path})
+	db, err := store.Open(context.Background(), store.Options{Dialect: d, DSN: keep})
 	if err != nil {
 		b.Fatal(err)
 	}
