@@ -310,3 +310,75 @@ func TestOrphanDeletionIsTransitive(t *testing.T) {
 		}
 	})
 }
+
+// TestStitchKeepsTrigramTableCurrent checks SQLite's search_trigram, which
+// stitching writes itself (migration 0012), against the search rows it
+// mirrors after creating, changing and deleting entities, and has FTS5
+// check its index against its content.
+func TestStitchKeepsTrigramTableCurrent(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	p := newTestProvider("test-provider")
+	h := newHarness(t, db, withProviders(p))
+	conn := p.connection(t)
+	ctx := context.Background()
+	titled := func(name, title string) *entity.Entity {
+		e := providedComponent(name, "team")
+		e.Metadata.Title = title
+		return e
+	}
+	user := func(name, display string) *entity.Entity {
+		e := providedComponent(name, "team")
+		e.Kind, e.Spec = "User", map[string]any{"memberOf": []any{}}
+		if display != "" {
+			e.Spec["profile"] = map[string]any{"displayName": display}
+		}
+		return e
+	}
+	check := func(step string, wantRows int, term string, want []string) {
+		t.Helper()
+		h.idle()
+		mirror := h.strings(`SELECT (id * 4 + CASE key WHEN 'metadata.name' THEN 1 WHEN 'metadata.title' THEN 2 ELSE 3 END) || ' ' || value
+			FROM search WHERE value IS NOT NULL AND key IN ('metadata.name', 'metadata.title', 'spec.profile.displayname') ORDER BY 1`)
+		content := h.strings(`SELECT id || ' ' || c0 FROM search_trigram_content ORDER BY 1`)
+		if diff := cmp.Diff(mirror, content); diff != "" {
+			t.Errorf("%s: trigram rows differ from search rows (-search +trigram):\n%s", step, diff)
+		}
+		if len(content) != wantRows {
+			t.Errorf("%s: %d trigram rows, want %d", step, len(content), wantRows)
+		}
+		if _, err := db.Exec(`INSERT INTO search_trigram (search_trigram, rank) VALUES ('integrity-check', 1)`); err != nil {
+			t.Errorf("%s: FTS5 integrity check: %v", step, err)
+		}
+		got := h.strings(`SELECT f.entity_ref FROM search_trigram t JOIN final_entities f ON f.id = t.rowid / 4
+			WHERE search_trigram MATCH $1 ORDER BY 1`, `"`+term+`"`)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: entities matching %q (-want +got):\n%s", step, term, diff)
+		}
+	}
+
+	full := plugin.Mutation{Type: plugin.Full, Entities: []plugin.DeferredEntity{
+		deferred(titled("alpha", "Alpha Service"), "k"),
+		deferred(titled("beta", ""), "k"),
+		deferred(user("jo", "Jo Smith"), "k"),
+	}}
+	if err := conn.ApplyMutation(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	check("created", 5, "smith", []string{"user:default/jo"})
+
+	full.Entities = []plugin.DeferredEntity{
+		deferred(titled("alpha", "Renamed Service"), "k"),
+		deferred(titled("beta", "Beta Smithy"), "k"),
+		deferred(user("jo", ""), "k"),
+	}
+	if err := conn.ApplyMutation(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	check("changed", 5, "smith", []string{"component:default/beta"})
+
+	full.Entities = full.Entities[1:]
+	if err := conn.ApplyMutation(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	check("deleted", 3, "service", nil)
+}

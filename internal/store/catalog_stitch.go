@@ -290,14 +290,10 @@ func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.Fi
 	if err := deleteSearchRows(ctx, tx, finals); err != nil {
 		return err
 	}
-	type pending struct {
-		id  int64
-		row catalog.SearchRow
-	}
-	var rows []pending
+	var rows []pendingSearchRow
 	for _, f := range finals {
 		for _, r := range f.SearchInsert {
-			rows = append(rows, pending{f.ID, r})
+			rows = append(rows, pendingSearchRow{f.ID, r})
 		}
 	}
 	if len(rows) == 0 {
@@ -333,6 +329,11 @@ func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.Fi
 		}
 		insert = append(insert, p.id, p.row.Key, value, original)
 	}
+	if tx.Dialect == SQLite {
+		if err := writeTrigrams(ctx, tx, rows); err != nil {
+			return err
+		}
+	}
 	s := valuesStmt{head: `INSERT INTO search (id, key, value, original_value)`, cols: make([]string, 4)}
 	if tx.Dialect == SQLite {
 		// No row can violate a constraint here; saying so spares SQLite the
@@ -341,6 +342,45 @@ func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.Fi
 	}
 	if _, err := s.run(ctx, tx, insert, nil); err != nil {
 		return fmt.Errorf("insert search rows: %w", err)
+	}
+	return nil
+}
+
+// pendingSearchRow is a search row to insert with its entity's id.
+type pendingSearchRow struct {
+	id  int64
+	row catalog.SearchRow
+}
+
+// writeTrigrams writes SQLite's search_trigram rows of the search rows
+// about to be inserted, in one statement per chunk and before those rows:
+// migration 0012's insert trigger finds them there and does nothing, so
+// stitching pays neither a trigger program per search row nor an FTS5
+// insert per name. The triggers still keep the table current for every
+// other write (deletions go through them). A key holds one value per
+// entity; the last one wins, as it did through the trigger.
+func writeTrigrams(ctx context.Context, tx *wtx, rows []pendingSearchRow) error {
+	type trigram struct {
+		rowid int64
+		value string
+	}
+	var ts []trigram
+	for _, p := range rows {
+		if slot, ok := trigramSlots[p.row.Key]; ok && p.row.Value != nil {
+			ts = append(ts, trigram{p.id*4 + int64(slot), *p.row.Value})
+		}
+	}
+	if len(ts) == 0 {
+		return nil
+	}
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].rowid < ts[j].rowid })
+	args := make([]any, 0, len(ts)*2)
+	for _, t := range ts {
+		args = append(args, t.rowid, t.value)
+	}
+	s := valuesStmt{head: `INSERT OR REPLACE INTO search_trigram (rowid, value)`, cols: make([]string, 2)}
+	if _, err := s.run(ctx, tx, args, nil); err != nil {
+		return fmt.Errorf("insert trigram rows: %w", err)
 	}
 	return nil
 }
