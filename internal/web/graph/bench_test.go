@@ -391,7 +391,7 @@ func BenchmarkGraphTab(b *testing.B) {
 			return
 		}
 		// What the drawings left behind besides the cache: in this
-		// process, go-graphviz keeps every layout's DOT and SVG in its
+		// process, go-graphviz keeps every layout's DOT and output in its
 		// WebAssembly memory.
 		kept := heapInUse() - heap0 - int64(cachedBytes(r)-cache0)
 		b.ReportMetric(float64(kept)/float64(len(lat))/1024, "kept-KiB/op")

@@ -265,7 +265,7 @@ func TestDOTGolden(t *testing.T) {
 	}
 	// Entity text cannot break out of a DOT string or use its escapes.
 	g.Node("group:default/team-bookings").Name = `Bookings "team" \N \G`
-	golden(t, "booking-service.dot", g.DOT(p.Direction, testLink))
+	golden(t, "booking-service.dot", g.drawing(p.Direction, testLink).dot)
 }
 
 func testLink(ref string) string {

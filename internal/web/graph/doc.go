@@ -2,10 +2,11 @@
 // or more entities, chosen by relation type, kind and depth, and the
 // "blast radius" of an entity (everything that transitively depends on
 // it). The graph is laid out on the server by Graphviz (go-graphviz, which
-// runs Graphviz compiled to WebAssembly) and served as inline SVG whose
-// nodes link to entity pages, so it works without JavaScript. Under
-// callboard serve the layouts run in a child process (ServeWorker),
-// replaced before Graphviz's ever-growing memory gets large.
+// runs Graphviz compiled to WebAssembly), which only places the boxes and
+// routes the edges; the drawing is written here as inline SVG whose nodes
+// link to entity pages, so it works without JavaScript. Under callboard
+// serve the layouts run in a child process (ServeWorker), replaced before
+// Graphviz's ever-growing memory gets large.
 //
 // The walk reads entities level by level through plugin.EntityReader, so
 // it sees only what the reader may see and issues a bounded number of

@@ -1,29 +1,28 @@
 package graph
 
 import (
-	"html"
+	"crypto/sha256"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 )
 
-// Layout settings of every drawing. Colours here are fallbacks: the
-// stylesheet recolours nodes by kind and edges by relation with the
-// portal's colour variables, so the drawing follows the light and dark
-// themes.
+// Layout settings of every drawing. Graphviz only places the boxes (and,
+// on small drawings, routes the edges); the SVG is written here (see
+// svg.go), so the DOT text holds nothing but what moves or sizes
+// something: labels, fonts and spacing.
 const (
 	fontName  = "Helvetica,Arial,sans-serif"
-	graphAttr = `graph [bgcolor="transparent", nodesep=0.22, ranksep=0.75, fontname="` + fontName + `", fontsize=11, newrank=true`
-	nodeAttr  = `node [shape=box, style="rounded,filled", fillcolor="#ffffff", color="#8a94a1", fontname="` + fontName + `", fontsize=11, margin="0.14,0.05", height=0.4]`
-	edgeAttr  = `edge [fontname="` + fontName + `", fontsize=9, color="#8a94a1", fontcolor="#515a65", arrowsize=0.7`
-	// bigGraphAttr trades the finest layout for speed on large drawings:
-	// straight edges and fewer crossing-reduction passes.
-	bigGraphAttr = `, splines=line, mclimit=0.3, nslimit=2, nslimit1=2`
-	// bigNodeAttr draws a large drawing's nodes as plain boxes: a rounded
-	// box is a path of some fifty coordinates that Graphviz prints one by
-	// one, a plain one a polygon of ten.
-	bigNodeAttr = `node [style=filled]`
+	nodeFont  = 11.0
+	edgeFont  = 9.0
+	graphAttr = `graph [nodesep=0.22, ranksep=0.75, fontname="` + fontName + `", fontsize=11, newrank=true`
+	nodeAttr  = `node [shape=box, fontname="` + fontName + `", fontsize=11, margin="0.14,0.05", height=0.4]`
+	edgeAttr  = `edge [fontname="` + fontName + `", fontsize=9, arrowsize=0.7`
+	// straightAttr is a large drawing's: Graphviz routes no edge (its
+	// edges are straight lines, drawn here from the boxes), and makes
+	// fewer crossing-reduction and placement passes.
+	straightAttr = `, splines="", mclimit=0.3, nslimit=2, nslimit1=2`
 )
 
 // Drawing limits.
@@ -38,11 +37,52 @@ const (
 	maxNaturalNodes = 40
 )
 
-// DOT writes g in Graphviz's language, laid out in direction (LR, RL, TB,
-// BT). Each node is a link to link(ref) (missing entities are not links),
-// labelled with its kind and name, with the classes "kind-<kind>" and
-// "root" or "missing" for the stylesheet; each edge has the class
-// "rel-<type>".
+// drawing is a graph ready to lay out: the DOT text Graphviz places its
+// boxes by, and what the SVG shows of each box and edge.
+type drawing struct {
+	dot string
+	// nodes are the boxes by their name in the DOT text.
+	nodes map[string]*box
+	// order is the boxes in the order they are drawn.
+	order []*box
+	// edges are in the order of the DOT text, invisible ones included.
+	edges []*line
+	// straight says Graphviz routes no edge: each is a straight line
+	// between its boxes.
+	straight bool
+}
+
+// box is an entity, or a bundle of leaves, drawn as a rectangle.
+type box struct {
+	name  string // in the DOT text
+	id    string
+	class string
+	title string // the tooltip: the entity's ref
+	href  string // empty for a missing entity
+	lines []string
+	root  bool
+	// dashed outlines a missing entity.
+	dashed bool
+	// cells are a bundle's entities, drawn as a grid of cols columns.
+	cells []*box
+	cols  int
+}
+
+// line is an edge between two boxes.
+type line struct {
+	from, to  string // box names
+	id, class string
+	title     string
+	label     string
+	dashed    bool
+	invisible bool
+}
+
+// drawing prepares g for layout in direction (LR, RL, TB or BT). Each
+// entity is a link to link(ref) (missing entities are not links),
+// labelled with its kind and name, with the classes "node",
+// "kind-<kind>" and "root" or "missing" for the stylesheet; each edge has
+// the classes "edge" and "rel-<type>".
 //
 // A small graph is ranked by Graphviz from the relations themselves,
 // which draws dependencies flowing one way. A large one is laid out by
@@ -54,49 +94,53 @@ const (
 // around the start. (Wrapping a long column into several would read
 // better but makes edges cross columns, which costs Graphviz three times
 // as much; the bundles keep the common long columns, a group's members or
-// a system's parts, short.) The text depends only on g, so equal graphs
-// share a cached drawing.
+// a system's parts, short.) A large graph's edges are unlabelled straight
+// lines, which need no routing.
 //
-// A large drawing names its nodes by position (n0, n1 ...) rather than by
-// ref, and draws them as plain boxes. Graphviz's cost and the text it
-// keeps (go-graphviz never frees the DOT text it parses nor the SVG it
-// writes, see layout) grow with every byte of names it escapes and every
-// coordinate it prints: a node's ref is written in the SVG as its title
-// and as a comment, and an edge's as both ends' refs. The ref stays the
-// node's tooltip.
-func (g *Graph) DOT(direction string, link func(ref string) string) string {
+// Boxes are named by position (n0, n1 ...; bundles b0, b1 ...): Graphviz
+// keeps every DOT text it parses in memory (see layout) and prints the
+// names back, so they are short.
+func (g *Graph) drawing(direction string, link func(ref string) string) *drawing {
 	bundles, skip, inBundle := g.bundles()
 	drawnEdges := len(g.Edges) - len(skip) + len(bundles)
 	drawnNodes := len(g.Nodes) - len(inBundle) + len(bundles)
 	labels := drawnEdges <= maxLabelledEdges
 	columns := !labels || drawnNodes > maxNaturalNodes
-
-	big := !labels
-	name := func(n *Node) string { return quote(n.Ref) }
-	missingStyle := "rounded,dashed"
-	if big {
-		name = func(n *Node) string { return "n" + strconv.Itoa(n.seq) }
-		missingStyle = "dashed"
-	}
+	d := &drawing{nodes: map[string]*box{}, straight: !labels}
 
 	var b strings.Builder
-	b.WriteString("digraph catalog {\n")
-	b.WriteString("  " + graphAttr)
-	if big {
-		b.WriteString(bigGraphAttr)
+	b.WriteString("digraph {\n  " + graphAttr + ", rankdir=" + direction)
+	if d.straight {
+		b.WriteString(straightAttr)
 	}
-	b.WriteString("]\n")
-	b.WriteString("  rankdir=" + direction + ";\n")
-	b.WriteString("  " + nodeAttr + "\n")
-	if big {
-		b.WriteString("  " + bigNodeAttr + "\n")
-	}
-	b.WriteString("  " + edgeAttr)
+	b.WriteString("]\n  " + nodeAttr + "\n  " + edgeAttr)
 	if columns {
 		// Edges do not rank nodes: the columns do.
 		b.WriteString(", constraint=false")
 	}
 	b.WriteString("]\n")
+
+	name := func(n *Node) string { return "n" + strconv.Itoa(n.seq) }
+	entityBox := func(n *Node) *box {
+		bx := &box{
+			name:   name(n),
+			id:     "gnode-" + strconv.Itoa(n.seq),
+			class:  "node kind-" + classPart(n.Kind),
+			title:  n.Ref,
+			lines:  []string{strings.ToLower(n.Kind), n.Name},
+			root:   n.Root,
+			dashed: n.Missing,
+		}
+		if n.Root {
+			bx.class += " root"
+		}
+		if n.Missing {
+			bx.class += " missing"
+		} else {
+			bx.href = link(n.Ref)
+		}
+		return bx
+	}
 
 	// The drawn items by depth: nodes, and bundles at their leaves' depth.
 	var items []item
@@ -106,63 +150,131 @@ func (g *Graph) DOT(direction string, link func(ref string) string) string {
 	}
 	for _, n := range g.Nodes {
 		if bd := bundleAt[n.Ref]; bd != nil {
-			items = append(items, item{quote(bd.id), n.Depth})
+			items = append(items, item{bd.name, n.Depth})
 		}
 		if inBundle[n.Ref] {
 			continue
 		}
-		items = append(items, item{name(n), n.Depth})
-		classes := []string{"kind-" + classPart(n.Kind)}
-		if n.Root {
-			classes = append(classes, "root")
-		}
-		if n.Missing {
-			classes = append(classes, "missing")
-		}
-		b.WriteString("  " + name(n) + " [")
-		attr(&b, "id", "gnode-"+strconv.Itoa(n.seq))
-		attr(&b, "class", strings.Join(classes, " "))
-		attr(&b, "label", strings.ToLower(n.Kind)+"\n"+n.Name)
-		attr(&b, "tooltip", n.Ref)
-		if n.Missing {
-			attr(&b, "style", missingStyle)
-		} else {
-			attr(&b, "URL", link(n.Ref))
-		}
-		if n.Root {
-			attr(&b, "penwidth", "2")
-		}
-		b.WriteString("];\n")
+		bx := entityBox(n)
+		d.add(bx)
+		items = append(items, item{bx.name, n.Depth})
+		b.WriteString("  " + bx.name + " [label=" + quote(bx.lines[0]+"\n"+bx.lines[1]) + "];\n")
 	}
 	for _, bd := range bundles {
-		writeBundle(&b, bd, name(g.Node(bd.hub)), link, func(n *Node) string { return "gnode-" + strconv.Itoa(n.seq) })
+		bx := &box{
+			name:  bd.name,
+			id:    "g" + bd.id,
+			class: "node bundle kind-" + classPart(bd.kind),
+			title: strconv.Itoa(len(bd.nodes)) + " × " + bd.kind,
+			// About twice as wide as tall, as a laptop screen is.
+			cols: min(bundleMaxCols, max(2, int(math.Ceil(math.Sqrt(2*float64(len(bd.nodes))))))),
+		}
+		for _, n := range bd.nodes {
+			bx.cells = append(bx.cells, entityBox(n))
+		}
+		d.add(bx)
+		w, h := bx.gridSize()
+		b.WriteString("  " + bx.name + " [label=\"\", fixedsize=true, width=" + inches(w) + ", height=" + inches(h) + "];\n")
+		ln := &line{from: name(g.Node(bd.hub)), to: bx.name, id: "g" + bd.id + "-edge", class: "edge rel-" + classPart(bd.typ),
+			title: bd.hub + " " + bd.typ + " " + bx.title, label: bd.typ + " ×" + strconv.Itoa(len(bd.nodes))}
+		if !bd.out {
+			ln.from, ln.to = ln.to, ln.from
+			ln.title = bx.title + " " + bd.typ + " " + bd.hub
+		}
+		d.addEdge(&b, ln)
 	}
 
 	if columns {
-		writeColumns(&b, items)
+		d.writeColumns(&b, items)
 	}
 	for i, e := range g.Edges {
 		if skip[i] {
 			continue
 		}
-		b.WriteString("  " + name(g.Node(e.From)) + " -> " + name(g.Node(e.To)) + " [")
-		attr(&b, "id", "gedge-"+strconv.Itoa(i))
-		attr(&b, "class", "rel-"+classPart(e.Type))
+		to := g.Node(e.To)
+		ln := &line{
+			from: name(g.Node(e.From)), to: name(to),
+			id:     "gedge-" + strconv.Itoa(i),
+			class:  "edge rel-" + classPart(e.Type),
+			title:  e.From + " " + e.Type + " " + e.To,
+			dashed: to != nil && to.Missing,
+		}
 		if labels {
-			attr(&b, "label", e.Type)
+			ln.label = e.Type
 		}
-		if n := g.Node(e.To); n != nil && n.Missing {
-			attr(&b, "style", "dashed")
-		}
-		b.WriteString("];\n")
+		d.addEdge(&b, ln)
 	}
 	b.WriteString("}\n")
-	return b.String()
+	d.dot = b.String()
+	return d
+}
+
+// key identifies a drawing by everything its SVG shows.
+func (d *drawing) key() [32]byte {
+	h := sha256.New()
+	var b []byte
+	field := func(s string) {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+	}
+	flag := func(on bool) { b = strconv.AppendBool(b, on) }
+	var addBox func(bx *box)
+	addBox = func(bx *box) {
+		for _, s := range [...]string{bx.name, bx.id, bx.class, bx.title, bx.href} {
+			field(s)
+		}
+		for _, s := range bx.lines {
+			field(s)
+		}
+		flag(bx.root)
+		flag(bx.dashed)
+		b = strconv.AppendInt(b, int64(bx.cols), 10)
+		for _, c := range bx.cells {
+			addBox(c)
+		}
+		b = append(b, ';')
+	}
+	field(d.dot)
+	for _, bx := range d.order {
+		addBox(bx)
+	}
+	for _, ln := range d.edges {
+		for _, s := range [...]string{ln.from, ln.to, ln.id, ln.class, ln.title, ln.label} {
+			field(s)
+		}
+		flag(ln.dashed)
+		flag(ln.invisible)
+	}
+	h.Write(b)
+	var key [32]byte
+	h.Sum(key[:0])
+	return key
+}
+
+func (d *drawing) add(bx *box) {
+	d.nodes[bx.name] = bx
+	d.order = append(d.order, bx)
+}
+
+// addEdge writes an edge in the DOT text and keeps it, in the same order.
+func (d *drawing) addEdge(b *strings.Builder, ln *line) {
+	d.edges = append(d.edges, ln)
+	b.WriteString("  " + ln.from + " -> " + ln.to)
+	switch {
+	case ln.invisible:
+		b.WriteString(" [style=invis, constraint=true]")
+	case ln.label != "" && !d.straight:
+		// Straight edges' labels are drawn at their middle, not placed
+		// by Graphviz.
+		b.WriteString(" [label=" + quote(ln.label) + "]")
+	}
+	b.WriteString(";\n")
 }
 
 // writeColumns puts items in one column per depth, chained in order by
 // invisible edges.
-func writeColumns(b *strings.Builder, items []item) {
+func (d *drawing) writeColumns(b *strings.Builder, items []item) {
 	sort.SliceStable(items, func(i, j int) bool { return items[i].depth < items[j].depth })
 	var columns [][]string
 	for i, it := range items {
@@ -174,7 +286,7 @@ func writeColumns(b *strings.Builder, items []item) {
 	for i, col := range columns {
 		b.WriteString("  { rank=same; " + strings.Join(col, "; ") + " }\n")
 		if i > 0 {
-			b.WriteString("  " + columns[i-1][0] + " -> " + col[0] + " [style=invis, constraint=true];\n")
+			d.addEdge(b, &line{from: columns[i-1][0], to: col[0], invisible: true})
 		}
 	}
 }
@@ -198,7 +310,8 @@ const (
 
 // bundle is leaves drawn as one grid node.
 type bundle struct {
-	id    string
+	id    string // bundle-<i>
+	name  string // in the DOT text
 	hub   string
 	kind  string
 	typ   string
@@ -252,6 +365,7 @@ func (g *Graph) bundles() (out []*bundle, skip map[int]bool, inBundle map[string
 			continue
 		}
 		b.id = "bundle-" + strconv.Itoa(len(out))
+		b.name = "b" + strconv.Itoa(len(out))
 		out = append(out, b)
 		for _, i := range b.edges {
 			skip[i] = true
@@ -263,50 +377,9 @@ func (g *Graph) bundles() (out []*bundle, skip map[int]bool, inBundle map[string
 	return out, skip, inBundle
 }
 
-// writeBundle writes a bundle as a node whose HTML-like label is a grid
-// of linked cells, and its edge to hub, the hub's name in the DOT text.
-func writeBundle(b *strings.Builder, bd *bundle, hub string, link func(string) string, nodeID func(*Node) string) {
-	// About twice as wide as tall, as a laptop screen is.
-	cols := min(bundleMaxCols, max(2, int(math.Ceil(math.Sqrt(2*float64(len(bd.nodes)))))))
-	b.WriteString("  " + quote(bd.id) + " [")
-	attr(b, "id", "g"+bd.id)
-	attr(b, "class", "bundle kind-"+classPart(bd.kind))
-	attr(b, "shape", "plain")
-	attr(b, "style", "")
-	attr(b, "tooltip", strconv.Itoa(len(bd.nodes))+" × "+bd.kind)
-	b.WriteString(`, label=<<TABLE BORDER="0" CELLSPACING="6" CELLPADDING="5">`)
-	for i, n := range bd.nodes {
-		if i%cols == 0 {
-			b.WriteString("<TR>")
-		}
-		b.WriteString(`<TD ID="` + nodeID(n) + `" BORDER="1" STYLE="rounded" BGCOLOR="#ffffff" TOOLTIP="` + html.EscapeString(n.Ref) + `"`)
-		if !n.Missing {
-			b.WriteString(` HREF="` + html.EscapeString(link(n.Ref)) + `"`)
-		}
-		b.WriteString(">" + html.EscapeString(strings.ToLower(n.Kind)) + "<BR/>" + html.EscapeString(n.Name) + "</TD>")
-		if i%cols == cols-1 || i == len(bd.nodes)-1 {
-			b.WriteString("</TR>")
-		}
-	}
-	b.WriteString("</TABLE>>];\n")
-	from, to := hub, quote(bd.id)
-	if !bd.out {
-		from, to = to, from
-	}
-	b.WriteString("  " + from + " -> " + to + " [")
-	attr(b, "id", "g"+bd.id+"-edge")
-	attr(b, "class", "rel-"+classPart(bd.typ))
-	attr(b, "label", bd.typ+" ×"+strconv.Itoa(len(bd.nodes)))
-	b.WriteString("];\n")
-}
-
-// attr writes name="value", separated from the previous attribute.
-func attr(b *strings.Builder, name, value string) {
-	s := b.String()
-	if !strings.HasSuffix(s, "[") {
-		b.WriteString(", ")
-	}
-	b.WriteString(name + "=" + quote(value))
+// inches writes a length in points as the inches DOT sizes are in.
+func inches(points float64) string {
+	return strconv.FormatFloat(points/72, 'f', 3, 64)
 }
 
 // quote makes a DOT string. Backslashes are doubled so that entity text

@@ -16,12 +16,12 @@ import (
 )
 
 const (
-	// DefaultRecycleBytes is how much DOT and SVG a worker lays out before
-	// it is replaced: about 80 drawings of a 200-entity organisation.
-	// Graphviz keeps all of it in the worker's memory, which then peaks
-	// near 170 MiB (240 MiB at 48 MiB, with no faster drawings), and the
-	// slowest drawings copy no more than that memory.
-	DefaultRecycleBytes = 32 << 20
+	// DefaultRecycleBytes is how much DOT and layout text a worker
+	// handles before it is replaced: about 400 drawings of a 200-entity
+	// organisation. Graphviz keeps all of it in the worker's memory, which
+	// then peaks near 160 MiB (190 MiB at 32 MiB), and the slowest
+	// drawings copy no more than that memory.
+	DefaultRecycleBytes = 16 << 20
 
 	// workerStartTimeout bounds how long a new worker may take to say it
 	// is ready.
@@ -84,7 +84,7 @@ type worker struct {
 	out *bufio.Reader
 	// outFile is the child's stdout, read through out.
 	outFile *os.File
-	// used is the DOT and SVG the worker has laid out.
+	// used is the DOT and layout text the worker has handled.
 	used int64
 	// exited is closed once the process has been reaped.
 	exited chan struct{}
@@ -112,24 +112,24 @@ func newPool(o RendererOptions) *pool {
 	return p
 }
 
-// layout lays dot out in a worker, or in this process when no worker can
-// be started.
-func (p *pool) layout(ctx context.Context, dot string) ([]byte, error) {
+// run lays dot out in a worker, or in this process when no worker can be
+// started, and returns the output in format.
+func (p *pool) run(ctx context.Context, format byte, dot string) ([]byte, error) {
 	var s *slot
 	select {
 	case s = <-p.slots:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	svg, err := p.layoutIn(ctx, s, dot)
+	out, err := p.runIn(ctx, s, format, dot)
 	p.slots <- s
 	if errors.Is(err, errNoWorker) {
-		return layout(ctx, dot)
+		return run(ctx, format, dot)
 	}
-	return svg, err
+	return out, err
 }
 
-func (p *pool) layoutIn(ctx context.Context, s *slot, dot string) ([]byte, error) {
+func (p *pool) runIn(ctx context.Context, s *slot, format byte, dot string) ([]byte, error) {
 	if p.isClosed() {
 		return nil, fmt.Errorf("%w: %w", errLayout, errClosed)
 	}
@@ -137,7 +137,7 @@ func (p *pool) layoutIn(ctx context.Context, s *slot, dot string) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	status, payload, err := w.do(ctx, dot)
+	status, payload, err := w.do(ctx, format, dot)
 	w.used += int64(len(dot) + len(payload))
 	switch {
 	case err != nil && err == ctx.Err():
@@ -307,21 +307,22 @@ func (w *worker) awaitReady() error {
 
 // do sends one request and reads its answer. If ctx ends first, it kills
 // the worker, which ends the read, and returns ctx.Err().
-func (w *worker) do(ctx context.Context, dot string) (status byte, payload []byte, err error) {
+func (w *worker) do(ctx context.Context, format byte, dot string) (status byte, payload []byte, err error) {
 	stop := context.AfterFunc(ctx, func() { _ = w.cmd.Process.Kill() })
-	status, payload, err = w.roundTrip(dot)
+	status, payload, err = w.roundTrip(format, dot)
 	if !stop() {
 		return 0, nil, ctx.Err()
 	}
 	return status, payload, err
 }
 
-func (w *worker) roundTrip(dot string) (status byte, payload []byte, err error) {
-	if len(dot) > maxRequestBytes {
-		return 0, nil, fmt.Errorf("DOT of %d bytes is over the limit of %d", len(dot), maxRequestBytes)
+func (w *worker) roundTrip(format byte, dot string) (status byte, payload []byte, err error) {
+	if 1+len(dot) > maxRequestBytes {
+		return 0, nil, fmt.Errorf("DOT of %d bytes is over the limit of %d", len(dot), maxRequestBytes-1)
 	}
-	req := make([]byte, 4, 4+len(dot))
-	binary.BigEndian.PutUint32(req, uint32(len(dot)))
+	req := make([]byte, 5, 5+len(dot))
+	binary.BigEndian.PutUint32(req, uint32(1+len(dot)))
+	req[4] = format
 	if _, err := w.in.Write(append(req, dot...)); err != nil {
 		return 0, nil, fmt.Errorf("send: %w", err)
 	}
@@ -329,7 +330,7 @@ func (w *worker) roundTrip(dot string) (status byte, payload []byte, err error) 
 	if err != nil {
 		return 0, nil, fmt.Errorf("read answer: %w", err)
 	}
-	if status != statusSVG && status != statusError && status != statusFault {
+	if status != statusOK && status != statusError && status != statusFault {
 		return 0, nil, fmt.Errorf("read answer: unknown status %q", status)
 	}
 	payload, err = readFrame(w.out, maxResponseBytes)

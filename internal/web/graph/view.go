@@ -164,10 +164,10 @@ func (s *Service) render(ctx context.Context, d *view, cat plugin.EntityReader, 
 		drawn = g.firstNodes(MaxNodes)
 	}
 	d.Drawn = len(drawn.Nodes)
-	svg, err := s.r.SVG(ctx, drawn.DOT(p.Direction, link))
+	svg, err := s.r.Draw(ctx, drawn, p.Direction, link)
 	switch {
 	case err == nil:
-		d.SVG = template.HTML(svg) // Graphviz escapes all text it writes
+		d.SVG = template.HTML(svg) // writeSVG escapes all text it writes
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return "", err
 	default:

@@ -18,18 +18,20 @@ import (
 //
 // The child talks over its stdin and stdout. Once its engine is up it
 // writes workerReady. Then, for each request, a big-endian uint32 length
-// and that many bytes of DOT, it answers one status byte, a uint32 length
-// and the payload: the SVG document, or an error's text.
-const workerReady = "callboard graphviz worker 1\n"
+// and that many bytes: the output format (formatPlain or formatSVG) and
+// the DOT text, it answers one status byte, a uint32 length and the
+// payload: Graphviz's output, or an error's text.
+const workerReady = "callboard graphviz worker 2\n"
 
-// warmUpDOT is drawn as a worker starts: a little of what drawings hold.
-const warmUpDOT = `digraph { rankdir=LR; node [shape=box style="rounded,filled"];
-  a [label="component\nA" URL="/a" tooltip="a"]; b [label="api\nB"]; c [shape=box];
-  a -> b [label="providesApi"]; b -> c [style=dashed]; c -> a }`
+// warmUpDOT is drawn as a worker starts: a little of what drawings hold,
+// so that Graphviz's code for each is in memory before the first request.
+const warmUpDOT = `digraph { graph [rankdir=LR, fontsize=11]; node [shape=box, margin="0.14,0.05"];
+  n0 [label="component\nA"]; n1 [label="api\nB"]; b0 [label="", fixedsize=true, width=1, height=0.6];
+  n0 -> n1 [label="providesApi"]; n1 -> b0; b0 -> n0; { rank=same; n1; b0 } }`
 
 const (
-	// statusSVG answers a drawing.
-	statusSVG = '+'
+	// statusOK answers Graphviz's output.
+	statusOK = '+'
 	// statusError answers a graph Graphviz rejected; the worker goes on.
 	statusError = '-'
 	// statusFault answers a fault inside Graphviz; the worker then exits,
@@ -46,8 +48,10 @@ const (
 func ServeWorker(r io.Reader, w io.Writer) error {
 	// A first small drawing brings Graphviz's code into memory before the
 	// worker says it is ready, off any request's path.
-	if _, err := layout(context.Background(), warmUpDOT); err != nil {
-		return err
+	for _, format := range []byte{formatPlain, formatSVG} {
+		if _, err := run(context.Background(), format, warmUpDOT); err != nil {
+			return err
+		}
 	}
 	in, out := bufio.NewReader(r), bufio.NewWriter(w)
 	if _, err := out.WriteString(workerReady); err != nil {
@@ -57,23 +61,39 @@ func ServeWorker(r io.Reader, w io.Writer) error {
 		return fmt.Errorf("write ready: %w", err)
 	}
 	for {
-		dot, err := readFrame(in, maxRequestBytes)
+		req, err := readFrame(in, maxRequestBytes)
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("read request: %w", err)
 		}
-		status := byte(statusSVG)
-		payload, err := layout(context.Background(), string(dot))
-		if err != nil {
-			status = statusError
-			if errors.Is(err, errFault) {
-				status = statusFault
-			}
-			// The parent wraps the text in errLayout again.
-			payload = []byte(strings.TrimPrefix(err.Error(), errLayout.Error()+": "))
+		if len(req) == 0 {
+			return errors.New("read request: no output format")
 		}
+		// The answer goes out before Graphviz frees the layout.
+		var answered bool
+		var werr error
+		err = runThen(context.Background(), req[0], string(req[1:]), func(b []byte) {
+			answered, werr = true, writeFrame(out, statusOK, b)
+		})
+		if werr != nil {
+			return fmt.Errorf("write answer: %w", werr)
+		}
+		if answered {
+			if errors.Is(err, errFault) {
+				// Freeing the layout faulted: the engine's state is
+				// unknown, and the next request must find the worker gone.
+				return err
+			}
+			continue
+		}
+		status := byte(statusError)
+		if errors.Is(err, errFault) {
+			status = statusFault
+		}
+		// The parent wraps the text in errLayout again.
+		payload := []byte(strings.TrimPrefix(err.Error(), errLayout.Error()+": "))
 		if err := writeFrame(out, status, payload); err != nil {
 			return fmt.Errorf("write answer: %w", err)
 		}

@@ -106,9 +106,9 @@ func chain(n int) string {
 func TestServeWorker(t *testing.T) {
 	// A request is a length and DOT.
 	var in bytes.Buffer
-	for _, dot := range []string{"digraph { a -> b }", "digraph { a -> ", "digraph { c }"} {
-		in.Write([]byte{0, 0, 0, byte(len(dot))})
-		in.WriteString(dot)
+	for _, req := range []string{"pdigraph { a -> b }", "pdigraph { a -> ", "sdigraph { c }", "xdigraph { d }"} {
+		in.Write([]byte{0, 0, 0, byte(len(req))})
+		in.WriteString(req)
 	}
 	var out bytes.Buffer
 	if err := ServeWorker(&in, &out); err != nil {
@@ -132,18 +132,25 @@ func TestServeWorker(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := string(payload)
-		if status == statusSVG {
+		switch {
+		case status == statusOK && bytes.HasPrefix(payload, []byte("graph ")):
+			text = "plain " + fmt.Sprint(bytes.HasSuffix(payload, []byte("stop\n")))
+		case status == statusOK:
 			text = "svg " + fmt.Sprint(bytes.Contains(payload, []byte("<svg")))
-		} else {
+		default:
 			text = strings.SplitN(text, ":", 2)[0]
 		}
 		got = append(got, string(status)+" "+text)
 	}
-	want := []string{"+ svg true", "- parse", "+ svg true"}
+	want := []string{"+ plain true", "- parse", "+ svg true", "- no output format 'x'"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("answers (-want +got):\n%s", diff)
 	}
 
+	// A request with no format ends the worker.
+	if err := ServeWorker(bytes.NewReader([]byte{0, 0, 0, 0}), io.Discard); err == nil || !strings.Contains(err.Error(), "no output format") {
+		t.Errorf("empty request: err = %v", err)
+	}
 	// A request cut short is an error, not the end of the input.
 	if err := ServeWorker(bytes.NewReader([]byte{0, 0, 0, 9, 'd'}), io.Discard); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("truncated request: err = %v", err)
@@ -157,16 +164,18 @@ func TestWorkerDrawsAsInProcess(t *testing.T) {
 	}
 	w := newWorkerRenderer(t, RendererOptions{CacheBytes: -1})
 	for _, dot := range []string{string(dot), chain(1)} {
-		want, err := NewRenderer(-1).SVG(context.Background(), dot)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := w.SVG(context.Background(), dot)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("the worker's drawing differs:\n%s", cmp.Diff(string(want), string(got)))
+		for _, format := range []byte{formatPlain, formatSVG} {
+			want, err := NewRenderer(-1).run(context.Background(), format, dot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := w.run(context.Background(), format, dot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("the worker's %s output differs:\n%s", formatNames[format], cmp.Diff(string(want), string(got)))
+			}
 		}
 	}
 	if pids := workerPIDs(w); len(pids) != 1 {
@@ -176,15 +185,15 @@ func TestWorkerDrawsAsInProcess(t *testing.T) {
 
 func TestWorkerBadDOT(t *testing.T) {
 	r := newWorkerRenderer(t, RendererOptions{CacheBytes: -1})
-	if _, err := r.SVG(context.Background(), chain(1)); err != nil {
+	if _, err := r.run(context.Background(), formatPlain, chain(1)); err != nil {
 		t.Fatal(err)
 	}
 	pids := workerPIDs(r)
-	_, err := r.SVG(context.Background(), "digraph { a -> ")
+	_, err := r.run(context.Background(), formatPlain, "digraph { a -> ")
 	if !errors.Is(err, errLayout) || !strings.Contains(err.Error(), "parse") {
 		t.Fatalf("err = %v, want a parse error wrapping errLayout", err)
 	}
-	if _, err := r.SVG(context.Background(), chain(2)); err != nil {
+	if _, err := r.run(context.Background(), formatPlain, chain(2)); err != nil {
 		t.Fatal(err)
 	}
 	if got := workerPIDs(r); !cmp.Equal(got, pids) {
@@ -202,7 +211,7 @@ func TestWorkerRecycles(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("after %d drawings, workers %v: no recycling", i, seen)
 		}
-		if _, err := r.SVG(context.Background(), chain(i)); err != nil {
+		if _, err := r.run(context.Background(), formatPlain, chain(i)); err != nil {
 			t.Fatalf("drawing %d: %v", i, err)
 		}
 		for _, pid := range workerPIDs(r) {
@@ -223,7 +232,7 @@ func TestWorkerRecycles(t *testing.T) {
 	if n := len(livePIDs(r)); n != 0 {
 		t.Errorf("%d workers running after Close", n)
 	}
-	if _, err := r.SVG(context.Background(), chain(-1)); !errors.Is(err, errLayout) {
+	if _, err := r.run(context.Background(), formatPlain, chain(-1)); !errors.Is(err, errLayout) {
 		t.Errorf("drawing after Close: err = %v", err)
 	}
 }
@@ -243,21 +252,21 @@ func slowDOT() string {
 
 func TestWorkerCancelKills(t *testing.T) {
 	r := newWorkerRenderer(t, RendererOptions{CacheBytes: -1})
-	if _, err := r.SVG(context.Background(), chain(1)); err != nil {
+	if _, err := r.run(context.Background(), formatPlain, chain(1)); err != nil {
 		t.Fatal(err)
 	}
 	old := workerPIDs(r)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := r.SVG(ctx, slowDOT())
+	_, err := r.run(ctx, formatPlain, slowDOT())
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v after %v, want context.DeadlineExceeded", err, time.Since(start))
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("the request took %v to end", took)
 	}
-	if _, err := r.SVG(context.Background(), chain(2)); err != nil {
+	if _, err := r.run(context.Background(), formatPlain, chain(2)); err != nil {
 		t.Fatal(err)
 	}
 	if got := workerPIDs(r); len(got) != 1 || got[0] == old[0] {
@@ -272,7 +281,7 @@ func TestWorkerBroken(t *testing.T) {
 			defer r.Close()
 			// Each drawing gets a new worker, which fails it.
 			for i := range 2 {
-				_, err := r.SVG(context.Background(), chain(i))
+				_, err := r.run(context.Background(), formatPlain, chain(i))
 				if !errors.Is(err, errLayout) || !strings.Contains(err.Error(), want) {
 					t.Fatalf("drawing %d: err = %v, want %q wrapping errLayout", i, err, want)
 				}
@@ -293,9 +302,9 @@ func TestWorkerMissingFallsBack(t *testing.T) {
 	})
 	defer r.Close()
 	for i := range 3 {
-		svg, err := r.SVG(context.Background(), chain(i))
-		if err != nil || !bytes.HasPrefix(svg, []byte("<svg")) {
-			t.Fatalf("drawing %d: %q, %v", i, svg[:min(len(svg), 20)], err)
+		plain, err := r.run(context.Background(), formatPlain, chain(i))
+		if err != nil || !bytes.HasPrefix(plain, []byte("graph ")) {
+			t.Fatalf("drawing %d: %q, %v", i, plain[:min(len(plain), 20)], err)
 		}
 	}
 	if n := strings.Count(logs.String(), "graphviz worker did not start"); n != 1 {
