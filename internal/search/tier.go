@@ -1,6 +1,11 @@
 package search
 
-import "math"
+import (
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Fields of a document as ranking reads them, highest weight first:
 // title, name, description, tags, body.
@@ -39,20 +44,56 @@ func MatchTier(q Query, fields ...string) int {
 // words. fields are title, name, description, tags and body, the latter
 // ones optional.
 func Rank(q Query, fields ...string) (int, float64) {
-	words := make([][]string, len(fields))
-	for i, f := range fields {
-		words[i] = Words(f)
+	return NewRanker(q).Rank(fields...)
+}
+
+// Ranker ranks documents for one query as Rank does, reusing its buffers
+// from one document to the next: splitting the fields into words is most
+// of the cost, and an engine ranks up to a thousand documents a query.
+// A Ranker is not safe for concurrent use.
+type Ranker struct {
+	q      Query
+	fields []fieldWords
+	// counts holds the occurrences of each term in each field, field
+	// by field; met which terms the fields so far hold.
+	counts []int
+	met    []bool
+}
+
+// NewRanker returns a Ranker for q.
+func NewRanker(q Query) *Ranker {
+	return &Ranker{q: q, met: make([]bool, len(q.Terms))}
+}
+
+// Rank returns the tier and score of a document with these fields, as
+// the function Rank does.
+func (r *Ranker) Rank(fields ...string) (int, float64) {
+	for len(r.fields) < len(fields) {
+		r.fields = append(r.fields, fieldWords{})
 	}
+	words := r.fields[:len(fields)]
+	nt := len(r.q.Terms)
+	r.counts = r.counts[:0]
+	for k, f := range fields {
+		words[k].split(f)
+		for _, t := range r.q.Terms {
+			n := 0
+			if !t.Exclude {
+				n = words[k].termCount(t)
+			}
+			r.counts = append(r.counts, n)
+		}
+	}
+	clear(r.met)
 	tier := len(fields)
-	met := make([]bool, len(q.Terms))
-	for k := range fields {
+	for k := range words {
 		all := true
-		for i, t := range q.Terms {
-			if t.Exclude || met[i] {
+		for i, t := range r.q.Terms {
+			if t.Exclude || r.met[i] {
 				continue
 			}
-			if termCount(t, words[k]) > 0 {
-				met[i] = true
+			if r.counts[k*nt+i] > 0 {
+				r.met[i] = true
 			} else {
 				all = false
 			}
@@ -63,16 +104,14 @@ func Rank(q Query, fields ...string) (int, float64) {
 		}
 	}
 	score := 0.0
-	for k := range fields {
-		if k >= rankFields || len(words[k]) == 0 {
+	for k := range words {
+		n := len(words[k].spans)
+		if k >= rankFields || n == 0 {
 			continue
 		}
-		norm := 1 - bm25B + bm25B*float64(len(words[k]))/fieldLengths[k]
-		for _, t := range q.Terms {
-			if t.Exclude {
-				continue
-			}
-			if tf := float64(termCount(t, words[k])); tf > 0 {
+		norm := 1 - bm25B + bm25B*float64(n)/fieldLengths[k]
+		for i := range r.q.Terms {
+			if tf := float64(r.counts[k*nt+i]); tf > 0 {
 				score += fieldWeights[k] * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
 			}
 		}
@@ -80,25 +119,92 @@ func Rank(q Query, fields ...string) (int, float64) {
 	return tier, math.Round(score*1e6) / 1e6
 }
 
-// termCount counts the occurrences of the term's alternatives in words.
-func termCount(t Term, words []string) int {
+// fieldWords is a field split into words as Words splits it: the
+// lower-cased text and where each word lies in it.
+type fieldWords struct {
+	text  []byte
+	spans []wordSpan
+}
+
+// wordSpan is where a word lies in a fieldWords text.
+type wordSpan struct{ start, end int32 }
+
+// split reads s into f, reusing f's buffers.
+func (f *fieldWords) split(s string) {
+	f.spans = f.spans[:0]
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if !ascii {
+		f.text = append(f.text[:0], strings.ToLower(s)...)
+		start := -1
+		for i, r := range string(f.text) {
+			word := unicode.IsLetter(r) || unicode.IsDigit(r)
+			switch {
+			case word && start < 0:
+				start = i
+			case !word && start >= 0:
+				f.spans = append(f.spans, wordSpan{int32(start), int32(i)})
+				start = -1
+			}
+		}
+		if start >= 0 {
+			f.spans = append(f.spans, wordSpan{int32(start), int32(len(f.text))})
+		}
+		return
+	}
+	f.text = f.text[:0]
+	start := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		f.text = append(f.text, c)
+		word := 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			f.spans = append(f.spans, wordSpan{int32(start), int32(i)})
+			start = -1
+		}
+	}
+	if start >= 0 {
+		f.spans = append(f.spans, wordSpan{int32(start), int32(len(s))})
+	}
+}
+
+// word returns the text of word i; converting it in a comparison does
+// not allocate.
+func (f *fieldWords) word(i int) []byte {
+	sp := f.spans[i]
+	return f.text[sp.start:sp.end]
+}
+
+// termCount counts the occurrences of the term's alternatives.
+func (f *fieldWords) termCount(t Term) int {
 	n := 0
 	for _, p := range t.Alts {
-		n += phraseCount(p, words)
+		n += f.phraseCount(p)
 	}
 	return n
 }
 
-func phraseCount(p Phrase, words []string) int {
+func (f *fieldWords) phraseCount(p Phrase) int {
 	n, c := len(p.Words), 0
-	for i := 0; i+n <= len(words); i++ {
+	for i := 0; i+n <= len(f.spans); i++ {
 		ok := true
 		for j, w := range p.Words {
-			got := words[i+j]
+			got := f.word(i + j)
 			if p.Prefix && j == n-1 {
-				ok = len(got) >= len(w) && got[:len(w)] == w
+				ok = len(got) >= len(w) && string(got[:len(w)]) == w
 			} else {
-				ok = got == w
+				ok = string(got) == w
 			}
 			if !ok {
 				break

@@ -1,10 +1,10 @@
 // Package sqlite is the embedded search engine: SQLite FTS5 in the
-// portal's own database (tables of store migration 0008). Text is
-// tokenized with the porter stemmer; ranking is bm25 with the column
-// weights title > name > description > tags > body, applied in tiers so
-// that a query matching much of the catalog stays fast (see Search).
-// Typo tolerance looks words up in a trigram index of the vocabulary of
-// names and titles.
+// portal's own database (tables of store migrations 0008 and 0013: the
+// whole text, and the titles and names alone). Ranking is search.Rank
+// (column weights title > name > description > tags > body), applied in
+// tiers so that a query matching much of the catalog stays fast (see
+// Search). Typo tolerance looks words up in a trigram index of the
+// vocabulary of names and titles.
 package sqlite
 
 import (

@@ -126,3 +126,18 @@ func restricted(expr, meta string) string {
 	}
 	return "(" + expr + ") AND " + meta
 }
+
+// FTS5 keeps a copy of the indexed text in its content table, a row per
+// document keyed by rowid with the columns in declaration order (c0 to
+// c5). Reading documents by id there costs a third of reading them
+// through the virtual table, which answers each rowid with a cursor of
+// its own; ranking reads up to rankCap documents a query.
+const (
+	ftsContent     = "search_fts_content"
+	ftsTitle       = "c0"
+	ftsName        = "c1"
+	ftsDescription = "c2"
+	ftsTags        = "c3"
+	ftsBody        = "c4"
+	ftsMeta        = "c5"
+)

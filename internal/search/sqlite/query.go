@@ -50,11 +50,29 @@ func (s *query) inGenerations(col string) string {
 	return "(" + strings.Join(parts, " OR ") + ")"
 }
 
+// The FTS5 tables a match runs against: the whole text, and the titles
+// and names alone (store migration 0013).
+const (
+	textTable  = "search_fts"
+	namesTable = "search_names_fts"
+)
+
 // from is the FROM and WHERE of a statement over the matches of an FTS5
-// expression in the live generations, with extra conditions on
-// search_fts.rowid.
-func (s *query) from(a *sqlsearch.Args, match, extra string) string {
-	return ` FROM search_fts WHERE search_fts MATCH ` + a.Add(match) + ` AND ` + s.inGenerations("search_fts.rowid") + extra
+// expression in table (textTable or namesTable) in the live generations,
+// with extra conditions on rowid.
+func (s *query) from(a *sqlsearch.Args, table, match, extra string) string {
+	return ` FROM ` + table + ` WHERE ` + table + ` MATCH ` + a.Add(match) + ` AND ` + s.inGenerations("rowid") + extra
+}
+
+// tableFor is the table to match the fields of tiers up to t in: the
+// names' index for the title and name tiers, whose words its small
+// doclists hold, unless words are excluded (an exclusion is checked
+// against the whole text).
+func (s *query) tableFor(t int) string {
+	if t <= 1 && s.excl == "" {
+		return namesTable
+	}
+	return textTable
 }
 
 // newQuery prepares q over the live generations gens.
@@ -117,13 +135,14 @@ func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.Eng
 // at most rankCap matches (stopping at the one after): a small set is
 // ranked here as a whole (exact matches first, then search.Rank's tier
 // and score), a large one comes in index order. The whole query's
-// matches when they are few; otherwise the exact matches, then the
-// broadest level of fields (title to tags, then title to description,
-// ...) that is small, ranked, and after it the remaining tiers one by
-// one.
+// matches when they are few; otherwise the exact matches, then levels of
+// fields from the narrowest (the title, then title and name, ...) up to
+// the first that holds the page or the last that is small, ranked, and
+// after it the remaining tiers one by one. Ranking is by tier first, so
+// a level's ranked page is what any broader level's would begin with.
 func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, error) {
 	all := restricted(withoutExcluded(within(textColumns, s.pos), s.excl), s.meta)
-	p, err := s.probe(ctx, parsed, all, "", true)
+	p, err := s.probe(ctx, parsed, textTable, all, "", true)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -151,25 +170,37 @@ func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, err
 	take(exact)
 	extra := ""
 	if len(s.exactIDs) > 0 {
-		extra = " AND search_fts.rowid NOT IN (" + idList(s.exactIDs) + ")"
+		extra = " AND rowid NOT IN (" + idList(s.exactIDs) + ")"
 	}
-	// The broadest level of fields small enough to rank as a whole.
 	head := -1
-	for t := len(tierColumns) - 2; t >= 0 && need > 0; t-- {
-		lp, err := s.probe(ctx, parsed, restricted(withoutExcluded(within(tierColumns[t], s.pos), s.excl), s.meta), extra, false)
+	var headRanked []int64
+	// The first tier's level is the tier: when it is large, its probe
+	// serves the tier.
+	var first *probed
+	for t := 0; t < len(tierColumns)-1 && need > 0; t++ {
+		lp, err := s.probe(ctx, parsed, s.tableFor(t), restricted(withoutExcluded(within(tierColumns[t], s.pos), s.excl), s.meta), extra, false)
 		if err != nil {
 			return nil, 0, err
 		}
-		if !lp.large {
-			head = t
-			take(lp.ranked)
+		if lp.large {
+			if t == 0 {
+				first = &lp
+			}
+			break
+		}
+		head, headRanked = t, lp.ranked
+		if len(lp.ranked) >= skip+need {
 			break
 		}
 	}
+	take(headRanked)
 	for t := head + 1; t < len(tierColumns) && need > 0; t++ {
+		table := s.tableFor(t)
 		expr := restricted(tierExpr(t, s.pos, s.excl), s.meta)
-		tp, err := s.probe(ctx, parsed, expr, extra, t == len(tierColumns)-1)
-		if err != nil {
+		var tp probed
+		if t == 0 && first != nil {
+			tp = *first
+		} else if tp, err = s.probe(ctx, parsed, table, expr, extra, t == len(tierColumns)-1); err != nil {
 			return nil, 0, err
 		}
 		switch {
@@ -178,7 +209,7 @@ func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, err
 		case skip+need <= len(tp.first):
 			take(tp.first)
 		default:
-			n, err := s.countExpr(ctx, expr, extra, skip+1)
+			n, err := s.countExpr(ctx, table, expr, extra, skip+1)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -187,7 +218,7 @@ func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, err
 				continue
 			}
 			var a sqlsearch.Args
-			stmt := `SELECT search_fts.rowid` + s.from(&a, expr, extra) + ` ORDER BY search_fts.rowid LIMIT ` +
+			stmt := `SELECT rowid` + s.from(&a, table, expr, extra) + ` ORDER BY rowid LIMIT ` +
 				strconv.Itoa(need) + ` OFFSET ` + strconv.Itoa(skip)
 			got, err := s.e.ids(ctx, stmt, a.Values)
 			if err != nil {
@@ -208,11 +239,11 @@ func pageOf(ids []int64, offset, limit int) []int64 {
 	return ids[offset:min(len(ids), offset+limit)]
 }
 
-// countExpr counts the matches of an expression (with an extra rowid
-// condition), up to upTo.
-func (s *query) countExpr(ctx context.Context, match, extra string, upTo int) (int, error) {
+// countExpr counts the matches of an expression in table (with an extra
+// rowid condition), up to upTo.
+func (s *query) countExpr(ctx context.Context, table, match, extra string, upTo int) (int, error) {
 	var a sqlsearch.Args
-	stmt := `SELECT count(*) FROM (SELECT 1` + s.from(&a, match, extra) + ` LIMIT ` + strconv.Itoa(upTo) + `)`
+	stmt := `SELECT count(*) FROM (SELECT 1` + s.from(&a, table, match, extra) + ` LIMIT ` + strconv.Itoa(upTo) + `)`
 	var n int
 	if err := s.e.db.QueryRowContext(ctx, stmt, a.Values...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count search results: %w", err)
@@ -238,9 +269,9 @@ const rankBodyBytes = 1000
 // and ranks them (exact matches first, then search.Rank's tier and
 // score, then rowid). withBody reads the start of the body too, for sets
 // that may hold matches found only there.
-func (s *query) probe(ctx context.Context, parsed search.Query, match, extra string, withBody bool) (probed, error) {
+func (s *query) probe(ctx context.Context, parsed search.Query, table, match, extra string, withBody bool) (probed, error) {
 	var a sqlsearch.Args
-	stmt := `SELECT search_fts.rowid` + s.from(&a, match, extra) + ` ORDER BY search_fts.rowid LIMIT ` + strconv.Itoa(rankCap+1)
+	stmt := `SELECT rowid` + s.from(&a, table, match, extra) + ` ORDER BY rowid LIMIT ` + strconv.Itoa(rankCap+1)
 	ids, err := s.e.ids(ctx, stmt, a.Values)
 	if err != nil {
 		return probed{}, err
@@ -253,10 +284,10 @@ func (s *query) probe(ctx context.Context, parsed search.Query, match, extra str
 	}
 	body := "''"
 	if withBody {
-		body = "substr(body, 1, " + strconv.Itoa(rankBodyBytes) + ")"
+		body = "substr(" + ftsBody + ", 1, " + strconv.Itoa(rankBodyBytes) + ")"
 	}
-	rows, err := s.e.db.QueryContext(ctx, `SELECT rowid, title, name, description, tags, `+body+`
-		FROM search_fts WHERE rowid IN (`+idList(ids)+`)`)
+	rows, err := s.e.db.QueryContext(ctx, `SELECT id, `+ftsTitle+`, `+ftsName+`, `+ftsDescription+`, `+ftsTags+`, `+body+`
+		FROM `+ftsContent+` WHERE id IN (`+idList(ids)+`)`)
 	if err != nil {
 		return probed{}, fmt.Errorf("search: %w", err)
 	}
@@ -271,6 +302,7 @@ func (s *query) probe(ctx context.Context, parsed search.Query, match, extra str
 		score float64
 	}
 	rs := make([]ranked, 0, len(ids))
+	ranker := search.NewRanker(parsed)
 	for rows.Next() {
 		var r ranked
 		var title, name, desc, tags, body string
@@ -281,7 +313,7 @@ func (s *query) probe(ctx context.Context, parsed search.Query, match, extra str
 			// Exact matches keep their order (names before titles).
 			r.tier, r.score = -1, -float64(i)
 		} else {
-			r.tier, r.score = search.Rank(parsed, title, name, desc, tags, body)
+			r.tier, r.score = ranker.Rank(title, name, desc, tags, body)
 		}
 		rs = append(rs, r)
 	}
@@ -329,7 +361,7 @@ func (s *query) allowed(ctx context.Context, ids []int64) ([]int64, error) {
 	if len(ids) == 0 || s.meta == "" {
 		return ids, nil
 	}
-	rows, err := s.e.db.QueryContext(ctx, `SELECT rowid, meta FROM search_fts WHERE rowid IN (`+idList(ids)+`)`)
+	rows, err := s.e.db.QueryContext(ctx, `SELECT id, `+ftsMeta+` FROM `+ftsContent+` WHERE id IN (`+idList(ids)+`)`)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -385,15 +417,15 @@ func (s *query) browse(ctx context.Context) (*search.EngineResult, error) {
 			` LIMIT `+strconv.Itoa(search.MaxCount)+`)`).Scan(&total)
 	} else {
 		var a sqlsearch.Args
-		from := s.from(&a, match, "")
+		from := s.from(&a, textTable, match, "")
 		var n int
 		err = s.e.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT `+strconv.Itoa(browseSortCap+1)+`)`, a.Values...).Scan(&n)
 		total = min(n, search.MaxCount)
 		if err == nil && n <= browseSortCap {
-			ids, err = s.e.ids(ctx, `SELECT d.id FROM search_documents d WHERE d.id IN (SELECT search_fts.rowid`+from+`)
+			ids, err = s.e.ids(ctx, `SELECT d.id FROM search_documents d WHERE d.id IN (SELECT rowid`+from+`)
 				ORDER BY d.title_key, d.id`+page, a.Values)
 		} else if err == nil {
-			ids, err = s.e.ids(ctx, `SELECT search_fts.rowid`+from+` ORDER BY search_fts.rowid`+page, a.Values)
+			ids, err = s.e.ids(ctx, `SELECT rowid`+from+` ORDER BY rowid`+page, a.Values)
 		}
 	}
 	if err != nil {

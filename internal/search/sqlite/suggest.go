@@ -60,8 +60,8 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 	match := suggestExpr(words)
 	if len(ids) < q.Limit {
 		var a sqlsearch.Args
-		stmt := `SELECT search_fts.rowid` + s.from(&a, restricted(match, s.meta), "") +
-			` ORDER BY search_fts.rowid LIMIT ` + strconv.Itoa(q.Limit+len(ids))
+		stmt := `SELECT rowid` + s.from(&a, namesTable, restricted(match, s.meta), "") +
+			` ORDER BY rowid LIMIT ` + strconv.Itoa(q.Limit+len(ids))
 		got, err := e.ids(ctx, stmt, a.Values)
 		if err != nil {
 			return nil, fmt.Errorf("suggest: %w", err)

@@ -73,6 +73,7 @@ func deleteIDs(ctx context.Context, tx *sql.Tx, ids []any) error {
 		in := "(" + placeholders(1, len(chunk)) + ")"
 		for _, q := range []string{
 			`DELETE FROM search_fts WHERE rowid IN ` + in,
+			`DELETE FROM search_names_fts WHERE rowid IN ` + in,
 			`DELETE FROM search_documents WHERE id IN ` + in,
 		} {
 			if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
@@ -102,7 +103,7 @@ func (e *Engine) insertDocs(ctx context.Context, tx *sql.Tx, g int64, docs []sea
 	var words []string
 	for start := 0; start < len(docs); start += insertChunk {
 		chunk := docs[start:min(start+insertChunk, len(docs))]
-		var docArgs, ftsArgs []any
+		var docArgs, ftsArgs, nameArgs []any
 		for i := range chunk {
 			d := &chunk[i]
 			id := next
@@ -118,7 +119,9 @@ func (e *Engine) insertDocs(ctx context.Context, tx *sql.Tx, g int64, docs []sea
 			docArgs = append(docArgs, id, g, d.Type, d.ID, d.Group, search.Key(d.Name), search.Key(d.Title), long,
 				d.Auth.ResourceRef, string(body))
 			t := d.IndexText()
-			ftsArgs = append(ftsArgs, id, t.Title, t.Name, t.Description, t.Tags, t.Body, strings.Join(d.Meta(), " "))
+			meta := strings.Join(d.Meta(), " ")
+			ftsArgs = append(ftsArgs, id, t.Title, t.Name, t.Description, t.Tags, t.Body, meta)
+			nameArgs = append(nameArgs, id, t.Title, t.Name, meta)
 			words = append(words, sqlsearch.NameTerms(d)...)
 		}
 		if err := insertRows(ctx, tx, `INSERT INTO search_documents (id, generation, type, doc_id, grp, name_key, title_key, long_text,
@@ -127,6 +130,9 @@ func (e *Engine) insertDocs(ctx context.Context, tx *sql.Tx, g int64, docs []sea
 		}
 		if err := insertRows(ctx, tx, `INSERT INTO search_fts (rowid, title, name, description, tags, body, meta) VALUES `, 7, ftsArgs); err != nil {
 			return nil, fmt.Errorf("index search documents: %w", err)
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO search_names_fts (rowid, title, name, meta) VALUES `, 4, nameArgs); err != nil {
+			return nil, fmt.Errorf("index search document names: %w", err)
 		}
 	}
 	return e.addTerms(ctx, tx, words)
