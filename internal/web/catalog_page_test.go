@@ -280,7 +280,7 @@ func TestFlightsRunFewAtOnce(t *testing.T) {
 	for _, c := range all {
 		<-c.done
 	}
-	if most.Load() != maxPartsRunning {
+	if int(most.Load()) != maxPartsRunning {
 		t.Errorf("%d parts ran at once, want %d", most.Load(), maxPartsRunning)
 	}
 }

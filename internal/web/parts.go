@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -23,8 +24,9 @@ const partTimeout = 30 * time.Second
 
 // maxPartsRunning bounds the parts computed at once: a burst of views
 // whose counts are not cached must not take every database connection
-// from the pages (SQLite has four).
-const maxPartsRunning = 2
+// (SQLite has four) nor every core from the pages: with half the cores,
+// a two-core server keeps one for pages while a kind's facets are counted.
+var maxPartsRunning = max(1, runtime.NumCPU()/2)
 
 // flights runs each part once at a time per key, and at most
 // maxPartsRunning parts at once.
