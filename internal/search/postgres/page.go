@@ -36,7 +36,7 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 	for _, t := range tiers {
 		if need == 0 {
 			if total <= search.MaxCount {
-				n, err := s.countCond(ctx, func(a *sqlsearch.Args) string { return s.after(a, read) }, search.MaxCount+1-total)
+				n, err := s.countAfter(ctx, read, search.MaxCount+1-total)
 				if err != nil {
 					return nil, 0, err
 				}
@@ -55,6 +55,52 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 		read = t
 	}
 	return ids, min(total, search.MaxCount), nil
+}
+
+// countAfter counts the documents of the tiers after tier read, up to
+// upTo. The documents holding every word in the body alone come first:
+// the body's index answers that in one lookup of all the words, where
+// the tiers' own condition (each word in the fields or the body) ORs and
+// ANDs a bitmap of every document holding each word; a query of common
+// words has upTo of those and needs no more. Phrases are left to the
+// full count, as a phrase in bodies is checked by reading them.
+func (s *query) countAfter(ctx context.Context, read, upTo int) (int, error) {
+	if read != noTier && !s.hasPhrase() {
+		n, err := s.countCond(ctx, func(a *sqlsearch.Args) string { return s.inBody(a, read) }, upTo)
+		if err != nil || n >= upTo {
+			return n, err
+		}
+	}
+	return s.countCond(ctx, func(a *sqlsearch.Args) string { return s.after(a, read) }, upTo)
+}
+
+// inBody matches the documents of the tiers after tier t (-1 for the
+// exact matches) that hold every word in the body: a subset of after's.
+func (s *query) inBody(a *sqlsearch.Args, t int) string {
+	cond := "d.tsv_body @@ " + tsq(a, and(s.pos, s.meta))
+	if t >= 0 {
+		cond += " AND NOT " + tierColumn(t) + " @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[t]))
+	}
+	if s.excl != "" {
+		cond += " AND " + s.notExcluded(a)
+	}
+	return cond + s.notExact(a)
+}
+
+// hasPhrase reports whether a term that must match has a phrase of
+// several words among its alternatives.
+func (s *query) hasPhrase() bool {
+	for _, t := range s.parsed.Terms {
+		if t.Exclude {
+			continue
+		}
+		for _, p := range t.Alts {
+			if len(p.Words) > 1 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // noTier stands for no tier read yet.

@@ -184,3 +184,40 @@ func TestRebuildMergesPendingLists(t *testing.T) {
 		t.Errorf("%d GIN indexes read: %v", n, err)
 	}
 }
+
+// TestTotalAfterPage: the tiers after a full page are counted up to
+// search.MaxCount, from the documents holding every word in the body
+// when they are enough, and otherwise from every tier's condition (a word
+// in the fields, another in the body), restricted or not.
+func TestTotalAfterPage(t *testing.T) {
+	e := postgres.New(storetest.Open(t, store.Postgres).DB, postgres.Options{})
+	var docs []search.Document
+	for i := range 3 {
+		id := fmt.Sprintf("title%d", i)
+		docs = append(docs, doc(search.TypeCatalog, id, "Ledger audit "+id, id, "", false))
+	}
+	for i := range 4 {
+		id := fmt.Sprintf("mixed%d", i)
+		docs = append(docs, doc(search.TypeTechDocs, id, "Audit "+id, "", "the ledger", true))
+	}
+	put(t, e, search.TypeCatalog, docs[:3]...)
+	put(t, e, search.TypeTechDocs, docs[3:]...)
+	for _, access := range []*search.Condition{nil, &everyone} {
+		got, total := locations(t, e, search.EngineQuery{Query: search.ParseQuery("ledger audit"), Limit: 2, Access: access})
+		if len(got) != 2 || total != 7 {
+			t.Errorf("mixed tiers: %v, total %d, want 2 hits of 7", got, total)
+		}
+	}
+	var body []search.Document
+	for i := range 1100 {
+		id := fmt.Sprintf("body%04d", i)
+		body = append(body, doc(search.TypeTechDocs, id, "Page "+id, "", "how the ledger audit runs", true))
+	}
+	put(t, e, search.TypeTechDocs, append(docs[3:], body...)...)
+	for _, access := range []*search.Condition{nil, &everyone} {
+		got, total := locations(t, e, search.EngineQuery{Query: search.ParseQuery("ledger audit"), Limit: 2, Access: access})
+		if diff := cmp.Diff([]string{"title0", "title1"}, got); diff != "" || total != search.MaxCount {
+			t.Errorf("bodies: total %d (-want +got):\n%s", total, diff)
+		}
+	}
+}
