@@ -333,6 +333,9 @@ func setKey(set EntitySet) (string, error) {
 	b.WriteString(filter)
 	b.WriteString("\x00")
 	b.WriteString(set.SortKey)
+	if set.RowEstimate {
+		b.WriteString("\x00rows")
+	}
 	if ft := set.FullText; ft != nil {
 		b.WriteString("\x00")
 		b.WriteString(ft.Term)

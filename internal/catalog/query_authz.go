@@ -171,7 +171,7 @@ func (s *authzStore) EntityPage(ctx context.Context, page EntityPage) ([]EntityR
 		if err != nil {
 			return nil, err
 		}
-		k, err := s.root.count(ctx, EntitySet{SortKey: page.SortKey})
+		k, err := s.root.count(ctx, EntitySet{SortKey: page.SortKey, RowEstimate: true})
 		if err != nil {
 			return nil, err
 		}

@@ -31,7 +31,7 @@ func (q *Query) planPage(ctx context.Context, page *EntityPage) error {
 	default:
 		page.SourceRows = sizes[0]
 	}
-	n, err := q.count(ctx, EntitySet{SortKey: page.SortKey})
+	n, err := q.count(ctx, EntitySet{SortKey: page.SortKey, RowEstimate: true})
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,11 @@ type EntitySet struct {
 	// the store may intersect their index ranges instead of testing the
 	// second for each entity of the first. It never changes the result.
 	IntersectDrivers bool
+	// RowEstimate asks a count of a sort key alone for its rows rather
+	// than its entities, which may be more when values are arrays: a
+	// planning hint that spares the distinct count (50 ms for the 60,000
+	// lifecycles of 100,000 entities).
+	RowEstimate bool
 }
 
 // EntityPage asks for one page of an EntitySet in keyset order. Entities

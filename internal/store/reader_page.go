@@ -524,7 +524,7 @@ func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
 		idExpr = ss.id
 	case set.SortKey != "":
 		// Entities with several values for the key have several rows.
-		if scalarKeys[set.SortKey] {
+		if scalarKeys[set.SortKey] || (set.RowEstimate && set.Filter == nil && set.FullText == nil) {
 			b.WriteString("SELECT count(*) FROM search d")
 		} else {
 			b.WriteString("SELECT count(DISTINCT d.id) FROM search d")

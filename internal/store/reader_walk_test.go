@@ -156,3 +156,33 @@ func TestTrigramContentMirrorsTrigramTable(t *testing.T) {
 		t.Errorf("%d trigram rows, want 4", n)
 	}
 }
+
+// TestSortKeyRowEstimate checks the planning estimate of a sort key's
+// entities: its rows, so an entity with two tags counts twice, while the
+// exact count counts it once.
+func TestSortKeyRowEstimate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		writeEntities(t, db,
+			ent("Component", "two-tags", map[string]any{"type": "service"}, withMeta("tags", []any{"a", "b"})),
+			ent("Component", "one-tag", map[string]any{"type": "service"}, withMeta("tags", []any{"a"})),
+			ent("Component", "no-tags", map[string]any{"type": "service"}))
+		r := store.NewCatalogReader(db)
+		ctx := context.Background()
+		for _, tc := range []struct {
+			set  catalog.EntitySet
+			want int
+		}{
+			{catalog.EntitySet{SortKey: "metadata.tags"}, 2},
+			{catalog.EntitySet{SortKey: "metadata.tags", RowEstimate: true}, 3},
+			{catalog.EntitySet{SortKey: "metadata.name", RowEstimate: true}, 3},
+		} {
+			n, err := r.CountEntities(ctx, tc.set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != tc.want {
+				t.Errorf("%+v: %d, want %d", tc.set, n, tc.want)
+			}
+		}
+	})
+}

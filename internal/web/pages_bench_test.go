@@ -3,6 +3,7 @@
 package web_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -156,6 +157,7 @@ func BenchmarkPages(b *testing.B) {
 			b.ReportMetric(ms(warm.p99), "warm-p99-ms")
 			b.ReportMetric(ms(cold.p99), "cold-p99-ms")
 			b.ReportMetric(ms(warm.cpu), "warm-cpu-ms/req")
+			b.Logf("slowest cold: %s\nslowest warm: %s", strings.Join(cold.slowest, ", "), strings.Join(warm.slowest, ", "))
 			report = append(report, fmt.Sprintf("| %s | %d | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f |", p.name, len(p.targets),
 				ms(warm.p50), ms(warm.p99), ms(warm.max), ms(warm.cpu), ms(cold.p50), ms(cold.p99), ms(cold.cpu)))
 		})
@@ -167,31 +169,41 @@ func BenchmarkPages(b *testing.B) {
 		s.total, perPage, runtime.NumCPU(), strings.TrimSpace(string(load)), strings.Join(report, "\n"))
 }
 
-// passFigures are one pass's server times and CPU per request.
+// passFigures are one pass's server times and CPU per request, and its
+// slowest requests.
 type passFigures struct {
 	p50, p99, max, cpu time.Duration
+	slowest            []string
 }
 
 // measure sends n requests, cycling through targets, and returns their
 // figures.
 func measure(b *testing.B, h http.Handler, targets []string, n int) passFigures {
 	b.Helper()
-	samples := make([]time.Duration, 0, n)
+	type sample struct {
+		d      time.Duration
+		target string
+	}
+	samples := make([]sample, 0, n)
 	cpu0 := processCPU()
 	for i := range n {
 		target := targets[i%len(targets)]
 		start := time.Now()
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
-		samples = append(samples, time.Since(start))
+		samples = append(samples, sample{time.Since(start), target})
 		if rec.Code != http.StatusOK {
 			b.Fatalf("%s: status %d\n%s", target, rec.Code, rec.Body.String())
 		}
 	}
 	cpu := (processCPU() - cpu0) / time.Duration(n)
-	slices.Sort(samples)
-	q := func(f float64) time.Duration { return samples[int(f*float64(len(samples)-1))] }
-	return passFigures{p50: q(0.5), p99: q(0.99), max: samples[len(samples)-1], cpu: cpu}
+	slices.SortFunc(samples, func(x, y sample) int { return cmp.Compare(x.d, y.d) })
+	q := func(f float64) time.Duration { return samples[int(f*float64(len(samples)-1))].d }
+	f := passFigures{p50: q(0.5), p99: q(0.99), max: samples[len(samples)-1].d, cpu: cpu}
+	for _, s := range slices.Backward(samples[max(0, len(samples)-4):]) {
+		f.slowest = append(f.slowest, fmt.Sprintf("%.1f ms %s", ms(s.d), s.target))
+	}
+	return f
 }
 
 // processCPU is the CPU time the process has used, user and system: the
