@@ -138,14 +138,13 @@ func deleteEntities(ctx context.Context, tx *wtx, refs []string, source string, 
 	return len(rows), nil
 }
 
-var historyInsert = valuesStmt{
-	head: `INSERT INTO entity_history (entity_ref, entity_uid, changed_at, source, change, previous_etag, new_etag, diff)`,
-	cols: make([]string, 8),
-}
-
 // insertHistory writes history rows given as 8 values each.
 func insertHistory(ctx context.Context, tx *wtx, args []any) error {
-	if _, err := historyInsert.run(ctx, tx, args, nil); err != nil {
+	s := valuesStmt{
+		head: insertInto(tx, `entity_history (entity_ref, entity_uid, changed_at, source, change, previous_etag, new_etag, diff)`),
+		cols: make([]string, 8),
+	}
+	if _, err := s.run(ctx, tx, args, nil); err != nil {
 		return fmt.Errorf("insert history: %w", err)
 	}
 	return nil

@@ -408,7 +408,7 @@ func (w *processWriter) syncReferences(ctx context.Context, accepted map[string]
 		}
 	}
 	if len(args) > 0 {
-		s := valuesStmt{head: `INSERT INTO refresh_state_references (source_entity_ref, target_entity_ref)`, cols: make([]string, 2)}
+		s := valuesStmt{head: insertInto(w.tx, `refresh_state_references (source_entity_ref, target_entity_ref)`), cols: make([]string, 2)}
 		if _, err := s.run(ctx, w.tx, args, nil); err != nil {
 			return fmt.Errorf("insert references: %w", err)
 		}
@@ -460,7 +460,7 @@ func (w *processWriter) syncRelations(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read relations: %w", err)
 	}
-	var args []any
+	var added []rel
 	seen := map[rel]bool{}
 	for _, r := range w.ok {
 		for _, x := range r.Relations {
@@ -473,9 +473,28 @@ func (w *processWriter) syncRelations(ctx context.Context) error {
 				delete(old, k)
 				continue
 			}
-			args = append(args, r.ID, x.Source, x.Type, x.Target)
+			added = append(added, k)
 			w.marks[x.Source] = true
 		}
+	}
+	// In source order the source index's pages a batch touches stay hot,
+	// as with search rows.
+	sort.Slice(added, func(i, j int) bool {
+		a, b := added[i], added[j]
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if a.Target != b.Target {
+			return a.Target < b.Target
+		}
+		return a.origin < b.origin
+	})
+	args := make([]any, 0, len(added)*4)
+	for _, k := range added {
+		args = append(args, k.origin, k.Source, k.Type, k.Target)
 	}
 	var dropped []int64
 	for k, id := range old {
@@ -489,7 +508,7 @@ func (w *processWriter) syncRelations(ctx context.Context) error {
 		}
 	}
 	if len(args) > 0 {
-		s := valuesStmt{head: `INSERT INTO relations (originating_id, source_entity_ref, type, target_entity_ref)`, cols: make([]string, 4)}
+		s := valuesStmt{head: insertInto(w.tx, `relations (originating_id, source_entity_ref, type, target_entity_ref)`), cols: make([]string, 4)}
 		if _, err := s.run(ctx, w.tx, args, nil); err != nil {
 			return fmt.Errorf("insert relations: %w", err)
 		}
@@ -540,7 +559,7 @@ func (w *processWriter) syncRefreshKeys(ctx context.Context) error {
 		return fmt.Errorf("delete refresh keys: %w", err)
 	}
 	if len(args) > 0 {
-		s := valuesStmt{head: `INSERT INTO refresh_keys (entity_id, key)`, cols: make([]string, 2)}
+		s := valuesStmt{head: insertInto(w.tx, `refresh_keys (entity_id, key)`), cols: make([]string, 2)}
 		if _, err := s.run(ctx, w.tx, args, nil); err != nil {
 			return fmt.Errorf("insert refresh keys: %w", err)
 		}

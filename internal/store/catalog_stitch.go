@@ -334,12 +334,7 @@ func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.Fi
 			return err
 		}
 	}
-	s := valuesStmt{head: `INSERT INTO search (id, key, value, original_value)`, cols: make([]string, 4)}
-	if tx.Dialect == SQLite {
-		// No row can violate a constraint here; saying so spares SQLite the
-		// statement journal it keeps to undo a half-done multi-row insert.
-		s.head = `INSERT OR IGNORE INTO search (id, key, value, original_value)`
-	}
+	s := valuesStmt{head: insertInto(tx, `search (id, key, value, original_value)`), cols: make([]string, 4)}
 	if _, err := s.run(ctx, tx, insert, nil); err != nil {
 		return fmt.Errorf("insert search rows: %w", err)
 	}
