@@ -94,6 +94,14 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	q.Add("_pragma", "cache_size(-8000)")
 	if !memory {
 		q.Add("_pragma", "journal_mode(WAL)")
+		// A checkpoint every 10,000 pages (about 40 MB of WAL) instead of
+		// 1,000 copies a page that many commits rewrite (the search and
+		// relation indexes' upper pages) less often; the catalog's writer
+		// runs the checkpoints inside its commits, so this is on its
+		// critical path. The limit keeps a WAL that grew past it in a big
+		// transaction from staying that large on disk.
+		q.Add("_pragma", "wal_autocheckpoint(10000)")
+		q.Add("_pragma", "journal_size_limit(67108864)")
 	}
 	q.Set("_txlock", "immediate")
 	sep := "?"
