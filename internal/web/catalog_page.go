@@ -108,6 +108,16 @@ func (s *site) catalogPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	me := viewerOf(r)
+	// The parts compute while the page reads its rows.
+	deadline := s.partsDeadline()
+	key := me.Ref + "\x00" + strings.Join(me.Ownership, ",")
+	kindsPart := startPart(s, key+"\x00kinds", func(ctx context.Context) ([]catalog.FacetCount, error) {
+		f, err := cat.Facets(ctx, catalog.FacetsRequest{Facets: []string{"kind"}})
+		return f["kind"], err
+	})
+	facetsPart := startPart(s, key+"\x00facets\x00"+v.Kind, func(ctx context.Context) (map[string][]catalog.FacetCount, error) {
+		return facetCounts(ctx, cat, v.Kind)
+	})
 	sc, err := s.scopeOf(r.Context(), v, me)
 	if err != nil {
 		return err
@@ -172,18 +182,12 @@ func (s *site) catalogPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Chips = chipsOf(v)
 
-	key := me.Ref + "\x00" + strings.Join(me.Ownership, ",")
-	kinds, _, err := part(s, r, key+"\x00kinds", func(ctx context.Context) ([]catalog.FacetCount, error) {
-		f, err := cat.Facets(ctx, catalog.FacetsRequest{Facets: []string{"kind"}})
-		return f["kind"], err
-	})
+	kinds, _, err := awaitPart[[]catalog.FacetCount](r, kindsPart, deadline)
 	if err != nil && !problem.Is(err, problem.InputError) {
 		return err
 	}
 	p.Kinds = kindOptions(v, kinds)
-	groups, ready, err := part(s, r, key+"\x00facets\x00"+v.Kind, func(ctx context.Context) (map[string][]catalog.FacetCount, error) {
-		return facetCounts(ctx, cat, v.Kind)
-	})
+	groups, ready, err := awaitPart[map[string][]catalog.FacetCount](r, facetsPart, deadline)
 	if err != nil {
 		s.log.WarnContext(r.Context(), "facet counts failed", "error", err)
 	}

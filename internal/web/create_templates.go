@@ -105,7 +105,7 @@ func (c *Create) templatesPage(w http.ResponseWriter, r *http.Request) error {
 	// after a change may not wait for them (parts.go).
 	me := viewerOf(r)
 	key := me.Ref + "\x00" + strings.Join(me.Ownership, ",") + "\x00template-facets"
-	counts, ready, err := part(c.site, r, key, func(ctx context.Context) (map[string][]catalog.FacetCount, error) {
+	counts, ready, err := part(c.site, r, c.site.partsDeadline(), key, func(ctx context.Context) (map[string][]catalog.FacetCount, error) {
 		return cat.Facets(ctx, catalog.FacetsRequest{Facets: keys, Filter: isTemplate})
 	})
 	if err != nil {

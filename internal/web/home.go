@@ -79,6 +79,10 @@ func (s *site) home(w http.ResponseWriter, r *http.Request) error {
 	}
 	me := viewerOf(r)
 	p := &homePage{SignedIn: me.Ref != "", APIBase: strings.TrimSuffix(s.baseURL, "/") + "/api/catalog"}
+	deadline := s.partsDeadline()
+	health := startPart(s, me.Ref+"\x00"+strings.Join(me.Ownership, ",")+"\x00health", func(ctx context.Context) (healthCounts, error) {
+		return s.healthCounts(ctx, cat)
+	})
 
 	facets, err := cat.Facets(ctx, catalog.FacetsRequest{Facets: []string{"kind"}})
 	if err != nil {
@@ -100,10 +104,7 @@ func (s *site) home(w http.ResponseWriter, r *http.Request) error {
 	if p.Recent, err = s.recentList(ctx, cat); err != nil {
 		return err
 	}
-	key := me.Ref + "\x00" + strings.Join(me.Ownership, ",") + "\x00health"
-	p.Health, p.HealthReady, err = part(s, r, key, func(ctx context.Context) (healthCounts, error) {
-		return s.healthCounts(ctx, cat)
-	})
+	p.Health, p.HealthReady, err = awaitPart[healthCounts](r, health, deadline)
 	if err != nil {
 		return err
 	}

@@ -75,15 +75,33 @@ func (f *flights) do(key string, fn func(ctx context.Context) (any, error)) *fli
 	return c
 }
 
-// part runs fn as the part named key of the request's page and returns
-// its value and true when it is ready in time. key must name everything
+// partsDeadline is when a page stops waiting for its parts: one budget
+// for the whole page, from the start of its handler, so a page with two
+// parts that are not ready waits one budget, not two.
+func (s *site) partsDeadline() time.Time { return time.Now().Add(s.partBudget) }
+
+// startPart starts fn as the part named key, or joins the one running, so
+// it computes while the page does its own reads. key must name everything
 // the value depends on, the reader's view of the catalog included.
-func part[T any](s *site, r *http.Request, key string, fn func(ctx context.Context) (T, error)) (T, bool, error) {
+func startPart[T any](s *site, key string, fn func(ctx context.Context) (T, error)) *flight {
+	return s.parts.do(key, func(ctx context.Context) (any, error) { return fn(ctx) })
+}
+
+// awaitPart returns a started part's value and true when it is ready by
+// the deadline (any time, when the request asks to wait for its parts).
+func awaitPart[T any](r *http.Request, f *flight, deadline time.Time) (T, bool, error) {
 	var zero T
-	f := s.parts.do(key, func(ctx context.Context) (any, error) { return fn(ctx) })
+	select {
+	case <-f.done: // ready, however late
+		if f.err != nil {
+			return zero, false, f.err
+		}
+		return f.val.(T), true, nil
+	default:
+	}
 	var budget <-chan time.Time
 	if r.Header.Get(partsHeader) == "" {
-		t := time.NewTimer(s.partBudget)
+		t := time.NewTimer(time.Until(deadline))
 		defer t.Stop()
 		budget = t.C
 	}
@@ -98,4 +116,9 @@ func part[T any](s *site, r *http.Request, key string, fn func(ctx context.Conte
 	case <-r.Context().Done():
 		return zero, false, r.Context().Err()
 	}
+}
+
+// part starts the part named key and waits for it until the deadline.
+func part[T any](s *site, r *http.Request, deadline time.Time, key string, fn func(ctx context.Context) (T, error)) (T, bool, error) {
+	return awaitPart[T](r, startPart(s, key, fn), deadline)
 }

@@ -128,7 +128,7 @@ func (p *Search) filterValues(r *http.Request, v searchView) ([]facetGroup, bool
 	}
 	me := viewerOf(r)
 	key := me.Ref + "\x00" + strings.Join(me.Ownership, ",") + "\x00search-facets"
-	counts, ready, err := part(p.site, r, key, func(ctx context.Context) (map[string][]catalog.FacetCount, error) {
+	counts, ready, err := part(p.site, r, p.site.partsDeadline(), key, func(ctx context.Context) (map[string][]catalog.FacetCount, error) {
 		return cat.Facets(ctx, catalog.FacetsRequest{Facets: keys})
 	})
 	if err != nil {
