@@ -117,18 +117,16 @@ func (s *query) notExcluded(a *sqlsearch.Args) string {
 // document holding them anywhere, each to be read from the table to check
 // the words' positions. (A phrase whose words run from the fields into
 // the body is thus not a match.) The filters and the permission
-// condition go with the first term: the meta tokens are in both vectors.
+// condition go with every term (the meta tokens are in both vectors), so
+// that each lookup offers only the documents they allow: a word common
+// in bodies would otherwise offer them all, to be ANDed away.
 func (s *query) anywhere(a *sqlsearch.Args) string {
 	var parts []string
 	for _, t := range s.parsed.Terms {
 		if t.Exclude {
 			continue
 		}
-		text := termQuery(t, "")
-		if len(parts) == 0 {
-			text = and(text, s.meta)
-		}
-		p := tsq(a, text)
+		p := tsq(a, and(termQuery(t, ""), s.meta))
 		parts = append(parts, "(d.tsv_fields @@ "+p+" OR d.tsv_body @@ "+p+")")
 	}
 	return strings.Join(parts, " AND ")
