@@ -505,6 +505,7 @@ func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
 	src, rest := r.planSource(set)
 	var idExpr string
 	var b strings.Builder
+	sortKeyDone := false
 	switch {
 	case src != nil && set.IntersectDrivers && r.db.Dialect == SQLite && src.eq != nil && isSingleEq(src.eq) &&
 		len(rest) > 0 && src.eq == conjuncts(set.Filter)[0] && isSingleEq(rest[0]):
@@ -515,7 +516,16 @@ func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
 		rest = rest[1:]
 		b.WriteString("SELECT count(*) FROM (SELECT s.id AS id FROM search s WHERE s.key = " + a.add(src.eq.Key) +
 			" AND s.value = " + a.add(src.eq.Match.Values[0]) + " INTERSECT SELECT t.id FROM search t WHERE t.key = " +
-			a.add(second.Key) + " AND t.value = " + a.add(second.Match.Values[0]) + ") c")
+			a.add(second.Key) + " AND t.value = " + a.add(second.Match.Values[0]))
+		if set.SortKey != "" && !everyEntityHas[set.SortKey] {
+			// The sort key's range too: reading its rows in order costs
+			// less than probing each entity of the intersection for one
+			// (13,600 libraries among 45,000 components by lifecycle: 13
+			// ms and 61 ms).
+			b.WriteString(" INTERSECT SELECT k.id FROM search k WHERE k.key = " + a.add(set.SortKey) + " AND k.value IS NOT NULL")
+			sortKeyDone = true
+		}
+		b.WriteString(") c")
 		idExpr = "c.id"
 	case src != nil:
 		ss := src.sql(r, &a)
@@ -545,7 +555,7 @@ func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
 	if ft := set.FullText; ft != nil && (src == nil || !src.coversFullText()) {
 		where = append(where, r.fullTextSQL(ft, idExpr, &a))
 	}
-	if src != nil && set.SortKey != "" && !src.sortsBy(set.SortKey) && !everyEntityHas[set.SortKey] {
+	if src != nil && set.SortKey != "" && !sortKeyDone && !src.sortsBy(set.SortKey) && !everyEntityHas[set.SortKey] {
 		if slot, small := r.trigramSortSlot(set.SortKey); small {
 			where = append(where, "EXISTS (SELECT 1 FROM "+trigramContent+" k WHERE "+trigramRow(idExpr, slot, "k")+")")
 		} else {
