@@ -58,15 +58,17 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 }
 
 // countAfter counts the documents of the tiers after tier read, up to
-// upTo. The documents holding every word in the body alone come first:
-// the body's index answers that in one lookup of all the words, where
-// the tiers' own condition (each word in the fields or the body) ORs and
-// ANDs a bitmap of every document holding each word; a query of common
-// words has upTo of those and needs no more. Phrases are left to the
-// full count, as a phrase in bodies is checked by reading them.
+// upTo. With several words, the documents holding all of them in the
+// fields or all of them in the body come first: each index answers that
+// in one lookup of all the words, where the tiers' own condition (each
+// word in the fields or the body) ORs and ANDs a bitmap of every
+// document holding each word; a query of common words has upTo of those
+// and needs no more. (With one word the two conditions are the same.)
+// Phrases are left to the full count, as a phrase in bodies is checked by
+// reading them.
 func (s *query) countAfter(ctx context.Context, read, upTo int) (int, error) {
-	if read != noTier && !s.hasPhrase() {
-		n, err := s.countCond(ctx, func(a *sqlsearch.Args) string { return s.inBody(a, read) }, upTo)
+	if read != noTier && s.positiveTerms() > 1 && !s.hasPhrase() {
+		n, err := s.countCond(ctx, func(a *sqlsearch.Args) string { return s.allInOne(a, read) }, upTo)
 		if err != nil || n >= upTo {
 			return n, err
 		}
@@ -74,10 +76,14 @@ func (s *query) countAfter(ctx context.Context, read, upTo int) (int, error) {
 	return s.countCond(ctx, func(a *sqlsearch.Args) string { return s.after(a, read) }, upTo)
 }
 
-// inBody matches the documents of the tiers after tier t (-1 for the
-// exact matches) that hold every word in the body: a subset of after's.
-func (s *query) inBody(a *sqlsearch.Args, t int) string {
-	cond := "d.tsv_body @@ " + tsq(a, and(s.pos, s.meta))
+// allInOne matches the documents of the tiers after tier t (-1 for the
+// exact matches) that hold every word in the fields or every word in the
+// body: a subset of after's. Like after's condition, it holds for
+// documents all over the table, so that a plan reading the table in
+// order to find the first few finds them early.
+func (s *query) allInOne(a *sqlsearch.Args, t int) string {
+	p := tsq(a, and(s.pos, s.meta))
+	cond := "(d.tsv_fields @@ " + p + " OR d.tsv_body @@ " + p + ")"
 	if t >= 0 {
 		cond += " AND NOT " + tierColumn(t) + " @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[t]))
 	}
@@ -85,6 +91,17 @@ func (s *query) inBody(a *sqlsearch.Args, t int) string {
 		cond += " AND " + s.notExcluded(a)
 	}
 	return cond + s.notExact(a)
+}
+
+// positiveTerms counts the terms that must match.
+func (s *query) positiveTerms() int {
+	n := 0
+	for _, t := range s.parsed.Terms {
+		if !t.Exclude {
+			n++
+		}
+	}
+	return n
 }
 
 // hasPhrase reports whether a term that must match has a phrase of
