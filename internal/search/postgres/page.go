@@ -58,16 +58,19 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 }
 
 // countAfter counts the documents of the tiers after tier read, up to
-// upTo. With several words, the documents holding all of them in the
-// fields or all of them in the body come first: each index answers that
-// in one lookup of all the words, where the tiers' own condition (each
-// word in the fields or the body) ORs and ANDs a bitmap of every
-// document holding each word; a query of common words has upTo of those
-// and needs no more. (With one word the two conditions are the same.)
-// Phrases are left to the full count, as a phrase in bodies is checked by
-// reading them.
+// upTo. When only the tags' and the body's tiers are left, the documents
+// holding all the words in the fields or all of them in the body come
+// first: each index answers that in one lookup of all the words, where
+// the tiers' own condition (each word in the fields or the body) ORs and
+// ANDs a bitmap of every document holding each word; a query of words
+// common in bodies has upTo of those and needs no more. Before the
+// description's tier is read, most documents holding all the words in
+// the fields are those of the tiers read, found again to be left out,
+// so the first count seldom suffices. With one word the two conditions
+// are the same; phrases are left to the full count, as a phrase in
+// bodies is checked by reading them.
 func (s *query) countAfter(ctx context.Context, read, upTo int) (int, error) {
-	if read != noTier && s.positiveTerms() > 1 && !s.hasPhrase() {
+	if read >= 2 && s.positiveTerms() > 1 && !s.hasPhrase() {
 		n, err := s.countCond(ctx, func(a *sqlsearch.Args) string { return s.allInOne(a, read) }, upTo)
 		if err != nil || n >= upTo {
 			return n, err

@@ -196,16 +196,23 @@ func TestTotalAfterPage(t *testing.T) {
 		id := fmt.Sprintf("title%d", i)
 		docs = append(docs, doc(search.TypeCatalog, id, "Ledger audit "+id, id, "", false))
 	}
+	for i := range 2 {
+		id := fmt.Sprintf("desc%d", i)
+		docs = append(docs, doc(search.TypeCatalog, id, "Book "+id, id, "the ledger audit", false))
+	}
+	catalog := len(docs)
 	for i := range 4 {
 		id := fmt.Sprintf("mixed%d", i)
 		docs = append(docs, doc(search.TypeTechDocs, id, "Audit "+id, "", "the ledger", true))
 	}
-	put(t, e, search.TypeCatalog, docs[:3]...)
-	put(t, e, search.TypeTechDocs, docs[3:]...)
+	put(t, e, search.TypeCatalog, docs[:catalog]...)
+	put(t, e, search.TypeTechDocs, docs[catalog:]...)
+	// The page takes the title's and the description's tiers.
+	page := []string{"title0", "title1", "title2", "desc0", "desc1"}
 	for _, access := range []*search.Condition{nil, &everyone} {
-		got, total := locations(t, e, search.EngineQuery{Query: search.ParseQuery("ledger audit"), Limit: 2, Access: access})
-		if len(got) != 2 || total != 7 {
-			t.Errorf("mixed tiers: %v, total %d, want 2 hits of 7", got, total)
+		got, total := locations(t, e, search.EngineQuery{Query: search.ParseQuery("ledger audit"), Limit: 5, Access: access})
+		if diff := cmp.Diff(page, got); diff != "" || total != 9 {
+			t.Errorf("mixed tiers: total %d, want 9 (-want +got):\n%s", total, diff)
 		}
 	}
 	var body []search.Document
@@ -213,10 +220,10 @@ func TestTotalAfterPage(t *testing.T) {
 		id := fmt.Sprintf("body%04d", i)
 		body = append(body, doc(search.TypeTechDocs, id, "Page "+id, "", "how the ledger audit runs", true))
 	}
-	put(t, e, search.TypeTechDocs, append(docs[3:], body...)...)
+	put(t, e, search.TypeTechDocs, append(docs[catalog:], body...)...)
 	for _, access := range []*search.Condition{nil, &everyone} {
-		got, total := locations(t, e, search.EngineQuery{Query: search.ParseQuery("ledger audit"), Limit: 2, Access: access})
-		if diff := cmp.Diff([]string{"title0", "title1"}, got); diff != "" || total != search.MaxCount {
+		got, total := locations(t, e, search.EngineQuery{Query: search.ParseQuery("ledger audit"), Limit: 5, Access: access})
+		if diff := cmp.Diff(page, got); diff != "" || total != search.MaxCount {
 			t.Errorf("bodies: total %d (-want +got):\n%s", total, diff)
 		}
 	}
