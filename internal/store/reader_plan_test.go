@@ -2,10 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -56,7 +52,10 @@ func TestWalkSortKey(t *testing.T) {
 // once into a hash: were the membership planned as a plain SubPlan, it
 // would run again for every walked row.
 func TestHashedWalkPlan(t *testing.T) {
-	db := freshPostgresDB(t)
+	if os.Getenv("CALLBOARD_TEST_POSTGRES") == "" {
+		t.Skip("CALLBOARD_TEST_POSTGRES not set")
+	}
+	db := catalogTestDB(t, Postgres)
 	ctx := context.Background()
 	owners := catalog.Predicate{Op: catalog.OpField, Key: "relations.ownedby", Match: catalog.FieldMatch{
 		Kind: catalog.MatchEq, Values: []string{"group:default/a", "group:default/b"}, Selective: true}}
@@ -91,47 +90,4 @@ func TestHashedWalkPlan(t *testing.T) {
 	if text := strings.Join(plan, "\n"); !strings.Contains(text, "hashed SubPlan") {
 		t.Errorf("the source is not hashed:\n%s", text)
 	}
-}
-
-// freshPostgresDB opens a new, migrated PostgreSQL database, skipping the
-// test when CALLBOARD_TEST_POSTGRES is not set. (storetest cannot be
-// imported from inside the package.)
-func freshPostgresDB(t *testing.T) *DB {
-	t.Helper()
-	base := os.Getenv("CALLBOARD_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("CALLBOARD_TEST_POSTGRES not set")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "cbplan_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if admin, err := sql.Open("pgx", base); err == nil {
-			_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-			admin.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	ctx := context.Background()
-	db, err := Open(ctx, Options{Dialect: Postgres, DSN: u.String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
 }
