@@ -41,8 +41,6 @@ const (
 // boxes by, and what the SVG shows of each box and edge.
 type drawing struct {
 	dot string
-	// nodes are the boxes by their name in the DOT text.
-	nodes map[string]*box
 	// order is the boxes in the order they are drawn.
 	order []*box
 	// edges are in the order of the DOT text, invisible ones included.
@@ -98,7 +96,7 @@ type line struct {
 // lines, which need no routing.
 //
 // Boxes are named by position (n0, n1 ...; bundles b0, b1 ...): Graphviz
-// keeps every DOT text it parses in memory (see layout) and prints the
+// keeps every DOT text it parses in memory (see runThen) and prints the
 // names back, so they are short.
 func (g *Graph) drawing(direction string, link func(ref string) string) *drawing {
 	bundles, skip, inBundle := g.bundles()
@@ -106,7 +104,7 @@ func (g *Graph) drawing(direction string, link func(ref string) string) *drawing
 	drawnNodes := len(g.Nodes) - len(inBundle) + len(bundles)
 	labels := drawnEdges <= maxLabelledEdges
 	columns := !labels || drawnNodes > maxNaturalNodes
-	d := &drawing{nodes: map[string]*box{}, straight: !labels}
+	d := &drawing{straight: !labels}
 
 	var b strings.Builder
 	b.WriteString("digraph {\n  " + graphAttr + ", rankdir=" + direction)
@@ -156,7 +154,7 @@ func (g *Graph) drawing(direction string, link func(ref string) string) *drawing
 			continue
 		}
 		bx := entityBox(n)
-		d.add(bx)
+		d.order = append(d.order, bx)
 		items = append(items, item{bx.name, n.Depth})
 		b.WriteString("  " + bx.name + " [label=" + quote(bx.lines[0]+"\n"+bx.lines[1]) + "];\n")
 	}
@@ -172,7 +170,7 @@ func (g *Graph) drawing(direction string, link func(ref string) string) *drawing
 		for _, n := range bd.nodes {
 			bx.cells = append(bx.cells, entityBox(n))
 		}
-		d.add(bx)
+		d.order = append(d.order, bx)
 		w, h := bx.gridSize()
 		b.WriteString("  " + bx.name + " [label=\"\", fixedsize=true, width=" + inches(w) + ", height=" + inches(h) + "];\n")
 		ln := &line{from: name(g.Node(bd.hub)), to: bx.name, id: "g" + bd.id + "-edge", class: "edge rel-" + classPart(bd.typ),
@@ -211,7 +209,6 @@ func (g *Graph) drawing(direction string, link func(ref string) string) *drawing
 
 // key identifies a drawing by everything its SVG shows.
 func (d *drawing) key() [32]byte {
-	h := sha256.New()
 	var b []byte
 	field := func(s string) {
 		b = strconv.AppendInt(b, int64(len(s)), 10)
@@ -246,15 +243,7 @@ func (d *drawing) key() [32]byte {
 		flag(ln.dashed)
 		flag(ln.invisible)
 	}
-	h.Write(b)
-	var key [32]byte
-	h.Sum(key[:0])
-	return key
-}
-
-func (d *drawing) add(bx *box) {
-	d.nodes[bx.name] = bx
-	d.order = append(d.order, bx)
+	return sha256.Sum256(b)
 }
 
 // addEdge writes an edge in the DOT text and keeps it, in the same order.

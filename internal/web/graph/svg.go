@@ -72,12 +72,11 @@ func writeSVG(d *drawing, l *plainLayout) ([]byte, error) {
 
 // route is where an edge is drawn: a path of cubic Bézier control points
 // (or a straight segment), its arrowhead's base and tip, and its label's
-// centre.
+// centre. A route with no points is not placed yet.
 type route struct {
-	points    []point
-	tip       point
-	label     *point
-	available bool
+	points []point
+	tip    point
+	label  *point
 }
 
 // routes places d's edges: as Graphviz routed them, or as straight lines
@@ -106,7 +105,7 @@ func (d *drawing) routes(l *plainLayout) []route {
 	// two boxes are drawn side by side.
 	pairs := map[[2]string][]int{}
 	for i, ln := range d.edges {
-		if !out[i].available && !ln.invisible {
+		if out[i].points == nil && !ln.invisible {
 			k := [2]string{min(ln.from, ln.to), max(ln.from, ln.to)}
 			pairs[k] = append(pairs[k], i)
 		}
@@ -156,7 +155,7 @@ func splineRoute(e plainEdge, tail, head rect) route {
 	for i := len(pts) - 2; i >= 0 && dir == (point{}); i-- {
 		dir = unit(end, pts[i])
 	}
-	return route{points: pts, tip: point{end.x + dir.x*arrowLength, end.y + dir.y*arrowLength}, label: e.label, available: true}
+	return route{points: pts, tip: point{end.x + dir.x*arrowLength, end.y + dir.y*arrowLength}, label: e.label}
 }
 
 // straightRoute is a line from tail to head, moved offset across itself,
@@ -175,7 +174,7 @@ func straightRoute(tail, head rect, offset float64) route {
 	start := border(from, dir, tail)
 	tip := border(to, point{-dir.x, -dir.y}, head)
 	base := point{tip.x - dir.x*arrowLength, tip.y - dir.y*arrowLength}
-	return route{points: []point{start, base}, tip: tip, available: true}
+	return route{points: []point{start, base}, tip: tip}
 }
 
 // loopRoute is an edge from a box to itself: a loop on its right side,
@@ -187,7 +186,7 @@ func loopRoute(r rect, n int) route {
 	c1 := point{right + reach, r.y + 16}
 	c2 := point{right + reach, r.y - 16}
 	dir := unit(base, c2)
-	return route{points: []point{start, c1, c2, base}, tip: point{base.x + dir.x*arrowLength, base.y + dir.y*arrowLength}, available: true}
+	return route{points: []point{start, c1, c2, base}, tip: point{base.x + dir.x*arrowLength, base.y + dir.y*arrowLength}}
 }
 
 // border is where a ray from p, inside r, in direction dir leaves r.

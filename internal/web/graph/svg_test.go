@@ -407,7 +407,12 @@ func TestBundleGrid(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := g.drawing("LR", testLink)
-	bx := d.nodes["b0"]
+	var bx *box
+	for _, b := range d.order {
+		if b.name == "b0" {
+			bx = b
+		}
+	}
 	if bx == nil || len(bx.cells) != 30 {
 		t.Fatalf("bundle %+v", bx)
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// Graphviz's WebAssembly memory only grows (see layout), so a long-lived
+// Graphviz's WebAssembly memory only grows (see runThen), so a long-lived
 // process would copy ever more of it on the slow drawings and, at the
 // 4 GiB limit, fail every drawing. Layouts therefore run in a child
 // process (callboard graphviz-worker) that is replaced before its memory
