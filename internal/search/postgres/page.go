@@ -70,7 +70,7 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 // are the same; phrases are left to the full count, as a phrase in
 // bodies is checked by reading them.
 func (s *query) countAfter(ctx context.Context, read, upTo int) (int, error) {
-	if read >= 2 && s.positiveTerms() > 1 && !s.hasPhrase() {
+	if read >= 2 && s.severalWords() {
 		n, err := s.countCond(ctx, func(a *sqlsearch.Args) string { return s.allInOne(a, read) }, upTo)
 		if err != nil || n >= upTo {
 			return n, err
@@ -87,40 +87,29 @@ func (s *query) countAfter(ctx context.Context, read, upTo int) (int, error) {
 func (s *query) allInOne(a *sqlsearch.Args, t int) string {
 	p := tsq(a, and(s.pos, s.meta))
 	cond := "(d.tsv_fields @@ " + p + " OR d.tsv_body @@ " + p + ")"
-	if t >= 0 {
-		cond += " AND NOT " + tierColumn(t) + " @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[t]))
-	}
 	if s.excl != "" {
 		cond += " AND " + s.notExcluded(a)
 	}
-	return cond + s.notExact(a)
+	return cond + s.notUpTo(a, t)
 }
 
-// positiveTerms counts the terms that must match.
-func (s *query) positiveTerms() int {
+// severalWords reports whether the query has several terms that must
+// match and none of them has a phrase of several words among its
+// alternatives.
+func (s *query) severalWords() bool {
 	n := 0
-	for _, t := range s.parsed.Terms {
-		if !t.Exclude {
-			n++
-		}
-	}
-	return n
-}
-
-// hasPhrase reports whether a term that must match has a phrase of
-// several words among its alternatives.
-func (s *query) hasPhrase() bool {
 	for _, t := range s.parsed.Terms {
 		if t.Exclude {
 			continue
 		}
 		for _, p := range t.Alts {
 			if len(p.Words) > 1 {
-				return true
+				return false
 			}
 		}
+		n++
 	}
-	return false
+	return n > 1
 }
 
 // noTier stands for no tier read yet.

@@ -154,20 +154,21 @@ func (s *query) tierCond(a *sqlsearch.Args, t int) string {
 // none) up to tier to: to's level without from's matches, nor the exact
 // matches.
 func (s *query) tiers(a *sqlsearch.Args, from, to int) string {
-	cond := s.level(a, to)
-	if from >= 0 {
-		cond += " AND NOT " + tierColumn(from) + " @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[from]))
-	}
-	return cond + s.notExact(a)
+	return s.level(a, to) + s.notUpTo(a, from)
 }
 
-// notExact leaves out the exact matches (tier -1).
-func (s *query) notExact(a *sqlsearch.Args) string {
+// notUpTo leaves out the matches of tier t's level (none for t = -1)
+// and the exact matches (tier -1).
+func (s *query) notUpTo(a *sqlsearch.Args, t int) string {
+	cond := ""
+	if t >= 0 {
+		cond = " AND NOT " + tierColumn(t) + " @@ " + tsq(a, positiveQuery(s.parsed, tierWeights[t]))
+	}
 	if s.exact == "" {
-		return ""
+		return cond
 	}
 	e := a.Add(s.exact)
-	return " AND d.name_key <> " + e + " AND d.title_key <> " + e
+	return cond + " AND d.name_key <> " + e + " AND d.title_key <> " + e
 }
 
 // rank ranks the matches of tier t: by ts_rank over the fields for the

@@ -75,6 +75,12 @@ func (s *query) tableFor(t int) string {
 	return textTable
 }
 
+// level matches the documents holding the query's words within the
+// columns cols, allowed and not excluded.
+func (s *query) level(cols string) string {
+	return restricted(withoutExcluded(within(cols, s.pos), s.excl), s.meta)
+}
+
 // newQuery prepares q over the live generations gens.
 func (e *Engine) newQuery(q *search.EngineQuery, parsed search.Query, gens []int64) *query {
 	s := &query{
@@ -141,8 +147,7 @@ func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.Eng
 // after it the remaining tiers one by one. Ranking is by tier first, so
 // a level's ranked page is what any broader level's would begin with.
 func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, error) {
-	all := restricted(withoutExcluded(within(textColumns, s.pos), s.excl), s.meta)
-	p, err := s.probe(ctx, parsed, textTable, all, "", true)
+	p, err := s.probe(ctx, parsed, textTable, s.level(textColumns), "", true)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -178,7 +183,7 @@ func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, err
 	// serves the tier.
 	var first *probed
 	for t := 0; t < len(tierColumns)-1 && need > 0; t++ {
-		lp, err := s.probe(ctx, parsed, s.tableFor(t), restricted(withoutExcluded(within(tierColumns[t], s.pos), s.excl), s.meta), extra, false)
+		lp, err := s.probe(ctx, parsed, s.tableFor(t), s.level(tierColumns[t]), extra, false)
 		if err != nil {
 			return nil, 0, err
 		}
