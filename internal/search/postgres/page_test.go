@@ -2,15 +2,14 @@ package postgres_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/callboard/callboard/internal/search"
 	"github.com/callboard/callboard/internal/search/postgres"
+	"github.com/callboard/callboard/internal/search/searchtest"
 	"github.com/callboard/callboard/internal/store"
 	"github.com/callboard/callboard/internal/store/storetest"
 )
@@ -40,17 +39,7 @@ func locations(t *testing.T, e *postgres.Engine, q search.EngineQuery) ([]string
 	if err != nil {
 		t.Fatalf("Search(%s): %v", q.Query, err)
 	}
-	out := []string{}
-	for _, h := range res.Hits {
-		var d struct {
-			Location string `json:"location"`
-		}
-		if err := json.Unmarshal(h.Document, &d); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, strings.TrimPrefix(d.Location, "/x/"))
-	}
-	return out, res.Total
+	return searchtest.HitIDs(t, res.Hits), res.Total
 }
 
 // everyone is a permission condition every test document meets.

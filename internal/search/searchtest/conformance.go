@@ -180,7 +180,7 @@ func testAccess(t *testing.T, e search.Engine) {
 		}
 		hits, err := e.Suggest(context.Background(), &search.SuggestQuery{Types: []string{search.TypeCatalog}, Prefix: "shared", Access: &tt.cond, Limit: 10})
 		must(t, err)
-		check(t, tt.name+" suggest", sorted(hitIDs(t, hits)), tt.want)
+		check(t, tt.name+" suggest", sorted(HitIDs(t, hits)), tt.want)
 	}
 }
 
@@ -199,14 +199,14 @@ func testPaging(t *testing.T, e search.Engine) {
 		if all.Total != 37 || len(all.Hits) != 37 {
 			t.Fatalf("%q: total %d, %d hits; want 37", term, all.Total, len(all.Hits))
 		}
-		want := hitIDs(t, all.Hits)
+		want := HitIDs(t, all.Hits)
 		var paged []string
 		for off := 0; off < 40; off += 10 {
 			res := run(t, e, search.EngineQuery{Query: search.ParseQuery(term), Offset: off, Limit: 10})
 			if res.Total != 37 {
 				t.Errorf("%q offset %d: total %d, want 37", term, off, res.Total)
 			}
-			paged = append(paged, hitIDs(t, res.Hits)...)
+			paged = append(paged, HitIDs(t, res.Hits)...)
 		}
 		check(t, "pages of "+term, paged, want)
 	}
@@ -218,7 +218,7 @@ func testHighlight(t *testing.T, e search.Engine) {
 		Text: strings.Repeat("Filler words come first here. ", 30) + "The release train leaves on Tuesdays. " + strings.Repeat("More filler after it. ", 30)})
 	res := run(t, e, q("release train"))
 	byID := map[string]search.Hit{}
-	for i, id := range hitIDs(t, res.Hits) {
+	for i, id := range HitIDs(t, res.Hits) {
 		byID[id] = res.Hits[i]
 	}
 	h := byID["train"].Highlight
@@ -253,7 +253,7 @@ func testSuggest(t *testing.T, e search.Engine) {
 		hits, err := e.Suggest(context.Background(), &search.SuggestQuery{
 			Types: []string{search.TypeCatalog, search.TypeTechDocs}, Prefix: search.Key(prefix), Limit: limit})
 		must(t, err)
-		return hitIDs(t, hits)
+		return HitIDs(t, hits)
 	}
 	got := sug("pay", 10)
 	// Names beginning with the prefix first, then titles, then words.

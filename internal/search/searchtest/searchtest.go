@@ -105,7 +105,7 @@ func put(t *testing.T, e search.Engine, typ string, ds ...Doc) {
 func ids(t *testing.T, e search.Engine, q search.EngineQuery) []string {
 	t.Helper()
 	res := run(t, e, q)
-	return hitIDs(t, res.Hits)
+	return HitIDs(t, res.Hits)
 }
 
 func run(t *testing.T, e search.Engine, q search.EngineQuery) *search.EngineResult {
@@ -123,8 +123,8 @@ func run(t *testing.T, e search.Engine, q search.EngineQuery) *search.EngineResu
 	return res
 }
 
-// hitIDs reads the id each test document has in its location (/x/<id>).
-func hitIDs(t *testing.T, hits []search.Hit) []string {
+// HitIDs reads the id each test document has in its location (/x/<id>).
+func HitIDs(t *testing.T, hits []search.Hit) []string {
 	t.Helper()
 	out := []string{}
 	for _, h := range hits {
