@@ -199,8 +199,9 @@ func cursorSet(cur queryCursor) EntitySet {
 
 // totals returns the totalItems to report and the set's size for
 // planning (-1 when unknown). A cursor carries the total of its first
-// page. totalItems=exclude reports 0, yet a sorted, filtered set is still
-// counted, since the count picks the plan (and is cached).
+// page. totalItems=exclude reports 0; a sorted, filtered set still needs
+// a size to pick its plan, and gets its smallest equality's (cached)
+// size, a bound that plans as well, or else is counted.
 func (q *Query) totals(ctx context.Context, cur queryCursor, set EntitySet, skipTotal bool) (total, matches int, err error) {
 	sorted := set.SortKey != ""
 	switch {
@@ -213,11 +214,20 @@ func (q *Query) totals(ctx context.Context, cur queryCursor, set EntitySet, skip
 			return total, n, nil // the first page had totalItems=exclude
 		}
 		return total, -1, nil
-	case skipTotal && !(sorted && (set.Filter != nil || set.FullText != nil)):
+	case skipTotal:
 		if n, ok := q.cachedCount(ctx, set); ok {
 			return 0, n, nil
 		}
-		return 0, -1, nil
+		if !sorted || (set.Filter == nil && set.FullText == nil) {
+			return 0, -1, nil
+		}
+		_, sizes, err := q.orderDrivers(ctx, set.Filter, true)
+		if err != nil {
+			return 0, 0, err
+		}
+		if len(sizes) > 0 {
+			return 0, sizes[0], nil
+		}
 	}
 	n, err := q.count(ctx, set)
 	if err != nil {

@@ -3,8 +3,11 @@ package catalog_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/store"
@@ -51,6 +54,58 @@ func TestRequestReadsGenerationOnce(t *testing.T) {
 			if n := counter.reads.Load(); n != 1 {
 				t.Errorf("request %d read the generation %d times, want 1", i, n)
 			}
+		}
+	})
+}
+
+// setCounter records the sets counted in the store.
+type setCounter struct {
+	catalog.QueryStore
+	mu   sync.Mutex
+	sets []catalog.EntitySet
+}
+
+func (c *setCounter) CountEntities(ctx context.Context, set catalog.EntitySet) (int, error) {
+	c.mu.Lock()
+	c.sets = append(c.sets, set)
+	c.mu.Unlock()
+	return c.QueryStore.CountEntities(ctx, set)
+}
+
+// TestExcludedTotalPlansFromBounds checks that totalItems=exclude on a
+// sorted, filtered page plans from its equalities' sizes instead of
+// counting the set, and still serves the same page.
+func TestExcludedTotalPlansFromBounds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		authzCatalog(t, db)
+		counter := &setCounter{QueryStore: store.NewCatalogReader(db)}
+		q := catalog.NewQuery(counter, catalog.QueryOptions{})
+		filter, _ := catalog.ParseFilterParams([]string{"kind=component,spec.lifecycle=production"})
+		limit := 5
+		req := catalog.QueryRequest{Limit: &limit, Filter: filter, Order: &catalog.Order{Field: "metadata.name"}, SkipTotal: true}
+		ctx := context.Background()
+		res, err := q.QueryEntities(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.TotalItems != 0 {
+			t.Errorf("totalItems %d, want 0", res.TotalItems)
+		}
+		for _, set := range counter.sets {
+			if set.Filter != nil && set.SortKey != "" {
+				t.Errorf("counted the page's set %+v", set)
+			}
+		}
+		req.SkipTotal = false
+		all, err := catalog.NewQuery(store.NewCatalogReader(db), catalog.QueryOptions{}).QueryEntities(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(refsOf(t, all.Items), refsOf(t, res.Items)); diff != "" {
+			t.Errorf("page (-counted +bounded):\n%s", diff)
+		}
+		if all.TotalItems != 2 {
+			t.Errorf("totalItems %d, want 2 (alpha, beta)", all.TotalItems)
 		}
 	})
 }

@@ -115,9 +115,25 @@ func TestCatalogPaging(t *testing.T) {
 	if diff := cmp.Diff(want[1], rowNames(back)); diff != "" {
 		t.Errorf("previous page (-want +got):\n%s", diff)
 	}
-	// A cursor's query comes from the cursor, whatever the address says.
-	if got := len(cat.queries); got < 4 || cat.queries[1].Cursor == "" || cat.queries[1].Filter != nil {
-		t.Errorf("paging sent %d queries; second %+v", got, cat.queries[1])
+	// A cursor's query comes from the cursor, whatever the address says;
+	// the count of every page is the view's first page without rows.
+	var cursors, counts int
+	for _, q := range cat.queries {
+		switch {
+		case q.Cursor != "":
+			cursors++
+			if q.Filter != nil {
+				t.Errorf("a cursor query has a filter: %+v", q)
+			}
+		case q.Limit != nil && *q.Limit == 0:
+			counts++
+			if q.SkipTotal {
+				t.Errorf("a count skips the total: %+v", q)
+			}
+		}
+	}
+	if cursors != 3 || counts != 4 {
+		t.Errorf("paging sent %d cursor queries and %d counts, want 3 and 4", cursors, counts)
 	}
 }
 
@@ -193,6 +209,37 @@ func TestSlowFacetsLoadAfterThePage(t *testing.T) {
 	body = <-done
 	if strings.Contains(body, "data-part") || !strings.Contains(body, `<span class="count">3</span>`) {
 		t.Errorf("waiting request has no counts")
+	}
+}
+
+// TestSlowCountLoadsAfterThePage checks that a count not ready by the
+// page's deadline leaves a placeholder for the script, and that the
+// script's second request shows it.
+func TestSlowCountLoadsAfterThePage(t *testing.T) {
+	cat := sampleCatalog()
+	cat.countGate = make(chan struct{})
+	h := testSite(t, cat, &fakeUnprocessed{}, func(o *Options) { o.PartBudget = 20 * time.Millisecond })
+	body := send(t, h, http.MethodGet, "/catalog?type=service", nil).Body.String()
+	for _, want := range []string{
+		`<h2 id="results-heading" class="results__count" data-region data-part>Components <span class="muted" data-part-note>(counting…)</span></h2>`,
+		`<p class="pager__status" id="pager-status" data-region data-part>Rows 1–3</p>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if diff := cmp.Diff([]string{"Booking service", "fares-engine", "old-importer"}, rowNames(body)); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	done := make(chan string)
+	go func() {
+		done <- send(t, h, http.MethodGet, "/catalog?type=service", nil, partsHeader, "wait").Body.String()
+	}()
+	time.Sleep(50 * time.Millisecond)
+	close(cat.countGate)
+	body = <-done
+	if !strings.Contains(body, `>3 components</h2>`) || !strings.Contains(body, "Rows 1–3 of 3") {
+		t.Errorf("waiting request has no count")
 	}
 }
 

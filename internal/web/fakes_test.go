@@ -30,8 +30,10 @@ type fakeCatalog struct {
 	// kinds, when set, is the kind facet, whatever the entities.
 	kinds []catalog.FacetCount
 	err   error
-	// facetGate, when set, holds every Facets call until it is closed.
+	// facetGate, when set, holds every Facets call until it is closed;
+	// countGate holds every query for a count alone (no rows).
 	facetGate chan struct{}
+	countGate chan struct{}
 
 	mu      sync.Mutex
 	cursors []fakeCursor
@@ -76,6 +78,9 @@ func (f *fakeCatalog) match(filter *catalog.Predicate) ([]json.RawMessage, error
 }
 
 func (f *fakeCatalog) QueryEntities(_ context.Context, req catalog.QueryRequest) (*catalog.QueryResult, error) {
+	if f.countGate != nil && req.Limit != nil && *req.Limit == 0 {
+		<-f.countGate
+	}
 	if f.err != nil {
 		return nil, f.err
 	}

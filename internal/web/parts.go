@@ -29,11 +29,13 @@ const partTimeout = 30 * time.Second
 var maxPartsRunning = max(1, runtime.NumCPU()/2)
 
 // flights runs each part once at a time per key, and at most
-// maxPartsRunning parts at once.
+// maxPartsRunning parts at once, and as many counts beside them: a page
+// waits for its count, so counts must not queue behind a kind's facets.
 type flights struct {
-	mu      sync.Mutex
-	m       map[string]*flight
-	running chan struct{}
+	mu       sync.Mutex
+	m        map[string]*flight
+	running  chan struct{}
+	counting chan struct{}
 }
 
 type flight struct {
@@ -43,13 +45,18 @@ type flight struct {
 }
 
 func newFlights() *flights {
-	return &flights{m: map[string]*flight{}, running: make(chan struct{}, maxPartsRunning)}
+	return &flights{m: map[string]*flight{}, running: make(chan struct{}, maxPartsRunning), counting: make(chan struct{}, maxPartsRunning)}
 }
 
 // do returns the running flight for key, starting fn in one if there is
 // none. fn runs with its own context: the work outlives the request that
 // started it, so the next request can use it.
 func (f *flights) do(key string, fn func(ctx context.Context) (any, error)) *flight {
+	return f.doIn(f.running, key, fn)
+}
+
+// doIn is do with the slots fn waits for.
+func (f *flights) doIn(slots chan struct{}, key string, fn func(ctx context.Context) (any, error)) *flight {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if c, ok := f.m[key]; ok {
@@ -61,9 +68,9 @@ func (f *flights) do(key string, fn func(ctx context.Context) (any, error)) *fli
 		ctx, cancel := context.WithTimeout(context.Background(), partTimeout)
 		defer cancel()
 		select {
-		case f.running <- struct{}{}:
+		case slots <- struct{}{}:
 			c.val, c.err = fn(ctx)
-			<-f.running
+			<-slots
 		case <-ctx.Done():
 			c.err = ctx.Err()
 		}
@@ -85,6 +92,11 @@ func (s *site) partsDeadline() time.Time { return time.Now().Add(s.partBudget) }
 // the value depends on, the reader's view of the catalog included.
 func startPart[T any](s *site, key string, fn func(ctx context.Context) (T, error)) *flight {
 	return s.parts.do(key, func(ctx context.Context) (any, error) { return fn(ctx) })
+}
+
+// startCount is startPart for a page's count, which has slots of its own.
+func startCount(s *site, key string, fn func(ctx context.Context) (int, error)) *flight {
+	return s.parts.doIn(s.parts.counting, key, func(ctx context.Context) (any, error) { return fn(ctx) })
 }
 
 // awaitPart returns a started part's value and true when it is ready by
