@@ -200,13 +200,7 @@ func TestSlowFacetsLoadAfterThePage(t *testing.T) {
 
 	// The script asks again and waits; the work the first request started
 	// is joined, not repeated.
-	done := make(chan string)
-	go func() {
-		done <- send(t, h, http.MethodGet, "/catalog?type=service", nil, partsHeader, "wait").Body.String()
-	}()
-	time.Sleep(50 * time.Millisecond)
-	close(cat.facetGate)
-	body = <-done
+	body = askForParts(t, h, "/catalog?type=service", cat.facetGate)
 	if strings.Contains(body, "data-part") || !strings.Contains(body, `<span class="count">3</span>`) {
 		t.Errorf("waiting request has no counts")
 	}
@@ -231,16 +225,23 @@ func TestSlowCountLoadsAfterThePage(t *testing.T) {
 	if diff := cmp.Diff([]string{"Booking service", "fares-engine", "old-importer"}, rowNames(body)); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
-	done := make(chan string)
-	go func() {
-		done <- send(t, h, http.MethodGet, "/catalog?type=service", nil, partsHeader, "wait").Body.String()
-	}()
-	time.Sleep(50 * time.Millisecond)
-	close(cat.countGate)
-	body = <-done
+	body = askForParts(t, h, "/catalog?type=service", cat.countGate)
 	if !strings.Contains(body, `>3 components</h2>`) || !strings.Contains(body, "Rows 1–3 of 3") {
 		t.Errorf("waiting request has no count")
 	}
+}
+
+// askForParts asks for target as the script does, waiting for its parts,
+// opens gate while that request waits, and returns what it got.
+func askForParts(t *testing.T, h http.Handler, target string, gate chan struct{}) string {
+	t.Helper()
+	done := make(chan string)
+	go func() {
+		done <- send(t, h, http.MethodGet, target, nil, partsHeader, "wait").Body.String()
+	}()
+	time.Sleep(50 * time.Millisecond)
+	close(gate)
+	return <-done
 }
 
 func TestFlightsShareWork(t *testing.T) {

@@ -103,12 +103,15 @@ func startCount(s *site, key string, fn func(ctx context.Context) (int, error)) 
 // the deadline (any time, when the request asks to wait for its parts).
 func awaitPart[T any](r *http.Request, f *flight, deadline time.Time) (T, bool, error) {
 	var zero T
-	select {
-	case <-f.done: // ready, however late
+	result := func() (T, bool, error) {
 		if f.err != nil {
 			return zero, false, f.err
 		}
 		return f.val.(T), true, nil
+	}
+	select {
+	case <-f.done: // ready, however late
+		return result()
 	default:
 	}
 	var budget <-chan time.Time
@@ -119,10 +122,7 @@ func awaitPart[T any](r *http.Request, f *flight, deadline time.Time) (T, bool, 
 	}
 	select {
 	case <-f.done:
-		if f.err != nil {
-			return zero, false, f.err
-		}
-		return f.val.(T), true, nil
+		return result()
 	case <-budget:
 		return zero, false, nil
 	case <-r.Context().Done():
