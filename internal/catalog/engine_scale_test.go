@@ -30,8 +30,10 @@ import (
 //	CALLBOARD_ENGINE_SCALE=10000 go test ./internal/catalog -run Scale -v
 //
 // CALLBOARD_SQLITE_DSN_EXTRA adds SQLite DSN parameters to try pragmas
-// (e.g. _pragma=mmap_size(1073741824)); CALLBOARD_ENGINE_PROFILE_SECOND
-// writes a CPU profile of the second pass to the file it names.
+// (e.g. _pragma=mmap_size(1073741824)); CALLBOARD_ENGINE_PROFILE_COLD and
+// CALLBOARD_ENGINE_PROFILE_SECOND write a CPU profile of the cold start and
+// of the second pass to the files they name; CALLBOARD_ENGINE_BATCH sets
+// the engine's batch size.
 func TestEngineScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("CALLBOARD_ENGINE_SCALE"))
 	if n == 0 {
@@ -48,12 +50,15 @@ func TestEngineScale(t *testing.T) {
 		if extra := os.Getenv("CALLBOARD_SQLITE_DSN_EXTRA"); extra != "" && db.Dialect == store.SQLite {
 			db = reopenSQLite(t, extra)
 		}
+		batch, _ := strconv.Atoi(os.Getenv("CALLBOARD_ENGINE_BATCH"))
+		stop := startProfile(t, os.Getenv("CALLBOARD_ENGINE_PROFILE_COLD"))
 		start, cpu0 := time.Now(), cpuTime()
 		h := newHarness(t, db, withConfigLocations(plugin.Location{Type: "file", Target: sum.Root}),
-			func(o *catalog.EngineOptions) { o.StitchDelay = 0 })
+			func(o *catalog.EngineOptions) { o.StitchDelay, o.BatchSize = 0, batch })
 		h.idleTimeout = time.Hour
 		h.idle()
 		cold, coldCPU := time.Since(start), cpuTime()-cpu0
+		stop()
 		finals := h.count(`SELECT count(*) FROM final_entities`)
 		// The config Location entity comes on top of the generated ones.
 		if finals != sum.Total+1 {
@@ -74,16 +79,7 @@ func TestEngineScale(t *testing.T) {
 		if err := db.QueryRow(`SELECT generation FROM catalog_state`).Scan(&gen); err != nil {
 			t.Fatal(err)
 		}
-		if path := os.Getenv("CALLBOARD_ENGINE_PROFILE_SECOND"); path != "" {
-			f, err := os.Create(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := pprof.StartCPUProfile(f); err != nil {
-				t.Fatal(err)
-			}
-			defer pprof.StopCPUProfile()
-		}
+		defer startProfile(t, os.Getenv("CALLBOARD_ENGINE_PROFILE_SECOND"))()
 		start, cpu0 = time.Now(), cpuTime()
 		if _, err := db.ExecContext(context.Background(), `UPDATE refresh_schedule SET next_update_at = 0`); err != nil {
 			t.Fatal(err)
@@ -109,6 +105,25 @@ func TestEngineScale(t *testing.T) {
 			t.Errorf("second pass rewrote %d final entities", updated)
 		}
 	})
+}
+
+// startProfile starts a CPU profile written to path, unless path is "",
+// and returns what stops it.
+func startProfile(t *testing.T, path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // reopenSQLite opens a fresh SQLite database with extra DSN parameters, to

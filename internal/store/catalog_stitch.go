@@ -348,12 +348,12 @@ type pendingSearchRow struct {
 }
 
 // writeTrigrams writes SQLite's search_trigram rows of the search rows
-// about to be inserted, in one statement per chunk and before those rows:
-// migration 0012's insert trigger finds them there and does nothing, so
-// stitching pays neither a trigger program per search row nor an FTS5
-// insert per name. The triggers still keep the table current for every
-// other write (deletions go through them). A key holds one value per
-// entity; the last one wins, as it did through the trigger.
+// about to be inserted, in one statement per chunk. Stitching is the only
+// writer of search rows, and since migration 0014 no insert trigger does
+// this (a trigger program per search row cost more than the rows it
+// wrote); the delete and update triggers still remove or change a
+// search row's trigram row with it. A key holds one value per entity; the
+// last one wins.
 func writeTrigrams(ctx context.Context, tx *wtx, rows []pendingSearchRow) error {
 	type trigram struct {
 		rowid int64

@@ -192,7 +192,23 @@ func nullable(s *string) any {
 func (w *writer) flush() {
 	w.insert("final_entities (id, entity_id, entity_ref, final_entity, hash, last_updated_at)", w.ents)
 	w.insert("search (id, key, value, original_value)", w.search)
+	if w.db.Dialect == store.SQLite {
+		w.insert("search_trigram (rowid, value)", trigramRows(w.search))
+	}
 	w.ents, w.search = w.ents[:0], w.search[:0]
+}
+
+// trigramRows are SQLite's search_trigram rows of search rows, as
+// stitching writes them: rowid = entity id * 4 + the key's slot.
+func trigramRows(search [][]any) [][]any {
+	slots := map[string]int64{"metadata.name": 1, "metadata.title": 2, "spec.profile.displayname": 3}
+	var out [][]any
+	for _, r := range search {
+		if slot, ok := slots[r[1].(string)]; ok && r[2] != nil {
+			out = append(out, []any{r[0].(int64)*4 + slot, r[2]})
+		}
+	}
+	return out
 }
 
 func (w *writer) insert(table string, rows [][]any) {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -651,9 +652,10 @@ func TestEntityPagePlansAgree(t *testing.T) {
 	})
 }
 
-// TestFullTextFollowsSearchRows rewrites search rows the way stitching
-// does (delete and insert, or update) and expects full-text filters, which
-// use the trigram index, to follow.
+// TestFullTextFollowsSearchRows changes search rows through the catalog's
+// write path (stitching's row differences, then a replacement of all of an
+// entity's rows) and expects full-text filters, which use the trigram index
+// on SQLite, to follow.
 func TestFullTextFollowsSearchRows(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ws := writeEntities(t, db, ent("Component", "needle-one", nil), ent("Component", "other", nil))
@@ -680,26 +682,56 @@ func TestFullTextFollowsSearchRows(t *testing.T) {
 		if diff := cmp.Diff([]string{ws[0].UID}, find("needle")); diff != "" {
 			t.Fatalf("before (-want +got):\n%s", diff)
 		}
-		w := newWriter(t, db, 0)
-		w.exec(`DELETE FROM search WHERE id = $1 AND key = 'metadata.name'`, ws[0].ID)
-		w.exec(`INSERT INTO search (id, key, value, original_value) VALUES ($1, 'metadata.name', 'haystack', NULL)`, ws[0].ID)
-		w.exec(`UPDATE search SET value = 'needle-two' WHERE id = $1 AND key = 'metadata.name'`, ws[1].ID)
-		w.exec(`INSERT INTO search (id, key, value, original_value) VALUES ($1, 'metadata.title', 'a needle title', NULL)`, ws[0].ID)
-		w.exec(`UPDATE search SET key = 'metadata.title' WHERE id = $1 AND key = 'metadata.name'`, ws[1].ID)
-		w.done()
+		row := func(key, value string) catalog.SearchRow { return catalog.SearchRow{Key: key, Value: &value} }
+		stitchSearch(t, db,
+			catalog.FinalEntity{ID: ws[0].ID, UID: ws[0].UID, Ref: ws[0].Ref, JSON: ws[0].JSON,
+				SearchDelete: []catalog.SearchRow{row("metadata.name", "needle-one")},
+				SearchInsert: []catalog.SearchRow{row("metadata.name", "haystack"), row("metadata.title", "a needle title")}},
+			catalog.FinalEntity{ID: ws[1].ID, UID: ws[1].UID, Ref: ws[1].Ref, JSON: ws[1].JSON,
+				SearchDelete: []catalog.SearchRow{row("metadata.name", "other")},
+				SearchInsert: []catalog.SearchRow{row("metadata.title", "needle-two")}})
 		if diff := cmp.Diff([]string{ws[0].UID, ws[1].UID}, sorted(find("needle"))); diff != "" {
 			t.Errorf("after rewriting (-want +got):\n%s", diff)
 		}
 		if diff := cmp.Diff([]string{ws[0].UID}, find("hayst")); diff != "" {
 			t.Errorf("new value (-want +got):\n%s", diff)
 		}
-		w = newWriter(t, db, 0)
-		w.exec(`DELETE FROM search WHERE id = $1`, ws[0].ID)
-		w.done()
+		if diff := cmp.Diff([]string(nil), find("other")); diff != "" {
+			t.Errorf("deleted value (-want +got):\n%s", diff)
+		}
+		stitchSearch(t, db, catalog.FinalEntity{ID: ws[0].ID, UID: ws[0].UID, Ref: ws[0].Ref, JSON: ws[0].JSON, SearchReplace: true})
 		if diff := cmp.Diff([]string{ws[1].UID}, find("needle")); diff != "" {
 			t.Errorf("after deleting (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// stitchSearch writes finals through Catalog.WriteStitching, as stitching
+// does: each entity gets the refresh_state row a stitch needs (on
+// PostgreSQL the write keeps only entities that still have one) and a
+// current stitch ticket.
+func stitchSearch(t *testing.T, db *store.DB, finals ...catalog.FinalEntity) {
+	t.Helper()
+	ctx := context.Background()
+	b := &catalog.StitchBatch{Now: time.UnixMilli(1), Finals: finals}
+	for i, f := range finals {
+		ticket := fmt.Sprintf("ticket-%d", i)
+		if _, err := db.ExecContext(ctx, `INSERT INTO refresh_state (id, entity_id, entity_ref, unprocessed_entity, unprocessed_hash, last_discovery_at)
+			VALUES ($1, $2, $3, '{}', '', 0) ON CONFLICT DO NOTHING`, f.ID, f.UID, f.Ref); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO stitch_queue (entity_ref, ticket, next_stitch_at) VALUES ($1, $2, 0)`, f.Ref, ticket); err != nil {
+			t.Fatal(err)
+		}
+		b.Tickets = append(b.Tickets, catalog.StitchTicket{Ref: f.Ref, Ticket: ticket})
+	}
+	n, err := store.NewCatalog(db).WriteStitching(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(finals) {
+		t.Fatalf("wrote %d entities, want %d", n, len(finals))
+	}
 }
 
 func TestQueryPreviousPageAfterDeletes(t *testing.T) {

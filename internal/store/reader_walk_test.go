@@ -2,11 +2,13 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/callboard/callboard/entity"
 	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/store"
 	"github.com/callboard/callboard/internal/store/storetest"
@@ -127,8 +129,26 @@ func TestIntersectedCountsAgree(t *testing.T) {
 // row's value under the same id, so names can be read there by rowid.
 func TestTrigramContentMirrorsTrigramTable(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
-	writeEntities(t, db, ent("Component", "alpha", map[string]any{"type": "service"}, withMeta("title", "Alpha Service")),
-		ent("User", "jo", map[string]any{"profile": map[string]any{"displayName": "Jo Smith"}}))
+	var finals []catalog.FinalEntity
+	for i, e := range []map[string]any{
+		ent("Component", "alpha", map[string]any{"type": "service"}, withMeta("title", "Alpha Service")),
+		ent("User", "jo", map[string]any{"profile": map[string]any{"displayName": "Jo Smith"}}),
+	} {
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var x entity.Entity
+		if err := json.Unmarshal(b, &x); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := catalog.BuildSearchRows(&x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		finals = append(finals, catalog.FinalEntity{ID: int64(i + 1), UID: fmt.Sprintf("uid-%d", i), Ref: x.Ref().String(), JSON: string(b), SearchInsert: rows})
+	}
+	stitchSearch(t, db, finals...)
 	rows, err := db.Query(`SELECT t.rowid, t.value, c.c0 FROM search_trigram t LEFT JOIN search_trigram_content c ON c.id = t.rowid ORDER BY t.rowid`)
 	if err != nil {
 		t.Fatal(err)
