@@ -45,6 +45,9 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 			break
 		}
 		got, n, err := s.rankedPage(ctx, t, skip, need)
+		if err == nil && n > rankCap {
+			got, n, err = s.largeTierPage(ctx, t, skip, need)
+		}
 		if err != nil {
 			return nil, 0, err
 		}
@@ -125,16 +128,16 @@ func (s *query) after(a *sqlsearch.Args, t int) string {
 }
 
 // rankedPage reads in one statement how many documents of tier t (-1
-// for the exact matches) there are, counted up to rankCap+1, and a page
-// of them: by rank when they are at most rankCap, otherwise the first
-// rankCap+1 the table holds, by id. The documents are read from the
-// table once, into a materialized CTE, and ranked only when the set is
-// small enough; a toasted body is read only to rank the body's tier.
+// for the exact matches) there are, counted up to rankCap+1, and, when
+// they are at most rankCap, a page of them by rank (largeTierPage serves
+// a larger tier). The documents are read from the table once, into a
+// materialized CTE, in whatever order the table holds them, and ranked
+// only when the set is small enough; a toasted body is read only to rank
+// the body's tier.
 func (s *query) rankedPage(ctx context.Context, t, offset, limit int) ([]int64, int, error) {
 	var a sqlsearch.Args
 	where := s.tierCond(&a, t) + " AND " + s.inGenerations(&a)
 	rank := s.rank(&a, t)
-	capText := strconv.Itoa(rankCap)
 	read := "d.id, d.tsv_fields"
 	if t >= len(tierWeights)-1 {
 		read += ", d.tsv_body"
@@ -142,9 +145,35 @@ func (s *query) rankedPage(ctx context.Context, t, offset, limit int) ([]int64, 
 	stmt := `WITH m AS MATERIALIZED (SELECT ` + read + ` FROM search_documents d WHERE ` + where +
 		` LIMIT ` + strconv.Itoa(rankCap+1) + `),
 		c AS (SELECT count(*) AS n FROM m)
-		SELECT c.n, array_to_string(ARRAY(SELECT d.id FROM (SELECT d.id, CASE WHEN c.n <= ` + capText + ` THEN ` + rank + ` END AS r
-			FROM m d OFFSET 0) d ORDER BY d.r DESC, d.id LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset) + `), ',') FROM c`
+		SELECT c.n, array_to_string(ARRAY(SELECT d.id FROM (SELECT d.id, ` + rank + ` AS r
+			FROM m d WHERE c.n <= ` + strconv.Itoa(rankCap) + ` OFFSET 0) d ORDER BY d.r DESC, d.id LIMIT ` + strconv.Itoa(limit) +
+		` OFFSET ` + strconv.Itoa(offset) + `), ',') FROM c`
 	return s.countedPage(ctx, stmt, a.Values)
+}
+
+// largeTierPage reads a page of tier t, a tier of more than rankCap
+// documents, by id: ranking all of it would read every document of the
+// tier, and the id order holds from one page to the next, as the order
+// the table holds the documents in does not. Ids are scrambled
+// (scrambledID), so the planner may take the matches to be spread
+// evenly over the ids: it reads a common word's first page in the
+// primary key's order, checking a few hundred documents, and sorts a
+// tier it expects to be smaller than the documents it would check. n
+// is the tier's size when the page reaches its end, and more than
+// rankCap before it (the total stops at search.MaxCount anyway).
+func (s *query) largeTierPage(ctx context.Context, t, offset, limit int) ([]int64, int, error) {
+	cond := func(a *sqlsearch.Args) string { return s.tierCond(a, t) }
+	ids, err := s.fetchCond(ctx, cond, byID, offset, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(ids) > 0 || offset == 0 {
+		return ids, max(rankCap+1, offset+len(ids)), nil
+	}
+	// A page past the tier's end: the next tier's pages follow on from
+	// its size.
+	n, err := s.countCond(ctx, cond, offset)
+	return nil, n, err
 }
 
 // countedPage runs a statement returning a count and a comma-separated

@@ -10,10 +10,10 @@ import (
 	"github.com/callboard/callboard/internal/search/sqlsearch"
 )
 
-// rankCap is the largest set ranked as a whole. Of a larger tier (a word
-// most documents share) the engine serves the first rankCap+1 documents
-// the table holds, by id: ranking or ordering all of it would read every
-// document of the tier, and the total stops at search.MaxCount anyway.
+// rankCap is the largest set ranked as a whole. A larger tier (a word
+// many documents share) is served by id (largeTierPage): ranking all of
+// it would read every document of the tier, and the total stops at
+// search.MaxCount anyway.
 const rankCap = 1000
 
 // browseSortCap is the largest restricted set a query without words
@@ -48,8 +48,7 @@ func tsq(a *sqlsearch.Args, text string) string { return a.Add(text) + "::tsquer
 
 // Search runs q: documents whose name or title equals the whole query
 // first, then tiers by where the words match (tierWeights), each ranked
-// (rank); of a tier of more than rankCap documents, the first the table
-// holds, by id. Filters and the permission condition are part of
+// (rank); a tier of more than rankCap documents by id. Filters and the permission condition are part of
 // every tsquery (meta tokens). Total counts up to search.MaxCount.
 func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.EngineResult, error) {
 	gens, err := e.liveGenerations(ctx, q.Types)

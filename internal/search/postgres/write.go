@@ -27,9 +27,10 @@ func deleteIDs(ctx context.Context, tx *sql.Tx, ids []int64) error {
 // insertSQL writes rows of values into search_documents, computing the
 // tsvectors from the text columns: names (title, name), fields (and
 // description, tags) and the body, each with the meta tokens (weight D;
-// users' words are never meta tokens).
-const insertSQL = `INSERT INTO search_documents (generation, type, doc_id, grp, name_key, title_key, res_ref, tsv_names, tsv_fields, tsv_body, document)
-	SELECT v.generation, v.type, v.doc_id, v.grp, v.name_key, v.title_key, v.res_ref,
+// users' words are never meta tokens). Ids are the id sequence's values
+// scrambled (scrambledID).
+const insertSQL = `INSERT INTO search_documents (id, generation, type, doc_id, grp, name_key, title_key, res_ref, tsv_names, tsv_fields, tsv_body, document)
+	SELECT ` + scrambledID + `, v.generation, v.type, v.doc_id, v.grp, v.name_key, v.title_key, v.res_ref,
 		n.tsv || m.tsv, f.tsv || m.tsv, b.tsv || m.tsv, v.document
 	FROM (VALUES %s) AS v(generation, type, doc_id, grp, name_key, title_key, res_ref,
 		i_title, i_name, i_description, i_tags, i_meta, i_body, document)
@@ -41,6 +42,20 @@ const insertSQL = `INSERT INTO search_documents (generation, type, doc_id, grp, 
 	ON CONFLICT (generation, doc_id) DO UPDATE SET grp = excluded.grp, name_key = excluded.name_key,
 		title_key = excluded.title_key, res_ref = excluded.res_ref, tsv_names = excluded.tsv_names,
 		tsv_fields = excluded.tsv_fields, tsv_body = excluded.tsv_body, document = excluded.document`
+
+// scrambledID is a new document's id: the next value of the id sequence
+// times the golden ratio of idModulus, modulo idModulus, a prime. Each
+// value gives another id (a multiplication modulo a prime is a
+// bijection), and the ids of documents written one after another are
+// spread evenly over the range, so that the order of ids has nothing to
+// do with the order documents were written in (the catalog's, by entity
+// reference) nor with their words: a tier read in id order
+// (largeTierPage) meets its documents at the rate the tier holds them
+// in the whole index, wherever they were written.
+const scrambledID = `mod(nextval('search_documents_id_seq')::numeric * 5700357409661599227, ` + idModulus + `)::bigint`
+
+// idModulus is the largest prime below 2^63.
+const idModulus = "9223372036854775783"
 
 // insertDocs writes docs into generation g and returns the vocabulary
 // words it added. Text is indexed with its punctuation turned into

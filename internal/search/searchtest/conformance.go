@@ -2,6 +2,7 @@ package searchtest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -209,6 +210,54 @@ func testPaging(t *testing.T, e search.Engine) {
 			paged = append(paged, HitIDs(t, res.Hits)...)
 		}
 		check(t, "pages of "+term, paged, want)
+	}
+}
+
+// testDeepPaging pages through a tier larger than an engine ranks as a
+// whole (1,000 documents) and past it: every match comes once, the
+// title tier before the documents matching only in their text, and the
+// pages of one size are the same sequence as those of another, for an
+// unrestricted and a restricted query.
+func testDeepPaging(t *testing.T, e search.Engine) {
+	const titled, inText = 1050, 20
+	var corpus []Doc
+	for i := range titled {
+		corpus = append(corpus, Doc{ID: fmt.Sprintf("g%04d", i), Title: fmt.Sprintf("Gizmo %d", i), Name: fmt.Sprintf("part-%d", i)})
+	}
+	for i := range inText {
+		corpus = append(corpus, Doc{ID: fmt.Sprintf("t%02d", i), Title: fmt.Sprintf("Widget %d", i), Text: "fits a gizmo"})
+	}
+	put(t, e, search.TypeCatalog, corpus...)
+	everyone := search.Condition{Not: &search.Condition{Rule: search.RuleKind, Values: []string{"nothing"}}}
+	for _, access := range []*search.Condition{nil, &everyone} {
+		pages := func(size int) []string {
+			var out []string
+			for off := 0; off < titled+inText+size; off += size {
+				res := run(t, e, search.EngineQuery{Query: search.ParseQuery("gizmo"), Offset: off, Limit: size, Access: access})
+				if res.Total != search.MaxCount {
+					t.Errorf("restricted %v, offset %d: total %d, want %d", access != nil, off, res.Total, search.MaxCount)
+				}
+				out = append(out, HitIDs(t, res.Hits)...)
+			}
+			return out
+		}
+		got := pages(100)
+		seen := map[string]bool{}
+		misplaced := -1
+		for i, id := range got {
+			if seen[id] {
+				t.Errorf("restricted %v: %s comes twice", access != nil, id)
+			}
+			seen[id] = true
+			if inTitle := strings.HasPrefix(id, "g"); inTitle != (i < titled) && misplaced < 0 {
+				misplaced = i
+				t.Errorf("restricted %v: hit %d is %s: the title tier must come first", access != nil, i, id)
+			}
+		}
+		if len(seen) != titled+inText {
+			t.Errorf("restricted %v: pages hold %d of the %d matches", access != nil, len(seen), titled+inText)
+		}
+		check(t, "pages of 30 against pages of 100", pages(30), got)
 	}
 }
 

@@ -30,6 +30,7 @@ func Run(t *testing.T, open Open) {
 		{"Filters", testFilters},
 		{"Access", testAccess},
 		{"Paging", testPaging},
+		{"DeepPaging", testDeepPaging},
 		{"Highlight", testHighlight},
 		{"Suggest", testSuggest},
 		{"Fuzzy", testFuzzy},
