@@ -30,6 +30,10 @@ const (
 	// lockRetry is how often a replica that is not indexing tries to
 	// take over.
 	lockRetry = 5 * time.Second
+	// DefaultRetryAfter is how long after a failed rebuild the indexer
+	// tries again, doubling after each failure up to maxRetryAfter.
+	DefaultRetryAfter = 5 * time.Second
+	maxRetryAfter     = 5 * time.Minute
 )
 
 // feedStateKey is where the feed position is kept in the engine.
@@ -50,8 +54,10 @@ type IndexerOptions struct {
 	RebuildTimeout time.Duration
 	PollInterval   time.Duration
 	Settle         time.Duration
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// RetryAfter is DefaultRetryAfter when zero.
+	RetryAfter time.Duration
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
 // Indexer keeps an Engine's indexes fresh: every type is rebuilt at
@@ -68,6 +74,7 @@ type Indexer struct {
 	timeout   time.Duration
 	poll      time.Duration
 	settle    time.Duration
+	retry     time.Duration
 	log       *slog.Logger
 	now       func() time.Time
 
@@ -94,7 +101,7 @@ func NewIndexer(o IndexerOptions) (*Indexer, error) {
 	}
 	ix := &Indexer{
 		engine: o.Engine, collators: o.Collators, feed: o.Feed, schedules: o.Schedules,
-		timeout: o.RebuildTimeout, poll: o.PollInterval, settle: o.Settle, log: o.Logger, now: o.Now,
+		timeout: o.RebuildTimeout, poll: o.PollInterval, settle: o.Settle, retry: o.RetryAfter, log: o.Logger, now: o.Now,
 		wake: make(chan struct{}, 1), published: map[string]bool{}, replay: map[string]map[string]bool{},
 	}
 	if ix.timeout <= 0 {
@@ -105,6 +112,9 @@ func NewIndexer(o IndexerOptions) (*Indexer, error) {
 	}
 	if ix.settle <= 0 {
 		ix.settle = DefaultSettle
+	}
+	if ix.retry <= 0 {
+		ix.retry = DefaultRetryAfter
 	}
 	if ix.log == nil {
 		ix.log = slog.New(slog.DiscardHandler)
@@ -139,7 +149,9 @@ func (ix *Indexer) SitePublished(ref string) {
 
 // Run keeps the indexes fresh until ctx ends. With an engine shared by
 // replicas (a Locker) only the replica holding the lock does the work;
-// the others wait to take over.
+// the others wait to take over. A rebuild that fails, the first one of
+// a type included, is tried again after RetryAfter, then after twice as
+// long, and so on; meanwhile the feed keeps the live indexes fresh.
 func (ix *Indexer) Run(ctx context.Context) error {
 	if l, ok := ix.engine.(Locker); ok {
 		unlock, err := ix.lead(ctx, l)
@@ -148,22 +160,29 @@ func (ix *Indexer) Run(ctx context.Context) error {
 		}
 		defer unlock()
 	}
-	if err := ix.start(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
-	}
 	due := map[string]time.Time{}
+	backoff := map[string]time.Duration{}
+	for _, t := range ix.start(ctx) {
+		backoff[t] = ix.retry
+		due[t] = ix.now().Add(ix.retry)
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
 	for _, c := range ix.collators {
-		if every := ix.schedule(c.Type()); every > 0 {
-			due[c.Type()] = ix.now().Add(every)
+		t := c.Type()
+		if _, retry := due[t]; !retry && ix.schedule(t) > 0 {
+			due[t] = ix.now().Add(ix.schedule(t))
 		}
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	rebuilding := map[string]bool{}
-	finished := make(chan string, len(ix.collators))
+	type result struct {
+		typ string
+		err error
+	}
+	finished := make(chan result, len(ix.collators))
 	tick := time.NewTicker(ix.poll)
 	defer tick.Stop()
 	for {
@@ -172,8 +191,18 @@ func (ix *Indexer) Run(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		case <-ix.wake:
-		case typ := <-finished:
-			delete(rebuilding, typ)
+		case r := <-finished:
+			delete(rebuilding, r.typ)
+			if r.err == nil {
+				delete(backoff, r.typ)
+			} else if ctx.Err() == nil {
+				b := ix.retry
+				if prev, ok := backoff[r.typ]; ok {
+					b = min(2*prev, maxRetryAfter)
+				}
+				backoff[r.typ] = b
+				due[r.typ] = ix.now().Add(b)
+			}
 		}
 		if err := ix.Sync(ctx); err != nil && ctx.Err() == nil {
 			ix.log.Error("search index update failed", "error", err)
@@ -185,13 +214,18 @@ func (ix *Indexer) Run(ctx context.Context) error {
 			if !ok || now.Before(at) || rebuilding[t] {
 				continue
 			}
-			due[t] = now.Add(ix.schedule(t))
+			if every := ix.schedule(t); every > 0 {
+				due[t] = now.Add(every)
+			} else {
+				delete(due, t)
+			}
 			rebuilding[t] = true
 			wg.Go(func() {
-				defer func() { finished <- t }()
-				if _, err := ix.rebuild(ctx, c); err != nil && ctx.Err() == nil {
+				_, err := ix.rebuild(ctx, c)
+				if err != nil && ctx.Err() == nil {
 					ix.log.Error("search index rebuild failed", "type", t, "error", err)
 				}
+				finished <- result{t, err}
 			})
 		}
 	}
@@ -229,25 +263,34 @@ func (ix *Indexer) schedule(typ string) time.Duration {
 }
 
 // start reads the feed position and builds every type that has no
-// index. A first start takes the feed's latest position before building,
-// so that changes during the build are applied afterwards.
-func (ix *Indexer) start(ctx context.Context) error {
+// index, and returns the types it could not build (every type when it
+// could not tell which have one). A first start takes the feed's latest
+// position before building, so that changes during the build are
+// applied afterwards.
+func (ix *Indexer) start(ctx context.Context) []string {
 	if err := ix.loadWindow(ctx); err != nil {
-		return err
+		ix.log.Error("search indexer start failed", "error", err)
+		return ix.Types()
 	}
 	live, err := ix.engine.Types(ctx)
 	if err != nil {
-		return fmt.Errorf("read search index types: %w", err)
+		ix.log.Error("search indexer start failed", "error", fmt.Errorf("read search index types: %w", err))
+		return ix.Types()
 	}
+	var failed []string
 	for _, c := range ix.collators {
 		if slices.Contains(live, c.Type()) {
 			continue
 		}
 		if _, err := ix.rebuild(ctx, c); err != nil {
-			return err
+			if ctx.Err() != nil {
+				return nil
+			}
+			ix.log.Error("search index build failed", "type", c.Type(), "retryAfter", ix.retry, "error", err)
+			failed = append(failed, c.Type())
 		}
 	}
-	return nil
+	return failed
 }
 
 // loadWindow reads the saved feed position, or takes the latest one.
@@ -323,6 +366,11 @@ const rebuildBatch = 500
 // documents it indexed.
 func (ix *Indexer) rebuild(ctx context.Context, c Collator) (int, error) {
 	typ := c.Type()
+	// Changes made while the rebuild reads the catalog are applied from
+	// the feed afterwards: its position must be known before.
+	if err := ix.loadWindow(ctx); err != nil {
+		return 0, fmt.Errorf("rebuild %s index: %w", typ, err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, ix.timeout)
 	defer cancel()
 	start := ix.now()

@@ -3,6 +3,7 @@ package search_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -112,11 +113,17 @@ func (c *liveCatalog) Latest(ctx context.Context) (int64, error) {
 type sites struct {
 	mu    sync.Mutex
 	pages map[string][]search.SitePage
+	// failures is how many reads fail before they succeed.
+	failures int
 }
 
 func (s *sites) SitePages(ctx context.Context, ref entity.Ref) ([]search.SitePage, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failures > 0 {
+		s.failures--
+		return nil, false, errors.New("site storage unavailable")
+	}
 	p, ok := s.pages[ref.String()]
 	return p, ok, nil
 }
@@ -254,6 +261,58 @@ func TestIndexerRunIsFresh(t *testing.T) {
 	cat.put("Component", "fresh", "Freshly added", nil)
 	waitFor(t, 2*time.Second, func() bool { return len(f.titles(t, "freshly")) == 1 })
 	t.Logf("searchable %v after the change", time.Since(start))
+}
+
+// TestIndexerRunRetriesAFailedBuild: a type whose first build fails
+// (a docs site that cannot be read) is built again after RetryAfter, and
+// meanwhile the other types follow the feed: one failure at start must
+// not leave the index without updates until a restart.
+func TestIndexerRunRetriesAFailedBuild(t *testing.T) {
+	cat := newLiveCatalog()
+	cat.put("Component", "seed", "Seed", map[string]string{entity.AnnotationTechDocsRef: "dir:."})
+	engine := newEngine(t)
+	f := newIndexerFixture(t, engine, cat)
+	f.sites.pages["component:default/seed"] = []search.SitePage{{Location: "", Title: "Seed handbook", Text: "How seeds grow"}}
+	f.sites.failures = 2
+	var err error
+	f.ix, err = search.NewIndexer(search.IndexerOptions{
+		Engine: engine,
+		Collators: []search.Collator{
+			&search.CatalogCollator{Catalog: cat},
+			&search.TechDocsCollator{Catalog: cat, Sites: f.sites},
+		},
+		Feed:         cat,
+		PollInterval: 20 * time.Millisecond,
+		Settle:       time.Millisecond,
+		RetryAfter:   50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.ix.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	// found counts the results of a term in one type; an index not
+	// built yet finds none.
+	found := func(term, typ string) int {
+		resp, err := f.svc.Query(context.Background(), search.Request{Term: term, Types: []string{typ}})
+		if err != nil {
+			return 0
+		}
+		return len(resp.Results)
+	}
+	waitFor(t, 5*time.Second, func() bool { return found("seed", search.TypeCatalog) == 1 })
+	cat.put("Component", "fresh", "Freshly added", nil)
+	waitFor(t, 2*time.Second, func() bool { return found("freshly", search.TypeCatalog) == 1 })
+	// The first build and the first retry fail; the second retry builds
+	// the docs.
+	waitFor(t, 5*time.Second, func() bool { return found("handbook", search.TypeTechDocs) == 1 })
 }
 
 func waitFor(t *testing.T, d time.Duration, ok func() bool) {
