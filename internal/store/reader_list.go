@@ -63,11 +63,11 @@ func (r *CatalogReader) ListPage(ctx context.Context, p catalog.ListPage) ([]jso
 	defer rows.Close()
 	var out []json.RawMessage
 	for rows.Next() {
-		var e []byte
+		var e entityText
 		if err := rows.Scan(&e); err != nil {
 			return nil, fmt.Errorf("read entity list: %w", err)
 		}
-		out = append(out, e)
+		out = append(out, json.RawMessage(e))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read entity list: %w", err)
