@@ -60,6 +60,13 @@ const (
 	stitchLease     = time.Minute
 )
 
+// backlogStitchLag is how long an entity waits to be stitched while
+// processing has a backlog (its last claim took a full batch). During a
+// bulk load the entities processed later add relations to those processed
+// earlier; stitched at once, those would be stitched again for each batch
+// that adds one. Once the backlog is gone, everything queued is due.
+const backlogStitchLag = 5 * time.Second
+
 // EngineOptions configures an Engine.
 type EngineOptions struct {
 	Store        EngineStore
@@ -125,8 +132,9 @@ type Engine struct {
 	// busy counts loop iterations between their claim and their write;
 	// ticks grows with every start and end, so WaitIdle can tell that
 	// nothing happened while it looked at the database.
-	busy  atomic.Int64
-	ticks atomic.Int64
+	busy    atomic.Int64
+	ticks   atomic.Int64
+	backlog backlog
 	// locationsMu orders the registered-locations provider's mutations:
 	// the start-up full mutation and the location API's deltas.
 	locationsMu sync.Mutex

@@ -26,6 +26,9 @@ func (e *Engine) processLoop(ctx context.Context) {
 	wg.Go(func() {
 		for b := range batches {
 			e.writeBatch(ctx, b)
+			if e.backlog.written() {
+				signal(e.wakeStitch)
+			}
 			e.end()
 		}
 	})
@@ -72,6 +75,9 @@ func (e *Engine) claim(ctx context.Context) []ProcessingItem {
 		NextUpdateAt: now.Add(e.nextInterval()),
 		LeaseUntil:   now.Add(processingLease),
 	})
+	if e.backlog.claimed(len(items), e.opts.BatchSize) {
+		signal(e.wakeStitch)
+	}
 	if err != nil || len(items) == 0 {
 		e.end()
 		if err != nil && ctx.Err() == nil {
@@ -81,6 +87,54 @@ func (e *Engine) claim(ctx context.Context) []ProcessingItem {
 		return nil
 	}
 	return items
+}
+
+// backlog tells the stitch loop whether processing is working through a
+// backlog: from a claim that took a full batch until a claim finds nothing
+// due and every claimed batch is written.
+type backlog struct {
+	mu        sync.Mutex
+	on        bool
+	drained   bool // the last claim found nothing due
+	unwritten int  // claimed batches not written yet
+}
+
+// claimed records a claim of n entities (0 when nothing was due or the
+// claim failed); it returns true when the backlog ended.
+func (b *backlog) claimed(n, batchSize int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.drained = n == 0
+	if n > 0 {
+		b.unwritten++
+	}
+	if n == batchSize {
+		b.on = true
+	}
+	return b.settle()
+}
+
+// written records that a claimed batch was written (or given up); it
+// returns true when the backlog ended.
+func (b *backlog) written() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.unwritten--
+	return b.settle()
+}
+
+func (b *backlog) settle() bool {
+	if b.on && b.drained && b.unwritten <= 0 {
+		b.on = false
+		return true
+	}
+	return false
+}
+
+func (b *backlog) active() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.on
 }
 
 // processBatch runs the orchestrator over the items on the worker pool.

@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -378,3 +380,37 @@ func providedComponent(name, owner string) *entity.Entity {
 }
 
 func slogFor(r *logRecorder) *slog.Logger { return slog.New(r) }
+
+// TestEngineBulkLoadStitchesEachEntityOnce loads entities that add
+// relations to entities processed before them (users to their group),
+// in batches of two, and expects every entity to be stitched once, with
+// all of its relations: while processing works through a backlog,
+// stitching waits for it.
+func TestEngineBulkLoadStitchesEachEntityOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var b strings.Builder
+		b.WriteString("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n")
+		for i := range 3 {
+			fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: c%d\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n", i)
+		}
+		for i := range 5 {
+			fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: u%d\nspec:\n  memberOf: [team-a]\n", i)
+		}
+		path := writeFile(t, t.TempDir(), "org.yaml", b.String())
+		h := newHarness(t, db, withConfigLocations(plugin.Location{Type: "file", Target: path}),
+			func(o *catalog.EngineOptions) { o.BatchSize = 2 })
+		h.idle()
+
+		if n := h.count(`SELECT count(*) FROM final_entities`); n != 10 {
+			t.Fatalf("%d final entities, want 10", n)
+		}
+		if diff := cmp.Diff([]string(nil), h.strings(`SELECT entity_ref || ' ' || change FROM entity_history WHERE change <> 'created' ORDER BY id`)); diff != "" {
+			t.Errorf("entities stitched more than once (-want +got):\n%s", diff)
+		}
+		want := []string{"hasMember user:default/u0", "hasMember user:default/u1", "hasMember user:default/u2", "hasMember user:default/u3", "hasMember user:default/u4",
+			"ownerOf component:default/c0", "ownerOf component:default/c1", "ownerOf component:default/c2"}
+		if diff := cmp.Diff(want, relationsOf(h.final("group:default/team-a"))); diff != "" {
+			t.Errorf("group relations (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -78,7 +78,11 @@ func (e *Engine) claimStitch(ctx context.Context) []StitchTicket {
 	}
 	e.begin()
 	now := e.now()
-	tickets, err := e.store.ClaimStitching(ctx, StitchClaim{Now: now, Limit: e.opts.BatchSize, LeaseUntil: now.Add(stitchLease)})
+	due := now
+	if e.backlog.active() {
+		due = now.Add(-backlogStitchLag)
+	}
+	tickets, err := e.store.ClaimStitching(ctx, StitchClaim{Now: due, Limit: e.opts.BatchSize, LeaseUntil: now.Add(stitchLease)})
 	if err != nil || len(tickets) == 0 {
 		e.end()
 		if err != nil && ctx.Err() == nil {
