@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"reflect"
 	"strings"
 
 	"github.com/callboard/callboard/entity"
@@ -19,6 +20,25 @@ type Collator interface {
 	// given canonical refs (their Group); an entity that is gone or has
 	// no documents of the type gets none.
 	Refresh(ctx context.Context, refs []string) ([]Document, error)
+}
+
+// entityCollator is a Collator whose documents are made from catalog
+// entities one at a time: the indexer reads the entities of a batch of
+// changes once for every such collator over the same catalog, where each
+// one's Refresh would read (and the app decode) them again.
+type entityCollator interface {
+	Collator
+	entityCatalog() Catalog
+	// entityDocuments returns the documents of es, those of the
+	// collator's type only.
+	entityDocuments(ctx context.Context, es []*entity.Entity) ([]Document, error)
+}
+
+// sameCatalog reports whether a and b are the same catalog; values of a
+// type that cannot be compared are never the same.
+func sameCatalog(a, b Catalog) bool {
+	ta := reflect.TypeOf(a)
+	return ta == reflect.TypeOf(b) && ta != nil && ta.Comparable() && a == b
 }
 
 // Catalog is the catalog as collators read it; the app adapts the
@@ -113,18 +133,24 @@ func applyTemplate(tmpl string, args map[string]string) string {
 	return b.String()
 }
 
-// refreshEntities reads refs in batches and calls fn for each entity.
-func refreshEntities(ctx context.Context, cat Catalog, refs []string, fn func(*entity.Entity) error) error {
+// readEntities reads those of refs that exist, CollateBatch at a time.
+func readEntities(ctx context.Context, cat Catalog, refs []string) ([]*entity.Entity, error) {
+	var out []*entity.Entity
 	for start := 0; start < len(refs); start += CollateBatch {
 		es, err := cat.EntitiesByRefs(ctx, refs[start:min(start+CollateBatch, len(refs))])
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, e := range es {
-			if err := fn(e); err != nil {
-				return err
-			}
-		}
+		out = append(out, es...)
 	}
-	return nil
+	return out, nil
+}
+
+// collateRefs is the Refresh of an entityCollator.
+func collateRefs(ctx context.Context, c entityCollator, refs []string) ([]Document, error) {
+	es, err := readEntities(ctx, c.entityCatalog(), refs)
+	if err != nil {
+		return nil, err
+	}
+	return c.entityDocuments(ctx, es)
 }

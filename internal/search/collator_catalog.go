@@ -21,7 +21,7 @@ type CatalogCollator struct {
 	LocationTemplate string
 }
 
-var _ Collator = (*CatalogCollator)(nil)
+var _ entityCollator = (*CatalogCollator)(nil)
 
 // Type is TypeCatalog.
 func (c *CatalogCollator) Type() string { return TypeCatalog }
@@ -39,12 +39,17 @@ func (c *CatalogCollator) Collate(ctx context.Context, emit func([]Document) err
 
 // Refresh returns the documents of the entities that exist.
 func (c *CatalogCollator) Refresh(ctx context.Context, refs []string) ([]Document, error) {
-	var docs []Document
-	err := refreshEntities(ctx, c.Catalog, refs, func(e *entity.Entity) error {
-		docs = append(docs, c.Document(e))
-		return nil
-	})
-	return docs, err
+	return collateRefs(ctx, c, refs)
+}
+
+func (c *CatalogCollator) entityCatalog() Catalog { return c.Catalog }
+
+func (c *CatalogCollator) entityDocuments(_ context.Context, es []*entity.Entity) ([]Document, error) {
+	docs := make([]Document, len(es))
+	for i, e := range es {
+		docs[i] = c.Document(e)
+	}
+	return docs, nil
 }
 
 // Document is e's document.

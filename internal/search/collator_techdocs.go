@@ -44,7 +44,7 @@ type TechDocsCollator struct {
 	LegacyCasing bool
 }
 
-var _ Collator = (*TechDocsCollator)(nil)
+var _ entityCollator = (*TechDocsCollator)(nil)
 
 // Type is TypeTechDocs.
 func (c *TechDocsCollator) Type() string { return TypeTechDocs }
@@ -71,13 +71,21 @@ func (c *TechDocsCollator) Collate(ctx context.Context, emit func([]Document) er
 
 // Refresh reads the sites of those refs' entities that have docs.
 func (c *TechDocsCollator) Refresh(ctx context.Context, refs []string) ([]Document, error) {
+	return collateRefs(ctx, c, refs)
+}
+
+func (c *TechDocsCollator) entityCatalog() Catalog { return c.Catalog }
+
+func (c *TechDocsCollator) entityDocuments(ctx context.Context, es []*entity.Entity) ([]Document, error) {
 	var docs []Document
-	err := refreshEntities(ctx, c.Catalog, refs, func(e *entity.Entity) error {
+	for _, e := range es {
 		d, err := c.documents(ctx, e)
+		if err != nil {
+			return nil, err
+		}
 		docs = append(docs, d...)
-		return err
-	})
-	return docs, err
+	}
+	return docs, nil
 }
 
 // documents reads e's site; an entity without the annotation or a site

@@ -15,7 +15,7 @@ type TemplateCollator struct {
 	Catalog Catalog
 }
 
-var _ Collator = (*TemplateCollator)(nil)
+var _ entityCollator = (*TemplateCollator)(nil)
 
 // Type is TypeTemplate.
 func (c *TemplateCollator) Type() string { return TypeTemplate }
@@ -41,14 +41,19 @@ func (c *TemplateCollator) Refresh(ctx context.Context, refs []string) ([]Docume
 			tmpl = append(tmpl, r)
 		}
 	}
+	return collateRefs(ctx, c, tmpl)
+}
+
+func (c *TemplateCollator) entityCatalog() Catalog { return c.Catalog }
+
+func (c *TemplateCollator) entityDocuments(_ context.Context, es []*entity.Entity) ([]Document, error) {
 	var docs []Document
-	err := refreshEntities(ctx, c.Catalog, tmpl, func(e *entity.Entity) error {
+	for _, e := range es {
 		if d, ok := TemplateDocument(e); ok {
 			docs = append(docs, d)
 		}
-		return nil
-	})
-	return docs, err
+	}
+	return docs, nil
 }
 
 // TemplateDocument is the document of a Template entity; ok is false for

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/callboard/callboard/entity"
 )
 
 // Defaults of the Indexer.
@@ -25,8 +27,6 @@ const (
 	// DefaultSettle is how long a change position is re-read for changes
 	// committed out of order before it (see feedWindow).
 	DefaultSettle = 5 * time.Second
-	// feedBatch is how many changes one read of the feed takes.
-	feedBatch = 500
 	// lockRetry is how often a replica that is not indexing tries to
 	// take over.
 	lockRetry = 5 * time.Second
@@ -183,6 +183,10 @@ func (ix *Indexer) Run(ctx context.Context) error {
 		err error
 	}
 	finished := make(chan result, len(ix.collators))
+	// nextPass is when the feed is read next: after a pass that met a
+	// burst of changes, burstPause later, so that the next one takes
+	// the changes of a whole second in larger batches, each entity once.
+	var nextPass time.Time
 	tick := time.NewTicker(ix.poll)
 	defer tick.Stop()
 	for {
@@ -204,10 +208,17 @@ func (ix *Indexer) Run(ctx context.Context) error {
 				due[r.typ] = ix.now().Add(b)
 			}
 		}
-		if err := ix.Sync(ctx); err != nil && ctx.Err() == nil {
-			ix.log.Error("search index update failed", "error", err)
-		}
 		now := ix.now()
+		if !now.Before(nextPass) {
+			n, more, err := ix.sync(ctx)
+			if err != nil && ctx.Err() == nil {
+				ix.log.Error("search index update failed", "error", err)
+			}
+			nextPass = time.Time{}
+			if n >= burstChanges && !more {
+				nextPass = now.Add(burstPause)
+			}
+		}
 		for _, c := range ix.collators {
 			t := c.Type()
 			at, ok := due[t]
@@ -437,6 +448,57 @@ func (ix *Indexer) refresh(ctx context.Context, c Collator, refs []string) error
 	if err != nil {
 		return fmt.Errorf("collate %s documents: %w", c.Type(), err)
 	}
+	return ix.replace(ctx, c, refs, docs)
+}
+
+// refreshAll refreshes refs in every collator's live index. The
+// collators that make documents from entities share one read of them
+// from their catalog.
+func (ix *Indexer) refreshAll(ctx context.Context, refs []string) error {
+	type read struct {
+		cat Catalog
+		es  []*entity.Entity
+	}
+	var reads []read
+	entities := func(cat Catalog) ([]*entity.Entity, error) {
+		for _, r := range reads {
+			if sameCatalog(r.cat, cat) {
+				return r.es, nil
+			}
+		}
+		es, err := readEntities(ctx, cat, refs)
+		if err != nil {
+			return nil, err
+		}
+		reads = append(reads, read{cat, es})
+		return es, nil
+	}
+	for _, c := range ix.collators {
+		ec, ok := c.(entityCollator)
+		if !ok {
+			if err := ix.refresh(ctx, c, refs); err != nil {
+				return err
+			}
+			continue
+		}
+		es, err := entities(ec.entityCatalog())
+		if err != nil {
+			return fmt.Errorf("collate %s documents: %w", c.Type(), err)
+		}
+		docs, err := ec.entityDocuments(ctx, es)
+		if err != nil {
+			return fmt.Errorf("collate %s documents: %w", c.Type(), err)
+		}
+		if err := ix.replace(ctx, c, refs, docs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replace makes docs the documents of refs in c's live index, and notes
+// refs for a rebuild of the type in progress.
+func (ix *Indexer) replace(ctx context.Context, c Collator, refs []string, docs []Document) error {
 	if err := ix.engine.Replace(ctx, c.Type(), refs, docs); err != nil {
 		return fmt.Errorf("update %s index: %w", c.Type(), err)
 	}
@@ -454,10 +516,21 @@ func (ix *Indexer) refresh(ctx context.Context, c Collator, refs []string) error
 // the change feed and the docs sites published. Run calls it on every
 // tick; tests and the CLI call it to wait for freshness.
 func (ix *Indexer) Sync(ctx context.Context) error {
+	for {
+		_, more, err := ix.sync(ctx)
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// sync is one pass of Sync: it applies at most passChanges changes of
+// the feed, and returns how many it read and whether more are waiting.
+func (ix *Indexer) sync(ctx context.Context) (int, bool, error) {
 	ix.applyMu.Lock()
 	defer ix.applyMu.Unlock()
 	if err := ix.loadWindow(ctx); err != nil {
-		return err
+		return 0, false, err
 	}
 	ix.mu.Lock()
 	published := slices.Sorted(maps.Keys(ix.published))
@@ -474,49 +547,76 @@ func (ix *Indexer) Sync(ctx context.Context) error {
 					ix.published[r] = true
 				}
 				ix.mu.Unlock()
-				return err
+				return 0, false, err
 			}
 		}
 	}
 	if ix.feed == nil {
-		return nil
+		return 0, false, nil
 	}
 	return ix.syncFeed(ctx)
 }
 
-// syncFeed applies the changes of the feed not applied yet.
-func (ix *Indexer) syncFeed(ctx context.Context) error {
+// Limits of one pass over the feed.
+const (
+	// burstChanges is how many changes make a pass of Run's a burst,
+	// after which it waits burstPause for the next: within the 2 s an
+	// entity change may take to be searchable.
+	burstChanges = 100
+	burstPause   = time.Second
+	// feedBatch is how many changes one read of the feed takes.
+	feedBatch = 500
+	// passChanges is how many changes one pass applies at most.
+	passChanges = 10 * feedBatch
+	// refreshBatch is how many entities one Replace of each type
+	// writes.
+	refreshBatch = 500
+)
+
+// syncFeed applies the changes of the feed not applied yet, up to
+// passChanges of them: an entity changed several times since the last
+// pass (stitched again as others' relations reach it, during a
+// catalog's first ingestion) is read and indexed once.
+func (ix *Indexer) syncFeed(ctx context.Context) (int, bool, error) {
 	ix.mu.Lock()
 	w := ix.window
 	ix.mu.Unlock()
 	after := w.safe
+	var fresh []Change
+	read, more := 0, false
 	for {
 		changes, err := ix.feed.Changes(ctx, after, feedBatch)
 		if err != nil {
-			return fmt.Errorf("read catalog change feed: %w", err)
+			return 0, false, fmt.Errorf("read catalog change feed: %w", err)
 		}
-		if fresh := w.fresh(changes); len(fresh) > 0 {
-			refs := map[string]bool{}
-			for _, c := range fresh {
-				refs[c.Ref] = true
-			}
-			list := slices.Sorted(maps.Keys(refs))
-			for _, c := range ix.collators {
-				if err := ix.refresh(ctx, c, list); err != nil {
-					return err
-				}
-			}
-			w.applied(fresh, ix.now())
-		}
+		read += len(changes)
+		fresh = append(fresh, w.fresh(changes)...)
 		if len(changes) < feedBatch {
 			break
 		}
 		after = changes[len(changes)-1].Pos
+		if len(fresh) >= passChanges {
+			more = true
+			break
+		}
+	}
+	if len(fresh) > 0 {
+		seen := map[string]bool{}
+		for _, c := range fresh {
+			seen[c.Ref] = true
+		}
+		refs := slices.Sorted(maps.Keys(seen))
+		for start := 0; start < len(refs); start += refreshBatch {
+			if err := ix.refreshAll(ctx, refs[start:min(start+refreshBatch, len(refs))]); err != nil {
+				return 0, false, err
+			}
+		}
+		w.applied(fresh, ix.now())
 	}
 	if w.advance(ix.now()) {
 		if err := ix.engine.SaveState(ctx, feedStateKey, strconv.FormatInt(w.safe, 10)); err != nil {
-			return fmt.Errorf("save search feed position: %w", err)
+			return 0, false, fmt.Errorf("save search feed position: %w", err)
 		}
 	}
-	return nil
+	return len(fresh), more, nil
 }

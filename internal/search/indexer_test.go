@@ -25,15 +25,22 @@ type liveCatalog struct {
 	changes  []search.Change
 	// hold, when set, makes Entities wait after reading its snapshot.
 	hold chan struct{}
+	// byRefs counts the refs EntitiesByRefs was asked for.
+	byRefs int
 }
 
 func newLiveCatalog() *liveCatalog { return &liveCatalog{entities: map[string]*entity.Entity{}} }
 
 func (c *liveCatalog) put(kind, name, title string, annotations map[string]string) {
-	e := &entity.Entity{APIVersion: "backstage.io/v1alpha1", Kind: kind,
-		Metadata: entity.Metadata{Name: name, Title: title, Annotations: annotations}, Spec: map[string]any{"type": "service"}}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.putLocked(kind, name, title, annotations)
+}
+
+// putLocked is put with c.mu held.
+func (c *liveCatalog) putLocked(kind, name, title string, annotations map[string]string) {
+	e := &entity.Entity{APIVersion: "backstage.io/v1alpha1", Kind: kind,
+		Metadata: entity.Metadata{Name: name, Title: title, Annotations: annotations}, Spec: map[string]any{"type": "service"}}
 	ref := e.Ref().String()
 	c.entities[ref] = e
 	c.changes = append(c.changes, search.Change{Pos: int64(len(c.changes) + 1), Ref: ref})
@@ -82,6 +89,7 @@ func mapsKeys(m map[string]*entity.Entity) func(func(string) bool) {
 func (c *liveCatalog) EntitiesByRefs(ctx context.Context, refs []string) ([]*entity.Entity, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.byRefs += len(refs)
 	var out []*entity.Entity
 	for _, r := range refs {
 		if e, ok := c.entities[r]; ok {
@@ -242,6 +250,32 @@ func TestIndexerFeedAndSites(t *testing.T) {
 	}
 }
 
+// TestIndexerReadsChangesOnce: the entities of the feed's changes are
+// read from the catalog once for all the collators.
+func TestIndexerReadsChangesOnce(t *testing.T) {
+	ctx := context.Background()
+	cat := newLiveCatalog()
+	f := newIndexerFixture(t, newEngine(t), cat)
+	if _, err := f.ix.Reindex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cat.put("Component", "one", "One", map[string]string{entity.AnnotationTechDocsRef: "dir:."})
+	cat.put("Template", "two", "Two", nil)
+	cat.put("Component", "one", "One again", nil)
+	if err := f.ix.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if cat.byRefs != 2 {
+		t.Errorf("%d refs read for 2 changed entities", cat.byRefs)
+	}
+	if got := f.titles(t, "two", search.TypeTemplate); !cmp.Equal(got, []string{"Two"}) {
+		t.Errorf("template: %v", got)
+	}
+	if got := f.titles(t, "again"); !cmp.Equal(got, []string{"One again"}) {
+		t.Errorf("catalog: %v", got)
+	}
+}
+
 func TestIndexerRunIsFresh(t *testing.T) {
 	cat := newLiveCatalog()
 	cat.put("Component", "seed", "Seed", nil)
@@ -313,6 +347,60 @@ func TestIndexerRunRetriesAFailedBuild(t *testing.T) {
 	// The first build and the first retry fail; the second retry builds
 	// the docs.
 	waitFor(t, 5*time.Second, func() bool { return found("handbook", search.TypeTechDocs) == 1 })
+}
+
+// TestIndexerRunBatchesABurst: a pass reads each entity changed since
+// the last one once, however often it changed, and after a pass that
+// met a burst of changes Run waits a second for the next, within the 2 s
+// a change may take to be searchable.
+func TestIndexerRunBatchesABurst(t *testing.T) {
+	cat := newLiveCatalog()
+	f := newIndexerFixture(t, newEngine(t), cat)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.ix.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	const n = 150
+	// Each burst's changes appear in the feed at once.
+	put := func(titles ...string) {
+		cat.mu.Lock()
+		defer cat.mu.Unlock()
+		for _, title := range titles {
+			for i := range n {
+				cat.putLocked("Component", fmt.Sprintf("burst-%d", i), fmt.Sprintf("%s %d", title, i), nil)
+			}
+		}
+	}
+	count := func(term string) int {
+		resp, err := f.svc.Query(context.Background(), search.Request{Term: term, PageLimit: 100})
+		if err != nil || resp.NumberOfResults == nil {
+			return 0
+		}
+		return *resp.NumberOfResults
+	}
+	// Once Run follows the feed, a burst...
+	cat.put("Component", "seed", "Seed", nil)
+	waitFor(t, 5*time.Second, func() bool { return count("seed") == 1 })
+	put("First")
+	waitFor(t, 2*time.Second, func() bool { return count("first") == n })
+	// ...and the changes of the next second, applied together.
+	cat.mu.Lock()
+	before := cat.byRefs
+	cat.mu.Unlock()
+	start := time.Now()
+	put("Second", "Third")
+	waitFor(t, 2*time.Second, func() bool { return count("third") == n })
+	t.Logf("searchable %v after the burst", time.Since(start))
+	cat.mu.Lock()
+	defer cat.mu.Unlock()
+	if read := cat.byRefs - before; read != n {
+		t.Errorf("%d refs read for %d entities changed twice", read, n)
+	}
 }
 
 func waitFor(t *testing.T, d time.Duration, ok func() bool) {
