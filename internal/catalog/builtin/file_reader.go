@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -48,18 +49,92 @@ func (p *FileReaderProcessor) ReadLocation(_ context.Context, loc plugin.Locatio
 		return true, nil
 	}
 	slices.Sort(matches)
-	for _, path := range matches {
-		path = filepath.Clean(path)
-		fileLoc := plugin.Location{Type: "file", Target: path}
-		data, err := readFile(path, p.maxFileSize)
-		if err != nil {
-			emit.Error(fmt.Errorf("file %s could not be read, %w", path, err), loc)
+	files := p.parseFiles(matches)
+	for i := range matches {
+		f := files.take(i)
+		if f.err != nil {
+			emit.Error(fmt.Errorf("file %s could not be read, %w", f.loc.Target, f.err), loc)
 			continue
 		}
-		emitParsed(data, fileLoc, p.maxFileSize, emit)
-		emit.RefreshKey(fileLoc.String())
+		for _, e := range f.ents {
+			emit.Entity(e)
+		}
+		for _, err := range f.errs {
+			emit.Error(err, f.loc)
+		}
+		emit.RefreshKey(f.loc.String())
 	}
 	return true, nil
+}
+
+// parsedFile is a file read and parsed.
+type parsedFile struct {
+	loc  plugin.Location
+	ents []plugin.RawEntity
+	errs []error
+	err  error // reading failed
+}
+
+// parsedFiles yields the files parseFiles reads, in order.
+type parsedFiles struct {
+	files []chan parsedFile
+	// ahead has a slot for each file started and not yet taken.
+	ahead chan struct{}
+}
+
+// take waits for file i; the caller takes every file, in order.
+func (q *parsedFiles) take(i int) parsedFile {
+	f := <-q.files[i]
+	if q.ahead != nil {
+		<-q.ahead
+	}
+	return f
+}
+
+// parseFiles reads and parses the files on up to GOMAXPROCS goroutines.
+// A location of many files (a whole organisation behind one glob) is the
+// only entity being processed at the start of a cold start, so parsing its
+// files one after another would leave the other cores idle. At most two
+// files per goroutine are parsed ahead of the one the caller takes, which
+// bounds the memory held.
+func (p *FileReaderProcessor) parseFiles(paths []string) *parsedFiles {
+	q := &parsedFiles{files: make([]chan parsedFile, len(paths))}
+	for i := range q.files {
+		q.files[i] = make(chan parsedFile, 1)
+	}
+	parse := func(i int) {
+		path := filepath.Clean(paths[i])
+		f := parsedFile{loc: plugin.Location{Type: "file", Target: path}}
+		var data []byte
+		if data, f.err = readFile(path, p.maxFileSize); f.err == nil {
+			f.ents, f.errs = catalog.ParseEntityYAMLLimits(data, f.loc, catalog.ParseLimits{MaxBytes: int(p.maxFileSize)})
+		}
+		q.files[i] <- f
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(paths))
+	if workers <= 1 {
+		for i := range paths {
+			parse(i)
+		}
+		return q
+	}
+	q.ahead = make(chan struct{}, 2*workers)
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range paths {
+			q.ahead <- struct{}{}
+			next <- i
+		}
+	}()
+	for range workers {
+		go func() {
+			for i := range next {
+				parse(i)
+			}
+		}()
+	}
+	return q
 }
 
 // readFile reads a file of at most max bytes.

@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,5 +113,59 @@ func TestFileLocationFailures(t *testing.T) {
 				t.Errorf("OK = %v", res.OK)
 			}
 		})
+	}
+}
+
+// TestFileLocationReadingManyFiles reads a glob of more files than are
+// parsed at once, some unreadable or invalid, and expects the entities,
+// errors and refresh keys in path order, as one file at a time gives them.
+func TestFileLocationReadingManyFiles(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{}
+	var wantRefs, wantKeys, wantErrs []string
+	for i := range 40 {
+		name := fmt.Sprintf("f%02d.yaml", i)
+		path := filepath.Join(dir, name)
+		switch i % 10 {
+		case 3:
+			files[name] = componentYAML(fmt.Sprintf("c%02d", i)) + "# " + strings.Repeat("x", 300) + "\n"
+			wantErrs = append(wantErrs, "Error: file "+path+" could not be read, "+path+" is larger than the limit of 300 bytes")
+			continue
+		case 7:
+			files[name] = "- not an object\n"
+			wantErrs = append(wantErrs, "Error: Expected object at root, got object")
+		default:
+			a, b := fmt.Sprintf("c%02da", i), fmt.Sprintf("c%02db", i)
+			files[name] = componentYAML(a, b)
+			wantRefs = append(wantRefs, "Component:"+a+"@file:"+path, "Component:"+b+"@file:"+path)
+		}
+		wantKeys = append(wantKeys, "file:"+path)
+	}
+	writeFiles(t, dir, files)
+	o := newOrchestrator(t, Options{MaxFileSize: 300})
+	loc := locationEntity("file", filepath.Join(dir, "root.yaml"))
+	loc["spec"] = map[string]any{"target": filepath.Join(dir, "*.yaml")}
+	res := process(t, o, loc, nil)
+	if diff := cmp.Diff(wantErrs, errorTexts(res.Errors)); diff != "" {
+		t.Fatalf("errors (-want +got):\n%s", diff)
+	}
+	// Without the files that fail, the location is read and its entities
+	// are emitted.
+	loc["spec"] = map[string]any{"target": filepath.Join(dir, "f[0-9][0-24-68-9].yaml")}
+	res = process(t, o, loc, nil)
+	if !res.OK {
+		t.Fatalf("readable files: %v", errorTexts(res.Errors))
+	}
+	if diff := cmp.Diff(wantRefs, deferredRefs(res)); diff != "" {
+		t.Errorf("emitted (-want +got):\n%s", diff)
+	}
+	var keys []string
+	for _, k := range wantKeys {
+		if !strings.HasSuffix(k, "7.yaml") {
+			keys = append(keys, k)
+		}
+	}
+	if diff := cmp.Diff(keys, res.RefreshKeys); diff != "" {
+		t.Errorf("refresh keys (-want +got):\n%s", diff)
 	}
 }

@@ -2,11 +2,13 @@ package builtin
 
 import (
 	"context"
+	"encoding/json"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/callboard/callboard/entity"
+	"github.com/callboard/callboard/internal/bench"
 	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/plugin"
 )
@@ -126,6 +128,37 @@ func BenchmarkParseMultiDocument(b *testing.B) {
 	for b.Loop() {
 		if ents, _ := catalog.ParseEntityYAML(data, loc); len(ents) != 100 {
 			b.Fatal("parse failed")
+		}
+	}
+}
+
+// BenchmarkReadOrganisation processes the Location of a generated
+// organisation of 10,000 entities in 80 files, as the first step of a
+// cold start does: its files are read and parsed and their entities
+// emitted, encoded as the engine stores them.
+func BenchmarkReadOrganisation(b *testing.B) {
+	sum, err := bench.Generate(b.TempDir(), 10_000, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := newOrchestrator(&testing.T{}, Options{})
+	loc := locationEntity("file", sum.Root)
+	loc["spec"] = map[string]any{"target": sum.Root}
+	ctx := context.Background()
+	res := o.Process(ctx, catalog.ProcessRequest{Entity: loc, EncodeChildren: true})
+	if !res.OK || len(res.Children) != 1 {
+		b.Fatalf("root: OK=%v %v", res.OK, res.Errors)
+	}
+	var org map[string]any
+	if err := json.Unmarshal([]byte(res.Children[0].JSON), &org); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		res := o.Process(ctx, catalog.ProcessRequest{Entity: org, EncodeChildren: true})
+		if !res.OK || len(res.Children) != sum.Total-1 { // the organisation's Location counts too
+			b.Fatalf("organisation: OK=%v, %d entities, %v", res.OK, len(res.Children), res.Errors)
 		}
 	}
 }
