@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -344,8 +345,10 @@ func (r *rebuild) Add(ctx context.Context, docs []search.Document) error {
 	if err := r.failed(); err != nil {
 		return err
 	}
+	// The batch is written after Add returns, and the caller may reuse
+	// the slice by then.
 	select {
-	case r.work <- docs:
+	case r.work <- slices.Clone(docs):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

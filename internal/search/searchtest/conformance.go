@@ -84,6 +84,32 @@ func testRebuild(t *testing.T, e search.Engine) {
 	check(t, "rebuilt empty", ids(t, e, search.EngineQuery{Types: []string{search.TypeCatalog}, Query: search.ParseQuery("thing")}), []string{})
 }
 
+// testRebuildBatches: a rebuild indexes every batch as it was when Add
+// returned, though the caller reuses the batch's slice for the next one.
+func testRebuildBatches(t *testing.T, e search.Engine) {
+	ctx := context.Background()
+	rb, err := e.Rebuild(ctx, search.TypeCatalog)
+	must(t, err)
+	const batches, size = 20, 50
+	batch := make([]search.Document, size)
+	var want []string
+	for b := range batches {
+		for i := range batch {
+			id := fmt.Sprintf("b%02d-%02d", b, i)
+			batch[i] = Doc{ID: id, Title: "Batched thing " + id}.Document()
+			want = append(want, id)
+		}
+		must(t, rb.Add(ctx, batch))
+	}
+	must(t, rb.Commit(ctx))
+	var got []string
+	for off := 0; off < batches*size; off += 100 {
+		res := run(t, e, search.EngineQuery{Types: []string{search.TypeCatalog}, Query: search.ParseQuery("batched"), Offset: off, Limit: 100})
+		got = append(got, HitIDs(t, res.Hits)...)
+	}
+	check(t, "documents of reused batches", sorted(got), want)
+}
+
 // syntaxCorpus is shared by the syntax, paging and highlight tests.
 var syntaxCorpus = []Doc{
 	{ID: "train", Title: "Release train", Name: "release-train", Text: "How the release train ships every week"},

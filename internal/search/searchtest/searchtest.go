@@ -26,6 +26,7 @@ func Run(t *testing.T, open Open) {
 	}{
 		{"Replace", testReplace},
 		{"Rebuild", testRebuild},
+		{"RebuildBatches", testRebuildBatches},
 		{"Syntax", testSyntax},
 		{"Filters", testFilters},
 		{"Access", testAccess},
