@@ -209,6 +209,16 @@ type StitchBatch struct {
 	Tickets []StitchTicket
 	// Finals are the entities whose final form changed.
 	Finals []FinalEntity
+	// Search holds the SearchInsert rows of Finals, sorted by
+	// SortSearchInserts. The engine sorts them while the previous batch is
+	// written, so the single writer does not; nil leaves it to the store.
+	Search []SearchInsert
+}
+
+// SearchInsert is a search row to insert, with its entity's id.
+type SearchInsert struct {
+	ID  int64
+	Row SearchRow
 }
 
 // FinalEntity is a changed final entity with the search row changes and

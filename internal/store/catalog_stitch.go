@@ -163,7 +163,7 @@ func (c *Catalog) WriteStitching(ctx context.Context, b *catalog.StitchBatch) (i
 		if err := upsertFinals(ctx, tx, finals, millis(b.Now)); err != nil {
 			return err
 		}
-		if err := c.writeSearch(ctx, tx, finals); err != nil {
+		if err := c.writeSearch(ctx, tx, finals, len(b.Finals), b.Search); err != nil {
 			return err
 		}
 		history := make([]any, 0, len(finals)*8)
@@ -272,10 +272,11 @@ func upsertFinals(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity, n
 }
 
 // writeSearch deletes the search rows that went away and inserts the new
-// ones. A changed entity usually changes a handful of rows, so the rows
-// of a group with thousands of relations are not all rewritten when one
-// member joins.
-func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity) error {
+// ones, taking search (the batch's rows, sorted) when all of the batch's
+// batchFinals finals are written. A changed entity usually changes a
+// handful of rows, so the rows of a group with thousands of relations are
+// not all rewritten when one member joins.
+func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity, batchFinals int, search []catalog.SearchInsert) error {
 	var replace []int64
 	for _, f := range finals {
 		if f.SearchReplace {
@@ -290,44 +291,31 @@ func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.Fi
 	if err := deleteSearchRows(ctx, tx, finals); err != nil {
 		return err
 	}
-	var rows []pendingSearchRow
-	for _, f := range finals {
-		for _, r := range f.SearchInsert {
-			rows = append(rows, pendingSearchRow{f.ID, r})
+	rows := search
+	if rows == nil || len(finals) < batchFinals {
+		// Some finals were dropped (or the batch came unsorted): take the
+		// rows of those that are written.
+		rows = rows[:0:0]
+		for _, f := range finals {
+			for _, r := range f.SearchInsert {
+				rows = append(rows, catalog.SearchInsert{ID: f.ID, Row: r})
+			}
 		}
+		catalog.SortSearchInserts(rows)
 	}
 	if len(rows) == 0 {
 		return nil
 	}
-	// Inserting in index order keeps the (key, value) index pages a batch
-	// touches hot; it costs a quarter less than inserting entity by entity.
-	sort.Slice(rows, func(i, j int) bool {
-		a, b := rows[i].row, rows[j].row
-		if a.Key != b.Key {
-			return a.Key < b.Key
-		}
-		av, bv := "", ""
-		if a.Value != nil {
-			av = *a.Value
-		}
-		if b.Value != nil {
-			bv = *b.Value
-		}
-		if av != bv {
-			return av < bv
-		}
-		return rows[i].id < rows[j].id
-	})
 	insert := make([]any, 0, len(rows)*4)
 	for _, p := range rows {
 		var value, original any
-		if p.row.Value != nil {
-			value = *p.row.Value
+		if p.Row.Value != nil {
+			value = *p.Row.Value
 		}
-		if p.row.Original != nil {
-			original = *p.row.Original
+		if p.Row.Original != nil {
+			original = *p.Row.Original
 		}
-		insert = append(insert, p.id, p.row.Key, value, original)
+		insert = append(insert, p.ID, p.Row.Key, value, original)
 	}
 	if tx.Dialect == SQLite {
 		if err := writeTrigrams(ctx, tx, rows); err != nil {
@@ -341,12 +329,6 @@ func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.Fi
 	return nil
 }
 
-// pendingSearchRow is a search row to insert with its entity's id.
-type pendingSearchRow struct {
-	id  int64
-	row catalog.SearchRow
-}
-
 // writeTrigrams writes SQLite's search_trigram rows of the search rows
 // about to be inserted, in one statement per chunk. Stitching is the only
 // writer of search rows, and since migration 0014 no insert trigger does
@@ -354,15 +336,15 @@ type pendingSearchRow struct {
 // wrote); the delete and update triggers still remove or change a
 // search row's trigram row with it. A key holds one value per entity; the
 // last one wins.
-func writeTrigrams(ctx context.Context, tx *wtx, rows []pendingSearchRow) error {
+func writeTrigrams(ctx context.Context, tx *wtx, rows []catalog.SearchInsert) error {
 	type trigram struct {
 		rowid int64
 		value string
 	}
 	var ts []trigram
 	for _, p := range rows {
-		if slot, ok := trigramSlots[p.row.Key]; ok && p.row.Value != nil {
-			ts = append(ts, trigram{p.id*4 + int64(slot), *p.row.Value})
+		if slot, ok := trigramSlots[p.Row.Key]; ok && p.Row.Value != nil {
+			ts = append(ts, trigram{p.ID*4 + int64(slot), *p.Row.Value})
 		}
 	}
 	if len(ts) == 0 {

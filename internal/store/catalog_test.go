@@ -228,16 +228,37 @@ func TestStitchTicketVoidsStaleWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 		var finals []catalog.FinalEntity
+		var search []catalog.SearchInsert
 		for _, s := range sources {
 			if s.ID == 0 || s.Processed == nil || !s.Referenced {
 				t.Fatalf("stitch source %+v", s)
 			}
+			name := strings.TrimPrefix(s.Ref, "component:default/")
+			row := catalog.SearchRow{Key: "metadata.name", Value: &name}
 			finals = append(finals, catalog.FinalEntity{ID: s.ID, UID: s.UID, Ref: s.Ref, JSON: string(s.Processed), Hash: "h", Etag: "h",
-				History: catalog.HistoryRow{Source: "k", Change: "created", NewEtag: "h", Diff: "[]"}})
+				SearchInsert: []catalog.SearchRow{row},
+				History:      catalog.HistoryRow{Source: "k", Change: "created", NewEtag: "h", Diff: "[]"}})
+			search = append(search, catalog.SearchInsert{ID: s.ID, Row: row})
 		}
-		n, err := c.WriteStitching(ctx, &catalog.StitchBatch{Now: now, Tickets: tickets, Finals: finals})
+		catalog.SortSearchInserts(search)
+		n, err := c.WriteStitching(ctx, &catalog.StitchBatch{Now: now, Tickets: tickets, Finals: finals, Search: search})
 		if err != nil || n != 1 {
 			t.Fatalf("WriteStitching = %d, %v; want 1 (b's ticket is stale)", n, err)
+		}
+		// The batch's sorted search rows are written only for a.
+		var names []string
+		if err := queryRows(ctx, c.db, `SELECT value FROM search ORDER BY value`, nil, func(r *sql.Rows) error {
+			var s string
+			if err := r.Scan(&s); err != nil {
+				return err
+			}
+			names = append(names, s)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"a"}, names); diff != "" {
+			t.Errorf("search rows (-want +got):\n%s", diff)
 		}
 		var refs []string
 		if err := queryRows(ctx, c.db, `SELECT entity_ref FROM final_entities ORDER BY entity_ref`, nil, func(r *sql.Rows) error {
