@@ -1,0 +1,11 @@
+-- Search (internal/search/postgres): no autovacuum for the inserts of a
+-- rebuild alone.
+--
+-- A rebuild writes a type's new generation (100,000 rows for a large
+-- catalog), analyzes the table and deletes the old generation. The
+-- inserts alone made autovacuum vacuum the table for about 6 s after
+-- every first build, beside the queries it was built for, to set
+-- visibility bits that the engine's bitmap scans do not use. The
+-- deletions of each rebuild and of incremental updates still start the
+-- usual vacuum, which sets them as well.
+ALTER TABLE search_documents SET (autovacuum_vacuum_insert_threshold = -1);
