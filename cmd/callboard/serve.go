@@ -35,6 +35,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "callboard serve:", err)
 		return 1
 	}
+	// Before anything is built, so ingestion runs under the limit too.
+	app.SetMemoryLimit(cfg, log)
 	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, Plugins: plugins(), Version: version, Dev: *dev, GraphvizWorker: graphvizWorker()})
 	if err != nil {
 		fmt.Fprintln(stderr, "callboard serve:", err)

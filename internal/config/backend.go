@@ -28,6 +28,12 @@ type Backend struct {
 	// A top-level reading section is accepted as an alias; its rules are
 	// appended to these.
 	Reading Reading `config:"reading"`
+	// MemoryLimit is backend.memoryLimit, a Callboard extension: the Go
+	// runtime's soft memory limit (debug.SetMemoryLimit), which makes the
+	// garbage collector run sooner as the server's heap nears it. 0 (the
+	// default) picks one from the container's memory limit, if any; the
+	// GOMEMLIMIT environment variable overrides both.
+	MemoryLimit ByteSize `config:"memoryLimit"`
 }
 
 func (b *Backend) checkConfig() error {
