@@ -85,6 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.QueryBudget, "query-budget", time.Minute, "time limit of each query's series")
 	fs.DurationVar(&o.ThroughputFor, "throughput-for", 5*time.Second, "duration of the throughput phase")
 	fs.IntVar(&o.Concurrency, "c", 8, "concurrency of the throughput phase")
+	fs.DurationVar(&o.PhaseTimeout, "phase-timeout", 0, "bound of each wait for the server (all queryable, idle, ready); 0 allows a minute plus 5 ms per entity")
 	fs.BoolVar(&strict, "strict", false, "exit with status 1 when a figure misses its target")
 	fs.BoolVar(&quiet, "q", false, "do not log progress to stderr")
 	if err := fs.Parse(args); err != nil {
