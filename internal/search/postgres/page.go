@@ -182,7 +182,7 @@ func (s *query) largeTierPage(ctx context.Context, t, offset, limit int) ([]int6
 func (s *query) countedPage(ctx context.Context, stmt string, args []any) ([]int64, int, error) {
 	var n int
 	var list string
-	if err := s.e.db.QueryRowContext(ctx, stmt, args...).Scan(&n, &list); err != nil {
+	if err := s.e.queryRow(ctx, stmt, args...).Scan(&n, &list); err != nil {
 		return nil, 0, fmt.Errorf("search: %w", err)
 	}
 	if list == "" {

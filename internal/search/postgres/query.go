@@ -190,7 +190,7 @@ func (s *query) countCond(ctx context.Context, cond func(a *sqlsearch.Args) stri
 	stmt := `SELECT count(*) FROM (SELECT FROM search_documents d WHERE ` + cond(&a) + ` AND ` + s.inGenerations(&a) +
 		` LIMIT ` + strconv.Itoa(upTo) + `) c`
 	var n int
-	if err := s.e.db.QueryRowContext(ctx, stmt, a.Values...).Scan(&n); err != nil {
+	if err := s.e.queryRow(ctx, stmt, a.Values...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count search results: %w", err)
 	}
 	return n, nil
@@ -245,7 +245,7 @@ func (s *query) browse(ctx context.Context) (*search.EngineResult, error) {
 }
 
 func (e *Engine) ids(ctx context.Context, stmt string, args []any) ([]int64, error) {
-	rows, err := e.db.QueryContext(ctx, stmt, args...)
+	rows, err := e.query(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -258,7 +258,7 @@ func (e *Engine) hydrate(ctx context.Context, ids []int64, hl *search.Query) ([]
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := e.db.QueryContext(ctx, `SELECT id, type, document, res_ref FROM search_documents WHERE id = ANY($1)`, ids)
+	rows, err := e.query(ctx, `SELECT id, type, document, res_ref FROM search_documents WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read search results: %w", err)
 	}

@@ -111,7 +111,7 @@ func (e *Engine) corrections(ctx context.Context, words []string) (map[string][]
 			stmt = `SELECT term FROM search_terms WHERE left(term, 1) = left($1, 1) AND length(term) BETWEEN $2 AND $3 LIMIT 5000`
 			args = []any{w, n - 2, n + 2}
 		}
-		rows, err := e.db.QueryContext(ctx, stmt, args...)
+		rows, err := e.query(ctx, stmt, args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up search terms: %w", err)
 		}
