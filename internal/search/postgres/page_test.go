@@ -232,3 +232,52 @@ func TestTotalAfterPage(t *testing.T) {
 		}
 	}
 }
+
+// TestScrambledIDs: documents written one after another get ids spread
+// over the range, not in the order they were written, so that a tier
+// read in id order is not the documents written first.
+func TestScrambledIDs(t *testing.T) {
+	db := storetest.Open(t, store.Postgres)
+	e := postgres.New(db.DB, postgres.Options{})
+	var docs []search.Document
+	for i := range 100 {
+		id := fmt.Sprintf("d%03d", i)
+		docs = append(docs, doc(search.TypeCatalog, id, "Doc "+id, id, "", false))
+	}
+	put(t, e, search.TypeCatalog, docs...)
+	rows, err := db.QueryContext(context.Background(), `SELECT id FROM search_documents ORDER BY doc_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) != 100 {
+		t.Fatalf("%d documents", len(ids))
+	}
+	// In write order, about half the ids are smaller than the one
+	// before; the first half of the writes holds ids from all over.
+	down := 0
+	for i := 1; i < len(ids); i++ {
+		if ids[i] < ids[i-1] {
+			down++
+		}
+	}
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	firstHalf := 0
+	for _, id := range ids[:50] {
+		if id <= sorted[49] {
+			firstHalf++
+		}
+	}
+	if down < 25 || firstHalf > 40 {
+		t.Errorf("ids in write order: %d of 99 smaller than the one before, %d of the first 50 among the 50 smallest", down, firstHalf)
+	}
+}
