@@ -145,10 +145,10 @@ func (e *Engine) buildStitch(ctx context.Context, tickets []StitchTicket) (*Stit
 	return b, nil
 }
 
-// SortSearchInserts sorts rows by key, value (null first) and id, the
-// order of the search table's (key, value, id) index: inserted in that
-// order, a batch's rows touch each index page once; it costs a quarter
-// less than inserting entity by entity.
+// SortSearchInserts sorts rows by key, value (a null one as "") and id,
+// the order of the search table's (key, value, id) index: inserted in that
+// order, a batch's rows walk the index's pages in order, which costs a
+// quarter less than inserting entity by entity.
 func SortSearchInserts(rows []SearchInsert) {
 	slices.SortFunc(rows, func(a, b SearchInsert) int {
 		if c := strings.Compare(a.Row.Key, b.Row.Key); c != 0 {
