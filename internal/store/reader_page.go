@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -75,7 +76,7 @@ func (r *CatalogReader) readPage(ctx context.Context, p catalog.EntityPage, quer
 	for rows.Next() {
 		var (
 			row catalog.EntityRow
-			e   []byte
+			e   entityText
 		)
 		if p.SortKey != "" {
 			err = rows.Scan(&row.ID, &row.SortValue, &e)
@@ -85,7 +86,7 @@ func (r *CatalogReader) readPage(ctx context.Context, p catalog.EntityPage, quer
 		if err != nil {
 			return nil, fmt.Errorf("read entity page: %w", err)
 		}
-		row.Entity = e
+		row.Entity = json.RawMessage(e)
 		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {

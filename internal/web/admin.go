@@ -102,7 +102,7 @@ func NewAdminPages(o AdminOptions) http.Handler {
 		s.devDir = DefaultDevDir
 	}
 	if !s.dev {
-		b, err := loadBundle(embedded)
+		b, err := embeddedBundle()
 		if err != nil {
 			panic(fmt.Sprintf("web: embedded templates: %v", err))
 		}

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"path"
 	"strings"
+	"sync"
 )
 
 //go:embed templates static
@@ -159,3 +160,7 @@ func (b *bundle) assetURL(name string) (string, error) {
 	}
 	return u, nil
 }
+
+// embeddedBundle is the production bundle, loaded once and shared by every
+// handler: each would otherwise hold its own copy of every page's templates.
+var embeddedBundle = sync.OnceValues(func() (*bundle, error) { return loadBundle(embedded) })

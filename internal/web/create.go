@@ -102,7 +102,7 @@ func NewCreate(o CreateOptions) *Create {
 		s.now = time.Now
 	}
 	if !s.dev {
-		b, err := loadBundle(embedded)
+		b, err := embeddedBundle()
 		if err != nil {
 			panic(fmt.Sprintf("web: embedded templates: %v", err))
 		}

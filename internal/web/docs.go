@@ -76,7 +76,7 @@ func NewDocs(o DocsOptions) *Docs {
 		s.devDir = DefaultDevDir
 	}
 	if !s.dev {
-		b, err := loadBundle(embedded)
+		b, err := embeddedBundle()
 		if err != nil {
 			panic(fmt.Sprintf("web: embedded templates: %v", err))
 		}

@@ -80,7 +80,7 @@ func NewSearch(o SearchOptions) *Search {
 		s.partBudget = DefaultPartBudget
 	}
 	if !s.dev {
-		b, err := loadBundle(embedded)
+		b, err := embeddedBundle()
 		if err != nil {
 			panic(fmt.Sprintf("web: embedded templates: %v", err))
 		}

@@ -65,7 +65,7 @@ func NewAccountPages(o AccountOptions) http.Handler {
 		s.devDir = DefaultDevDir
 	}
 	if !s.dev {
-		b, err := loadBundle(embedded)
+		b, err := embeddedBundle()
 		if err != nil {
 			panic(fmt.Sprintf("web: embedded templates: %v", err))
 		}

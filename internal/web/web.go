@@ -189,7 +189,7 @@ func New(o Options) http.Handler {
 	s.cards = append(s.cards, o.Cards...)
 	s.tabs = s.entityTabs(o.Tabs)
 	if !s.dev {
-		b, err := loadBundle(embedded)
+		b, err := embeddedBundle()
 		if err != nil {
 			panic(fmt.Sprintf("web: embedded templates: %v", err))
 		}
