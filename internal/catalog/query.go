@@ -82,11 +82,11 @@ func (q *Query) QueryEntities(ctx context.Context, req QueryRequest) (*QueryResu
 	if ctx, err = q.withGeneration(ctx); err != nil {
 		return nil, err
 	}
-	total, matches, bound, err := q.totals(ctx, cur, set, skipTotal)
+	total, matches, err := q.totals(ctx, cur, set, skipTotal)
 	if err != nil {
 		return nil, err
 	}
-	page := EntityPage{EntitySet: set, Offset: offset, Matches: matches, SortKeyMatches: -1, SourceRows: -1, MatchesBound: bound}
+	page := EntityPage{EntitySet: set, Offset: offset, Matches: matches, SortKeyMatches: -1, SourceRows: -1}
 	page.Desc = (sorted && cur.OrderFields[0].Order == "desc") != cur.IsPrevious
 	if len(cur.OrderFieldValues) > 0 {
 		k, err := cursorKeyset(cur.OrderFieldValues, sorted)
@@ -201,42 +201,42 @@ func cursorSet(cur queryCursor) EntitySet {
 // planning (-1 when unknown). A cursor carries the total of its first
 // page. totalItems=exclude reports 0; a sorted, filtered set still needs
 // a size to pick its plan, and gets its smallest equality's (cached)
-// size, a bound (bound is true) that plans as well, or else is counted.
-func (q *Query) totals(ctx context.Context, cur queryCursor, set EntitySet, skipTotal bool) (total, matches int, bound bool, err error) {
+// size, a bound that plans as well, or else is counted.
+func (q *Query) totals(ctx context.Context, cur queryCursor, set EntitySet, skipTotal bool) (total, matches int, err error) {
 	sorted := set.SortKey != ""
 	switch {
 	case cur.TotalItems != nil:
 		total = *cur.TotalItems
 		if total > 0 {
-			return total, total, false, nil
+			return total, total, nil
 		}
 		if n, ok := q.cachedCount(ctx, set); ok {
-			return total, n, false, nil // the first page had totalItems=exclude
+			return total, n, nil // the first page had totalItems=exclude
 		}
-		return total, -1, false, nil
+		return total, -1, nil
 	case skipTotal:
 		if n, ok := q.cachedCount(ctx, set); ok {
-			return 0, n, false, nil
+			return 0, n, nil
 		}
 		if !sorted || (set.Filter == nil && set.FullText == nil) {
-			return 0, -1, false, nil
+			return 0, -1, nil
 		}
 		_, sizes, err := q.orderDrivers(ctx, set.Filter, true)
 		if err != nil {
-			return 0, 0, false, err
+			return 0, 0, err
 		}
 		if len(sizes) > 0 {
-			return 0, sizes[0], true, nil
+			return 0, sizes[0], nil
 		}
 	}
 	n, err := q.count(ctx, set)
 	if err != nil {
-		return 0, 0, false, err
+		return 0, 0, err
 	}
 	if skipTotal {
-		return 0, n, false, nil
+		return 0, n, nil
 	}
-	return n, n, false, nil
+	return n, n, nil
 }
 
 // pageCursors sets the next and previous cursors of a page (§a.5): next

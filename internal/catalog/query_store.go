@@ -79,14 +79,10 @@ type EntityPage struct {
 	// of entities with a value for SortKey, SourceRows the number of
 	// entities the store's driving source yields: the indexed full-text
 	// filter when FullTextIndexed, else the first single-value equality
-	// condition of the filter's top-level conjunction. MatchesBound
-	// says Matches is only an upper bound (the smallest equality's size,
-	// when the set was not counted): the set may be far smaller, even
-	// empty, so a walk must not be trusted far past its estimate.
+	// condition of the filter's top-level conjunction.
 	Matches        int
 	SortKeyMatches int
 	SourceRows     int
-	MatchesBound   bool
 }
 
 // FullTextIndexedKeys are the search keys that have a trigram index for

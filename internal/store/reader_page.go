@@ -269,10 +269,6 @@ type sortPlan struct {
 // times its estimate, or as many rows as cost what reading the source
 // costs, whichever is more. A walk that ends short of a page is followed
 // by the read, so a wrong estimate costs at most about twice the read.
-// When the set's size is only a bound (MatchesBound), the set may be
-// empty, and walking as far as the read costs doubled the time of such
-// pages (APIs of type website: none, 54–72 ms); their walk gets four
-// times its estimate only.
 //
 // When hashable (PostgreSQL, an equality source), a walk may test the
 // source by hash: the 1,027 entities a user owns are read once, and the
@@ -320,24 +316,14 @@ func walkSortKey(p catalog.EntityPage, src *source, rest []*catalog.Predicate, h
 	if hashable && !clustered && src.eq != nil && p.SourceRows <= hashedMaxRows {
 		build := float64(p.SourceRows) * hashedBuildCost
 		if cost := build + walked*hashedCost; cost < read && cost < walked*walkCost {
-			return sortPlan{walk: true, budget: walkBudget(p, walked, (read-build)/hashedCost), hashed: true}
+			budget := max(walkBudgetFactor*walked, (read-build)/hashedCost, float64(p.Offset+p.Limit))
+			return sortPlan{walk: true, budget: int(budget), hashed: true}
 		}
 	}
 	if walked*walkCost >= read {
 		return sortPlan{}
 	}
-	return sortPlan{walk: true, budget: walkBudget(p, walked, read/walkCost)}
-}
-
-// walkBudget is the rows a walk may read before falling back to the
-// read: four times its estimate, or as many as cost what the read costs
-// (asRead) unless the set's size is only a bound, and at least a page.
-func walkBudget(p catalog.EntityPage, walked, asRead float64) int {
-	budget := max(walkBudgetFactor*walked, float64(p.Offset+p.Limit))
-	if !p.MatchesBound {
-		budget = max(budget, asRead)
-	}
-	return int(budget)
+	return sortPlan{walk: true, budget: int(max(walkBudgetFactor*walked, read/walkCost, float64(p.Offset+p.Limit)))}
 }
 
 // hashedSQL tests that idExpr is one of the source's entities as a

@@ -24,10 +24,6 @@ func TestWalkSortKey(t *testing.T) {
 			Limit:     20, Matches: matches, SortKeyMatches: 100000, SourceRows: sourceRows,
 		}
 	}
-	bound := func(p catalog.EntityPage) catalog.EntityPage {
-		p.MatchesBound = true
-		return p
-	}
 	for _, tc := range []struct {
 		name     string
 		page     catalog.EntityPage
@@ -41,9 +37,6 @@ func TestWalkSortKey(t *testing.T) {
 		{"owned names containing a term", page(owners, 40, 1027, &catalog.FullTextFilter{Term: "pay", Fields: []string{"metadata.name"}}), nil, true, sortPlan{}},
 		{"too many owned to hash", page(owners, 30000, 30000, nil), nil, true, sortPlan{walk: true, budget: 30000}},
 		{"few owned", page(owners, 30, 30, nil), nil, true, sortPlan{}},
-		{"bound of an equality", bound(page(both, 10000, 10000, nil)), []*catalog.Predicate{kind}, false, sortPlan{walk: true, budget: 800}},
-		{"exact size of an equality", page(both, 10000, 10000, nil), []*catalog.Predicate{kind}, false, sortPlan{walk: true, budget: 10000}},
-		{"bound, hashed", bound(page(owners, 1027, 1027, nil)), nil, true, sortPlan{walk: true, budget: 7789, hashed: true}},
 		{"no hints", catalog.EntityPage{EntitySet: catalog.EntitySet{Filter: owners, SortKey: "metadata.name"}, Limit: 20, Matches: 1027, SortKeyMatches: -1, SourceRows: -1}, nil, true, sortPlan{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -118,11 +118,10 @@ func (s *site) catalogPage(w http.ResponseWriter, r *http.Request) error {
 	key := me.Ref + "\x00" + strings.Join(me.Ownership, ",")
 	// The count is a part: counting a large filtered set the first time
 	// (13,600 libraries among 45,000 components, by lifecycle) can take
-	// longer than the page. It starts first and runs beside the page's
-	// own read, which plans from the count when it is cached and else
-	// from its filters' sizes; the page then waits for the count until
-	// the deadline, and without it the script fetches the count. Waiting
-	// for the count before reading cost a cold page both in turn.
+	// longer than the page. It starts first and the page waits for it
+	// until the deadline: counted in time, the count is cached and plans
+	// the page; otherwise the page plans from its filters' sizes and the
+	// script fetches the count.
 	whole := v.firstPage().request(sc)
 	countKey, err := json.Marshal(whole)
 	if err != nil {
@@ -137,6 +136,10 @@ func (s *site) catalogPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return res.TotalItems, nil
 	})
+	total, totalReady, err := awaitPart[int](r, countPart, deadline)
+	if err != nil {
+		return err
+	}
 	// The other parts compute while the page reads its rows.
 	kindsPart := startPart(s, key+"\x00kinds", func(ctx context.Context) ([]catalog.FacetCount, error) {
 		f, err := cat.Facets(ctx, catalog.FacetsRequest{Facets: []string{"kind"}})
@@ -148,10 +151,6 @@ func (s *site) catalogPage(w http.ResponseWriter, r *http.Request) error {
 	req := v.request(sc)
 	req.SkipTotal = true
 	res, err := cat.QueryEntities(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	total, totalReady, err := awaitPart[int](r, countPart, deadline)
 	if err != nil {
 		return err
 	}
