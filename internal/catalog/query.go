@@ -105,7 +105,10 @@ func (q *Query) QueryEntities(ctx context.Context, req QueryRequest) (*QueryResu
 	}
 
 	var rows []EntityRow
-	if limit > 0 {
+	// A set counted empty needs no page: reading a filter's smallest
+	// equality to find that the others never meet it (APIs of type
+	// library) took 20 ms at 100,000 entities.
+	if limit > 0 && matches != 0 {
 		if err := q.planPage(ctx, &page); err != nil {
 			return nil, err
 		}

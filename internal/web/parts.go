@@ -28,6 +28,12 @@ const partTimeout = 30 * time.Second
 // a two-core server keeps one for pages while a kind's facets are counted.
 var maxPartsRunning = max(1, runtime.NumCPU()/2)
 
+// maxCountsRunning bounds the page counts computed at once. A count a
+// page gave up waiting for goes on in the background, and with one slot
+// the next page's count (5 ms) queued behind it (66 ms) and missed its
+// deadline too.
+var maxCountsRunning = max(2, runtime.NumCPU())
+
 // flights runs each part once at a time per key, and at most
 // maxPartsRunning parts at once, and as many counts beside them: a page
 // waits for its count, so counts must not queue behind a kind's facets.
@@ -45,7 +51,7 @@ type flight struct {
 }
 
 func newFlights() *flights {
-	return &flights{m: map[string]*flight{}, running: make(chan struct{}, maxPartsRunning), counting: make(chan struct{}, maxPartsRunning)}
+	return &flights{m: map[string]*flight{}, running: make(chan struct{}, maxPartsRunning), counting: make(chan struct{}, maxCountsRunning)}
 }
 
 // do returns the running flight for key, starting fn in one if there is
