@@ -61,8 +61,38 @@ func TestRequestReadsGenerationOnce(t *testing.T) {
 // setCounter records the sets counted in the store.
 type setCounter struct {
 	catalog.QueryStore
-	mu   sync.Mutex
-	sets []catalog.EntitySet
+	mu    sync.Mutex
+	sets  []catalog.EntitySet
+	pages int
+}
+
+func (c *setCounter) EntityPage(ctx context.Context, page catalog.EntityPage) ([]catalog.EntityRow, error) {
+	c.mu.Lock()
+	c.pages++
+	c.mu.Unlock()
+	return c.QueryStore.EntityPage(ctx, page)
+}
+
+// TestEmptySetReadsNoPage checks that a set counted empty is answered
+// without reading a page.
+func TestEmptySetReadsNoPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		authzCatalog(t, db)
+		counter := &setCounter{QueryStore: store.NewCatalogReader(db)}
+		q := catalog.NewQuery(counter, catalog.QueryOptions{})
+		limit := 5
+		for _, f := range []string{"kind=component,spec.type=nothing", "kind=component"} {
+			filter, _ := catalog.ParseFilterParams([]string{f})
+			counter.pages = 0
+			res, err := q.QueryEntities(context.Background(), catalog.QueryRequest{Limit: &limit, Filter: filter, Order: &catalog.Order{Field: "metadata.name"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := min(len(res.Items), 1); counter.pages != want {
+				t.Errorf("%s: %d items from %d page reads, want %d", f, len(res.Items), counter.pages, want)
+			}
+		}
+	})
 }
 
 func (c *setCounter) CountEntities(ctx context.Context, set catalog.EntitySet) (int, error) {
