@@ -162,17 +162,28 @@ func (ix *Indexer) Run(ctx context.Context) error {
 	}
 	due := map[string]time.Time{}
 	backoff := map[string]time.Duration{}
+	// retryLater makes a failed rebuild of typ due after RetryAfter, or
+	// after twice its last wait when it failed before.
+	retryLater := func(typ string) {
+		b := ix.retry
+		if prev, ok := backoff[typ]; ok {
+			b = min(2*prev, maxRetryAfter)
+		}
+		backoff[typ] = b
+		due[typ] = ix.now().Add(b)
+	}
 	for _, t := range ix.start(ctx) {
-		backoff[t] = ix.retry
-		due[t] = ix.now().Add(ix.retry)
+		retryLater(t)
 	}
 	if ctx.Err() != nil {
 		return nil
 	}
 	for _, c := range ix.collators {
 		t := c.Type()
-		if _, retry := due[t]; !retry && ix.schedule(t) > 0 {
-			due[t] = ix.now().Add(ix.schedule(t))
+		if _, retry := due[t]; !retry {
+			if every := ix.schedule(t); every > 0 {
+				due[t] = ix.now().Add(every)
+			}
 		}
 	}
 	var wg sync.WaitGroup
@@ -200,12 +211,7 @@ func (ix *Indexer) Run(ctx context.Context) error {
 			if r.err == nil {
 				delete(backoff, r.typ)
 			} else if ctx.Err() == nil {
-				b := ix.retry
-				if prev, ok := backoff[r.typ]; ok {
-					b = min(2*prev, maxRetryAfter)
-				}
-				backoff[r.typ] = b
-				due[r.typ] = ix.now().Add(b)
+				retryLater(r.typ)
 			}
 		}
 		now := ix.now()
@@ -474,18 +480,16 @@ func (ix *Indexer) refreshAll(ctx context.Context, refs []string) error {
 		return es, nil
 	}
 	for _, c := range ix.collators {
-		ec, ok := c.(entityCollator)
-		if !ok {
-			if err := ix.refresh(ctx, c, refs); err != nil {
-				return err
+		var docs []Document
+		var err error
+		if ec, ok := c.(entityCollator); ok {
+			var es []*entity.Entity
+			if es, err = entities(ec.entityCatalog()); err == nil {
+				docs, err = ec.entityDocuments(ctx, es)
 			}
-			continue
+		} else {
+			docs, err = c.Refresh(ctx, refs)
 		}
-		es, err := entities(ec.entityCatalog())
-		if err != nil {
-			return fmt.Errorf("collate %s documents: %w", c.Type(), err)
-		}
-		docs, err := ec.entityDocuments(ctx, es)
 		if err != nil {
 			return fmt.Errorf("collate %s documents: %w", c.Type(), err)
 		}
@@ -525,7 +529,8 @@ func (ix *Indexer) Sync(ctx context.Context) error {
 }
 
 // sync is one pass of Sync: it applies at most passChanges changes of
-// the feed, and returns how many it read and whether more are waiting.
+// the feed, and returns how many it applied and whether more are
+// waiting.
 func (ix *Indexer) sync(ctx context.Context) (int, bool, error) {
 	ix.applyMu.Lock()
 	defer ix.applyMu.Unlock()
@@ -583,13 +588,12 @@ func (ix *Indexer) syncFeed(ctx context.Context) (int, bool, error) {
 	ix.mu.Unlock()
 	after := w.safe
 	var fresh []Change
-	read, more := 0, false
+	more := false
 	for {
 		changes, err := ix.feed.Changes(ctx, after, feedBatch)
 		if err != nil {
 			return 0, false, fmt.Errorf("read catalog change feed: %w", err)
 		}
-		read += len(changes)
 		fresh = append(fresh, w.fresh(changes)...)
 		if len(changes) < feedBatch {
 			break

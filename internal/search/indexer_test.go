@@ -144,11 +144,12 @@ type indexerFixture struct {
 	svc     *search.Service
 }
 
-func newIndexerFixture(t *testing.T, engine search.Engine, cat *liveCatalog) *indexerFixture {
+// newIndexerFixture indexes cat into engine; opts, when given, change
+// the indexer's options.
+func newIndexerFixture(t *testing.T, engine search.Engine, cat *liveCatalog, opts ...func(*search.IndexerOptions)) *indexerFixture {
 	t.Helper()
 	f := &indexerFixture{engine: engine, catalog: cat, sites: &sites{pages: map[string][]search.SitePage{}}}
-	var err error
-	f.ix, err = search.NewIndexer(search.IndexerOptions{
+	o := search.IndexerOptions{
 		Engine: engine,
 		Collators: []search.Collator{
 			&search.CatalogCollator{Catalog: cat},
@@ -158,7 +159,12 @@ func newIndexerFixture(t *testing.T, engine search.Engine, cat *liveCatalog) *in
 		Feed:         cat,
 		PollInterval: 20 * time.Millisecond,
 		Settle:       time.Millisecond,
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var err error
+	f.ix, err = search.NewIndexer(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +174,21 @@ func newIndexerFixture(t *testing.T, engine search.Engine, cat *liveCatalog) *in
 		t.Fatal(err)
 	}
 	return f
+}
+
+// run runs the indexer until the test ends, when Run must return no
+// error.
+func (f *indexerFixture) run(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.ix.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
 }
 
 // titles returns the titles found for term, sorted.
@@ -280,15 +301,7 @@ func TestIndexerRunIsFresh(t *testing.T) {
 	cat := newLiveCatalog()
 	cat.put("Component", "seed", "Seed", nil)
 	f := newIndexerFixture(t, newEngine(t), cat)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- f.ix.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	f.run(t)
 	// Run builds every type at start.
 	waitFor(t, 5*time.Second, func() bool { return len(f.titles(t, "seed")) == 1 })
 	start := time.Now()
@@ -304,34 +317,10 @@ func TestIndexerRunIsFresh(t *testing.T) {
 func TestIndexerRunRetriesAFailedBuild(t *testing.T) {
 	cat := newLiveCatalog()
 	cat.put("Component", "seed", "Seed", map[string]string{entity.AnnotationTechDocsRef: "dir:."})
-	engine := newEngine(t)
-	f := newIndexerFixture(t, engine, cat)
+	f := newIndexerFixture(t, newEngine(t), cat, func(o *search.IndexerOptions) { o.RetryAfter = 50 * time.Millisecond })
 	f.sites.pages["component:default/seed"] = []search.SitePage{{Location: "", Title: "Seed handbook", Text: "How seeds grow"}}
 	f.sites.failures = 2
-	var err error
-	f.ix, err = search.NewIndexer(search.IndexerOptions{
-		Engine: engine,
-		Collators: []search.Collator{
-			&search.CatalogCollator{Catalog: cat},
-			&search.TechDocsCollator{Catalog: cat, Sites: f.sites},
-		},
-		Feed:         cat,
-		PollInterval: 20 * time.Millisecond,
-		Settle:       time.Millisecond,
-		RetryAfter:   50 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- f.ix.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	f.run(t)
 	// found counts the results of a term in one type; an index not
 	// built yet finds none.
 	found := func(term, typ string) int {
@@ -356,15 +345,7 @@ func TestIndexerRunRetriesAFailedBuild(t *testing.T) {
 func TestIndexerRunBatchesABurst(t *testing.T) {
 	cat := newLiveCatalog()
 	f := newIndexerFixture(t, newEngine(t), cat)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- f.ix.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	f.run(t)
 	const n = 150
 	// Each burst's changes appear in the feed at once.
 	put := func(titles ...string) {

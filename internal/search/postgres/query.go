@@ -48,8 +48,9 @@ func tsq(a *sqlsearch.Args, text string) string { return a.Add(text) + "::tsquer
 
 // Search runs q: documents whose name or title equals the whole query
 // first, then tiers by where the words match (tierWeights), each ranked
-// (rank); a tier of more than rankCap documents by id. Filters and the permission condition are part of
-// every tsquery (meta tokens). Total counts up to search.MaxCount.
+// (rank); a tier of more than rankCap documents by id. Filters and the
+// permission condition are part of every tsquery (meta tokens). Total
+// counts up to search.MaxCount.
 func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.EngineResult, error) {
 	gens, err := e.liveGenerations(ctx, q.Types)
 	if err != nil || len(gens) == 0 {
