@@ -209,9 +209,9 @@ type StitchBatch struct {
 	Tickets []StitchTicket
 	// Finals are the entities whose final form changed.
 	Finals []FinalEntity
-	// Search holds the SearchInsert rows of Finals, sorted by
-	// SortSearchInserts. The engine sorts them while the previous batch is
-	// written, so the single writer does not; nil leaves it to the store.
+	// Search is SearchInserts of Finals. The engine builds it while the
+	// previous batch is written, so the single writer does not sort; nil
+	// leaves it to the store.
 	Search []SearchInsert
 }
 

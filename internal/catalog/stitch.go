@@ -127,22 +127,29 @@ func (e *Engine) buildStitch(ctx context.Context, tickets []StitchTicket) (*Stit
 		})
 	}
 	wg.Wait()
-	b := &StitchBatch{Tickets: tickets}
+	finals = slices.DeleteFunc(finals, func(f *FinalEntity) bool { return f == nil })
+	b := &StitchBatch{Tickets: tickets, Search: SearchInserts(finals)}
+	for _, f := range finals {
+		b.Finals = append(b.Finals, *f)
+	}
+	return b, nil
+}
+
+// SearchInserts returns the SearchInsert rows of finals, sorted by
+// SortSearchInserts; it is never nil.
+func SearchInserts(finals []*FinalEntity) []SearchInsert {
 	n := 0
 	for _, f := range finals {
-		if f != nil {
-			b.Finals = append(b.Finals, *f)
-			n += len(f.SearchInsert)
-		}
+		n += len(f.SearchInsert)
 	}
-	b.Search = make([]SearchInsert, 0, n)
-	for _, f := range b.Finals {
+	rows := make([]SearchInsert, 0, n)
+	for _, f := range finals {
 		for _, r := range f.SearchInsert {
-			b.Search = append(b.Search, SearchInsert{ID: f.ID, Row: r})
+			rows = append(rows, SearchInsert{ID: f.ID, Row: r})
 		}
 	}
-	SortSearchInserts(b.Search)
-	return b, nil
+	SortSearchInserts(rows)
+	return rows
 }
 
 // SortSearchInserts sorts rows by key, value (a null one as "") and id,

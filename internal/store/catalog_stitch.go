@@ -163,7 +163,12 @@ func (c *Catalog) WriteStitching(ctx context.Context, b *catalog.StitchBatch) (i
 		if err := upsertFinals(ctx, tx, finals, millis(b.Now)); err != nil {
 			return err
 		}
-		if err := c.writeSearch(ctx, tx, finals, len(b.Finals), b.Search); err != nil {
+		search := b.Search
+		if search == nil || len(finals) < len(b.Finals) {
+			// Some finals were dropped (or the batch came unsorted).
+			search = catalog.SearchInserts(finals)
+		}
+		if err := c.writeSearch(ctx, tx, finals, search); err != nil {
 			return err
 		}
 		history := make([]any, 0, len(finals)*8)
@@ -271,12 +276,11 @@ func upsertFinals(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity, n
 	return nil
 }
 
-// writeSearch deletes the search rows that went away and inserts the new
-// ones, taking search (the batch's rows, sorted) when all of the batch's
-// batchFinals finals are written. A changed entity usually changes a
+// writeSearch deletes the search rows that went away and inserts rows,
+// the new ones of finals, sorted. A changed entity usually changes a
 // handful of rows, so the rows of a group with thousands of relations are
 // not all rewritten when one member joins.
-func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity, batchFinals int, search []catalog.SearchInsert) error {
+func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity, rows []catalog.SearchInsert) error {
 	var replace []int64
 	for _, f := range finals {
 		if f.SearchReplace {
@@ -290,18 +294,6 @@ func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.Fi
 	}
 	if err := deleteSearchRows(ctx, tx, finals); err != nil {
 		return err
-	}
-	rows := search
-	if rows == nil || len(finals) < batchFinals {
-		// Some finals were dropped (or the batch came unsorted): take the
-		// rows of those that are written.
-		rows = rows[:0:0]
-		for _, f := range finals {
-			for _, r := range f.SearchInsert {
-				rows = append(rows, catalog.SearchInsert{ID: f.ID, Row: r})
-			}
-		}
-		catalog.SortSearchInserts(rows)
 	}
 	if len(rows) == 0 {
 		return nil
