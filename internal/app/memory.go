@@ -26,16 +26,14 @@ var cgroupLimitFiles = []string{"sys/fs/cgroup/memory.max", "sys/fs/cgroup/memor
 // backend.memoryLimit or, when that is 0, to containerShare of the
 // container's memory limit, if there is one; with neither the runtime keeps
 // its default (no limit). A GOMEMLIMIT environment variable wins over both,
-// as the runtime has already applied it. It returns the limit it set, 0 for
-// none, and logs it.
-func SetMemoryLimit(cfg *config.Config, log *slog.Logger) int64 {
+// as the runtime has already applied it. It logs the limit it sets.
+func SetMemoryLimit(cfg *config.Config, log *slog.Logger) {
 	limit, source := memoryLimit(cfg, os.Getenv("GOMEMLIMIT") != "", os.DirFS("/"))
 	if limit <= 0 {
-		return 0
+		return
 	}
 	debug.SetMemoryLimit(limit)
 	log.Info("memory limit set", "bytes", limit, "from", source)
-	return limit
 }
 
 // memoryLimit picks the limit SetMemoryLimit sets and says where it came

@@ -201,11 +201,10 @@ func (w *writer) flush() {
 // trigramRows are SQLite's search_trigram rows of search rows, as
 // stitching writes them: rowid = entity id * 4 + the key's slot.
 func trigramRows(search [][]any) [][]any {
-	slots := map[string]int64{"metadata.name": 1, "metadata.title": 2, "spec.profile.displayname": 3}
 	var out [][]any
 	for _, r := range search {
-		if slot, ok := slots[r[1].(string)]; ok && r[2] != nil {
-			out = append(out, []any{r[0].(int64)*4 + slot, r[2]})
+		if slot, ok := store.TrigramSlots[r[1].(string)]; ok && r[2] != nil {
+			out = append(out, []any{r[0].(int64)*4 + int64(slot), r[2]})
 		}
 	}
 	return out

@@ -56,12 +56,7 @@ func (p *FileReaderProcessor) ReadLocation(_ context.Context, loc plugin.Locatio
 			emit.Error(fmt.Errorf("file %s could not be read, %w", f.loc.Target, f.err), loc)
 			continue
 		}
-		for _, e := range f.ents {
-			emit.Entity(e)
-		}
-		for _, err := range f.errs {
-			emit.Error(err, f.loc)
-		}
+		emitAll(f.ents, f.errs, f.loc, emit)
 		emit.RefreshKey(f.loc.String())
 	}
 	return true, nil
@@ -157,11 +152,16 @@ func readFile(path string, max int64) ([]byte, error) {
 // emitParsed parses a catalog file and emits its entities and errors.
 func emitParsed(data []byte, loc plugin.Location, max int64, emit plugin.Emitter) (ents []plugin.RawEntity, errs []error) {
 	ents, errs = catalog.ParseEntityYAMLLimits(data, loc, catalog.ParseLimits{MaxBytes: int(max)})
+	emitAll(ents, errs, loc, emit)
+	return ents, errs
+}
+
+// emitAll emits a parsed file's entities, then its errors.
+func emitAll(ents []plugin.RawEntity, errs []error, loc plugin.Location, emit plugin.Emitter) {
 	for _, e := range ents {
 		emit.Entity(e)
 	}
 	for _, err := range errs {
 		emit.Error(err, loc)
 	}
-	return ents, errs
 }
