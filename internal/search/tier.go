@@ -143,18 +143,9 @@ func (f *fieldWords) split(s string) {
 		f.text = append(f.text[:0], strings.ToLower(s)...)
 		start := -1
 		for i, r := range string(f.text) {
-			word := unicode.IsLetter(r) || unicode.IsDigit(r)
-			switch {
-			case word && start < 0:
-				start = i
-			case !word && start >= 0:
-				f.spans = append(f.spans, wordSpan{int32(start), int32(i)})
-				start = -1
-			}
+			start = f.edge(unicode.IsLetter(r) || unicode.IsDigit(r), i, start)
 		}
-		if start >= 0 {
-			f.spans = append(f.spans, wordSpan{int32(start), int32(len(f.text))})
-		}
+		f.edge(false, len(f.text), start)
 		return
 	}
 	f.text = f.text[:0]
@@ -165,18 +156,23 @@ func (f *fieldWords) split(s string) {
 			c += 'a' - 'A'
 		}
 		f.text = append(f.text, c)
-		word := 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
-		switch {
-		case word && start < 0:
-			start = i
-		case !word && start >= 0:
-			f.spans = append(f.spans, wordSpan{int32(start), int32(i)})
-			start = -1
-		}
+		start = f.edge('a' <= c && c <= 'z' || '0' <= c && c <= '9', i, start)
 	}
-	if start >= 0 {
-		f.spans = append(f.spans, wordSpan{int32(start), int32(len(s))})
+	f.edge(false, len(s), start)
+}
+
+// edge records a word ending at i when one started (start ≥ 0) and this
+// byte is not a word's, and returns where the current word starts, -1
+// outside one.
+func (f *fieldWords) edge(word bool, i, start int) int {
+	switch {
+	case word && start < 0:
+		return i
+	case !word && start >= 0:
+		f.spans = append(f.spans, wordSpan{int32(start), int32(i)})
+		return -1
 	}
+	return start
 }
 
 // word returns the text of word i; converting it in a comparison does
