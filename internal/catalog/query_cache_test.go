@@ -58,13 +58,29 @@ func TestRequestReadsGenerationOnce(t *testing.T) {
 	})
 }
 
-// setCounter records the sets counted in the store.
+// setCounter records the sets counted in the store and the pages read.
 type setCounter struct {
 	catalog.QueryStore
 	mu    sync.Mutex
 	sets  []catalog.EntitySet
 	pages int
 }
+
+// countingQuery is a query over the authorization test catalog whose
+// store reads are recorded.
+func countingQuery(t *testing.T, db *store.DB) (*catalog.Query, *setCounter) {
+	authzCatalog(t, db)
+	counter := &setCounter{QueryStore: store.NewCatalogReader(db)}
+	return catalog.NewQuery(counter, catalog.QueryOptions{}), counter
+}
+
+func (c *setCounter) CountEntities(ctx context.Context, set catalog.EntitySet) (int, error) {
+	c.mu.Lock()
+	c.sets = append(c.sets, set)
+	c.mu.Unlock()
+	return c.QueryStore.CountEntities(ctx, set)
+}
+
 
 func (c *setCounter) EntityPage(ctx context.Context, page catalog.EntityPage) ([]catalog.EntityRow, error) {
 	c.mu.Lock()
@@ -77,9 +93,7 @@ func (c *setCounter) EntityPage(ctx context.Context, page catalog.EntityPage) ([
 // without reading a page.
 func TestEmptySetReadsNoPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		authzCatalog(t, db)
-		counter := &setCounter{QueryStore: store.NewCatalogReader(db)}
-		q := catalog.NewQuery(counter, catalog.QueryOptions{})
+		q, counter := countingQuery(t, db)
 		limit := 5
 		for _, f := range []string{"kind=component,spec.type=nothing", "kind=component"} {
 			filter, _ := catalog.ParseFilterParams([]string{f})
@@ -95,21 +109,12 @@ func TestEmptySetReadsNoPage(t *testing.T) {
 	})
 }
 
-func (c *setCounter) CountEntities(ctx context.Context, set catalog.EntitySet) (int, error) {
-	c.mu.Lock()
-	c.sets = append(c.sets, set)
-	c.mu.Unlock()
-	return c.QueryStore.CountEntities(ctx, set)
-}
-
 // TestExcludedTotalPlansFromBounds checks that totalItems=exclude on a
 // sorted, filtered page plans from its equalities' sizes instead of
 // counting the set, and still serves the same page.
 func TestExcludedTotalPlansFromBounds(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		authzCatalog(t, db)
-		counter := &setCounter{QueryStore: store.NewCatalogReader(db)}
-		q := catalog.NewQuery(counter, catalog.QueryOptions{})
+		q, counter := countingQuery(t, db)
 		filter, _ := catalog.ParseFilterParams([]string{"kind=component,spec.lifecycle=production"})
 		limit := 5
 		req := catalog.QueryRequest{Limit: &limit, Filter: filter, Order: &catalog.Order{Field: "metadata.name"}, SkipTotal: true}
