@@ -81,7 +81,6 @@ func (c *setCounter) CountEntities(ctx context.Context, set catalog.EntitySet) (
 	return c.QueryStore.CountEntities(ctx, set)
 }
 
-
 func (c *setCounter) EntityPage(ctx context.Context, page catalog.EntityPage) ([]catalog.EntityRow, error) {
 	c.mu.Lock()
 	c.pages++
