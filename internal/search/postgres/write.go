@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/callboard/callboard/internal/search"
@@ -93,7 +94,10 @@ func (e *Engine) insertDocs(ctx context.Context, tx *sql.Tx, g int64, docs []sea
 }
 
 // addTerms adds the words not known yet to the typo vocabulary and
-// returns them.
+// returns them. They are inserted in sorted order: a rebuild writes
+// batches on several connections (and replaces run beside it), and two
+// transactions inserting the same new words in different orders each
+// wait for a word the other holds (a deadlock, which failed a rebuild).
 func (e *Engine) addTerms(ctx context.Context, tx *sql.Tx, words []string) ([]string, error) {
 	e.termsMu.Lock()
 	var fresh []string
@@ -104,6 +108,7 @@ func (e *Engine) addTerms(ctx context.Context, tx *sql.Tx, words []string) ([]st
 	}
 	e.termsMu.Unlock()
 	fresh = dedupe(fresh)
+	slices.Sort(fresh)
 	if len(fresh) == 0 {
 		return nil, nil
 	}
