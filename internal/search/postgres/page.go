@@ -15,13 +15,20 @@ import (
 // full: a word common in titles fills the page, and the total, from the
 // titles' tier alone. When the tiers read hold at most MaxCount
 // documents, the rest are then counted in one statement, up to what the
-// total still needs.
+// total still needs. A restricted query whose matches runSmall found to
+// be more than MaxCount counts nothing more.
 func (s *query) run(ctx context.Context) ([]int64, int, error) {
+	// counted says the total is known to pass search.MaxCount, so that
+	// nothing after the page needs counting.
+	counted := false
 	if s.q.Access != nil {
 		ids, n, err := s.runSmall(ctx)
 		if err != nil || n <= smallSet {
 			return ids, n, err
 		}
+		// More than smallSet (≥ MaxCount) matches: counting the tiers
+		// after the page would read the same postings again.
+		counted = true
 	}
 	tiers := []int{}
 	if s.exact != "" {
@@ -35,7 +42,7 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 	read := noTier
 	for _, t := range tiers {
 		if need == 0 {
-			if total <= search.MaxCount {
+			if !counted && total <= search.MaxCount {
 				n, err := s.countAfter(ctx, read, search.MaxCount+1-total)
 				if err != nil {
 					return nil, 0, err
@@ -56,6 +63,9 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 		skip = max(0, skip-n)
 		total += n
 		read = t
+	}
+	if counted {
+		total = search.MaxCount
 	}
 	return ids, min(total, search.MaxCount), nil
 }
