@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -193,21 +195,46 @@ func (e *Engine) writeBatch(ctx context.Context, b *ProcessingBatch) {
 }
 
 // processItem processes one entity and returns what to write, or nil when
-// neither its result nor its cache changed.
+// neither its result nor its cache changed. An entity whose input key (see
+// inputKey) is the one its last result recorded is not processed at all:
+// its result would be the same (ADR 0009).
 func (e *Engine) processItem(ctx context.Context, it *ProcessingItem) *ProcessedRow {
+	fp := ""
+	if f, ok := e.orch.(fingerprinter); ok {
+		fp = f.Fingerprint()
+	}
+	if rec := recordedInput(it.Cache); rec != "" && fp != "" && rec == inputKey(fp, it, it.ResultHash) {
+		return nil
+	}
 	var data map[string]any
 	var res ProcessResult
+	req := ProcessRequest{State: it.Cache, EncodeChildren: true}
 	if err := json.Unmarshal(it.Unprocessed, &data); err != nil {
 		res = ProcessResult{Errors: []entity.SerializedError{{Name: "Error", Message: fmt.Sprintf("stored entity is not valid JSON: %v", err)}}}
 	} else {
-		res = e.orch.Process(ctx, ProcessRequest{Entity: data, State: it.Cache, EncodeChildren: true})
+		req.Entity = data
+		res = e.orch.Process(ctx, req)
 	}
 	row, err := buildProcessedRow(it, &res)
+	if err == nil && res.Replayed && row.Changed {
+		// Replayed children carry no JSON, and a changed result stores its
+		// children: read every file again.
+		req.NoReplay = true
+		res = e.orch.Process(ctx, req)
+		row, err = buildProcessedRow(it, &res)
+	}
 	if err != nil {
 		// Only an entity that cannot be encoded gets here; keep what was
 		// stored and report it like any processing failure.
 		res = ProcessResult{Errors: []entity.SerializedError{{Name: "Error", Message: err.Error()}}, State: res.State}
 		row, _ = buildProcessedRow(it, &res)
+	}
+	if res.OK && res.Reusable && fp != "" {
+		state := withInput(res.State, inputKey(fp, it, row.ResultHash))
+		row.Cache = nil
+		if !bytes.Equal(state, it.Cache) {
+			row.Cache = state
+		}
 	}
 	if row.Changed && !row.OK {
 		msg := ""
@@ -220,6 +247,25 @@ func (e *Engine) processItem(ctx context.Context, it *ProcessingItem) *Processed
 		return nil
 	}
 	return row
+}
+
+// fingerprinter is an orchestrator whose results may be reused while its
+// fingerprint and an entity's input stay the same.
+type fingerprinter interface{ Fingerprint() string }
+
+var _ fingerprinter = (*Orchestrator)(nil)
+
+// inputKey identifies what processing an entity depends on and the result
+// it gave: the orchestrator's fingerprint, the entity's ref, uid, location
+// key and parents, its unprocessed JSON, and the hash of the result.
+// Anything that changes one of them (an edit, a new parent, a reset of the
+// result hash to force a write) changes the key.
+func inputKey(fp string, it *ProcessingItem, resultHash string) string {
+	h := sha256.New()
+	hashFields(h, fp, it.Ref, it.UID, it.LocationKey, resultHash, strconv.Itoa(len(it.Parents)))
+	hashFields(h, it.Parents...)
+	h.Write(it.Unprocessed)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // buildProcessedRow encodes a result and hashes it as Backstage does: the

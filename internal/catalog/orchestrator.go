@@ -32,6 +32,13 @@ type Orchestrator struct {
 	post    []stage[plugin.PostProcessor]
 	rules   *Rules
 	log     *slog.Logger
+	// fp is the fingerprint of everything but an entity's input that
+	// processing depends on; "" when results are never reused.
+	fp string
+	// replayScope is what a file's children depend on besides its bytes
+	// and the origin (the build and the rules); "" when files are never
+	// replayed.
+	replayScope string
 }
 
 // stage is a processor taking part in one stage, with its name and its
@@ -48,7 +55,10 @@ func NewOrchestrator(o OrchestratorOptions) *Orchestrator {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	orc := &Orchestrator{procs: o.Processors, rules: o.Rules, log: log}
+	orc := &Orchestrator{procs: o.Processors, rules: o.Rules, log: log, fp: fingerprint(o.Processors, o.Rules)}
+	if build := buildID(); build != "" {
+		orc.replayScope = build + "/" + o.Rules.fingerprint()
+	}
 	for i, p := range o.Processors {
 		name := p.Name()
 		if s, ok := p.(plugin.PreProcessor); ok {
@@ -72,7 +82,7 @@ func NewOrchestrator(o OrchestratorOptions) *Orchestrator {
 // errors and the processor cache state, and the caller keeps what it had.
 // The built-in stages and processors do not modify req.Entity.
 func (o *Orchestrator) Process(ctx context.Context, req ProcessRequest) ProcessResult {
-	r := &run{o: o, cache: newCacheSet(req.State, len(o.procs)), encode: req.EncodeChildren}
+	r := &run{o: o, cache: newCacheSet(req.State, len(o.procs)), encode: req.EncodeChildren, noReplay: req.NoReplay}
 	e, err := o.process(ctx, req.Entity, r)
 	if err != nil {
 		r.errs = append(r.errs, err)
@@ -88,8 +98,16 @@ func (o *Orchestrator) Process(ctx context.Context, req ProcessRequest) ProcessR
 		Relations:   r.relations,
 		RefreshKeys: r.refreshKeys,
 		State:       r.cache.succeeded(),
+		Reusable:    o.fp != "" && !r.external,
+		Replayed:    r.replayed,
 	}
 }
+
+// Fingerprint identifies everything besides an entity's own input that
+// processing depends on: the build, the processors and their
+// configuration, and catalog.rules. It is "" when some processor is not a
+// plugin.DeterministicProcessor or the build cannot be identified.
+func (o *Orchestrator) Fingerprint() string { return o.fp }
 
 func (o *Orchestrator) process(ctx context.Context, data map[string]any, r *run) (*entity.Entity, error) {
 	if err := entity.ValidateEnvelope(data); err != nil {

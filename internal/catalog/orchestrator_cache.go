@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/callboard/callboard/plugin"
@@ -13,6 +14,10 @@ const cacheTTL = 5
 // cacheState is the persisted form of the processor caches: per processor
 // (and, for location reading, per processor and target) a set of keys.
 type cacheState struct {
+	// Input is the input key of the last run whose result depends on its
+	// input alone (see Engine.processItem). It is encoded first, so that
+	// recordedInput reads it without decoding the rest.
+	Input string                                `json:"input,omitempty"`
 	TTL   int                                   `json:"ttl"`
 	Cache map[string]map[string]json.RawMessage `json:"cache,omitempty"`
 }
@@ -134,6 +139,38 @@ func (s *cacheSet) failed() json.RawMessage {
 		return nil
 	}
 	return encodeState(cacheState{TTL: s.old.TTL - 1, Cache: s.old.Cache})
+}
+
+// withInput returns state recording key as its input key.
+func withInput(state json.RawMessage, key string) json.RawMessage {
+	var st cacheState
+	if len(state) > 0 {
+		if err := json.Unmarshal(state, &st); err != nil {
+			return state
+		}
+	}
+	if st.TTL <= 0 {
+		st.TTL = cacheTTL
+	}
+	st.Input = key
+	return encodeState(st)
+}
+
+// inputPrefix is how a state recording an input key starts.
+const inputPrefix = `{"input":"`
+
+// recordedInput returns the input key state records, or "". Only the start
+// of the state is read: a Location's state holds its readers' caches.
+func recordedInput(state []byte) string {
+	if !bytes.HasPrefix(state, []byte(inputPrefix)) {
+		return ""
+	}
+	rest := state[len(inputPrefix):]
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return ""
+	}
+	return string(rest[:end])
 }
 
 // encodeState encodes the state; a processor that stored invalid JSON

@@ -17,6 +17,7 @@ import (
 // each resolved against the entity's location and offered to the location
 // readers in order until one handles it.
 func (o *Orchestrator) readLocation(ctx context.Context, e *entity.Entity, r *run) error {
+	r.external = true // the targets' content is input beside the entity
 	typ, _ := e.Spec["type"].(string)
 	if typ == "" {
 		typ = r.loc.Type

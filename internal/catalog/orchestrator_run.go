@@ -13,6 +13,10 @@ type run struct {
 	loc, origin plugin.Location
 	cache       *cacheSet
 	encode      bool // ProcessRequest.EncodeChildren
+	noReplay    bool // ProcessRequest.NoReplay
+	external    bool // the result depends on more than the entity
+	replayed    bool // some children were replayed
+	entities    int  // calls of Entity
 
 	deferred    []DeferredEntity
 	children    []UnprocessedEntity
@@ -21,12 +25,16 @@ type run struct {
 	errs        []error
 }
 
-var _ plugin.Emitter = (*run)(nil)
+var (
+	_ plugin.Emitter               = (*run)(nil)
+	_ plugin.ExternalInputReporter = (*run)(nil)
+)
 
 // Entity takes an emitted child: it must pass the envelope check, is
 // annotated with where it was found and where its parent originated, and
 // is dropped when it has the parent's own ref.
 func (r *run) Entity(raw plugin.RawEntity) {
+	r.entities++
 	if err := entity.ValidateEnvelope(raw.Data); err != nil {
 		r.errs = append(r.errs, err)
 		return
@@ -52,6 +60,9 @@ func (r *run) Relation(e plugin.RelationEdge) {
 	}
 	r.relations = append(r.relations, e)
 }
+
+// ExternalInput marks the result as depending on more than the entity.
+func (r *run) ExternalInput() { r.external = true }
 
 func (r *run) Error(err error, _ plugin.Location) { r.errs = append(r.errs, err) }
 

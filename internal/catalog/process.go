@@ -22,6 +22,9 @@ type ProcessRequest struct {
 	// cannot be encoded stays in Deferred, where it fails the result as
 	// before.
 	EncodeChildren bool
+	// NoReplay has location readers read and parse every file, even one
+	// they could replay (see Replayer).
+	NoReplay bool
 }
 
 // ProcessResult is what processing one entity produced. When OK is false
@@ -44,6 +47,15 @@ type ProcessResult struct {
 	RefreshKeys []string
 	// State is the processor cache to persist.
 	State json.RawMessage
+	// Reusable is set when the result depends on nothing but the request:
+	// every processor is deterministic, none reported external input and
+	// no location was read. Only the orchestrator's Fingerprint may change
+	// it otherwise.
+	Reusable bool
+	// Replayed is set when some Children were replayed from an unchanged
+	// file and carry no JSON: the result can be compared by its hash, but
+	// must be made again with NoReplay before it is stored.
+	Replayed bool
 }
 
 // DeferredEntity is an entity emitted while processing another.

@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -145,4 +147,20 @@ func matchKind(ms []RuleKind, kind, specType string) bool {
 		return true
 	}
 	return false
+}
+
+// fingerprint describes the rules in a stable form: the rules are
+// alternatives, so their order does not matter and is not kept.
+func (r *Rules) fingerprint() string {
+	rules := DefaultRules
+	if r != nil {
+		rules = r.rules
+	}
+	parts := make([]string, len(rules))
+	for i, rule := range rules {
+		b, _ := json.Marshal(rule) // plain strings and slices: cannot fail
+		parts[i] = string(b)
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "\n")
 }

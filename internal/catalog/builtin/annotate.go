@@ -15,10 +15,16 @@ import (
 // backstage.io/edit-url. Annotations the entity already has are kept.
 type AnnotateLocationProcessor struct{}
 
-var _ plugin.PreProcessor = (*AnnotateLocationProcessor)(nil)
+var (
+	_ plugin.PreProcessor           = (*AnnotateLocationProcessor)(nil)
+	_ plugin.DeterministicProcessor = (*AnnotateLocationProcessor)(nil)
+)
 
 // Name returns Backstage's name for the processor.
 func (*AnnotateLocationProcessor) Name() string { return "AnnotateLocationEntityProcessor" }
+
+// Fingerprint is empty: the processor has no configuration.
+func (*AnnotateLocationProcessor) Fingerprint() string { return "" }
 
 // PreProcessEntity adds the missing annotations, copying what it changes.
 func (*AnnotateLocationProcessor) PreProcessEntity(_ context.Context, data map[string]any, loc plugin.Location, _ plugin.Emitter, _ plugin.Cache) (map[string]any, error) {

@@ -2,6 +2,9 @@ package builtin
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -21,19 +24,48 @@ import (
 // every matching regular file is parsed in path order, and its entities are
 // emitted with the location "file:<path>" and a refresh key of the same
 // text.
+//
+// It keeps in its cache, per file that parsed without errors, the SHA-256
+// of the file's bytes and the ref and hash of each child it emitted. A
+// file whose bytes are unchanged is not parsed again: its children are
+// replayed through catalog.Replayer (ADR 0009).
 type FileReaderProcessor struct {
 	maxFileSize int64
 }
 
-var _ plugin.LocationReader = (*FileReaderProcessor)(nil)
+var (
+	_ plugin.LocationReader         = (*FileReaderProcessor)(nil)
+	_ plugin.DeterministicProcessor = (*FileReaderProcessor)(nil)
+)
 
 // Name returns Backstage's name for the processor.
 func (*FileReaderProcessor) Name() string { return "FileReaderProcessor" }
 
+// Fingerprint describes the read limit. The processor only reads
+// locations, which always count as external input.
+func (p *FileReaderProcessor) Fingerprint() string { return fmt.Sprintf("max=%d", p.maxFileSize) }
+
+// fileCacheKey is the cache key of the replay records.
+const fileCacheKey = "files"
+
+// fileCache is what the processor keeps for one target: the scope the
+// records were made in, and a record per file.
+type fileCache struct {
+	Scope string                `json:"scope"`
+	Files map[string]fileRecord `json:"files"`
+}
+
+// fileRecord is a file that parsed without errors: the SHA-256 of its
+// bytes and the children emitted from it, in order.
+type fileRecord struct {
+	SHA256   string                  `json:"sha256"`
+	Children []catalog.ReplayedChild `json:"children"`
+}
+
 // ReadLocation reads a file location; other types are not handled. No
 // match is a NotFoundError "file <target> does not exist" unless the
 // location is optional.
-func (p *FileReaderProcessor) ReadLocation(_ context.Context, loc plugin.Location, optional bool, emit plugin.Emitter, _ plugin.Cache) (bool, error) {
+func (p *FileReaderProcessor) ReadLocation(_ context.Context, loc plugin.Location, optional bool, emit plugin.Emitter, cache plugin.Cache) (bool, error) {
 	if loc.Type != "file" {
 		return false, nil
 	}
@@ -49,25 +81,69 @@ func (p *FileReaderProcessor) ReadLocation(_ context.Context, loc plugin.Locatio
 		return true, nil
 	}
 	slices.Sort(matches)
-	files := p.parseFiles(matches)
+	rp, scope, prev := p.replayState(emit, cache)
+	next := fileCache{Scope: scope, Files: map[string]fileRecord{}}
+	files := p.parseFiles(matches, prev)
 	for i := range matches {
 		f := files.take(i)
-		if f.err != nil {
+		switch {
+		case f.err != nil:
 			emit.Error(fmt.Errorf("file %s could not be read, %w", f.loc.Target, f.err), loc)
 			continue
+		case f.replay != nil:
+			rp.Replay(f.loc, f.replay.Children)
+			next.Files[f.loc.Target] = *f.replay
+		case rp != nil:
+			mark := rp.Mark()
+			emitAll(f.ents, f.errs, f.loc, emit)
+			if children, ok := rp.Emitted(mark); ok && len(f.errs) == 0 {
+				next.Files[f.loc.Target] = fileRecord{SHA256: f.sha, Children: children}
+			}
+		default:
+			emitAll(f.ents, f.errs, f.loc, emit)
 		}
-		emitAll(f.ents, f.errs, f.loc, emit)
 		emit.RefreshKey(f.loc.String())
+	}
+	if rp != nil && (len(next.Files) > 0 || prev != nil) {
+		if raw, err := json.Marshal(next); err == nil {
+			cache.Set(fileCacheKey, raw)
+		}
 	}
 	return true, nil
 }
 
-// parsedFile is a file read and parsed.
+// replayState returns the emitter as a Replayer, the scope to record and
+// the records of the last read when they were made in that scope. The
+// Replayer is nil when nothing is to be replayed or recorded.
+func (p *FileReaderProcessor) replayState(emit plugin.Emitter, cache plugin.Cache) (catalog.Replayer, string, map[string]fileRecord) {
+	rp, ok := emit.(catalog.Replayer)
+	if !ok || cache == nil {
+		return nil, "", nil
+	}
+	scope := rp.ReplayScope()
+	if scope == "" {
+		return nil, "", nil
+	}
+	scope += "/" + p.Fingerprint()
+	raw, ok := cache.Get(fileCacheKey)
+	if !ok {
+		return rp, scope, nil
+	}
+	var c fileCache
+	if json.Unmarshal(raw, &c) != nil || c.Scope != scope {
+		return rp, scope, nil
+	}
+	return rp, scope, c.Files
+}
+
+// parsedFile is a file read and parsed, or found unchanged.
 type parsedFile struct {
-	loc  plugin.Location
-	ents []plugin.RawEntity
-	errs []error
-	err  error // reading failed
+	loc    plugin.Location
+	sha    string // of the bytes read
+	ents   []plugin.RawEntity
+	errs   []error
+	err    error       // reading failed
+	replay *fileRecord // the file is unchanged: replay this
 }
 
 // parsedFiles yields the files parseFiles reads, in order.
@@ -86,13 +162,14 @@ func (q *parsedFiles) take(i int) parsedFile {
 	return f
 }
 
-// parseFiles reads and parses the files on up to GOMAXPROCS goroutines.
-// A location of many files (a whole organisation behind one glob) is the
-// only entity being processed at the start of a cold start, so parsing its
-// files one after another would leave the other cores idle. At most two
-// files per goroutine are parsed ahead of the one the caller takes, which
-// bounds the memory held.
-func (p *FileReaderProcessor) parseFiles(paths []string) *parsedFiles {
+// parseFiles reads the files on up to GOMAXPROCS goroutines and parses
+// those that do not have the bytes prev recorded for them. A location of
+// many files (a whole organisation behind one glob) is the only entity
+// being processed at the start of a cold start, so parsing its files one
+// after another would leave the other cores idle. At most two files per
+// goroutine are parsed ahead of the one the caller takes, which bounds the
+// memory held.
+func (p *FileReaderProcessor) parseFiles(paths []string, prev map[string]fileRecord) *parsedFiles {
 	q := &parsedFiles{files: make([]chan parsedFile, len(paths))}
 	for i := range q.files {
 		q.files[i] = make(chan parsedFile, 1)
@@ -102,7 +179,13 @@ func (p *FileReaderProcessor) parseFiles(paths []string) *parsedFiles {
 		f := parsedFile{loc: plugin.Location{Type: "file", Target: path}}
 		var data []byte
 		if data, f.err = readFile(path, p.maxFileSize); f.err == nil {
-			f.ents, f.errs = catalog.ParseEntityYAMLLimits(data, f.loc, catalog.ParseLimits{MaxBytes: int(p.maxFileSize)})
+			sum := sha256.Sum256(data)
+			f.sha = hex.EncodeToString(sum[:])
+			if rec, ok := prev[path]; ok && rec.SHA256 == f.sha {
+				f.replay = &rec
+			} else {
+				f.ents, f.errs = catalog.ParseEntityYAMLLimits(data, f.loc, catalog.ParseLimits{MaxBytes: int(p.maxFileSize)})
+			}
 		}
 		q.files[i] <- f
 	}

@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/callboard/callboard/internal/catalog"
 )
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
@@ -167,5 +170,111 @@ func TestFileLocationReadingManyFiles(t *testing.T) {
 	}
 	if diff := cmp.Diff(keys, res.RefreshKeys); diff != "" {
 		t.Errorf("refresh keys (-want +got):\n%s", diff)
+	}
+}
+
+// childSummary is a child as a result's hash sees it, and whether it
+// carries its JSON (false when replayed).
+func childSummary(res catalog.ProcessResult) []string {
+	var out []string
+	for _, c := range res.Children {
+		out = append(out, fmt.Sprintf("%s %s %s json=%v", c.Ref, c.Hash, c.LocationKey, c.JSON != ""))
+	}
+	return out
+}
+
+func TestFileLocationReplay(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"parts/a.yaml": componentYAML("a1", "a2"),
+		"parts/b.yaml": componentYAML("b1"),
+	})
+	o := newOrchestrator(t, Options{})
+	loc := locationEntity("file", filepath.Join(dir, "all.yaml"))
+	loc["spec"] = map[string]any{"targets": []any{"./parts/*.yaml"}}
+	run := func(state []byte, noReplay bool) catalog.ProcessResult {
+		t.Helper()
+		res := o.Process(context.Background(), catalog.ProcessRequest{Entity: loc, State: state, EncodeChildren: true, NoReplay: noReplay})
+		if !res.OK {
+			t.Fatalf("not OK: %v", errorTexts(res.Errors))
+		}
+		return res
+	}
+	replayed := func(res catalog.ProcessResult) []string {
+		out := childSummary(res)
+		for i, s := range out {
+			out[i] = strings.Replace(s, "json=true", "json=false", 1)
+		}
+		return out
+	}
+	first := run(nil, false)
+	if first.Replayed || len(first.State) == 0 {
+		t.Fatalf("first read: replayed %v, state %q", first.Replayed, first.State)
+	}
+
+	// Unchanged files are not parsed: their children come back as recorded,
+	// without JSON, and the cache is byte for byte the same.
+	second := run(first.State, false)
+	if !second.Replayed {
+		t.Error("unchanged files were parsed again")
+	}
+	if diff := cmp.Diff(replayed(first), childSummary(second)); diff != "" {
+		t.Errorf("replayed children (-want +got):\n%s", diff)
+	}
+	if string(second.State) != string(first.State) {
+		t.Errorf("the cache changed:\n%s\n%s", first.State, second.State)
+	}
+	if diff := cmp.Diff(first.RefreshKeys, second.RefreshKeys); diff != "" {
+		t.Errorf("refresh keys (-first +replayed):\n%s", diff)
+	}
+	// NoReplay parses everything, as the engine asks before storing.
+	if diff := cmp.Diff(childSummary(first), childSummary(run(first.State, true))); diff != "" {
+		t.Errorf("NoReplay (-first +got):\n%s", diff)
+	}
+
+	// A changed file is parsed; the unchanged one is still replayed.
+	writeFiles(t, dir, map[string]string{"parts/b.yaml": componentYAML("b1", "b2")})
+	third := run(second.State, false)
+	b := filepath.Join(dir, "parts/b.yaml")
+	var got []string
+	for _, c := range third.Children {
+		got = append(got, fmt.Sprintf("%s parsed=%v", c.Ref, c.JSON != ""))
+	}
+	want := []string{"component:default/a1 parsed=false", "component:default/a2 parsed=false",
+		"component:default/b1 parsed=true", "component:default/b2 parsed=true"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("after editing %s (-want +got):\n%s", b, diff)
+	}
+	if diff := cmp.Diff(childSummary(run(nil, false)), childSummary(run(third.State, true))); diff != "" {
+		t.Errorf("NoReplay after the edit (-fresh +got):\n%s", diff)
+	}
+}
+
+func TestFileLocationErrorsAreNotReplayed(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"parts/a.yaml":   componentYAML("a1"),
+		"parts/bad.yaml": componentYAML("b1") + "---\n- not an object\n",
+	})
+	o := newOrchestrator(t, Options{})
+	loc := locationEntity("file", filepath.Join(dir, "all.yaml"))
+	loc["spec"] = map[string]any{"targets": []any{"./parts/*.yaml"}}
+	var state []byte
+	var first []string
+	for i := range 3 {
+		res := o.Process(context.Background(), catalog.ProcessRequest{Entity: loc, State: state, EncodeChildren: true})
+		if res.OK || res.Replayed {
+			t.Fatalf("run %d: OK %v, replayed %v", i, res.OK, res.Replayed)
+		}
+		got := errorTexts(res.Errors)
+		if i == 0 {
+			first = got
+		} else if diff := cmp.Diff(first, got); diff != "" {
+			t.Errorf("run %d errors (-first +got):\n%s", i, diff)
+		}
+		state = res.State
+	}
+	if len(first) == 0 {
+		t.Fatal("no errors reported")
 	}
 }

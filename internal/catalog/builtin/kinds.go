@@ -19,10 +19,15 @@ var (
 	_ plugin.PreProcessor  = (*KindsProcessor)(nil)
 	_ plugin.KindValidator = (*KindsProcessor)(nil)
 	_ plugin.PostProcessor = (*KindsProcessor)(nil)
+
+	_ plugin.DeterministicProcessor = (*KindsProcessor)(nil)
 )
 
 // Name returns Backstage's name for the processor.
 func (*KindsProcessor) Name() string { return "BuiltinKindsEntityProcessor" }
+
+// Fingerprint is empty: the processor has no configuration.
+func (*KindsProcessor) Fingerprint() string { return "" }
 
 // sortedSpecLists are the spec lists kept sorted.
 var sortedSpecLists = []string{"providesApis", "consumesApis", "dependsOn", "dependencyOf", "memberOf", "children", "members"}

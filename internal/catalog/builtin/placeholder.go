@@ -32,10 +32,17 @@ type PlaceholderProcessor struct {
 	maxFileSize int64
 }
 
-var _ plugin.PreProcessor = (*PlaceholderProcessor)(nil)
+var (
+	_ plugin.PreProcessor           = (*PlaceholderProcessor)(nil)
+	_ plugin.DeterministicProcessor = (*PlaceholderProcessor)(nil)
+)
 
 // Name returns Backstage's name for the processor.
 func (*PlaceholderProcessor) Name() string { return "PlaceholderProcessor" }
+
+// Fingerprint describes the read limit. What a placeholder reads is
+// reported as external input, so the reader's configuration need not be.
+func (p *PlaceholderProcessor) Fingerprint() string { return fmt.Sprintf("max=%d", p.maxFileSize) }
 
 // PreProcessEntity replaces the placeholders in data, copying the parts it
 // changes.
@@ -123,6 +130,9 @@ func errorf(format string, args ...any) error { return fmt.Errorf(format, args..
 func knownResolver(key string) bool { return key == "text" || key == "json" || key == "yaml" }
 
 func (p *PlaceholderProcessor) resolve(ctx context.Context, key, value string, loc plugin.Location, emit plugin.Emitter) (any, error) {
+	if x, ok := emit.(plugin.ExternalInputReporter); ok {
+		x.ExternalInput() // the file or URL may change while the entity does not
+	}
 	data, err := p.read(ctx, key, value, loc, emit)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 
@@ -19,10 +20,17 @@ type URLReaderProcessor struct {
 	maxFileSize int64
 }
 
-var _ plugin.LocationReader = (*URLReaderProcessor)(nil)
+var (
+	_ plugin.LocationReader         = (*URLReaderProcessor)(nil)
+	_ plugin.DeterministicProcessor = (*URLReaderProcessor)(nil)
+)
 
 // Name returns Backstage's name for the processor.
 func (*URLReaderProcessor) Name() string { return "UrlReaderProcessor" }
+
+// Fingerprint describes the read limit. The processor only reads
+// locations, which always count as external input.
+func (p *URLReaderProcessor) Fingerprint() string { return fmt.Sprintf("max=%d", p.maxFileSize) }
 
 // urlCacheKey is the cache key of the last read (Backstage's "v1").
 const urlCacheKey = "v1"
