@@ -81,7 +81,7 @@ type Builder struct {
 	poll     time.Duration
 	recheck  time.Duration
 	timeout  time.Duration
-	tempDir  string
+	work     *workspaces
 	log      *slog.Logger
 	now      func() time.Time
 	slots    chan struct{}
@@ -138,7 +138,7 @@ func NewBuilder(o BuilderOptions) (*Builder, error) {
 	b := &Builder{
 		catalog: o.Catalog, pub: o.Publisher, generate: o.Generate, urls: o.URLReader,
 		poll: o.PollInterval, recheck: o.RecheckInterval, timeout: o.BuildTimeout,
-		tempDir: o.TempDir, log: o.Logger, now: o.Now,
+		log: o.Logger, now: o.Now,
 		wake:    make(chan struct{}, 1),
 		entries: map[string]*buildEntry{},
 	}
@@ -147,6 +147,7 @@ func NewBuilder(o BuilderOptions) (*Builder, error) {
 		workers = 2
 	}
 	b.slots = make(chan struct{}, workers)
+	b.work = &workspaces{parent: o.TempDir, max: workers}
 	if b.poll <= 0 {
 		b.poll = 30 * time.Second
 	}
@@ -170,6 +171,7 @@ func NewBuilder(o BuilderOptions) (*Builder, error) {
 // ctx ends; builds in progress are then cancelled.
 func (b *Builder) Run(ctx context.Context) error {
 	defer b.cancel()
+	defer b.work.close()
 	var wg sync.WaitGroup
 	for range cap(b.slots) {
 		wg.Go(func() { b.worker(ctx) })
@@ -380,11 +382,11 @@ func (b *Builder) check(ctx context.Context, e *entity.Entity, log *slog.Logger)
 	default:
 		log.Warn("the published metadata cannot be read; building anew", "error", err.Error())
 	}
-	tmp, err := os.MkdirTemp(b.tempDir, "techdocs-")
+	tmp, err := b.work.get()
 	if err != nil {
 		return false, fmt.Errorf("create build folder: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer b.work.put(tmp)
 	log.Info("Preparing docs source", "location", loc.String())
 	src, etag, notModified, err := b.prepare(ctx, loc, prevEtag, tmp)
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/callboard/callboard/entity"
 	"github.com/callboard/callboard/internal/blob"
 )
@@ -134,6 +136,7 @@ type builderFixture struct {
 	gen *fakeGenerator
 	cat *fakeCatalog
 	now *atomic.Int64 // how far the builder's clock is ahead of the real one
+	tmp string        // the builder's TempDir
 }
 
 func newBuilderFixture(t *testing.T, o BuilderOptions) *builderFixture {
@@ -144,7 +147,8 @@ func newBuilderFixture(t *testing.T, o BuilderOptions) *builderFixture {
 	}
 	t.Cleanup(func() { d.Close() })
 	f := &builderFixture{pub: NewPublisher(d, PublisherOptions{}), gen: &fakeGenerator{}, cat: &fakeCatalog{}, now: &atomic.Int64{}}
-	o.Catalog, o.Publisher, o.Generate, o.TempDir = f.cat, f.pub, f.gen.generate, t.TempDir()
+	f.tmp = t.TempDir()
+	o.Catalog, o.Publisher, o.Generate, o.TempDir = f.cat, f.pub, f.gen.generate, f.tmp
 	o.Now = func() time.Time { return time.Now().Add(time.Duration(f.now.Load())) }
 	if f.b, err = NewBuilder(o); err != nil {
 		t.Fatal(err)
@@ -212,6 +216,49 @@ func TestBuilderBuildsNewEntities(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if n := f.gen.runs.Load(); n != 1 {
 		t.Errorf("%d builds, want 1", n)
+	}
+}
+
+// folders lists what dir holds, folder by folder, with what each holds.
+func folders(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		inner, err := os.ReadDir(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s holds %d", e.Name(), len(inner)))
+	}
+	return out
+}
+
+func TestBuilderReusesBuildFolders(t *testing.T) {
+	f := newBuilderFixture(t, BuilderOptions{PollInterval: 5 * time.Millisecond, RecheckInterval: time.Nanosecond, Workers: 1})
+	e, _ := docsSource(t, "harbour-tides", map[string]string{"index.md": "first"})
+	f.cat.set(e)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = f.b.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	eventually(t, "the first build", func() bool { return strings.Contains(f.page(t, e, ""), "first") })
+	eventually(t, "the build folder is put back", func() bool { return len(folders(t, f.tmp)) == 1 })
+	kept := folders(t, f.tmp)
+	// Rechecks of the unchanged source use the same, emptied folder.
+	checked := f.b.Status(e.Ref()).LastCheck
+	eventually(t, "more checks", func() bool { return f.b.Status(e.Ref()).LastCheck.Sub(checked) > 0 })
+	time.Sleep(20 * time.Millisecond)
+	if diff := cmp.Diff([]string{strings.Fields(kept[0])[0] + " holds 0"}, folders(t, f.tmp)); diff != "" {
+		t.Errorf("build folders (-want +got):\n%s", diff)
+	}
+	cancel()
+	<-done
+	if got := folders(t, f.tmp); len(got) != 0 {
+		t.Errorf("after Run: %q", got)
 	}
 }
 
