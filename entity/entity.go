@@ -1,10 +1,5 @@
 package entity
 
-import (
-	"encoding/json"
-	"fmt"
-)
-
 // Entity is one catalog entity in Backstage's envelope.
 //
 // Spec is kept as a generic JSON object because its shape depends on the kind
@@ -93,89 +88,4 @@ func (e *Entity) SetAnnotation(key, value string) {
 		e.Metadata.Annotations = map[string]string{}
 	}
 	e.Metadata.Annotations[key] = value
-}
-
-// metadataKnown lists the metadata keys with typed fields.
-var metadataKnown = map[string]bool{
-	"name": true, "namespace": true, "title": true, "description": true, "uid": true,
-	"etag": true, "labels": true, "annotations": true, "tags": true, "links": true,
-}
-
-// MarshalJSON writes the typed fields and Extra as one object.
-func (m Metadata) MarshalJSON() ([]byte, error) {
-	out := make(map[string]any, len(m.Extra)+10)
-	for k, v := range m.Extra {
-		if !metadataKnown[k] {
-			out[k] = v
-		}
-	}
-	out["name"] = m.Name
-	setString := func(k, v string) {
-		if v != "" {
-			out[k] = v
-		}
-	}
-	setString("namespace", m.Namespace)
-	setString("title", m.Title)
-	setString("description", m.Description)
-	setString("uid", m.UID)
-	setString("etag", m.Etag)
-	if m.Labels != nil {
-		out["labels"] = m.Labels
-	}
-	if m.Annotations != nil {
-		out["annotations"] = m.Annotations
-	}
-	if m.Tags != nil {
-		out["tags"] = m.Tags
-	}
-	if m.Links != nil {
-		out["links"] = m.Links
-	}
-	return json.Marshal(out)
-}
-
-// UnmarshalJSON reads the typed fields and keeps the rest in Extra.
-func (m *Metadata) UnmarshalJSON(b []byte) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
-	}
-	*m = Metadata{}
-	for k, v := range raw {
-		var err error
-		switch k {
-		case "name":
-			err = json.Unmarshal(v, &m.Name)
-		case "namespace":
-			err = json.Unmarshal(v, &m.Namespace)
-		case "title":
-			err = json.Unmarshal(v, &m.Title)
-		case "description":
-			err = json.Unmarshal(v, &m.Description)
-		case "uid":
-			err = json.Unmarshal(v, &m.UID)
-		case "etag":
-			err = json.Unmarshal(v, &m.Etag)
-		case "labels":
-			err = json.Unmarshal(v, &m.Labels)
-		case "annotations":
-			err = json.Unmarshal(v, &m.Annotations)
-		case "tags":
-			err = json.Unmarshal(v, &m.Tags)
-		case "links":
-			err = json.Unmarshal(v, &m.Links)
-		default:
-			var x any
-			err = json.Unmarshal(v, &x)
-			if m.Extra == nil {
-				m.Extra = map[string]any{}
-			}
-			m.Extra[k] = x
-		}
-		if err != nil {
-			return fmt.Errorf("metadata.%s: %w", k, err)
-		}
-	}
-	return nil
 }
