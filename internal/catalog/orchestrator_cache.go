@@ -100,8 +100,12 @@ func (c *procCache) Set(key string, value json.RawMessage) {
 
 // succeeded returns the state after a good run: what each processor set,
 // or else what it had, for the processors that ran; the TTL is reset.
+// When that is what the previous state held, the previous state is
+// returned as it was, rather than encoded again (a Location's state holds
+// the records of every file it read).
 func (s *cacheSet) succeeded() json.RawMessage {
 	var out map[string]map[string]json.RawMessage
+	same := len(s.prev) > 0
 	keep := func(c *procCache) {
 		if !c.used {
 			return
@@ -110,6 +114,9 @@ func (s *cacheSet) succeeded() json.RawMessage {
 		if v == nil && len(s.prev) > 0 {
 			s.decode()
 			v = s.old.Cache[c.key]
+		} else if same {
+			s.decode()
+			same = sameCache(v, s.old.Cache[c.key])
 		}
 		if len(v) == 0 {
 			return
@@ -128,7 +135,25 @@ func (s *cacheSet) succeeded() json.RawMessage {
 	if out == nil {
 		return nil
 	}
+	if same && s.old.Input == "" && s.old.TTL == cacheTTL && len(out) == len(s.old.Cache) {
+		return s.prev
+	}
 	return encodeState(cacheState{TTL: cacheTTL, Cache: out})
+}
+
+// sameCache reports whether two processor caches hold the same keys and
+// bytes.
+func sameCache(a, b map[string]json.RawMessage) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || !bytes.Equal(v, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // failed returns the previous state with one life less, or nothing once

@@ -677,3 +677,49 @@ func TestProcessTree(t *testing.T) {
 		t.Errorf("cancelled: errors = %+v", errs)
 	}
 }
+
+func TestProcessCacheUnchangedIsNotEncodedAgain(t *testing.T) {
+	value := json.RawMessage(`{"files": 2}`)
+	procs := []plugin.Processor{acceptAll, postProc{&fakeProc{name: "reader", post: func(_ *entity.Entity, _ plugin.Emitter, c plugin.Cache) error {
+		c.Set("k", value)
+		return nil
+	}}}}
+	o := NewOrchestrator(OrchestratorOptions{Processors: procs})
+	run := func(prev string) string {
+		t.Helper()
+		return string(o.Process(context.Background(), ProcessRequest{Entity: component("a"), State: json.RawMessage(prev)}).State)
+	}
+	// The same values: the previous bytes come back as they were, spaces
+	// and all, so the engine sees no change and encodes nothing.
+	same := `{"ttl": 5, "cache": {"reader": {"k": {"files": 2}}}}`
+	if got := run(same); got != same {
+		t.Errorf("unchanged state = %s, want it as it was", got)
+	}
+	for _, prev := range []string{
+		`{"ttl": 5, "cache": {"reader": {"k": {"files": 1}}}}`,                   // another value
+		`{"ttl": 3, "cache": {"reader": {"k": {"files": 2}}}}`,                   // a life less
+		`{"ttl": 5, "cache": {"reader": {"k": {"files": 2}}, "gone": {"k": 1}}}`, // a processor that did not run
+		`{"ttl": 5, "cache": {"reader": {"k": {"files": 2}, "old": 1}}}`,         // a key not set again
+		`{"input": "x", "ttl": 5, "cache": {"reader": {"k": {"files": 2}}}}`,     // an input key
+	} {
+		if got, want := run(prev), `{"ttl":5,"cache":{"reader":{"k":{"files":2}}}}`; got != want {
+			t.Errorf("after %s: state = %s, want %s", prev, got, want)
+		}
+	}
+}
+
+func TestRecordedInput(t *testing.T) {
+	for state, want := range map[string]string{
+		`{"input":"abc","ttl":5}`:            "abc",
+		`{"input":"abc","ttl":5,"cache":{}}`: "abc",
+		`{"ttl":5,"input":"abc"}`:            "", // not first: not written by withInput
+		`{"input":"abc`:                      "",
+		``:                                   "",
+		string(withInput(nil, "k1")):         "k1",
+		string(withInput([]byte(`{"ttl":3,"cache":{"p":{"a":1}}}`), "k2")): "k2",
+	} {
+		if got := recordedInput([]byte(state)); got != want {
+			t.Errorf("recordedInput(%s) = %q, want %q", state, got, want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -56,10 +57,47 @@ type fileCache struct {
 }
 
 // fileRecord is a file that parsed without errors: the SHA-256 of its
-// bytes and the children emitted from it, in order.
+// bytes and the children emitted from it, in order, as "<ref> <hash>|"
+// for each (one string decodes much faster than thousands of small
+// objects, and these separators need no escaping in JSON).
 type fileRecord struct {
-	SHA256   string                  `json:"sha256"`
-	Children []catalog.ReplayedChild `json:"children"`
+	SHA256   string `json:"sha256"`
+	Children string `json:"children"`
+}
+
+// recordChildren encodes children for a fileRecord; ok is false when a
+// ref holds a separator, and the file is then not recorded.
+func recordChildren(children []catalog.ReplayedChild) (string, bool) {
+	var b strings.Builder
+	for _, c := range children {
+		if strings.ContainsAny(c.Ref, " |") || strings.ContainsAny(c.Hash, " |") {
+			return "", false
+		}
+		b.WriteString(c.Ref)
+		b.WriteByte(' ')
+		b.WriteString(c.Hash)
+		b.WriteByte('|')
+	}
+	return b.String(), true
+}
+
+// replayChildren decodes what recordChildren encoded; ok is false for
+// anything else.
+func replayChildren(s string) ([]catalog.ReplayedChild, bool) {
+	out := make([]catalog.ReplayedChild, 0, strings.Count(s, "|"))
+	for s != "" {
+		entry, rest, ok := strings.Cut(s, "|")
+		if !ok {
+			return nil, false
+		}
+		ref, hash, ok := strings.Cut(entry, " ")
+		if !ok || ref == "" || hash == "" {
+			return nil, false
+		}
+		out = append(out, catalog.ReplayedChild{Ref: ref, Hash: hash})
+		s = rest
+	}
+	return out, true
 }
 
 // ReadLocation reads a file location; other types are not handled. No
@@ -81,9 +119,10 @@ func (p *FileReaderProcessor) ReadLocation(_ context.Context, loc plugin.Locatio
 		return true, nil
 	}
 	slices.Sort(matches)
-	rp, scope, prev := p.replayState(emit, cache)
+	rp, scope, prev, prevRaw := p.replayState(emit, cache)
 	next := fileCache{Scope: scope, Files: map[string]fileRecord{}}
 	files := p.parseFiles(matches, prev)
+	replayed := 0
 	for i := range matches {
 		f := files.take(i)
 		switch {
@@ -91,20 +130,27 @@ func (p *FileReaderProcessor) ReadLocation(_ context.Context, loc plugin.Locatio
 			emit.Error(fmt.Errorf("file %s could not be read, %w", f.loc.Target, f.err), loc)
 			continue
 		case f.replay != nil:
-			rp.Replay(f.loc, f.replay.Children)
-			next.Files[f.loc.Target] = *f.replay
+			rp.Replay(f.loc, f.replay)
+			next.Files[f.loc.Target] = prev[f.loc.Target]
+			replayed++
 		case rp != nil:
 			mark := rp.Mark()
 			emitAll(f.ents, f.errs, f.loc, emit)
 			if children, ok := rp.Emitted(mark); ok && len(f.errs) == 0 {
-				next.Files[f.loc.Target] = fileRecord{SHA256: f.sha, Children: children}
+				if rec, ok := recordChildren(children); ok {
+					next.Files[f.loc.Target] = fileRecord{SHA256: f.sha, Children: rec}
+				}
 			}
 		default:
 			emitAll(f.ents, f.errs, f.loc, emit)
 		}
 		emit.RefreshKey(f.loc.String())
 	}
-	if rp != nil && (len(next.Files) > 0 || prev != nil) {
+	switch {
+	case rp == nil || len(next.Files) == 0 && prev == nil:
+	case replayed == len(next.Files) && replayed == len(prev):
+		cache.Set(fileCacheKey, prevRaw) // every file replayed: the same records
+	default:
 		if raw, err := json.Marshal(next); err == nil {
 			cache.Set(fileCacheKey, raw)
 		}
@@ -113,27 +159,28 @@ func (p *FileReaderProcessor) ReadLocation(_ context.Context, loc plugin.Locatio
 }
 
 // replayState returns the emitter as a Replayer, the scope to record and
-// the records of the last read when they were made in that scope. The
-// Replayer is nil when nothing is to be replayed or recorded.
-func (p *FileReaderProcessor) replayState(emit plugin.Emitter, cache plugin.Cache) (catalog.Replayer, string, map[string]fileRecord) {
+// the records of the last read, decoded and as cached, when they were made
+// in that scope. The Replayer is nil when nothing is to be replayed or
+// recorded.
+func (p *FileReaderProcessor) replayState(emit plugin.Emitter, cache plugin.Cache) (catalog.Replayer, string, map[string]fileRecord, json.RawMessage) {
 	rp, ok := emit.(catalog.Replayer)
 	if !ok || cache == nil {
-		return nil, "", nil
+		return nil, "", nil, nil
 	}
 	scope := rp.ReplayScope()
 	if scope == "" {
-		return nil, "", nil
+		return nil, "", nil, nil
 	}
 	scope += "/" + p.Fingerprint()
 	raw, ok := cache.Get(fileCacheKey)
 	if !ok {
-		return rp, scope, nil
+		return rp, scope, nil, nil
 	}
 	var c fileCache
 	if json.Unmarshal(raw, &c) != nil || c.Scope != scope {
-		return rp, scope, nil
+		return rp, scope, nil, nil
 	}
-	return rp, scope, c.Files
+	return rp, scope, c.Files, raw
 }
 
 // parsedFile is a file read and parsed, or found unchanged.
@@ -142,8 +189,8 @@ type parsedFile struct {
 	sha    string // of the bytes read
 	ents   []plugin.RawEntity
 	errs   []error
-	err    error       // reading failed
-	replay *fileRecord // the file is unchanged: replay this
+	err    error                   // reading failed
+	replay []catalog.ReplayedChild // the file is unchanged: replay these
 }
 
 // parsedFiles yields the files parseFiles reads, in order.
@@ -182,8 +229,9 @@ func (p *FileReaderProcessor) parseFiles(paths []string, prev map[string]fileRec
 			sum := sha256.Sum256(data)
 			f.sha = hex.EncodeToString(sum[:])
 			if rec, ok := prev[path]; ok && rec.SHA256 == f.sha {
-				f.replay = &rec
-			} else {
+				f.replay, _ = replayChildren(rec.Children) // nil when unreadable: parse
+			}
+			if f.replay == nil {
 				f.ents, f.errs = catalog.ParseEntityYAMLLimits(data, f.loc, catalog.ParseLimits{MaxBytes: int(p.maxFileSize)})
 			}
 		}

@@ -278,3 +278,31 @@ func TestFileLocationErrorsAreNotReplayed(t *testing.T) {
 		t.Fatal("no errors reported")
 	}
 }
+
+func TestFileRecordChildren(t *testing.T) {
+	children := []catalog.ReplayedChild{{Ref: "component:default/a", Hash: "h1"}, {Ref: "api:default/b", Hash: "h2"}}
+	rec, ok := recordChildren(children)
+	if !ok {
+		t.Fatal("not recorded")
+	}
+	got, ok := replayChildren(rec)
+	if !ok {
+		t.Fatalf("%q does not replay", rec)
+	}
+	if diff := cmp.Diff(children, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if got, ok := replayChildren(""); !ok || got == nil || len(got) != 0 {
+		t.Errorf("a file without entities replays as %v, %v", got, ok)
+	}
+	for _, bad := range [][]catalog.ReplayedChild{{{Ref: "component:default/a b", Hash: "h"}}, {{Ref: "component:default/a|b", Hash: "h"}}} {
+		if rec, ok := recordChildren(bad); ok {
+			t.Errorf("%v recorded as %q", bad, rec)
+		}
+	}
+	for _, bad := range []string{"component:default/a h", "component:default/a|", " h|", "a |"} {
+		if got, ok := replayChildren(bad); ok {
+			t.Errorf("%q replays as %v", bad, got)
+		}
+	}
+}

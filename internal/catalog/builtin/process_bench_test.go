@@ -162,3 +162,32 @@ func BenchmarkReadOrganisation(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReplayOrganisation processes the Location of the generated
+// organisation again with the cache of its last read, as a second pass
+// over unchanged files does: the files are read and hashed, not parsed.
+func BenchmarkReplayOrganisation(b *testing.B) {
+	sum, err := bench.Generate(b.TempDir(), 10_000, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := newOrchestrator(&testing.T{}, Options{})
+	loc := locationEntity("file", sum.Root)
+	loc["spec"] = map[string]any{"target": sum.Root}
+	ctx := context.Background()
+	res := o.Process(ctx, catalog.ProcessRequest{Entity: loc, EncodeChildren: true})
+	var org map[string]any
+	if err := json.Unmarshal([]byte(res.Children[0].JSON), &org); err != nil {
+		b.Fatal(err)
+	}
+	first := o.Process(ctx, catalog.ProcessRequest{Entity: org, EncodeChildren: true})
+	b.ReportMetric(float64(len(first.State)), "state-bytes")
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		res := o.Process(ctx, catalog.ProcessRequest{Entity: org, State: first.State, EncodeChildren: true})
+		if !res.OK || !res.Replayed || len(res.Children) != sum.Total-1 {
+			b.Fatalf("organisation: OK=%v, replayed %v, %d entities, %v", res.OK, res.Replayed, len(res.Children), res.Errors)
+		}
+	}
+}
