@@ -83,6 +83,16 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 }
 
+// sqliteCacheKiB is the page cache budget of each SQLite connection. It
+// costs about twice that in memory: the driver's allocator rounds each
+// cached 4 KiB page with its header (4.3 KiB) up to an 8 KiB slot. Readers
+// gain little from a larger cache: every commit of the single writer
+// empties the other connections' caches, and the operating system's file
+// cache serves a page read again. At 10,000 entities 8 MB per connection
+// put the server's peak resident size 15-20 MB higher, for no measurable
+// CPU at cold start.
+const sqliteCacheKiB = 2000
+
 func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	dsn := o.DSN
 	if dsn == "" {
@@ -103,7 +113,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "cache_size(-8000)")
+	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -sqliteCacheKiB))
 	if !memory {
 		q.Add("_pragma", "journal_mode(WAL)")
 		// Checkpoints run in the background (checkpointEvery); the

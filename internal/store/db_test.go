@@ -59,3 +59,28 @@ func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
 	}
 	db.Close() // a second Close must not panic on the stopped checkpoints
 }
+
+// TestSQLitePageCacheOnEveryConnection holds the pool's connections at once
+// and expects each to have the page cache budget, not only the first.
+func TestSQLitePageCacheOnEveryConnection(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Options{Dialect: SQLite, DSN: filepath.Join(t.TempDir(), "a.db"), MaxOpenConns: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := range 3 {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close() // held, so the next Conn opens another connection
+		var kib int
+		if err := c.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&kib); err != nil {
+			t.Fatal(err)
+		}
+		if kib != -sqliteCacheKiB {
+			t.Errorf("connection %d: cache_size %d, want %d", i, kib, -sqliteCacheKiB)
+		}
+	}
+}
