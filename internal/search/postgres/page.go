@@ -214,6 +214,10 @@ func (s *query) countedPage(ctx context.Context, stmt string, args []any) ([]int
 // tier of it is larger than rankCap).
 const smallSet = rankCap
 
+// A restricted query whose matches are more than smallSet has a total of
+// search.MaxCount (run): this does not compile if smallSet were smaller.
+const _ = uint(smallSet - search.MaxCount)
+
 // runSmall reads the matches of a query restricted by a permission
 // condition as a whole when they are at most smallSet, in one statement,
 // as run would tier by tier: a permission condition usually leaves few
