@@ -2,6 +2,8 @@ package catalog_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -33,7 +35,8 @@ import (
 // (e.g. _pragma=mmap_size(1073741824)); CALLBOARD_ENGINE_PROFILE_COLD and
 // CALLBOARD_ENGINE_PROFILE_SECOND write a CPU profile of the cold start and
 // of the second pass to the files they name; CALLBOARD_ENGINE_BATCH sets
-// the engine's batch size.
+// the engine's batch size. CALLBOARD_TEST_LOG=1 logs the engine's batches
+// and the cores used every 250 ms, a timeline of the cold start.
 func TestEngineScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("CALLBOARD_ENGINE_SCALE"))
 	if n == 0 {
@@ -53,6 +56,7 @@ func TestEngineScale(t *testing.T) {
 		batch, _ := strconv.Atoi(os.Getenv("CALLBOARD_ENGINE_BATCH"))
 		stop := startProfile(t, os.Getenv("CALLBOARD_ENGINE_PROFILE_COLD"))
 		start, cpu0 := time.Now(), cpuTime()
+		defer logCores(testLogger())()
 		h := newHarness(t, db, withConfigLocations(plugin.Location{Type: "file", Target: sum.Root}),
 			func(o *catalog.EngineOptions) { o.StitchDelay, o.BatchSize = 0, batch })
 		h.idleTimeout = time.Hour
@@ -105,6 +109,32 @@ func TestEngineScale(t *testing.T) {
 			t.Errorf("second pass rewrote %d final entities", updated)
 		}
 	})
+}
+
+// logCores logs, at debug level every 250 ms until the returned function
+// is called, how many cores the process used meanwhile. With
+// CALLBOARD_TEST_LOG set, the lines fall between the engine's own batch
+// lines and make a timeline of the cold start: when the root location is
+// read, how busy processing and stitching keep the cores.
+func logCores(log *slog.Logger) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		const every = 250 * time.Millisecond
+		t := time.NewTicker(every)
+		defer t.Stop()
+		last := cpuTime()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			now := cpuTime()
+			log.Debug("cpu", "cores", fmt.Sprintf("%.2f", (now-last).Seconds()/every.Seconds()))
+			last = now
+		}
+	}()
+	return func() { close(done) }
 }
 
 // startProfile starts a CPU profile written to path, unless path is "",

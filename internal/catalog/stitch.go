@@ -100,6 +100,7 @@ func (e *Engine) claimStitch(ctx context.Context) []StitchTicket {
 // buildStitch reads what the claimed entries need and builds their final
 // entities on the worker pool.
 func (e *Engine) buildStitch(ctx context.Context, tickets []StitchTicket) (*StitchBatch, error) {
+	start := time.Now()
 	refs := make([]string, len(tickets))
 	for i, t := range tickets {
 		refs[i] = t.Ref
@@ -132,6 +133,7 @@ func (e *Engine) buildStitch(ctx context.Context, tickets []StitchTicket) (*Stit
 	for _, f := range finals {
 		b.Finals = append(b.Finals, *f)
 	}
+	e.log.Debug("built stitch batch", "claimed", len(tickets), "changed", len(b.Finals), "took", time.Since(start))
 	return b, nil
 }
 
