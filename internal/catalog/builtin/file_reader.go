@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -63,41 +62,6 @@ type fileCache struct {
 type fileRecord struct {
 	SHA256   string `json:"sha256"`
 	Children string `json:"children"`
-}
-
-// recordChildren encodes children for a fileRecord; ok is false when a
-// ref holds a separator, and the file is then not recorded.
-func recordChildren(children []catalog.ReplayedChild) (string, bool) {
-	var b strings.Builder
-	for _, c := range children {
-		if strings.ContainsAny(c.Ref, " |") || strings.ContainsAny(c.Hash, " |") {
-			return "", false
-		}
-		b.WriteString(c.Ref)
-		b.WriteByte(' ')
-		b.WriteString(c.Hash)
-		b.WriteByte('|')
-	}
-	return b.String(), true
-}
-
-// replayChildren decodes what recordChildren encoded; ok is false for
-// anything else.
-func replayChildren(s string) ([]catalog.ReplayedChild, bool) {
-	out := make([]catalog.ReplayedChild, 0, strings.Count(s, "|"))
-	for s != "" {
-		entry, rest, ok := strings.Cut(s, "|")
-		if !ok {
-			return nil, false
-		}
-		ref, hash, ok := strings.Cut(entry, " ")
-		if !ok || ref == "" || hash == "" {
-			return nil, false
-		}
-		out = append(out, catalog.ReplayedChild{Ref: ref, Hash: hash})
-		s = rest
-	}
-	return out, true
 }
 
 // ReadLocation reads a file location; other types are not handled. No
@@ -163,15 +127,10 @@ func (p *FileReaderProcessor) ReadLocation(_ context.Context, loc plugin.Locatio
 // in that scope. The Replayer is nil when nothing is to be replayed or
 // recorded.
 func (p *FileReaderProcessor) replayState(emit plugin.Emitter, cache plugin.Cache) (catalog.Replayer, string, map[string]fileRecord, json.RawMessage) {
-	rp, ok := emit.(catalog.Replayer)
-	if !ok || cache == nil {
+	rp, scope := replayer(emit, cache, p.Fingerprint())
+	if rp == nil {
 		return nil, "", nil, nil
 	}
-	scope := rp.ReplayScope()
-	if scope == "" {
-		return nil, "", nil, nil
-	}
-	scope += "/" + p.Fingerprint()
 	raw, ok := cache.Get(fileCacheKey)
 	if !ok {
 		return rp, scope, nil, nil

@@ -3,6 +3,10 @@ package builtin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -189,5 +193,63 @@ func BenchmarkReplayOrganisation(b *testing.B) {
 		if !res.OK || !res.Replayed || len(res.Children) != sum.Total-1 {
 			b.Fatalf("organisation: OK=%v, replayed %v, %d entities, %v", res.OK, res.Replayed, len(res.Children), res.Errors)
 		}
+	}
+}
+
+// dirURLs serves the files of a folder at https://files.example.com/,
+// each with an ETag of its size, answering 304 when the ETag is sent.
+type dirURLs struct{ dir string }
+
+func (d dirURLs) Read(_ context.Context, url, etag string) ([]byte, string, bool, error) {
+	body, err := os.ReadFile(filepath.Join(d.dir, strings.TrimPrefix(url, "https://files.example.com/")))
+	if err != nil {
+		return nil, "", false, err
+	}
+	tag := fmt.Sprintf(`"%d"`, len(body))
+	if etag == tag {
+		return nil, tag, true, nil
+	}
+	return body, tag, false, nil
+}
+
+// BenchmarkReplayOrganisationURL processes the generated organisation's
+// Location when it is a url location whose files all answer 304.
+func BenchmarkReplayOrganisationURL(b *testing.B) {
+	dir := b.TempDir()
+	sum, err := bench.Generate(dir, 10_000, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rel, err := filepath.Rel(dir, sum.Root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := newOrchestrator(&testing.T{}, Options{URLReader: dirURLs{dir}})
+	loc := locationEntity("url", "https://files.example.com/"+filepath.ToSlash(rel))
+	ctx := context.Background()
+	res := o.Process(ctx, catalog.ProcessRequest{Entity: loc, EncodeChildren: true})
+	if !res.OK || len(res.Children) != 1 {
+		b.Fatalf("root: OK=%v %v", res.OK, res.Errors)
+	}
+	var org map[string]any
+	if err := json.Unmarshal([]byte(res.Children[0].JSON), &org); err != nil {
+		b.Fatal(err)
+	}
+	org["spec"].(map[string]any)["type"] = "url" // its targets are relative to its own URL
+	first := o.Process(ctx, catalog.ProcessRequest{Entity: org, EncodeChildren: true})
+	if !first.OK {
+		b.Fatalf("organisation: %v", first.Errors)
+	}
+	for _, noReplay := range []bool{false, true} {
+		b.Run(fmt.Sprintf("noReplay=%v", noReplay), func(b *testing.B) {
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				res := o.Process(ctx, catalog.ProcessRequest{Entity: org, State: first.State, EncodeChildren: true, NoReplay: noReplay})
+				if !res.OK || res.Replayed == noReplay || len(res.Children) != sum.Total-1 {
+					b.Fatalf("organisation: OK=%v, replayed %v, %d entities, %v", res.OK, res.Replayed, len(res.Children), res.Errors)
+				}
+			}
+		})
 	}
 }

@@ -8,13 +8,17 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/problem"
 	"github.com/callboard/callboard/plugin"
 )
 
 // URLReaderProcessor reads "url" locations through a URLReader. It keeps
 // the ETag and the parsed entities of the last good read in the processor
-// cache: an unchanged file (304) replays them without parsing.
+// cache: an unchanged file (304) replays them without parsing. Beside them
+// it keeps the ref and hash of each child emitted, by which an unchanged
+// read replays its children through catalog.Replayer without decoding or
+// encoding them either (ADR 0009).
 type URLReaderProcessor struct {
 	urls        URLReader
 	maxFileSize int64
@@ -45,6 +49,85 @@ type cachedEntity struct {
 	Location plugin.Location `json:"location"`
 	Line     int             `json:"line,omitempty"`
 	Column   int             `json:"column,omitempty"`
+}
+
+// urlReplayKey is the cache key of the replay records of the last read.
+const urlReplayKey = "replay"
+
+// urlReplay is what a read emitted, by file, recorded for the ETag it
+// was read at and the scope of the Replayer.
+type urlReplay struct {
+	Scope string          `json:"scope"`
+	ETag  string          `json:"etag"`
+	Files []urlReplayFile `json:"files"`
+}
+
+type urlReplayFile struct {
+	URL      string `json:"url"`
+	Children string `json:"children"` // as recordChildren writes them
+}
+
+// urlRecorder records the children a read emits, file by file.
+type urlRecorder struct {
+	rp   catalog.Replayer
+	out  urlReplay
+	ok   bool
+	url  string
+	mark catalog.ReplayMark
+}
+
+func newURLRecorder(rp catalog.Replayer, scope, etag string) *urlRecorder {
+	return &urlRecorder{rp: rp, out: urlReplay{Scope: scope, ETag: etag}, ok: rp != nil && etag != ""}
+}
+
+// file starts the file at url, ending the one before.
+func (r *urlRecorder) file(url string) {
+	if r.ok && r.url != url {
+		r.end()
+		r.url, r.mark = url, r.rp.Mark()
+	}
+}
+
+func (r *urlRecorder) end() {
+	if !r.ok || r.url == "" {
+		return
+	}
+	children, ok := r.rp.Emitted(r.mark)
+	rec, ok2 := recordChildren(children)
+	if !ok || !ok2 {
+		r.ok = false
+		return
+	}
+	r.out.Files = append(r.out.Files, urlReplayFile{URL: r.url, Children: rec})
+	r.url = ""
+}
+
+// save stores the records when every file could be recorded.
+func (r *urlRecorder) save(cache plugin.Cache) {
+	r.end()
+	if !r.ok {
+		return
+	}
+	if raw, err := json.Marshal(r.out); err == nil {
+		cache.Set(urlReplayKey, raw)
+	}
+}
+
+// replay emits the children recorded for etag; false when the records do
+// not fit, and the caller emits from the cached entities instead.
+func (p *URLReaderProcessor) replay(rp catalog.Replayer, rec *urlReplay, loc plugin.Location) bool {
+	files := make([][]catalog.ReplayedChild, len(rec.Files))
+	for i, f := range rec.Files {
+		children, ok := replayChildren(f.Children)
+		if !ok || f.URL == "" {
+			return false
+		}
+		files[i] = children
+	}
+	for i, f := range rec.Files {
+		rp.Replay(plugin.Location{Type: loc.Type, Target: f.URL}, files[i])
+	}
+	return true
 }
 
 // maxErrorMessage bounds the text of a read error, as Backstage does.
@@ -93,16 +176,28 @@ func (p *URLReaderProcessor) ReadLocation(ctx context.Context, loc plugin.Locati
 	if loc.Type != "url" {
 		return false, nil
 	}
+	rp, scope := replayer(emit, cache, p.Fingerprint())
+	replayRaw, hasReplay := cache.Get(urlReplayKey)
+	var rec *urlReplay
+	if rp != nil && hasReplay {
+		var r urlReplay
+		if json.Unmarshal(replayRaw, &r) == nil && r.Scope == scope && r.ETag != "" {
+			rec = &r
+		}
+	}
 	var cached *urlCacheItem
 	cachedRaw, ok := cache.Get(urlCacheKey)
-	if ok {
+	if ok && rec == nil {
 		var item urlCacheItem
 		if json.Unmarshal(cachedRaw, &item) == nil && item.ETag != "" {
 			cached = &item
 		}
 	}
 	etag := ""
-	if cached != nil {
+	switch {
+	case ok && rec != nil:
+		etag = rec.ETag // the records are made with the cached entities
+	case cached != nil:
 		etag = cached.ETag
 	}
 	files, newEtag, notModified, err := p.read(ctx, loc.Target, etag)
@@ -110,13 +205,35 @@ func (p *URLReaderProcessor) ReadLocation(ctx context.Context, loc plugin.Locati
 		emit.Error(problem.Input("Unable to read url %s: glob patterns in url targets are not supported; list each file as its own target", loc.Target), loc)
 		return true, nil
 	}
+	if err == nil && notModified && rec != nil {
+		if p.replay(rp, rec, loc) {
+			emit.RefreshKey(loc.String())
+			cache.Set(urlCacheKey, cachedRaw)
+			cache.Set(urlReplayKey, replayRaw)
+			return true, nil
+		}
+		var item urlCacheItem
+		if json.Unmarshal(cachedRaw, &item) == nil && item.ETag == etag {
+			cached = &item
+		}
+	}
 	switch {
 	case err == nil && notModified && cached != nil:
+		recorder := newURLRecorder(rp, scope, cached.ETag)
 		for _, c := range cached.Value {
+			recorder.file(c.Location.Target)
 			emit.Entity(plugin.RawEntity{Data: c.Data, Location: c.Location, Line: c.Line, Column: c.Column})
 		}
 		emit.RefreshKey(loc.String())
 		cache.Set(urlCacheKey, cachedRaw)
+		switch {
+		case rp != nil:
+			recorder.save(cache)
+		case hasReplay:
+			// Not replaying now (the engine reads everything before it
+			// stores a change): the records still fit the unchanged read.
+			cache.Set(urlReplayKey, replayRaw)
+		}
 		return true, nil
 	case err == nil && notModified:
 		err = errors.New("the server reported no change but nothing was cached")
@@ -134,7 +251,9 @@ func (p *URLReaderProcessor) ReadLocation(ctx context.Context, loc plugin.Locati
 	}
 	var ents []plugin.RawEntity
 	clean := true
+	recorder := newURLRecorder(rp, scope, newEtag)
 	for _, f := range files {
+		recorder.file(f.URL)
 		fe, errs := emitParsed(f.Body, plugin.Location{Type: "url", Target: f.URL}, p.maxFileSize, emit)
 		ents = append(ents, fe...)
 		clean = clean && len(errs) == 0
@@ -147,6 +266,7 @@ func (p *URLReaderProcessor) ReadLocation(ctx context.Context, loc plugin.Locati
 		}
 		if raw, err := json.Marshal(item); err == nil {
 			cache.Set(urlCacheKey, raw)
+			recorder.save(cache)
 		}
 	}
 	return true, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/problem"
 )
 
@@ -135,5 +136,43 @@ func TestIsSearch(t *testing.T) {
 		if got := isSearch(u); got != want {
 			t.Errorf("isSearch(%q) = %v, want %v", u, got, want)
 		}
+	}
+}
+
+// An unchanged search replays each file's children under the file's own
+// location.
+func TestURLLocationSearchReplay(t *testing.T) {
+	const glob = "https://forge.example.com/o/r/blob/main/services/*/catalog-info.yaml"
+	s1 := "https://forge.example.com/o/r/blob/main/services/s1/catalog-info.yaml"
+	s2 := "https://forge.example.com/o/r/blob/main/services/s2/catalog-info.yaml"
+	searcher := &fakeSearcher{etag: "commit1", results: map[string][]SearchFile{
+		glob: {{URL: s1, Body: componentFile("s1")}, {URL: s2, Body: append(componentFile("s2"), "---\n"+string(componentFile("s3"))...)}},
+	}}
+	o := newOrchestrator(t, Options{URLReader: searcher})
+	run := func(state []byte) catalog.ProcessResult {
+		t.Helper()
+		res := o.Process(context.Background(), catalog.ProcessRequest{Entity: locationEntity("url", glob), State: state, EncodeChildren: true})
+		if !res.OK {
+			t.Fatalf("not OK: %v", errorTexts(res.Errors))
+		}
+		return res
+	}
+	first := run(nil)
+	again := run(first.State)
+	if !again.Replayed {
+		t.Fatal("the unchanged search was not replayed")
+	}
+	var want, got []string
+	for _, c := range first.Children {
+		want = append(want, c.Ref+" "+c.Hash+" "+c.LocationKey)
+	}
+	for _, c := range again.Children {
+		got = append(got, c.Ref+" "+c.Hash+" "+c.LocationKey)
+	}
+	if len(want) != 3 {
+		t.Fatalf("first read emitted %q", want)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("replayed (-first +replay):\n%s", diff)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/callboard/callboard/entity"
+	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/problem"
 )
 
@@ -235,5 +236,76 @@ func TestURLLocationTransientFailure(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{`"a1"`, `"a1"`}, srv.inm); diff != "" {
 		t.Errorf("If-None-Match sent (-want +got):\n%s", diff)
+	}
+}
+
+func TestURLLocationReplay(t *testing.T) {
+	srv := newFileServer(t, map[string]file{"/org/team/a.yaml": {body: twoComponents, etag: `"a1"`}})
+	o := newOrchestrator(t, Options{ReadingAllow: []AllowRule{allowServer(srv)}})
+	a := srv.URL + "/org/team/a.yaml"
+	loc := locationEntity("url", a)
+	run := func(state []byte, noReplay bool) catalog.ProcessResult {
+		t.Helper()
+		res := o.Process(context.Background(), catalog.ProcessRequest{Entity: loc, State: state, EncodeChildren: true, NoReplay: noReplay})
+		if !res.OK {
+			t.Fatalf("not OK: %v", errorTexts(res.Errors))
+		}
+		return res
+	}
+	replayed := func(res catalog.ProcessResult) []string {
+		out := childSummary(res)
+		for i, s := range out {
+			out[i] = strings.Replace(s, "json=true", "json=false", 1)
+		}
+		return out
+	}
+	first := run(nil, false)
+	if first.Replayed || !strings.Contains(string(first.State), `"replay"`) {
+		t.Fatalf("first read: replayed %v, state %s", first.Replayed, first.State)
+	}
+
+	// A 304 replays the recorded children, and the state stays as it was.
+	second := run(first.State, false)
+	if !second.Replayed {
+		t.Error("the unchanged file's entities were emitted again")
+	}
+	if diff := cmp.Diff(replayed(first), childSummary(second)); diff != "" {
+		t.Errorf("replayed children (-want +got):\n%s", diff)
+	}
+	if string(second.State) != string(first.State) {
+		t.Errorf("the cache changed:\n%s\n%s", first.State, second.State)
+	}
+	if diff := cmp.Diff([]string{"url:" + a}, second.RefreshKeys); diff != "" {
+		t.Errorf("refresh keys (-want +got):\n%s", diff)
+	}
+
+	// NoReplay emits the cached entities and keeps the records for later.
+	third := run(second.State, true)
+	if third.Replayed {
+		t.Error("NoReplay replayed")
+	}
+	if diff := cmp.Diff(childSummary(first), childSummary(third)); diff != "" {
+		t.Errorf("NoReplay (-first +got):\n%s", diff)
+	}
+	if !run(third.State, false).Replayed {
+		t.Error("the records were lost by a NoReplay run")
+	}
+	if diff := cmp.Diff([]string{`"a1"`, `"a1"`, `"a1"`}, srv.inm); diff != "" {
+		t.Errorf("If-None-Match sent (-want +got):\n%s", diff)
+	}
+
+	// A changed file is parsed.
+	srv.set("/org/team/a.yaml", file{body: strings.ReplaceAll(twoComponents, "name: b", "name: c"), etag: `"a2"`})
+	changed := run(third.State, false)
+	want := []string{"component:default/a json=true", "component:default/c json=true"}
+	var got []string
+	for _, c := range changed.Children {
+		got = append(got, c.Ref+" json="+map[bool]string{true: "true", false: "false"}[c.JSON != ""])
+	}
+	if changed.Replayed {
+		t.Error("the changed file was replayed")
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("after a change (-want +got):\n%s", diff)
 	}
 }
