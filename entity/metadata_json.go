@@ -88,9 +88,9 @@ func (m *Metadata) setMember(k string, v []byte) error {
 	case "etag":
 		return decodeString(v, &m.Etag)
 	case "labels":
-		return json.Unmarshal(v, &m.Labels)
+		return decodeStringMap(v, &m.Labels)
 	case "annotations":
-		return json.Unmarshal(v, &m.Annotations)
+		return decodeStringMap(v, &m.Annotations)
 	case "tags":
 		return json.Unmarshal(v, &m.Tags)
 	case "links":
@@ -131,6 +131,29 @@ func decodeString(v []byte, dst *string) error {
 	if s, ok := plainString(v); ok {
 		*dst = s
 		return nil
+	}
+	return json.Unmarshal(v, dst)
+}
+
+// decodeStringMap decodes a JSON object of strings (or null) into dst, a
+// nil map. v is part of valid JSON. Labels and annotations are objects of
+// plain strings; anything else goes through encoding/json.
+func decodeStringMap(v []byte, dst *map[string]string) error {
+	if members, ok := splitObject(v); ok {
+		out := make(map[string]string, len(members))
+		plain := true
+		for _, mem := range members {
+			s, ok := plainString(mem.value)
+			if !ok {
+				plain = false
+				break
+			}
+			out[mem.key] = s
+		}
+		if plain {
+			*dst = out
+			return nil
+		}
 	}
 	return json.Unmarshal(v, dst)
 }
@@ -177,13 +200,19 @@ func lastMembers(members []member) func(i int) bool {
 	return func(i int) bool { return at[members[i].key] == i }
 }
 
-// objectMembers splits a valid JSON object into its members, in order. It
-// returns false for anything else, and for an object with a key it would
-// have to unescape, which the generic decoder handles.
+// objectMembers splits a JSON object into its members, in order. It
+// returns false for anything else (invalid JSON included), and for an
+// object with a key it would have to unescape, which the generic decoder
+// handles.
 func objectMembers(b []byte) ([]member, bool) {
 	if !json.Valid(b) {
 		return nil, false
 	}
+	return splitObject(b)
+}
+
+// splitObject is objectMembers for b known to be valid JSON.
+func splitObject(b []byte) ([]member, bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
