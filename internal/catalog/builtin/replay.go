@@ -22,8 +22,9 @@ func replayer(emit plugin.Emitter, cache plugin.Cache, fingerprint string) (cata
 	return rp, scope + "/" + fingerprint
 }
 
-// recordChildren encodes children for a record of one file; ok is false when a
-// ref holds a separator, and the file is then not recorded.
+// recordChildren encodes the children of one file as "<ref> <hash>|" for
+// each; ok is false when a ref holds a separator, and the file is then not
+// recorded.
 func recordChildren(children []catalog.ReplayedChild) (string, bool) {
 	var b strings.Builder
 	for _, c := range children {
