@@ -56,6 +56,17 @@ func (p *countingProc) processed() map[string]int {
 	return out
 }
 
+// skipped is processed without the entities named, which are processed
+// however often their parent's write schedules them (a1 reads a
+// placeholder, so it is never skipped).
+func (p *countingProc) skipped(always ...string) map[string]int {
+	out := p.processed()
+	for _, k := range always {
+		delete(out, k)
+	}
+	return out
+}
+
 // pureCounter is a countingProc that declares itself deterministic.
 type pureCounter struct{ *countingProc }
 
@@ -159,7 +170,7 @@ func TestEngineSecondPassSeesChanges(t *testing.T) {
 			if h.final("component:default/b2") == nil {
 				t.Error("b2, added to a file, is not in the catalog")
 			}
-			if diff := cmp.Diff(map[string]int{"Component:a1": 1, "Component:b1": 1, "Component:b2": 1}, counter.processed()); diff != "" {
+			if diff := cmp.Diff(map[string]int{"Component:b1": 1, "Component:b2": 1}, counter.skipped("Component:a1")); diff != "" {
 				t.Errorf("processed (-want +got):\n%s", diff)
 			}
 		})
@@ -168,6 +179,16 @@ func TestEngineSecondPassSeesChanges(t *testing.T) {
 			h.secondPass()
 			if got := description(h.final("component:default/a1")); got != "two" {
 				t.Errorf("a1 description %q, want the placeholder's new text", got)
+			}
+		})
+		t.Run("added file", func(t *testing.T) {
+			writeFile(t, dir, "parts/c.yaml", componentDoc("c1", ""))
+			h.secondPass()
+			if h.final("component:default/c1") == nil {
+				t.Error("c1, in a new file, is not in the catalog")
+			}
+			if diff := cmp.Diff(map[string]int{"Component:c1": 1}, counter.skipped("Component:a1")); diff != "" {
+				t.Errorf("processed (-want +got):\n%s", diff)
 			}
 		})
 		t.Run("deleted file", func(t *testing.T) {
