@@ -107,9 +107,11 @@ func newSearch(cfg *config.Config, log *slog.Logger, db *store.DB, query *catalo
 	}
 	timeout := max(sc.Collators.Catalog.Schedule.Timeout, sc.Collators.Techdocs.Schedule.Timeout, sc.Collators.Templates.Schedule.Timeout)
 	indexer, err := search.NewIndexer(search.IndexerOptions{
-		Engine:         engine,
-		Collators:      collators,
-		Feed:           historyFeed{db},
+		Engine:    engine,
+		Collators: collators,
+		Feed:      historyFeed{db},
+		// SQLite's single writer commits history rows in id order.
+		FeedInOrder:    db.Dialect == store.SQLite,
 		Schedules:      schedules,
 		RebuildTimeout: timeout,
 		Logger:         log.With("component", "search-indexer"),

@@ -53,7 +53,15 @@ type IndexerOptions struct {
 	Schedules      map[string]time.Duration
 	RebuildTimeout time.Duration
 	PollInterval   time.Duration
-	Settle         time.Duration
+	// Settle is how long an applied feed position is read again for
+	// changes below it that commit later (DefaultSettle when zero), unless
+	// FeedInOrder.
+	Settle time.Duration
+	// FeedInOrder says the feed's changes become visible in position
+	// order, as with one writer (SQLite): a position is kept as soon as
+	// its changes are applied, and a restart does not read the changes
+	// of the last Settle again.
+	FeedInOrder bool
 	// RetryAfter is DefaultRetryAfter when zero.
 	RetryAfter time.Duration
 	Logger     *slog.Logger
@@ -112,6 +120,9 @@ func NewIndexer(o IndexerOptions) (*Indexer, error) {
 	}
 	if ix.settle <= 0 {
 		ix.settle = DefaultSettle
+	}
+	if o.FeedInOrder {
+		ix.settle = 0
 	}
 	if ix.retry <= 0 {
 		ix.retry = DefaultRetryAfter

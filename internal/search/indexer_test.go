@@ -456,3 +456,27 @@ func TestIndexerResumesFromSavedPosition(t *testing.T) {
 		t.Errorf("change made while stopped: %v", got)
 	}
 }
+
+// TestIndexerKeepsInOrderFeedPosition: with a feed whose changes become
+// visible in order, the position is kept as soon as its changes are
+// applied, so that a restart does not index them again.
+func TestIndexerKeepsInOrderFeedPosition(t *testing.T) {
+	ctx := context.Background()
+	cat := newLiveCatalog()
+	f := newIndexerFixture(t, newEngine(t), cat, func(o *search.IndexerOptions) {
+		o.Settle = time.Hour
+		o.FeedInOrder = true
+	})
+	if _, err := f.ix.Reindex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cat.put("Component", "one", "One", nil)
+	cat.put("Component", "two", "Two", nil)
+	if err := f.ix.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pos, ok, err := f.engine.LoadState(ctx, "catalog-feed")
+	if err != nil || !ok || pos != strconv.Itoa(len(cat.changes)) {
+		t.Errorf("saved position = %q %v %v, want %d", pos, ok, err, len(cat.changes))
+	}
+}
