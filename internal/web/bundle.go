@@ -26,8 +26,10 @@ type bundle struct {
 	assets map[string]servedAsset
 	// urls maps a static file's name to its hashed URL.
 	urls map[string]string
-	// pages holds, per page name, the layout parsed with that page.
-	pages map[string]*template.Template
+	// pages holds, per page name, the layout and that page, parsed on the
+	// page's first use: a server whose pages are not all visited (an API
+	// replica, a catalog being ingested) holds only those it served.
+	pages map[string]*pageTemplate
 	// base is the layout and shared templates alone, for fragments.
 	base *template.Template
 }
@@ -48,7 +50,7 @@ type servedAsset struct {
 
 // loadBundle reads static/ and templates/ from fsys.
 func loadBundle(fsys fs.FS) (*bundle, error) {
-	b := &bundle{assets: map[string]servedAsset{}, urls: map[string]string{}, pages: map[string]*template.Template{}}
+	b := &bundle{assets: map[string]servedAsset{}, urls: map[string]string{}, pages: map[string]*pageTemplate{}}
 	if err := b.loadAssets(fsys); err != nil {
 		return nil, err
 	}
@@ -131,25 +133,38 @@ func (b *bundle) loadPages(fsys fs.FS) error {
 	if len(files) == 0 {
 		return fmt.Errorf("no page templates in %s", pagesGlob)
 	}
-	// Fragments execute base itself, so the pages are cloned from a copy.
+	// Fragments execute base itself, so the pages are cloned from a copy
+	// that is never executed.
 	b.base = base
 	if base, err = base.Clone(); err != nil {
 		return err
 	}
 	for _, f := range files {
-		t, err := base.Clone()
-		if err == nil {
-			t, err = t.ParseFS(fsys, f)
+		b.pages[strings.TrimSuffix(path.Base(f), ".html")] = &pageTemplate{
+			parse: sync.OnceValues(func() (*template.Template, error) { return parsePage(fsys, base, f) }),
 		}
-		if err != nil {
-			return fmt.Errorf("parse %s: %w", f, err)
-		}
-		if t.Lookup("content") == nil {
-			return fmt.Errorf("%s defines no content", f)
-		}
-		b.pages[strings.TrimSuffix(path.Base(f), ".html")] = t
 	}
 	return nil
+}
+
+// pageTemplate is a page's template, parsed once on first use.
+type pageTemplate struct {
+	parse func() (*template.Template, error)
+}
+
+// parsePage parses the page file f into a copy of base.
+func parsePage(fsys fs.FS, base *template.Template, f string) (*template.Template, error) {
+	t, err := base.Clone()
+	if err == nil {
+		t, err = t.ParseFS(fsys, f)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", f, err)
+	}
+	if t.Lookup("content") == nil {
+		return nil, fmt.Errorf("%s defines no content", f)
+	}
+	return t, nil
 }
 
 // assetURL is the hashed URL of a static file.

@@ -57,9 +57,13 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, page, 
 	if err != nil {
 		return err
 	}
-	t, ok := b.pages[page]
+	p, ok := b.pages[page]
 	if !ok {
 		return &missingPageError{page}
+	}
+	t, err := p.parse()
+	if err != nil {
+		return err
 	}
 	l := layout{
 		App:   s.title,

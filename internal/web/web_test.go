@@ -27,6 +27,12 @@ func TestEmbeddedBundle(t *testing.T) {
 			t.Errorf("no %s page", page)
 		}
 	}
+	// Pages are parsed on first use: every embedded one must parse.
+	for name, p := range b.pages {
+		if _, err := p.parse(); err != nil {
+			t.Errorf("page %s: %v", name, err)
+		}
+	}
 	for _, name := range []string{"app.css", "app.js", "favicon.svg"} {
 		u, err := b.assetURL(name)
 		if err != nil {
