@@ -33,26 +33,7 @@ var (
 // Entity takes an emitted child: it must pass the envelope check, is
 // annotated with where it was found and where its parent originated, and
 // is dropped when it has the parent's own ref.
-func (r *run) Entity(raw plugin.RawEntity) {
-	r.entities++
-	if err := entity.ValidateEnvelope(raw.Data); err != nil {
-		r.errs = append(r.errs, err)
-		return
-	}
-	key := raw.Location.String()
-	data := withLocationAnnotations(raw.Data, key, r.origin.String())
-	if ref := mapRef(data); ref == r.ref {
-		r.o.log.Warn("ignored an emitted entity with the ref of the entity being processed", "entity", ref, "location", key)
-		return
-	}
-	if r.encode && r.o.rules.IsAllowed(data, r.origin) {
-		if c, err := unprocessedFromMap(data, key); err == nil {
-			r.children = append(r.children, c)
-			return
-		}
-	}
-	r.deferred = append(r.deferred, DeferredEntity{Entity: data, LocationKey: key})
-}
+func (r *run) Entity(raw plugin.RawEntity) { r.EmitPrepared(r.PrepareEntity(raw)) }
 
 func (r *run) Relation(e plugin.RelationEdge) {
 	if r.relations == nil {

@@ -85,7 +85,8 @@ func (p *FileReaderProcessor) ReadLocation(_ context.Context, loc plugin.Locatio
 	slices.Sort(matches)
 	rp, scope, prev, prevRaw := p.replayState(emit, cache)
 	next := fileCache{Scope: scope, Files: map[string]fileRecord{}}
-	files := p.parseFiles(matches, prev)
+	prep, _ := emit.(catalog.Preparer)
+	files := p.parseFiles(matches, prev, prep)
 	replayed := 0
 	for i := range matches {
 		f := files.take(i)
@@ -99,14 +100,14 @@ func (p *FileReaderProcessor) ReadLocation(_ context.Context, loc plugin.Locatio
 			replayed++
 		case rp != nil:
 			mark := rp.Mark()
-			emitAll(f.ents, f.errs, f.loc, emit)
+			f.emit(emit, prep)
 			if children, ok := rp.Emitted(mark); ok && len(f.errs) == 0 {
 				if rec, ok := recordChildren(children); ok {
 					next.Files[f.loc.Target] = fileRecord{SHA256: f.sha, Children: rec}
 				}
 			}
 		default:
-			emitAll(f.ents, f.errs, f.loc, emit)
+			f.emit(emit, prep)
 		}
 		emit.RefreshKey(f.loc.String())
 	}
@@ -144,12 +145,28 @@ func (p *FileReaderProcessor) replayState(emit plugin.Emitter, cache plugin.Cach
 
 // parsedFile is a file read and parsed, or found unchanged.
 type parsedFile struct {
-	loc    plugin.Location
-	sha    string // of the bytes read
-	ents   []plugin.RawEntity
-	errs   []error
-	err    error                   // reading failed
-	replay []catalog.ReplayedChild // the file is unchanged: replay these
+	loc      plugin.Location
+	sha      string // of the bytes read
+	ents     []plugin.RawEntity
+	prepared []catalog.PreparedEntity // ents, prepared for a catalog.Preparer
+	errs     []error
+	err      error                   // reading failed
+	replay   []catalog.ReplayedChild // the file is unchanged: replay these
+}
+
+// emit emits the file's entities, prepared when prep is the emitter, then
+// its errors.
+func (f *parsedFile) emit(emit plugin.Emitter, prep catalog.Preparer) {
+	if prep == nil {
+		emitAll(f.ents, f.errs, f.loc, emit)
+		return
+	}
+	for _, p := range f.prepared {
+		prep.EmitPrepared(p)
+	}
+	for _, err := range f.errs {
+		emit.Error(err, f.loc)
+	}
 }
 
 // parsedFiles yields the files parseFiles reads, in order.
@@ -169,13 +186,15 @@ func (q *parsedFiles) take(i int) parsedFile {
 }
 
 // parseFiles reads the files on up to GOMAXPROCS goroutines and parses
-// those that do not have the bytes prev recorded for them. A location of
-// many files (a whole organisation behind one glob) is the only entity
-// being processed at the start of a cold start, so parsing its files one
-// after another would leave the other cores idle. At most two files per
-// goroutine are parsed ahead of the one the caller takes, which bounds the
-// memory held.
-func (p *FileReaderProcessor) parseFiles(paths []string, prev map[string]fileRecord) *parsedFiles {
+// those that do not have the bytes prev recorded for them; with a prep,
+// the entities parsed are also prepared there (checked, annotated and
+// encoded), so that the caller only emits them. A location of many files
+// (a whole organisation behind one glob) is the only entity being
+// processed at the start of a cold start, so parsing its files one after
+// another, or emitting their entities on one goroutine, would leave the
+// other cores idle. At most two files per goroutine are parsed ahead of
+// the one the caller takes, which bounds the memory held.
+func (p *FileReaderProcessor) parseFiles(paths []string, prev map[string]fileRecord, prep catalog.Preparer) *parsedFiles {
 	q := &parsedFiles{files: make([]chan parsedFile, len(paths))}
 	for i := range q.files {
 		q.files[i] = make(chan parsedFile, 1)
@@ -192,6 +211,13 @@ func (p *FileReaderProcessor) parseFiles(paths []string, prev map[string]fileRec
 			}
 			if f.replay == nil {
 				f.ents, f.errs = catalog.ParseEntityYAMLLimits(data, f.loc, catalog.ParseLimits{MaxBytes: int(p.maxFileSize)})
+			}
+			if prep != nil && len(f.ents) > 0 {
+				f.prepared = make([]catalog.PreparedEntity, len(f.ents))
+				for j, e := range f.ents {
+					f.prepared[j] = prep.PrepareEntity(e)
+				}
+				f.ents = nil // the decoded documents are not needed any more
 			}
 		}
 		q.files[i] <- f
