@@ -101,8 +101,15 @@ type EngineOptions struct {
 	Providers []plugin.EntityProvider
 	// Workers process entities in parallel; default GOMAXPROCS.
 	Workers int
-	// BatchSize is how many entities one claim takes; default 500.
+	// BatchSize is how many entities one claim for processing takes;
+	// default 500.
 	BatchSize int
+	// StitchBatchSize is how many entities one claim for stitching
+	// takes; default 250. Two stitch batches are in memory at once (one
+	// built while the other is written) with every entity's final JSON and
+	// search rows: at 500 the peak memory of a 10,000-entity cold start
+	// was about 15 MB higher, for no measurable gain in CPU.
+	StitchBatchSize int
 	// PollInterval is how often the loops look for work that another
 	// engine made due; default 1 s. Work made due by this engine wakes them
 	// at once.
@@ -183,6 +190,9 @@ func NewEngine(o EngineOptions) (*Engine, error) {
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 500
+	}
+	if o.StitchBatchSize <= 0 {
+		o.StitchBatchSize = 250
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second

@@ -85,7 +85,7 @@ func (e *Engine) claimStitch(ctx context.Context) []StitchTicket {
 	if e.backlog.active() {
 		due = now.Add(-backlogStitchLag)
 	}
-	tickets, err := e.store.ClaimStitching(ctx, StitchClaim{Now: due, Limit: e.opts.BatchSize, LeaseUntil: now.Add(stitchLease)})
+	tickets, err := e.store.ClaimStitching(ctx, StitchClaim{Now: due, Limit: e.opts.StitchBatchSize, LeaseUntil: now.Add(stitchLease)})
 	if err != nil || len(tickets) == 0 {
 		e.end()
 		if err != nil && ctx.Err() == nil {
