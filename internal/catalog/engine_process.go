@@ -390,9 +390,17 @@ func unprocessedFromMap(data map[string]any, locationKey string) (UnprocessedEnt
 	if kind == "" || name == "" {
 		return UnprocessedEntity{}, fmt.Errorf("entity %s has no kind or name", ref)
 	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		return UnprocessedEntity{}, fmt.Errorf("encode %s: %w", ref, err)
+	buf := jsonBuffers.Get().(*[]byte)
+	b, ok := appendJSON((*buf)[:0], data)
+	if ok && cap(b) <= maxPooledJSON {
+		*buf = b
+		defer jsonBuffers.Put(buf)
+	}
+	if !ok {
+		var err error
+		if b, err = json.Marshal(data); err != nil {
+			return UnprocessedEntity{}, fmt.Errorf("encode %s: %w", ref, err)
+		}
 	}
 	return UnprocessedEntity{Ref: ref, JSON: string(b), Hash: sha1Hex(b), LocationKey: locationKey}, nil
 }
