@@ -3,6 +3,7 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
+	"sync"
 
 	"github.com/callboard/callboard/plugin"
 )
@@ -24,7 +25,10 @@ type cacheState struct {
 
 // cacheSet hands each processor its cache for one run and collects the
 // state to persist. The previous state is decoded only when needed.
+// Location readers may take and use their caches from several goroutines
+// (readTargets), each target's cache from one.
 type cacheSet struct {
+	mu      sync.Mutex // guards decoding and extra
 	prev    json.RawMessage
 	decoded bool
 	old     cacheState
@@ -57,6 +61,8 @@ func (s *cacheSet) forProcessor(idx int, name string) *procCache {
 }
 
 func (s *cacheSet) forKey(key string) *procCache {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, c := range s.extra {
 		if c.key == key {
 			return c
@@ -68,6 +74,8 @@ func (s *cacheSet) forKey(key string) *procCache {
 }
 
 func (s *cacheSet) decode() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.decoded {
 		return
 	}

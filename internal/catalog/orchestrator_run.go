@@ -35,6 +35,26 @@ var (
 // is dropped when it has the parent's own ref.
 func (r *run) Entity(raw plugin.RawEntity) { r.EmitPrepared(r.PrepareEntity(raw)) }
 
+// fork returns a run that reads one target of the Location r processes,
+// on a goroutine of its own; join then adds what it emitted to r.
+func (r *run) fork() *run {
+	return &run{o: r.o, ref: r.ref, loc: r.loc, origin: r.origin, cache: r.cache, encode: r.encode, noReplay: r.noReplay}
+}
+
+// join adds what a forked run emitted, as if it had been emitted to r.
+func (r *run) join(sub *run) {
+	r.external = r.external || sub.external
+	r.replayed = r.replayed || sub.replayed
+	r.entities += sub.entities
+	r.deferred = append(r.deferred, sub.deferred...)
+	r.children = append(r.children, sub.children...)
+	r.relations = append(r.relations, sub.relations...)
+	for _, k := range sub.refreshKeys {
+		r.RefreshKey(k)
+	}
+	r.errs = append(r.errs, sub.errs...)
+}
+
 func (r *run) Relation(e plugin.RelationEdge) {
 	if r.relations == nil {
 		r.relations = make([]plugin.RelationEdge, 0, 16) // most entities emit a few pairs

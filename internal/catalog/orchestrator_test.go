@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/callboard/callboard/entity"
 	"github.com/callboard/callboard/internal/problem"
@@ -285,6 +287,10 @@ func TestProcessSuccess(t *testing.T) {
 	}
 }
 
+// seenMu guards what readers record: a Location's targets are read in
+// parallel.
+var seenMu sync.Mutex
+
 // reader emits the given documents for every target it is offered and
 // records what it was offered.
 func reader(name string, typ string, seen *[]plugin.Location, docs ...map[string]any) readProc {
@@ -292,7 +298,9 @@ func reader(name string, typ string, seen *[]plugin.Location, docs ...map[string
 		if loc.Type != typ {
 			return false, nil
 		}
+		seenMu.Lock()
 		*seen = append(*seen, loc)
+		seenMu.Unlock()
 		for _, d := range docs {
 			emit.Entity(plugin.RawEntity{Data: d, Location: plugin.Location{Type: typ, Target: loc.Target}})
 		}
@@ -355,7 +363,9 @@ func TestProcessLocationTargets(t *testing.T) {
 			procs := []plugin.Processor{acceptAll, reader("file", "file", &seen), reader("url", "url", &seen)}
 			res := NewOrchestrator(OrchestratorOptions{Processors: procs}).Process(context.Background(),
 				ProcessRequest{Entity: location("l", tt.locRef, tt.spec)})
-			if diff := cmp.Diff(tt.want, seen); diff != "" {
+			// Targets are read in parallel; see TestProcessLocationTargetsInParallel.
+			byTarget := cmpopts.SortSlices(func(a, b plugin.Location) bool { return a.Target < b.Target })
+			if diff := cmp.Diff(tt.want, seen, byTarget); diff != "" {
 				t.Errorf("targets read (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tt.wantErr, errs(res)); diff != "" {
