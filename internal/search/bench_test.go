@@ -64,6 +64,16 @@ func BenchmarkSearch(b *testing.B) {
 			}
 			reindex := time.Since(start)
 			b.Logf("%s: reindexed %d entities and %d pages in %v", d, entities, pages, reindex)
+			if d == store.Postgres {
+				// The first queries after a reindex read from disk when the
+				// index does not fit the server's buffers (see the README).
+				var buffers, size string
+				if err := db.QueryRowContext(ctx, `SELECT current_setting('shared_buffers'),
+					pg_size_pretty(pg_total_relation_size('search_documents'))`).Scan(&buffers, &size); err != nil {
+					b.Fatal(err)
+				}
+				b.Logf("postgres: shared_buffers %s, search_documents %s with its indexes", buffers, size)
+			}
 			svc := func(acc search.Access) *search.Service {
 				s, err := search.NewService(search.ServiceOptions{Engine: engine, Types: ix.Types(),
 					Access: func(context.Context) (search.Access, error) { return acc, nil }})
