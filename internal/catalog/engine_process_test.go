@@ -48,7 +48,7 @@ func (p *countingProc) processed() map[string]int {
 	defer p.mu.Unlock()
 	out := map[string]int{}
 	for k, n := range p.seen {
-		if len(k) < 9 || k[:9] != "Location:" {
+		if !strings.HasPrefix(k, "Location:") {
 			out[k] = n
 		}
 	}

@@ -33,17 +33,13 @@ type PreparedEntity struct {
 // PrepareEntity reads only what stays the same for the whole run (the
 // entity's ref and origin, the rules and the EncodeChildren flag).
 func (r *run) PrepareEntity(raw plugin.RawEntity) PreparedEntity {
-	return prepareEntity(r.o.rules, r.origin, r.encode, raw)
-}
-
-func prepareEntity(rules *Rules, origin plugin.Location, encode bool, raw plugin.RawEntity) PreparedEntity {
 	if err := entity.ValidateEnvelope(raw.Data); err != nil {
 		return PreparedEntity{err: err}
 	}
 	key := raw.Location.String()
-	data := withLocationAnnotations(raw.Data, key, origin.String())
+	data := withLocationAnnotations(raw.Data, key, r.origin.String())
 	p := PreparedEntity{ref: mapRef(data), key: key}
-	if encode && rules.IsAllowed(data, origin) {
+	if r.encode && r.o.rules.IsAllowed(data, r.origin) {
 		if c, err := unprocessedFromMap(data, key); err == nil {
 			p.child = c
 			return p

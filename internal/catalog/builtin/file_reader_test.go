@@ -183,6 +183,29 @@ func childSummary(res catalog.ProcessResult) []string {
 	return out
 }
 
+// processLocation returns a function that processes loc with the state
+// given, encoding its children, and fails the test unless that succeeds.
+func processLocation(t *testing.T, o *catalog.Orchestrator, loc map[string]any) func(state []byte, noReplay bool) catalog.ProcessResult {
+	return func(state []byte, noReplay bool) catalog.ProcessResult {
+		t.Helper()
+		res := o.Process(context.Background(), catalog.ProcessRequest{Entity: loc, State: state, EncodeChildren: true, NoReplay: noReplay})
+		if !res.OK {
+			t.Fatalf("not OK: %v", errorTexts(res.Errors))
+		}
+		return res
+	}
+}
+
+// replayedSummary is childSummary as a replay of res gives it: the same
+// children, without their JSON.
+func replayedSummary(res catalog.ProcessResult) []string {
+	out := childSummary(res)
+	for i, s := range out {
+		out[i] = strings.Replace(s, "json=true", "json=false", 1)
+	}
+	return out
+}
+
 func TestFileLocationReplay(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
@@ -192,21 +215,7 @@ func TestFileLocationReplay(t *testing.T) {
 	o := newOrchestrator(t, Options{})
 	loc := locationEntity("file", filepath.Join(dir, "all.yaml"))
 	loc["spec"] = map[string]any{"targets": []any{"./parts/*.yaml"}}
-	run := func(state []byte, noReplay bool) catalog.ProcessResult {
-		t.Helper()
-		res := o.Process(context.Background(), catalog.ProcessRequest{Entity: loc, State: state, EncodeChildren: true, NoReplay: noReplay})
-		if !res.OK {
-			t.Fatalf("not OK: %v", errorTexts(res.Errors))
-		}
-		return res
-	}
-	replayed := func(res catalog.ProcessResult) []string {
-		out := childSummary(res)
-		for i, s := range out {
-			out[i] = strings.Replace(s, "json=true", "json=false", 1)
-		}
-		return out
-	}
+	run := processLocation(t, o, loc)
 	first := run(nil, false)
 	if first.Replayed || len(first.State) == 0 {
 		t.Fatalf("first read: replayed %v, state %q", first.Replayed, first.State)
@@ -218,7 +227,7 @@ func TestFileLocationReplay(t *testing.T) {
 	if !second.Replayed {
 		t.Error("unchanged files were parsed again")
 	}
-	if diff := cmp.Diff(replayed(first), childSummary(second)); diff != "" {
+	if diff := cmp.Diff(replayedSummary(first), childSummary(second)); diff != "" {
 		t.Errorf("replayed children (-want +got):\n%s", diff)
 	}
 	if string(second.State) != string(first.State) {

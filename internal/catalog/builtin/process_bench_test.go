@@ -136,6 +136,28 @@ func BenchmarkParseMultiDocument(b *testing.B) {
 	}
 }
 
+// fileRoot is a Location entity whose target is the file root.
+func fileRoot(root string) map[string]any {
+	loc := locationEntity("file", root)
+	loc["spec"] = map[string]any{"target": root}
+	return loc
+}
+
+// organisation processes the root Location of a generated organisation and
+// returns the one child it emits, the organisation's own Location.
+func organisation(b *testing.B, o *catalog.Orchestrator, root map[string]any) map[string]any {
+	b.Helper()
+	res := o.Process(context.Background(), catalog.ProcessRequest{Entity: root, EncodeChildren: true})
+	if !res.OK || len(res.Children) != 1 {
+		b.Fatalf("root: OK=%v %v", res.OK, res.Errors)
+	}
+	var org map[string]any
+	if err := json.Unmarshal([]byte(res.Children[0].JSON), &org); err != nil {
+		b.Fatal(err)
+	}
+	return org
+}
+
 // BenchmarkReadOrganisation processes the Location of a generated
 // organisation of 10,000 entities in 80 files, as the first step of a
 // cold start does: its files are read and parsed and their entities
@@ -146,17 +168,8 @@ func BenchmarkReadOrganisation(b *testing.B) {
 		b.Fatal(err)
 	}
 	o := newOrchestrator(&testing.T{}, Options{})
-	loc := locationEntity("file", sum.Root)
-	loc["spec"] = map[string]any{"target": sum.Root}
+	org := organisation(b, o, fileRoot(sum.Root))
 	ctx := context.Background()
-	res := o.Process(ctx, catalog.ProcessRequest{Entity: loc, EncodeChildren: true})
-	if !res.OK || len(res.Children) != 1 {
-		b.Fatalf("root: OK=%v %v", res.OK, res.Errors)
-	}
-	var org map[string]any
-	if err := json.Unmarshal([]byte(res.Children[0].JSON), &org); err != nil {
-		b.Fatal(err)
-	}
 	b.ReportAllocs()
 	defer reportCPU(b)()
 	for b.Loop() {
@@ -176,14 +189,8 @@ func BenchmarkReplayOrganisation(b *testing.B) {
 		b.Fatal(err)
 	}
 	o := newOrchestrator(&testing.T{}, Options{})
-	loc := locationEntity("file", sum.Root)
-	loc["spec"] = map[string]any{"target": sum.Root}
+	org := organisation(b, o, fileRoot(sum.Root))
 	ctx := context.Background()
-	res := o.Process(ctx, catalog.ProcessRequest{Entity: loc, EncodeChildren: true})
-	var org map[string]any
-	if err := json.Unmarshal([]byte(res.Children[0].JSON), &org); err != nil {
-		b.Fatal(err)
-	}
 	first := o.Process(ctx, catalog.ProcessRequest{Entity: org, EncodeChildren: true})
 	b.ReportMetric(float64(len(first.State)), "state-bytes")
 	b.ReportAllocs()
@@ -225,16 +232,8 @@ func BenchmarkReplayOrganisationURL(b *testing.B) {
 		b.Fatal(err)
 	}
 	o := newOrchestrator(&testing.T{}, Options{URLReader: dirURLs{dir}})
-	loc := locationEntity("url", "https://files.example.com/"+filepath.ToSlash(rel))
+	org := organisation(b, o, locationEntity("url", "https://files.example.com/"+filepath.ToSlash(rel)))
 	ctx := context.Background()
-	res := o.Process(ctx, catalog.ProcessRequest{Entity: loc, EncodeChildren: true})
-	if !res.OK || len(res.Children) != 1 {
-		b.Fatalf("root: OK=%v %v", res.OK, res.Errors)
-	}
-	var org map[string]any
-	if err := json.Unmarshal([]byte(res.Children[0].JSON), &org); err != nil {
-		b.Fatal(err)
-	}
 	org["spec"].(map[string]any)["type"] = "url" // its targets are relative to its own URL
 	first := o.Process(ctx, catalog.ProcessRequest{Entity: org, EncodeChildren: true})
 	if !first.OK {

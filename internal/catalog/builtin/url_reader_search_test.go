@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/problem"
 )
 
@@ -149,16 +148,9 @@ func TestURLLocationSearchReplay(t *testing.T) {
 		glob: {{URL: s1, Body: componentFile("s1")}, {URL: s2, Body: append(componentFile("s2"), "---\n"+string(componentFile("s3"))...)}},
 	}}
 	o := newOrchestrator(t, Options{URLReader: searcher})
-	run := func(state []byte) catalog.ProcessResult {
-		t.Helper()
-		res := o.Process(context.Background(), catalog.ProcessRequest{Entity: locationEntity("url", glob), State: state, EncodeChildren: true})
-		if !res.OK {
-			t.Fatalf("not OK: %v", errorTexts(res.Errors))
-		}
-		return res
-	}
-	first := run(nil)
-	again := run(first.State)
+	run := processLocation(t, o, locationEntity("url", glob))
+	first := run(nil, false)
+	again := run(first.State, false)
 	if !again.Replayed {
 		t.Fatal("the unchanged search was not replayed")
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/callboard/callboard/entity"
-	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/problem"
 )
 
@@ -244,21 +243,7 @@ func TestURLLocationReplay(t *testing.T) {
 	o := newOrchestrator(t, Options{ReadingAllow: []AllowRule{allowServer(srv)}})
 	a := srv.URL + "/org/team/a.yaml"
 	loc := locationEntity("url", a)
-	run := func(state []byte, noReplay bool) catalog.ProcessResult {
-		t.Helper()
-		res := o.Process(context.Background(), catalog.ProcessRequest{Entity: loc, State: state, EncodeChildren: true, NoReplay: noReplay})
-		if !res.OK {
-			t.Fatalf("not OK: %v", errorTexts(res.Errors))
-		}
-		return res
-	}
-	replayed := func(res catalog.ProcessResult) []string {
-		out := childSummary(res)
-		for i, s := range out {
-			out[i] = strings.Replace(s, "json=true", "json=false", 1)
-		}
-		return out
-	}
+	run := processLocation(t, o, loc)
 	first := run(nil, false)
 	if first.Replayed || !strings.Contains(string(first.State), `"replay"`) {
 		t.Fatalf("first read: replayed %v, state %s", first.Replayed, first.State)
@@ -269,7 +254,7 @@ func TestURLLocationReplay(t *testing.T) {
 	if !second.Replayed {
 		t.Error("the unchanged file's entities were emitted again")
 	}
-	if diff := cmp.Diff(replayed(first), childSummary(second)); diff != "" {
+	if diff := cmp.Diff(replayedSummary(first), childSummary(second)); diff != "" {
 		t.Errorf("replayed children (-want +got):\n%s", diff)
 	}
 	if string(second.State) != string(first.State) {
