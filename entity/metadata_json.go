@@ -139,23 +139,30 @@ func decodeString(v []byte, dst *string) error {
 // nil map. v is part of valid JSON. Labels and annotations are objects of
 // plain strings; anything else goes through encoding/json.
 func decodeStringMap(v []byte, dst *map[string]string) error {
-	if members, ok := splitObject(v); ok {
-		out := make(map[string]string, len(members))
-		plain := true
-		for _, mem := range members {
-			s, ok := plainString(mem.value)
-			if !ok {
-				plain = false
-				break
-			}
-			out[mem.key] = s
-		}
-		if plain {
-			*dst = out
-			return nil
-		}
+	if m, ok := plainStringMap(v); ok {
+		*dst = m
+		return nil
 	}
 	return json.Unmarshal(v, dst)
+}
+
+// plainStringMap returns the members of a JSON object whose keys and
+// values are all plain strings (see plainString); ok is false for any
+// other value. v is part of valid JSON.
+func plainStringMap(v []byte) (map[string]string, bool) {
+	members, ok := splitObject(v)
+	if !ok {
+		return nil, false
+	}
+	out := make(map[string]string, len(members))
+	for _, mem := range members {
+		s, ok := plainString(mem.value)
+		if !ok {
+			return nil, false
+		}
+		out[mem.key] = s
+	}
+	return out, true
 }
 
 // plainString returns the text of a JSON string made of printable ASCII
