@@ -18,17 +18,16 @@ import (
 // total still needs. A restricted query whose matches runSmall found to
 // be more than MaxCount counts nothing more.
 func (s *query) run(ctx context.Context) ([]int64, int, error) {
-	// counted says the total is known to pass search.MaxCount, so that
-	// nothing after the page needs counting.
-	counted := false
+	total := 0
 	if s.q.Access != nil {
 		ids, n, err := s.runSmall(ctx)
 		if err != nil || n <= smallSet {
 			return ids, n, err
 		}
-		// More than smallSet (≥ MaxCount) matches: counting the tiers
-		// after the page would read the same postings again.
-		counted = true
+		// More than smallSet (≥ MaxCount) matches: the total is known to
+		// pass MaxCount, and counting the tiers after the page would read
+		// the same postings again.
+		total = search.MaxCount + 1
 	}
 	tiers := []int{}
 	if s.exact != "" {
@@ -38,11 +37,11 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 		tiers = append(tiers, t)
 	}
 	var ids []int64
-	skip, need, total := s.q.Offset, s.q.Limit, 0
+	skip, need := s.q.Offset, s.q.Limit
 	read := noTier
 	for _, t := range tiers {
 		if need == 0 {
-			if !counted && total <= search.MaxCount {
+			if total <= search.MaxCount {
 				n, err := s.countAfter(ctx, read, search.MaxCount+1-total)
 				if err != nil {
 					return nil, 0, err
@@ -63,9 +62,6 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 		skip = max(0, skip-n)
 		total += n
 		read = t
-	}
-	if counted {
-		total = search.MaxCount
 	}
 	return ids, min(total, search.MaxCount), nil
 }
