@@ -29,7 +29,7 @@ type bundle struct {
 	// pages holds, per page name, the layout and that page, parsed on the
 	// page's first use: a server whose pages are not all visited (an API
 	// replica, a catalog being ingested) holds only those it served.
-	pages map[string]*pageTemplate
+	pages map[string]func() (*template.Template, error)
 	// base is the layout and shared templates alone, for fragments.
 	base *template.Template
 }
@@ -50,7 +50,7 @@ type servedAsset struct {
 
 // loadBundle reads static/ and templates/ from fsys.
 func loadBundle(fsys fs.FS) (*bundle, error) {
-	b := &bundle{assets: map[string]servedAsset{}, urls: map[string]string{}, pages: map[string]*pageTemplate{}}
+	b := &bundle{assets: map[string]servedAsset{}, urls: map[string]string{}, pages: map[string]func() (*template.Template, error){}}
 	if err := b.loadAssets(fsys); err != nil {
 		return nil, err
 	}
@@ -140,16 +140,11 @@ func (b *bundle) loadPages(fsys fs.FS) error {
 		return err
 	}
 	for _, f := range files {
-		b.pages[strings.TrimSuffix(path.Base(f), ".html")] = &pageTemplate{
-			parse: sync.OnceValues(func() (*template.Template, error) { return parsePage(fsys, base, f) }),
-		}
+		b.pages[strings.TrimSuffix(path.Base(f), ".html")] = sync.OnceValues(func() (*template.Template, error) {
+			return parsePage(fsys, base, f)
+		})
 	}
 	return nil
-}
-
-// pageTemplate is a page's template, parsed once on first use.
-type pageTemplate struct {
-	parse func() (*template.Template, error)
 }
 
 // parsePage parses the page file f into a copy of base.

@@ -57,11 +57,11 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, page, 
 	if err != nil {
 		return err
 	}
-	p, ok := b.pages[page]
+	parse, ok := b.pages[page]
 	if !ok {
 		return &missingPageError{page}
 	}
-	t, err := p.parse()
+	t, err := parse()
 	if err != nil {
 		return err
 	}

@@ -28,8 +28,8 @@ func TestEmbeddedBundle(t *testing.T) {
 		}
 	}
 	// Pages are parsed on first use: every embedded one must parse.
-	for name, p := range b.pages {
-		if _, err := p.parse(); err != nil {
+	for name, parse := range b.pages {
+		if _, err := parse(); err != nil {
 			t.Errorf("page %s: %v", name, err)
 		}
 	}
