@@ -246,32 +246,10 @@ func TestStitchTicketVoidsStaleWrites(t *testing.T) {
 			t.Fatalf("WriteStitching = %d, %v; want 1 (b's ticket is stale)", n, err)
 		}
 		// The batch's sorted search rows are written only for a.
-		var names []string
-		if err := queryRows(ctx, c.db, `SELECT value FROM search ORDER BY value`, nil, func(r *sql.Rows) error {
-			var s string
-			if err := r.Scan(&s); err != nil {
-				return err
-			}
-			names = append(names, s)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff([]string{"a"}, names); diff != "" {
+		if diff := cmp.Diff([]string{"a"}, stringColumn(t, c.db, `SELECT value FROM search ORDER BY value`)); diff != "" {
 			t.Errorf("search rows (-want +got):\n%s", diff)
 		}
-		var refs []string
-		if err := queryRows(ctx, c.db, `SELECT entity_ref FROM final_entities ORDER BY entity_ref`, nil, func(r *sql.Rows) error {
-			var s string
-			if err := r.Scan(&s); err != nil {
-				return err
-			}
-			refs = append(refs, s)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff([]string{"component:default/a"}, refs); diff != "" {
+		if diff := cmp.Diff([]string{"component:default/a"}, stringColumn(t, c.db, `SELECT entity_ref FROM final_entities ORDER BY entity_ref`)); diff != "" {
 			t.Errorf("final entities (-want +got):\n%s", diff)
 		}
 		again, err := c.ClaimStitching(ctx, catalog.StitchClaim{Now: now, Limit: 10, LeaseUntil: now.Add(time.Minute)})
@@ -309,4 +287,21 @@ func TestMutationConflictsAndUnchangedInput(t *testing.T) {
 			t.Errorf("stored hash %q, %v; the conflicting write must not land", hash, err)
 		}
 	})
+}
+
+// stringColumn returns the one text column query selects.
+func stringColumn(t *testing.T, db queryer, query string) []string {
+	t.Helper()
+	var out []string
+	if err := queryRows(context.Background(), db, query, nil, func(r *sql.Rows) error {
+		var s string
+		if err := r.Scan(&s); err != nil {
+			return err
+		}
+		out = append(out, s)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -143,6 +143,19 @@ func fileRoot(root string) map[string]any {
 	return loc
 }
 
+// fileOrganisation generates an organisation of 10,000 entities and
+// returns an orchestrator and the organisation's Location, read from the
+// files' root.
+func fileOrganisation(b *testing.B) (*catalog.Orchestrator, map[string]any, bench.Summary) {
+	b.Helper()
+	sum, err := bench.Generate(b.TempDir(), 10_000, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := newOrchestrator(&testing.T{}, Options{})
+	return o, organisation(b, o, fileRoot(sum.Root)), sum
+}
+
 // organisation processes the root Location of a generated organisation and
 // returns the one child it emits, the organisation's own Location.
 func organisation(b *testing.B, o *catalog.Orchestrator, root map[string]any) map[string]any {
@@ -163,12 +176,7 @@ func organisation(b *testing.B, o *catalog.Orchestrator, root map[string]any) ma
 // cold start does: its files are read and parsed and their entities
 // emitted, encoded as the engine stores them.
 func BenchmarkReadOrganisation(b *testing.B) {
-	sum, err := bench.Generate(b.TempDir(), 10_000, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	o := newOrchestrator(&testing.T{}, Options{})
-	org := organisation(b, o, fileRoot(sum.Root))
+	o, org, sum := fileOrganisation(b)
 	ctx := context.Background()
 	b.ReportAllocs()
 	defer reportCPU(b)()
@@ -184,12 +192,7 @@ func BenchmarkReadOrganisation(b *testing.B) {
 // organisation again with the cache of its last read, as a second pass
 // over unchanged files does: the files are read and hashed, not parsed.
 func BenchmarkReplayOrganisation(b *testing.B) {
-	sum, err := bench.Generate(b.TempDir(), 10_000, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	o := newOrchestrator(&testing.T{}, Options{})
-	org := organisation(b, o, fileRoot(sum.Root))
+	o, org, sum := fileOrganisation(b)
 	ctx := context.Background()
 	first := o.Process(ctx, catalog.ProcessRequest{Entity: org, EncodeChildren: true})
 	b.ReportMetric(float64(len(first.State)), "state-bytes")
