@@ -245,14 +245,20 @@ func TestTechDocsBuilder(t *testing.T) {
 	c := guestClient(t, base)
 	api := base + "/api/techdocs"
 	deadline := time.Now().Add(60 * time.Second)
+	// Wait for the check to finish, not for the metadata to appear: the
+	// check publishes the metadata before it records its outcome, and a
+	// sync in between joins it and rightly reports an update.
 	for {
-		if code := getJSON(t, c, api+"/metadata/techdocs/default/component/tidewater-ui-kit", nil); code == http.StatusOK {
+		if st := a.TechDocs().Status(uiKit); !st.Building && !st.LastBuild.IsZero() {
 			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the demo docs were not built: %+v", a.TechDocs().Status(uiKit))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	if code := getJSON(t, c, api+"/metadata/techdocs/default/component/tidewater-ui-kit", nil); code != http.StatusOK {
+		t.Fatalf("metadata after the build: %d", code)
 	}
 	var md struct {
 		SiteName string   `json:"site_name"`
