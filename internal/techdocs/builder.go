@@ -73,6 +73,12 @@ const maxLogLines = 200
 // Builder keeps the docs of catalog entities built and published, in the
 // background. At most one build per entity runs at a time, and at most
 // Workers in all; readers are never made to wait.
+//
+// Checks that the poll queues are cheap when many entities share a local
+// docs folder (a monorepo): they reuse a walk of the folder started in
+// the last few seconds, and do not build again an input whose build
+// failed until RecheckInterval has passed. Checks asked for by readers
+// (Request, Sync) walk the folder anew, and Sync builds regardless.
 type Builder struct {
 	catalog  EntityLister
 	pub      *Publisher
@@ -82,6 +88,7 @@ type Builder struct {
 	recheck  time.Duration
 	timeout  time.Duration
 	work     *workspaces
+	trees    *treeHashes
 	log      *slog.Logger
 	now      func() time.Time
 	slots    chan struct{}
@@ -107,11 +114,33 @@ type buildEntry struct {
 	nextSub   int
 	log       []string // the running check's lines
 	status    Status
+	// wantFresh asks the next check to hash a local source anew: a
+	// reader wants it.
+	wantFresh bool
+	mode      checkMode // the running check's
+	// failedInput is the input (see buildInput) of the last failed
+	// build and failedAt when its check started; background checks do
+	// not build it again until RecheckInterval after that.
+	failedInput string
+	failedAt    time.Time
 }
+
+// checkMode says what a check may take from earlier checks.
+type checkMode struct {
+	freshSource bool // hash a local source anew, not reuse a recent hash
+	retryFailed bool // build an input whose build failed before
+}
+
+// syncMode is the sync endpoint's: nothing is taken from earlier checks.
+var syncMode = checkMode{freshSource: true, retryFailed: true}
 
 type syncResult struct {
 	updated bool
 	err     error
+	// badInput is the input of a build that failed; repeated means the
+	// check did not build because that input failed before.
+	badInput string
+	repeated bool
 }
 
 // Status is an entity's build state, for the entity page.
@@ -151,6 +180,10 @@ func NewBuilder(o BuilderOptions) (*Builder, error) {
 	if b.poll <= 0 {
 		b.poll = 30 * time.Second
 	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	b.trees = newTreeHashes(min(b.poll, maxTreeHashAge), b.now)
 	if b.recheck <= 0 {
 		b.recheck = 10 * time.Minute
 	}
@@ -159,9 +192,6 @@ func NewBuilder(o BuilderOptions) (*Builder, error) {
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
-	}
-	if b.now == nil {
-		b.now = time.Now
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	return b, nil
@@ -280,7 +310,7 @@ func (b *Builder) next() (string, *buildEntry, bool) {
 			en.again = true
 			continue
 		}
-		b.start(en)
+		b.start(en, checkMode{})
 		if len(b.queue) > 0 {
 			select { // let another worker take the rest
 			case b.wake <- struct{}{}:
@@ -292,9 +322,11 @@ func (b *Builder) next() (string, *buildEntry, bool) {
 	return "", nil, false
 }
 
-// start marks en running; b.mu is held.
-func (b *Builder) start(en *buildEntry) {
-	en.running, en.again = true, false
+// start marks en running a check in mode m, fresh if a reader asked;
+// b.mu is held.
+func (b *Builder) start(en *buildEntry, m checkMode) {
+	m.freshSource = m.freshSource || en.wantFresh
+	en.running, en.again, en.wantFresh, en.mode = true, false, false, m
 	en.lastCheck = b.now()
 	en.log = nil
 	en.status.Building = true
@@ -306,10 +338,14 @@ func (b *Builder) execute(key string, en *buildEntry) {
 	select {
 	case b.slots <- struct{}{}:
 		b.mu.Lock()
-		e := en.e
+		e, m := en.e, en.mode
+		var failed *failure
+		if !m.retryFailed && en.failedInput != "" && b.now().Sub(en.failedAt) < b.recheck {
+			failed = &failure{input: en.failedInput, msg: en.status.Error, at: en.status.ErrorAt}
+		}
 		b.mu.Unlock()
 		ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
-		res.updated, res.err = b.check(ctx, e, slog.New(&lineHandler{emit: func(l string) { b.logLine(en, l) }}))
+		res = b.check(ctx, e, m, failed, slog.New(&lineHandler{emit: func(l string) { b.logLine(en, l) }}))
 		cancel()
 		<-b.slots
 	case <-b.ctx.Done():
@@ -345,13 +381,18 @@ func (b *Builder) finish(key string, en *buildEntry, res syncResult) {
 	st.LastCheck = en.lastCheck
 	ref := en.e.Ref().String()
 	switch {
+	case res.repeated:
+		// The status keeps the failure and log of the build that ran.
+		b.log.Debug("docs build not retried: its input failed before", "entity", ref)
 	case res.err != nil:
 		st.Error, st.ErrorAt, st.Log = res.err.Error(), b.now(), en.log
+		en.failedInput, en.failedAt = res.badInput, en.lastCheck
 		if b.ctx.Err() == nil {
 			b.log.Warn("docs build failed", "entity", ref, "error", res.err)
 		}
 	default:
 		st.Error, st.ErrorAt, st.Log = "", time.Time{}, nil
+		en.failedInput = ""
 		if res.updated {
 			st.LastBuild = b.now()
 			b.log.Info("docs published", "entity", ref, "duration", b.now().Sub(en.lastCheck))
@@ -366,13 +407,38 @@ func (b *Builder) finish(key string, en *buildEntry, res syncResult) {
 	}
 }
 
+// failure is a failed build's input and error.
+type failure struct {
+	input, msg string
+	at         time.Time
+}
+
 // check brings one entity's site up to date: resolve its source, read it,
 // and unless its etag matches the published site, build and publish it.
-func (b *Builder) check(ctx context.Context, e *entity.Entity, log *slog.Logger) (bool, error) {
+// When failed is set and the build's input is the same, it does not
+// build but answers the same failure.
+func (b *Builder) check(ctx context.Context, e *entity.Entity, m checkMode, failed *failure, log *slog.Logger) syncResult {
+	updated, input, err := b.update(ctx, e, m, failed, log)
+	switch {
+	case err == nil:
+		return syncResult{updated: updated}
+	case errors.Is(err, errSameInput):
+		return syncResult{err: fmt.Errorf("%s (the input is unchanged since %s)", failed.msg, failed.at.UTC().Format(time.RFC3339)), repeated: true}
+	default:
+		return syncResult{err: err, badInput: input}
+	}
+}
+
+// errSameInput says update stopped before a build known to fail.
+var errSameInput = errors.New("the build's input failed before")
+
+// update does check's work; input is the input given to the build, when
+// it got that far.
+func (b *Builder) update(ctx context.Context, e *entity.Entity, m checkMode, failed *failure, log *slog.Logger) (updated bool, input string, err error) {
 	ref := e.Ref()
 	loc, err := ResolveLocation(e)
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	prevEtag := ""
 	switch md, err := b.pub.Metadata(ctx, ref); {
@@ -384,17 +450,17 @@ func (b *Builder) check(ctx context.Context, e *entity.Entity, log *slog.Logger)
 	}
 	tmp, err := b.work.get()
 	if err != nil {
-		return false, fmt.Errorf("create build folder: %w", err)
+		return false, "", fmt.Errorf("create build folder: %w", err)
 	}
 	defer b.work.put(tmp)
 	log.Info("Preparing docs source", "location", loc.String())
-	src, etag, notModified, err := b.prepare(ctx, loc, prevEtag, tmp)
+	src, etag, notModified, err := b.prepare(ctx, loc, prevEtag, tmp, m.freshSource)
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	if notModified {
 		log.Info("Docs are up to date", "etag", etag)
-		return false, nil
+		return false, "", nil
 	}
 	out := filepath.Join(tmp, "site")
 	repoURL, editURI := RepoURLs(loc)
@@ -402,21 +468,32 @@ func (b *Builder) check(ctx context.Context, e *entity.Entity, log *slog.Logger)
 	if siteName == "" {
 		siteName = e.Metadata.Name
 	}
+	input = buildInput(loc, etag, siteName, repoURL, editURI)
+	if failed != nil && failed.input == input {
+		log.Info("Not building again: the same input failed before", "etag", etag)
+		return false, "", errSameInput
+	}
 	log.Info("Generating docs")
 	err = b.generate(ctx, src, out, GenerateOptions{SiteName: siteName, RepoURL: repoURL, EditURI: editURI, Etag: etag, Logger: log})
 	if err != nil {
-		return false, fmt.Errorf("build docs: %w", err)
+		return false, input, fmt.Errorf("build docs: %w", err)
 	}
 	if err := updateMetadata(out, siteName, etag, b.now()); err != nil {
-		return false, err
+		return false, input, err
 	}
 	log.Info("Publishing docs")
 	res, err := b.pub.Publish(ctx, ref, out)
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	log.Info("Published docs", "files", len(res.Uploaded), "removed", len(res.Deleted))
-	return true, nil
+	return true, "", nil
+}
+
+// buildInput identifies what a build is given: the source and its etag
+// and the options taken from the entity.
+func buildInput(loc Location, etag, siteName, repoURL, editURI string) string {
+	return strings.Join([]string{loc.String(), etag, siteName, repoURL, editURI}, "\x00")
 }
 
 // updateMetadata finishes techdocs_metadata.json as Backstage's pipeline
@@ -490,9 +567,10 @@ func (b *Builder) Request(e *entity.Entity) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	en := b.track(key, e)
-	if en.running || en.queued || (!en.lastCheck.IsZero() && b.now().Sub(en.lastCheck) < SyncInterval) {
+	if en.running || (!en.lastCheck.IsZero() && b.now().Sub(en.lastCheck) < SyncInterval) {
 		return
 	}
+	en.wantFresh = true // a reader may just have edited the source
 	b.enqueue(key, en)
 }
 
@@ -526,11 +604,16 @@ func (b *Builder) Sync(ctx context.Context, e *entity.Entity, logf func(string))
 	en := b.track(key, e)
 	switch {
 	case en.running:
+		if !en.mode.freshSource {
+			// The running check may use a source hash from before an
+			// edit the reader made: check again afterwards.
+			en.again, en.wantFresh = true, true
+		}
 	case !en.lastCheck.IsZero() && b.now().Sub(en.lastCheck) < SyncInterval:
 		b.mu.Unlock()
 		return false, nil
 	default:
-		b.start(en)
+		b.start(en, syncMode)
 		go b.execute(key, en)
 	}
 	en.waiters = append(en.waiters, ch)

@@ -187,6 +187,22 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// idle reports whether every known entity has been checked and nothing is
+// queued or running.
+func (b *Builder) idle(want int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) > 0 || len(b.entries) < want {
+		return false
+	}
+	for _, en := range b.entries {
+		if en.running || en.queued || en.lastCheck.IsZero() {
+			return false
+		}
+	}
+	return true
+}
+
 func TestBuilderBuildsNewEntities(t *testing.T) {
 	f := newBuilderFixture(t, BuilderOptions{PollInterval: 10 * time.Millisecond, RecheckInterval: time.Hour})
 	e, _ := docsSource(t, "harbour-tides", map[string]string{"index.md": "Welcome aboard", "setup.md": "Setup"})

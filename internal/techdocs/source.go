@@ -31,15 +31,13 @@ type TreeFile struct {
 var skippedDirs = map[string]bool{".git": true, "node_modules": true, ".venv": true, "__pycache__": true}
 
 // prepare makes the source of loc available as a folder and returns its
-// etag; notModified means the etag is prevEtag and nothing was read.
-func (b *Builder) prepare(ctx context.Context, loc Location, prevEtag, tmp string) (dir, etag string, notModified bool, err error) {
+// etag; notModified means the etag is prevEtag and nothing was read. The
+// etag of a local folder may be one computed in the last few seconds
+// unless fresh.
+func (b *Builder) prepare(ctx context.Context, loc Location, prevEtag, tmp string, fresh bool) (dir, etag string, notModified bool, err error) {
 	switch loc.Type {
 	case LocationDir:
-		st, err := os.Stat(loc.Target)
-		if err != nil || !st.IsDir() {
-			return "", "", false, fmt.Errorf("docs source folder %s does not exist", loc.Target)
-		}
-		etag, err := hashTree(loc.Target)
+		etag, err := b.trees.get(loc.Target, fresh)
 		if err != nil {
 			return "", "", false, err
 		}
