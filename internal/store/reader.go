@@ -21,17 +21,21 @@ import (
 // implements catalog.QueryStore. On SQLite statements are prepared once per
 // text and reused; on PostgreSQL each is planned with its values.
 type CatalogReader struct {
-	db    *DB
-	stmts *stmtCache
+	db      *DB
+	stmts   *stmtCache
+	members *memberSets
 }
 
 // NewCatalogReader returns a reader over db.
 func NewCatalogReader(db *DB) *CatalogReader {
-	return &CatalogReader{db: db, stmts: newStmtCache(db.DB, 256)}
+	return &CatalogReader{db: db, stmts: newStmtCache(db.DB, 256), members: newMemberSets()}
 }
 
 // Close releases the prepared statements; the database stays open.
-func (r *CatalogReader) Close() error { return r.stmts.close() }
+func (r *CatalogReader) Close() error {
+	r.members.close()
+	return r.stmts.close()
+}
 
 // Generation implements catalog.QueryStore.
 func (r *CatalogReader) Generation(ctx context.Context) (int64, error) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -49,25 +50,113 @@ func (r *CatalogReader) CountEntities(ctx context.Context, set catalog.EntitySet
 // EntityPage implements catalog.QueryStore. A walk of the sort key with a
 // budget that ends short of a full page is followed by reading the
 // source: the matches were fewer, or further along the key, than the
-// estimate said.
+// estimate said. On SQLite a walk that tests equalities runs in a read
+// transaction that may test them on member sets (reader_members.go).
 func (r *CatalogReader) EntityPage(ctx context.Context, p catalog.EntityPage) ([]catalog.EntityRow, error) {
-	query, args, budgeted, err := r.pageSQL(p, false)
+	if keys := r.memberKeys(p); len(keys) > 0 {
+		return r.memberPage(ctx, p, keys)
+	}
+	return r.entityPage(ctx, r.query, p, nil)
+}
+
+// queryFunc runs a statement: CatalogReader.query, or the same through a
+// transaction (txQuery).
+type queryFunc func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+
+func (r *CatalogReader) entityPage(ctx context.Context, run queryFunc, p catalog.EntityPage, members map[memberKey]int64) ([]catalog.EntityRow, error) {
+	query, args, budgeted, err := r.pageSQL(p, false, members)
 	if err != nil {
 		return nil, err
 	}
-	out, err := r.readPage(ctx, p, query, args)
+	out, err := readPage(ctx, run, p, query, args)
 	if err != nil || !budgeted || len(out) >= p.Limit {
 		return out, err
 	}
-	query, args, _, err = r.pageSQL(p, true)
+	query, args, _, err = r.pageSQL(p, true, members)
 	if err != nil {
 		return nil, err
 	}
-	return r.readPage(ctx, p, query, args)
+	return readPage(ctx, run, p, query, args)
 }
 
-func (r *CatalogReader) readPage(ctx context.Context, p catalog.EntityPage, query string, args []any) ([]catalog.EntityRow, error) {
-	rows, err := r.query(ctx, query, args...)
+// memberKeys returns the member sets a page could test its filter's
+// equalities on: on SQLite, for a page that walks its sort key.
+func (r *CatalogReader) memberKeys(p catalog.EntityPage) []memberKey {
+	if r.db.Dialect != SQLite || p.SortKey == "" || p.Filter == nil {
+		return nil
+	}
+	src, rest := r.planSource(p.EntitySet)
+	if plan := walkSortKey(p, src, rest, false); !plan.walk {
+		return nil
+	}
+	var keys []memberKey
+	for _, c := range conjuncts(p.Filter) {
+		if k, ok := memberKeyOf(c); ok {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// memberPage reads a walked page in a read transaction, testing its
+// equalities on member sets of the generation the transaction sees when
+// they are built or due.
+func (r *CatalogReader) memberPage(ctx context.Context, p catalog.EntityPage, keys []memberKey) ([]catalog.EntityRow, error) {
+	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("read entity page: %w", err)
+	}
+	defer tx.Rollback()
+	run := r.txQuery(tx)
+	var gen int64
+	if err := scanOne(ctx, run, `SELECT generation FROM catalog_state WHERE id = 1`, &gen); err != nil {
+		return nil, fmt.Errorf("read catalog_state: %w", err)
+	}
+	members, release, err := r.members.use(ctx, tx, gen, keys)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return r.entityPage(ctx, run, p, members)
+}
+
+// txQuery runs statements in tx, through the prepared-statement cache.
+func (r *CatalogReader) txQuery(tx *sql.Tx) queryFunc {
+	return func(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+		stmt, release, err := r.stmts.get(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		rows, err := tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+		if err != nil {
+			return nil, fmt.Errorf("query catalog: %w", err)
+		}
+		return rows, nil
+	}
+}
+
+// scanOne reads the one row of a statement into dest.
+func scanOne(ctx context.Context, run queryFunc, query string, dest ...any) error {
+	rows, err := run(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+func readPage(ctx context.Context, run queryFunc, p catalog.EntityPage, query string, args []any) ([]catalog.EntityRow, error) {
+	rows, err := run(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -343,8 +432,9 @@ func hashedSQL(src *source, idExpr string, a *sqlArgs) string {
 // with their JSON, so a sort never carries entity bodies.
 //
 // read forces reading the source instead of a budgeted walk; budgeted
-// reports that the statement is such a walk.
-func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool) (query string, args []any, budgeted bool, err error) {
+// reports that the statement is such a walk. A walk tests the equalities
+// that have a handle in members on their member sets.
+func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[memberKey]int64) (query string, args []any, budgeted bool, err error) {
 	a := sqlArgs{dialect: r.db.Dialect}
 	src, rest := r.planSource(p.EntitySet)
 	dir, cmp := "ASC", ">"
@@ -402,6 +492,18 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool) (query string, 
 		if plan.hashed {
 			where = append(where, hashedSQL(src, "d.id", &a))
 			tests = rest
+		}
+		if members != nil {
+			var seek []*catalog.Predicate
+			for _, c := range tests {
+				k, ok := memberKeyOf(c)
+				if h, held := members[k]; ok && held {
+					where = append(where, memberFunc+"("+a.add(h)+", d.id)")
+					continue
+				}
+				seek = append(seek, c)
+			}
+			tests = seek
 		}
 		if err := conds(tests, "d.id"); err != nil {
 			return "", nil, false, err
