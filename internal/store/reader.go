@@ -21,14 +21,15 @@ import (
 // implements catalog.QueryStore. On SQLite statements are prepared once per
 // text and reused; on PostgreSQL each is planned with its values.
 type CatalogReader struct {
-	db      *DB
-	stmts   *stmtCache
-	members *memberSets
+	db       *DB
+	stmts    *stmtCache
+	members  *memberSets
+	entities *entityCache
 }
 
 // NewCatalogReader returns a reader over db.
 func NewCatalogReader(db *DB) *CatalogReader {
-	return &CatalogReader{db: db, stmts: newStmtCache(db.DB, 256), members: newMemberSets()}
+	return &CatalogReader{db: db, stmts: newStmtCache(db.DB, 256), members: newMemberSets(), entities: newEntityCache(entityCacheBytes)}
 }
 
 // Close releases the prepared statements; the database stays open.

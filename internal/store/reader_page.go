@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -64,19 +65,44 @@ func (r *CatalogReader) EntityPage(ctx context.Context, p catalog.EntityPage) ([
 type queryFunc func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 
 func (r *CatalogReader) entityPage(ctx context.Context, run queryFunc, p catalog.EntityPage, members map[memberKey]int64) ([]catalog.EntityRow, error) {
-	query, args, budgeted, err := r.pageSQL(p, false, members)
+	// On SQLite the page reads hashes and takes the JSON it can from the
+	// entity cache; should an entity change between the two statements,
+	// the page is read again with its JSON.
+	if r.db.Dialect == SQLite {
+		out, err := r.plannedPage(ctx, run, p, members, true)
+		if !errors.Is(err, errPageChanged) {
+			return out, err
+		}
+	}
+	return r.plannedPage(ctx, run, p, members, false)
+}
+
+// plannedPage reads a page with the planned statement and, when a budgeted
+// walk comes back short, by reading the source. byHash reads hashes
+// instead of JSON and fills the JSON in afterwards (fillPage).
+func (r *CatalogReader) plannedPage(ctx context.Context, run queryFunc, p catalog.EntityPage, members map[memberKey]int64, byHash bool) ([]catalog.EntityRow, error) {
+	query, args, budgeted, err := r.pageSQL(p, false, members, byHash)
 	if err != nil {
 		return nil, err
 	}
-	out, err := readPage(ctx, run, p, query, args)
-	if err != nil || !budgeted || len(out) >= p.Limit {
-		return out, err
-	}
-	query, args, _, err = r.pageSQL(p, true, members)
+	out, hashes, err := readPage(ctx, run, p, query, args, byHash)
 	if err != nil {
 		return nil, err
 	}
-	return readPage(ctx, run, p, query, args)
+	if budgeted && len(out) < p.Limit {
+		if query, args, _, err = r.pageSQL(p, true, members, byHash); err != nil {
+			return nil, err
+		}
+		if out, hashes, err = readPage(ctx, run, p, query, args, byHash); err != nil {
+			return nil, err
+		}
+	}
+	if byHash {
+		if err := r.fillPage(ctx, run, out, hashes); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // memberKeys returns the member sets a page could test its filter's
@@ -155,33 +181,44 @@ func scanOne(ctx context.Context, run queryFunc, query string, dest ...any) erro
 	return rows.Close()
 }
 
-func readPage(ctx context.Context, run queryFunc, p catalog.EntityPage, query string, args []any) ([]catalog.EntityRow, error) {
+// readPage runs a page statement. Its last column is the entity's JSON,
+// or with byHash its hash, returned apart.
+func readPage(ctx context.Context, run queryFunc, p catalog.EntityPage, query string, args []any, byHash bool) ([]catalog.EntityRow, []string, error) {
 	rows, err := run(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
 	out := make([]catalog.EntityRow, 0, min(p.Limit, 1024))
+	var hashes []string
 	for rows.Next() {
 		var (
-			row catalog.EntityRow
-			e   entityText
+			row  catalog.EntityRow
+			e    entityText
+			hash string
+			last any = &e
 		)
+		if byHash {
+			last = &hash
+		}
 		if p.SortKey != "" {
-			err = rows.Scan(&row.ID, &row.SortValue, &e)
+			err = rows.Scan(&row.ID, &row.SortValue, last)
 		} else {
-			err = rows.Scan(&row.ID, &e)
+			err = rows.Scan(&row.ID, last)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read entity page: %w", err)
+			return nil, nil, fmt.Errorf("read entity page: %w", err)
 		}
 		row.Entity = json.RawMessage(e)
 		out = append(out, row)
+		if byHash {
+			hashes = append(hashes, hash)
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read entity page: %w", err)
+		return nil, nil, fmt.Errorf("read entity page: %w", err)
 	}
-	return out, nil
+	return out, hashes, nil
 }
 
 // source is where a plan takes its candidate entities from: the trigram
@@ -433,8 +470,9 @@ func hashedSQL(src *source, idExpr string, a *sqlArgs) string {
 //
 // read forces reading the source instead of a budgeted walk; budgeted
 // reports that the statement is such a walk. A walk tests the equalities
-// that have a handle in members on their member sets.
-func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[memberKey]int64) (query string, args []any, budgeted bool, err error) {
+// that have a handle in members on their member sets. byHash selects the
+// entities' hashes in place of their JSON.
+func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[memberKey]int64, byHash bool) (query string, args []any, budgeted bool, err error) {
 	a := sqlArgs{dialect: r.db.Dialect}
 	src, rest := r.planSource(p.EntitySet)
 	dir, cmp := "ASC", ">"
@@ -462,10 +500,14 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[mem
 		}
 		return []string{"(" + value + ", " + id + ") " + cmp + " (" + a.add(p.After.Value) + ", " + a.add(p.After.ID) + ")"}
 	}
+	body := "fe.final_entity"
+	if byHash {
+		body = "fe.hash"
+	}
 	if sorted {
-		b.WriteString("SELECT p.id, p.value, fe.final_entity FROM (")
+		b.WriteString("SELECT p.id, p.value, " + body + " FROM (")
 	} else {
-		b.WriteString("SELECT p.id, fe.final_entity FROM (")
+		b.WriteString("SELECT p.id, " + body + " FROM (")
 	}
 	var plan sortPlan
 	if sorted {

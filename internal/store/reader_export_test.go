@@ -1,0 +1,28 @@
+package store
+
+import (
+	"context"
+
+	"github.com/callboard/callboard/internal/catalog"
+)
+
+// MemberSetsBuilt counts the member sets r holds built.
+func MemberSetsBuilt(r *CatalogReader) int {
+	r.members.mu.Lock()
+	defer r.members.mu.Unlock()
+	n := 0
+	for _, s := range r.members.sets {
+		if s.built {
+			n++
+		}
+	}
+	return n
+}
+
+// FillPage exposes fillPage: it fills rows' JSON for their hashes.
+func FillPage(ctx context.Context, r *CatalogReader, rows []catalog.EntityRow, hashes []string) error {
+	return r.fillPage(ctx, r.query, rows, hashes)
+}
+
+// ErrPageChanged is errPageChanged.
+var ErrPageChanged = errPageChanged
