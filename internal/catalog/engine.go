@@ -139,8 +139,11 @@ type Engine struct {
 	// busy counts loop iterations between their claim and their write;
 	// ticks grows with every start and end, so WaitIdle can tell that
 	// nothing happened while it looked at the database.
-	busy    atomic.Int64
-	ticks   atomic.Int64
+	busy  atomic.Int64
+	ticks atomic.Int64
+	// bulk is set while the store holds indexes aside for a bulk load
+	// (BeginBulkLoad) that have yet to be built.
+	bulk    atomic.Bool
 	backlog backlog
 	// locationsMu orders the registered-locations provider's mutations:
 	// the start-up full mutation and the location API's deltas.
@@ -266,6 +269,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.log.Info("catalog processing is disabled")
 	}
 	wg.Go(func() { e.stitchLoop(ctx) })
+	if e.bulk.Load() {
+		wg.Go(func() { e.endBulkLoad(ctx) })
+	}
 	if e.opts.OrphanStrategy == OrphanDelete {
 		wg.Go(func() { e.orphanLoop(ctx) })
 	}
@@ -275,6 +281,11 @@ func (e *Engine) Run(ctx context.Context) error {
 
 func (e *Engine) start(ctx context.Context) error {
 	defer e.end()
+	bulk, err := e.store.BeginBulkLoad(ctx)
+	if err != nil {
+		return err
+	}
+	e.bulk.Store(bulk)
 	if err := e.applyConfigLocations(ctx); err != nil {
 		return err
 	}
@@ -311,18 +322,15 @@ func (e *Engine) evictRemovedProviders(ctx context.Context) error {
 }
 
 // WaitIdle blocks until Run has started, nothing is due for processing,
-// nothing is queued for stitching and no batch is in flight. It needs Run
-// to be running (otherwise it waits for ctx).
+// nothing is queued for stitching, no batch is in flight and the indexes a
+// bulk load set aside are built. It needs Run to be running (otherwise it
+// waits for ctx).
 func (e *Engine) WaitIdle(ctx context.Context) error {
 	for {
-		before := e.ticks.Load()
-		if e.busy.Load() == 0 {
-			pending, err := e.store.PendingWork(ctx, e.now(), e.processingEnabled())
-			if err != nil {
+		if !e.bulk.Load() {
+			idle, err := e.quiet(ctx)
+			if err != nil || idle {
 				return err
-			}
-			if !pending && e.busy.Load() == 0 && e.ticks.Load() == before {
-				return nil
 			}
 		}
 		select {
@@ -331,6 +339,21 @@ func (e *Engine) WaitIdle(ctx context.Context) error {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+}
+
+// quiet reports whether nothing is due for processing, nothing is queued
+// for stitching and no batch is in flight, with no batch started or ended
+// while it looked.
+func (e *Engine) quiet(ctx context.Context) (bool, error) {
+	before := e.ticks.Load()
+	if e.busy.Load() != 0 {
+		return false, nil
+	}
+	pending, err := e.store.PendingWork(ctx, e.now(), e.processingEnabled())
+	if err != nil {
+		return false, err
+	}
+	return !pending && e.busy.Load() == 0 && e.ticks.Load() == before, nil
 }
 
 func (e *Engine) begin() { e.busy.Add(1); e.ticks.Add(1) }

@@ -40,6 +40,12 @@ type EngineStore interface {
 	// PendingWork reports whether anything is due for processing (when
 	// processing is true) or queued for stitching.
 	PendingWork(ctx context.Context, now time.Time, processing bool) (bool, error)
+	// BeginBulkLoad sets aside, when the catalog holds no entity yet, the
+	// indexes only readers need, so that a first load does not update them
+	// row by row; it reports whether any index is set aside (also when an
+	// earlier load stopped before EndBulkLoad). EndBulkLoad builds them.
+	BeginBulkLoad(ctx context.Context) (bool, error)
+	EndBulkLoad(ctx context.Context) error
 
 	// InsertLocation stores a registered location; false when one with the
 	// same type and target exists.

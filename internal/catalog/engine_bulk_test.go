@@ -1,0 +1,61 @@
+package catalog_test
+
+import (
+	"testing"
+
+	"github.com/callboard/callboard/internal/store"
+	"github.com/callboard/callboard/internal/store/storetest"
+	"github.com/callboard/callboard/plugin"
+)
+
+const bulkYAML = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: one
+spec:
+  type: service
+  lifecycle: production
+  owner: team-a
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: two
+spec:
+  type: website
+  lifecycle: production
+  owner: team-a
+`
+
+// The first load into an empty catalog runs with the readers' search
+// indexes set aside; the engine is idle only once they are built, and a
+// restart on the loaded catalog sets nothing aside.
+func TestEngineBuildsDeferredIndexesBeforeIdle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		path := writeFile(t, t.TempDir(), "catalog-info.yaml", bulkYAML)
+		loc := withConfigLocations(plugin.Location{Type: "file", Target: path})
+		h := newHarness(t, db, loc)
+		h.idle()
+		if n := h.count(`SELECT count(*) FROM catalog_deferred_indexes`); n != 0 {
+			t.Fatalf("idle with %d indexes still set aside", n)
+		}
+		if db.Dialect == store.SQLite {
+			n := h.count(`SELECT count(*) FROM search INDEXED BY search_key_value WHERE key = 'spec.lifecycle' AND value = 'production'`)
+			if n != 2 {
+				t.Errorf("search_key_value finds %d production entities, want 2", n)
+			}
+		} else {
+			n := h.count(`SELECT count(*) FROM pg_indexes WHERE tablename = 'search' AND indexname IN ('search_key_value', 'search_original')`)
+			if n != 2 {
+				t.Errorf("%d of the 2 readers' indexes built", n)
+			}
+		}
+		h.stop()
+
+		again := newHarness(t, db, loc)
+		again.idle()
+		if n := again.count(`SELECT count(*) FROM catalog_deferred_indexes`); n != 0 {
+			t.Errorf("restart left %d indexes set aside", n)
+		}
+	})
+}

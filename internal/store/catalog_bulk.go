@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// deferredIndexes are the search table's indexes that only readers use,
+// per dialect. The writer finds search rows by entity, through (id, key)
+// on SQLite and (id, key, value) on PostgreSQL, which are never deferred.
+// At a cold start every stitched row lands at a random place in each of
+// these, so each row dirties a page of its own that the commit writes and
+// the checkpoint copies; built at the end, each is one sort.
+var deferredIndexes = map[Dialect][]string{
+	SQLite:   {"search_key_value", "search_original"},
+	Postgres: {"search_key_value", "search_original", "search_trigram"},
+}
+
+// BeginBulkLoad sets the readers' search indexes aside when the catalog
+// holds no search rows, recording their definitions in
+// catalog_deferred_indexes, and reports whether any index is set aside (a
+// load that stopped before EndBulkLoad left them so). Readers keep working
+// without them, more slowly.
+func (c *Catalog) BeginBulkLoad(ctx context.Context) (bool, error) {
+	names := deferredIndexes[c.db.Dialect]
+	deferred := false
+	err := c.write(ctx, func(tx *wtx) error {
+		if c.db.Dialect == Postgres {
+			// One engine at a time decides; the others wait and find the
+			// indexes gone.
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE catalog_deferred_indexes IN EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+		}
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM search LIMIT 1`).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			if err := setIndexesAside(ctx, tx, names); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM catalog_deferred_indexes`).Scan(&n); err != nil {
+			return err
+		}
+		deferred = n > 0
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("begin bulk load: %w", err)
+	}
+	return deferred, nil
+}
+
+// setIndexesAside records the definitions of the named indexes that exist
+// and drops them.
+func setIndexesAside(ctx context.Context, tx *wtx, names []string) error {
+	q := inList{head: `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN`}
+	if tx.Dialect == Postgres {
+		q = inList{head: `SELECT indexname, indexdef FROM pg_indexes
+			WHERE schemaname = current_schema() AND tablename = 'search' AND indexname IN`}
+	}
+	type index struct{ name, definition string }
+	var found []index
+	err := queryIn(ctx, tx, q, names, func(r *sql.Rows) error {
+		var x index
+		if err := r.Scan(&x.name, &x.definition); err != nil {
+			return err
+		}
+		found = append(found, x)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read index definitions: %w", err)
+	}
+	for _, x := range found {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_deferred_indexes (name, definition) VALUES ($1, $2)`, x.name, x.definition); err != nil {
+			return fmt.Errorf("record index %s: %w", x.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DROP INDEX `+quoteIdent(x.name)); err != nil {
+			return fmt.Errorf("drop index %s: %w", x.name, err)
+		}
+	}
+	return nil
+}
+
+// EndBulkLoad builds the indexes BeginBulkLoad set aside, each from the
+// definition it recorded, in one transaction.
+func (c *Catalog) EndBulkLoad(ctx context.Context) error {
+	err := c.write(ctx, func(tx *wtx) error {
+		lock := ""
+		if c.db.Dialect == Postgres {
+			lock = " FOR UPDATE"
+		}
+		type index struct{ name, definition string }
+		var todo []index
+		err := queryRows(ctx, tx, `SELECT name, definition FROM catalog_deferred_indexes ORDER BY name`+lock, nil, func(r *sql.Rows) error {
+			var x index
+			if err := r.Scan(&x.name, &x.definition); err != nil {
+				return err
+			}
+			todo = append(todo, x)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, x := range todo {
+			if _, err := tx.ExecContext(ctx, x.definition); err != nil {
+				return fmt.Errorf("build index %s: %w", x.name, err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM catalog_deferred_indexes WHERE name = $1`, x.name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("end bulk load: %w", err)
+	}
+	return nil
+}
+
+// quoteIdent quotes an SQL identifier for both dialects.
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
