@@ -147,7 +147,7 @@ func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.Eng
 // after it the remaining tiers one by one. Ranking is by tier first, so
 // a level's ranked page is what any broader level's would begin with.
 func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, error) {
-	p, err := s.probe(ctx, parsed, textTable, s.level(textColumns), "", true)
+	p, err := s.probe(ctx, parsed, textTable, s.level(textColumns), "", true, 0)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -180,16 +180,21 @@ func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, err
 	head := -1
 	var headRanked []int64
 	// The first tier's level is the tier: when it is large, its probe
-	// serves the tier.
-	var first *probed
+	// serves the tier. A later level that is large holds its tier and the
+	// previous level, which is small and read whole: reading as many more
+	// matches as that level holds tells whether the tier is large too, and
+	// then its first matches, without a probe of the tier.
+	var first, next *probed
 	for t := 0; t < len(tierColumns)-1 && need > 0; t++ {
-		lp, err := s.probe(ctx, parsed, s.tableFor(t), s.level(tierColumns[t]), extra, false)
+		lp, err := s.probe(ctx, parsed, s.tableFor(t), s.level(tierColumns[t]), extra, false, len(headRanked))
 		if err != nil {
 			return nil, 0, err
 		}
 		if lp.large {
 			if t == 0 {
 				first = &lp
+			} else {
+				next = largeTier(lp.first, headRanked)
 			}
 			break
 		}
@@ -203,9 +208,15 @@ func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, err
 		table := s.tableFor(t)
 		expr := restricted(tierExpr(t, s.pos, s.excl), s.meta)
 		var tp probed
-		if t == 0 && first != nil {
+		switch {
+		case t == 0 && first != nil:
 			tp = *first
-		} else if tp, err = s.probe(ctx, parsed, table, expr, extra, t == len(tierColumns)-1); err != nil {
+		case t == head+1 && next != nil:
+			tp = *next
+		default:
+			tp, err = s.probe(ctx, parsed, table, expr, extra, t == len(tierColumns)-1, 0)
+		}
+		if err != nil {
 			return nil, 0, err
 		}
 		switch {
@@ -234,6 +245,26 @@ func (s *query) run(ctx context.Context, parsed search.Query) ([]int64, int, err
 		}
 	}
 	return out, total, nil
+}
+
+// largeTier returns the tier of a large level's first matches (in rowid
+// order) after the previous level's, prev, when more than rankCap are
+// left; nil when that does not show the tier to be large.
+func largeTier(level, prev []int64) *probed {
+	seen := make(map[int64]bool, len(prev))
+	for _, id := range prev {
+		seen[id] = true
+	}
+	ids := make([]int64, 0, len(level))
+	for _, id := range level {
+		if !seen[id] {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) <= rankCap {
+		return nil
+	}
+	return &probed{first: ids, large: true}
 }
 
 // pageOf slices a page out of ids.
@@ -269,14 +300,15 @@ type probed struct {
 // little.
 const rankBodyBytes = 1000
 
-// probe reads the matches of an expression up to rankCap+1, in index
-// order; when there are at most rankCap it reads their fields by rowid
-// and ranks them (exact matches first, then search.Rank's tier and
-// score, then rowid). withBody reads the start of the body too, for sets
-// that may hold matches found only there.
-func (s *query) probe(ctx context.Context, parsed search.Query, table, match, extra string, withBody bool) (probed, error) {
+// probe reads the matches of an expression up to rankCap+1 (and more
+// of a larger set), in index order; when there are at most rankCap
+// it reads their fields by rowid and ranks them (exact matches first,
+// then search.Rank's tier and score, then rowid). withBody reads the
+// start of the body too, for sets that may hold matches found only
+// there.
+func (s *query) probe(ctx context.Context, parsed search.Query, table, match, extra string, withBody bool, more int) (probed, error) {
 	var a sqlsearch.Args
-	stmt := `SELECT rowid` + s.from(&a, table, match, extra) + ` ORDER BY rowid LIMIT ` + strconv.Itoa(rankCap+1)
+	stmt := `SELECT rowid` + s.from(&a, table, match, extra) + ` ORDER BY rowid LIMIT ` + strconv.Itoa(rankCap+1+more)
 	ids, err := s.e.ids(ctx, stmt, a.Values)
 	if err != nil {
 		return probed{}, err
