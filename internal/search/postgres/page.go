@@ -57,6 +57,10 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
+		if t < 0 && n == 0 {
+			// No exact match: the tiers need not leave any out.
+			s.exact = ""
+		}
 		ids = append(ids, got...)
 		need -= len(got)
 		skip = max(0, skip-n)

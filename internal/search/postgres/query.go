@@ -144,8 +144,16 @@ func tierColumn(t int) string {
 // previous one's matches, nor the exact matches (tier -1 is those).
 func (s *query) tierCond(a *sqlsearch.Args, t int) string {
 	if t < 0 {
+		// A document whose name or title is the whole query holds every
+		// word of it (search.Query.Exact, which has no exclusions): only
+		// the filters and the permission condition are left to check. The
+		// query's words would cost planning more than the lookup by key.
 		e := a.Add(s.exact)
-		return s.level(a, len(tierWeights)-1) + " AND (d.name_key = " + e + " OR d.title_key = " + e + ")"
+		cond := "(d.name_key = " + e + " OR d.title_key = " + e + ")"
+		if s.meta != "" {
+			cond += " AND d.tsv_names @@ " + tsq(a, s.meta)
+		}
+		return cond
 	}
 	return s.tiers(a, t-1, t)
 }

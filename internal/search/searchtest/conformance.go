@@ -176,6 +176,16 @@ func testFilters(t *testing.T, e search.Engine) {
 		got = ids(t, e, search.EngineQuery{Filters: tt.filters, Types: tt.types})
 		check(t, tt.name+" without a term", sorted(got), tt.want)
 	}
+	// A document whose title is the whole query comes first only when the
+	// filters allow it.
+	for _, kind := range []string{"component", "api"} {
+		want := []string{}
+		if kind == "api" {
+			want = []string{"api"}
+		}
+		got := ids(t, e, search.EngineQuery{Query: search.ParseQuery("orders api"), Filters: []search.Filter{f("kind", kind)}})
+		check(t, "exact title, kind "+kind, sorted(got), want)
+	}
 }
 
 func testAccess(t *testing.T, e search.Engine) {
