@@ -34,9 +34,36 @@ const (
 	memberMaxSets    = 64
 )
 
-// memberBits maps a live set's handle to its bitmap (a []uint64, never
-// changed once stored), for memberFunc.
-var memberBits sync.Map
+// memberBits maps a live set's handle to its bitmap, for memberFunc. The
+// map is replaced, never changed, so the function reads it without a lock
+// (a sync.Map boxed the handle on every call); memberBitsMu orders the
+// rare writers.
+var (
+	memberBits   atomic.Pointer[map[int64][]uint64]
+	memberBitsMu sync.Mutex
+)
+
+// setMemberBits publishes bits under handle h, or removes h when bits is
+// nil.
+func setMemberBits(h int64, bits []uint64) {
+	memberBitsMu.Lock()
+	defer memberBitsMu.Unlock()
+	var next map[int64][]uint64
+	if old := memberBits.Load(); old != nil {
+		next = make(map[int64][]uint64, len(*old)+1)
+		for k, v := range *old {
+			next[k] = v
+		}
+	} else {
+		next = map[int64][]uint64{}
+	}
+	if bits == nil {
+		delete(next, h)
+	} else {
+		next[h] = bits
+	}
+	memberBits.Store(&next)
+}
 
 var memberHandles atomic.Int64
 
@@ -51,11 +78,15 @@ func memberTest(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, e
 	if !ok || !ok2 {
 		return nil, fmt.Errorf("%s: want (integer, integer), got (%T, %T)", memberFunc, args[0], args[1])
 	}
-	v, ok := memberBits.Load(h)
-	if !ok {
+	var bits []uint64
+	found := false
+	if m := memberBits.Load(); m != nil {
+		bits, found = (*m)[h]
+	}
+	if !found {
 		return nil, fmt.Errorf("%s: no set %d", memberFunc, h)
 	}
-	if bitmapHas(v.([]uint64), id) {
+	if bitmapHas(bits, id) {
 		return int64(1), nil
 	}
 	return int64(0), nil
@@ -169,7 +200,7 @@ func (c *memberSets) ask(gen int64, keys []memberKey) (held []*memberSet, due []
 // store publishes a set's bits. Two pages may read the same set at once;
 // the later one stores the same bits again.
 func (c *memberSets) store(s *memberSet, bits []uint64) {
-	memberBits.Store(s.handle, bits)
+	setMemberBits(s.handle, bits)
 	c.mu.Lock()
 	s.built = true
 	c.mu.Unlock()
@@ -181,7 +212,7 @@ func (c *memberSets) release(held []*memberSet) {
 	for _, s := range held {
 		s.users--
 		if s.dropped && s.users == 0 {
-			memberBits.Delete(s.handle)
+			setMemberBits(s.handle, nil)
 		}
 	}
 }
@@ -191,7 +222,7 @@ func (c *memberSets) dropAll() {
 	for k, s := range c.sets {
 		s.dropped = true
 		if s.users == 0 {
-			memberBits.Delete(s.handle)
+			setMemberBits(s.handle, nil)
 		}
 		delete(c.sets, k)
 	}
@@ -212,7 +243,7 @@ func readMemberSet(ctx context.Context, q querier, k memberKey) ([]uint64, error
 		return nil, fmt.Errorf("read member set %s=%s: %w", k.key, k.value, err)
 	}
 	defer rows.Close()
-	var bits []uint64
+	bits := []uint64{} // not nil: setMemberBits takes nil for a removal
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {

@@ -124,6 +124,21 @@ func (r *CatalogReader) memberKeys(p catalog.EntityPage) []memberKey {
 	return keys
 }
 
+// coveredByMembers reports whether every condition of filter is tested
+// on a member set of members.
+func coveredByMembers(filter *catalog.Predicate, members map[memberKey]int64) bool {
+	if members == nil {
+		return false
+	}
+	for _, c := range conjuncts(filter) {
+		k, ok := memberKeyOf(c)
+		if _, held := members[k]; !ok || !held {
+			return false
+		}
+	}
+	return true
+}
+
 // memberPage reads a walked page in a read transaction, testing its
 // equalities on member sets of the generation the transaction sees when
 // they are built or due.
@@ -514,6 +529,12 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[mem
 		plan = walkSortKey(p, src, rest, r.db.Dialect == Postgres)
 		if read && plan.budget > 0 {
 			plan = sortPlan{}
+		}
+		if plan.walk && !plan.hashed && ft == nil && coveredByMembers(p.Filter, members) {
+			// A row costs a bit test, not seeks: even the whole key is
+			// walked faster than the source is read, and the budget's
+			// subquery alone took 40% of the UI table query's walk.
+			plan.budget = 0
 		}
 	}
 	switch {
