@@ -42,6 +42,14 @@ type Locker interface {
 	TryLock(ctx context.Context, name string) (unlock func(), ok bool, err error)
 }
 
+// Compactor is implemented by engines whose index reads faster once
+// compacted after rebuilds (the SQLite engine's FTS5 segments): the
+// indexer calls Compact after each pass of rebuilds, once for all the
+// types a reindex rebuilt.
+type Compactor interface {
+	Compact(ctx context.Context) error
+}
+
 // Rebuild fills a new index of one type.
 type Rebuild interface {
 	// Add indexes a batch of documents.

@@ -253,6 +253,9 @@ func (ix *Indexer) Run(ctx context.Context) error {
 				if err != nil && ctx.Err() == nil {
 					ix.log.Error("search index rebuild failed", "type", t, "error", err)
 				}
+				if err == nil {
+					ix.compact(ctx)
+				}
 				finished <- result{t, err}
 			})
 		}
@@ -318,6 +321,7 @@ func (ix *Indexer) start(ctx context.Context) []string {
 			failed = append(failed, c.Type())
 		}
 	}
+	ix.compact(ctx)
 	return failed
 }
 
@@ -383,7 +387,23 @@ func (ix *Indexer) Reindex(ctx context.Context, types ...string) ([]Rebuilt, err
 		}
 		out = append(out, Rebuilt{Type: c.Type(), Documents: n, Took: ix.now().Sub(start)})
 	}
+	ix.compact(ctx)
 	return out, nil
+}
+
+// compact lets an engine that is a Compactor compact its index after
+// rebuilds. A failure leaves the index as it was, only slower to read.
+func (ix *Indexer) compact(ctx context.Context) {
+	c, ok := ix.engine.(Compactor)
+	if !ok {
+		return
+	}
+	start := ix.now()
+	if err := c.Compact(ctx); err != nil {
+		ix.log.Warn("search index not compacted", "error", err)
+		return
+	}
+	ix.log.Debug("search index compacted", "took", ix.now().Sub(start))
 }
 
 // rebuildBatch is how many documents one Rebuild.Add takes.

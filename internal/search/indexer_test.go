@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -478,5 +479,46 @@ func TestIndexerKeepsInOrderFeedPosition(t *testing.T) {
 	pos, ok, err := f.engine.LoadState(ctx, "catalog-feed")
 	if err != nil || !ok || pos != strconv.Itoa(len(cat.changes)) {
 		t.Errorf("saved position = %q %v %v, want %d", pos, ok, err, len(cat.changes))
+	}
+}
+
+// compactions counts the calls of Compact on an engine.
+type compactions struct {
+	search.Engine
+	n atomic.Int32
+}
+
+func (c *compactions) Compact(context.Context) error {
+	c.n.Add(1)
+	return nil
+}
+
+var _ search.Compactor = (*compactions)(nil)
+
+// TestIndexerCompactsOncePerReindex: a reindex of every type and the
+// first build of Run each let a Compactor engine compact once, after all
+// their rebuilds.
+func TestIndexerCompactsOncePerReindex(t *testing.T) {
+	ctx := context.Background()
+	cat := newLiveCatalog()
+	cat.put("Component", "one", "One", nil)
+	e := &compactions{Engine: newEngine(t)}
+	f := newIndexerFixture(t, e, cat)
+	if _, err := f.ix.Reindex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.n.Load(); n != 1 {
+		t.Errorf("a reindex of 3 types compacted %d times, want 1", n)
+	}
+
+	e2 := &compactions{Engine: newEngine(t)}
+	f2 := newIndexerFixture(t, e2, cat)
+	f2.run(t)
+	waitFor(t, 5*time.Second, func() bool { return e2.n.Load() > 0 })
+	if got := f2.titles(t, "one"); !cmp.Equal(got, []string{"One"}) {
+		t.Errorf("after the first build: %v", got)
+	}
+	if n := e2.n.Load(); n != 1 {
+		t.Errorf("a first build of 3 types compacted %d times, want 1", n)
 	}
 }
