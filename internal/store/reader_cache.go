@@ -17,14 +17,21 @@ import (
 // entityCache): about 5,000 entities of the generated organisation.
 const entityCacheBytes = 8 << 20
 
-// entityCache keeps final entities' JSON by id and hash on SQLite, where a
-// page of 100 entities spent a seventh of its CPU copying their JSON out
-// of SQLite and about as much again collecting those copies. final_entities'
-// hash changes whenever the entity does (it hashes everything the final
-// entity is built from), so a page reads its rows' hashes and only the
-// JSON it does not hold. Entries are never stale, only unused: an entity
-// that changed has a new hash and its old entry ages out. Eviction is
-// CLOCK: an entry used since the hand last passed gets another round.
+// generationSQL reads the catalog generation inside another statement, so
+// that it belongs to that statement's snapshot.
+const generationSQL = "(SELECT generation FROM catalog_state WHERE id = 1)"
+
+// entityCache keeps final entities' JSON on SQLite, where a page of 100
+// entities spent a seventh of its CPU copying their JSON out of SQLite and
+// about as much again collecting those copies, and as much again seeking
+// each entity's row. An entry holds the entity's hash (final_entities.hash,
+// which changes whenever the entity does) and the catalog generation at
+// which it was last seen with that hash: every change to a final entity
+// moves the generation, so while the generation stays the entry is the
+// entity, and a page needs neither the entity's row nor its JSON. After
+// the generation moves, a page checks its entries' hashes and reads only
+// the JSON that changed. Eviction is CLOCK: an entry used since the hand
+// last passed gets another round.
 type entityCache struct {
 	mu    sync.RWMutex
 	max   int
@@ -38,6 +45,7 @@ type entityCache struct {
 type cachedEntity struct {
 	hash string
 	json json.RawMessage
+	gen  atomic.Int64 // the generation at which it was last the entity
 	used atomic.Bool
 }
 
@@ -45,24 +53,45 @@ func newEntityCache(max int) *entityCache {
 	return &entityCache{max: max, byID: map[int64]*cachedEntity{}}
 }
 
-// get returns the JSON of entity id when the cache holds it at hash.
-func (c *entityCache) get(id int64, hash string) (json.RawMessage, bool) {
+func (c *entityCache) entry(id int64) *cachedEntity {
 	c.mu.RLock()
-	e := c.byID[id]
-	c.mu.RUnlock()
-	if e == nil || e.hash != hash {
+	defer c.mu.RUnlock()
+	return c.byID[id]
+}
+
+// current returns the JSON of entity id when the cache knows it at gen.
+func (c *entityCache) current(id, gen int64) (json.RawMessage, bool) {
+	e := c.entry(id)
+	if e == nil || e.gen.Load() != gen {
 		return nil, false
 	}
 	e.used.Store(true)
 	return e.json, true
 }
 
-// put keeps the JSON of entity id at hash, evicting what the budget needs.
-func (c *entityCache) put(id int64, hash string, raw json.RawMessage) {
+// confirm returns the JSON of entity id when the cache holds it at hash,
+// and records that it is the entity at gen.
+func (c *entityCache) confirm(id int64, hash string, gen int64) (json.RawMessage, bool) {
+	e := c.entry(id)
+	if e == nil || e.hash != hash {
+		return nil, false
+	}
+	if gen > e.gen.Load() {
+		e.gen.Store(gen)
+	}
+	e.used.Store(true)
+	return e.json, true
+}
+
+// put keeps the JSON of entity id at hash, seen at gen, evicting what the
+// budget needs.
+func (c *entityCache) put(id int64, hash string, gen int64, raw json.RawMessage) {
 	cost := len(raw) + len(hash) + 64
 	if cost > c.max/8 {
 		return // one huge entity should not empty the cache
 	}
+	e := &cachedEntity{hash: hash, json: raw}
+	e.gen.Store(gen)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.byID[id]; old != nil {
@@ -70,37 +99,40 @@ func (c *entityCache) put(id int64, hash string, raw json.RawMessage) {
 	} else {
 		c.clock = append(c.clock, id)
 	}
-	c.byID[id] = &cachedEntity{hash: hash, json: raw}
+	c.byID[id] = e
 	c.size += cost
 	for c.size > c.max && len(c.clock) > 0 {
 		victim := c.clock[0]
 		c.clock = c.clock[1:]
-		e := c.byID[victim]
-		if e == nil {
+		v := c.byID[victim]
+		if v == nil {
 			continue
 		}
-		if e.used.Swap(false) {
+		if v.used.Swap(false) {
 			c.clock = append(c.clock, victim)
 			continue
 		}
 		delete(c.byID, victim)
-		c.size -= len(e.json) + len(e.hash) + 64
+		c.size -= len(v.json) + len(v.hash) + 64
 	}
 }
 
-// errPageChanged reports that an entity of a page changed between reading
-// the page and reading its JSON.
-var errPageChanged = errors.New("an entity of the page changed while it was read")
+// errPageChanged reports that the catalog changed between reading a page
+// and reading its JSON.
+var errPageChanged = errors.New("the catalog changed while a page was read")
 
-// fillPage puts the JSON of each row of out, whose hashes are in hashes:
-// from the cache, and the rest in one statement, by id. A row whose entity
-// no longer has that hash makes it return errPageChanged.
-func (r *CatalogReader) fillPage(ctx context.Context, run queryFunc, out []catalog.EntityRow, hashes []string) error {
+// fillPage puts the JSON of each row of out, read at catalog generation
+// gen: from the cache where it knows the entity at gen, and the rest in one
+// statement, by id, which sends the JSON only of entities whose hash the
+// cache does not hold. If that statement sees another generation it
+// returns errPageChanged.
+func (r *CatalogReader) fillPage(ctx context.Context, run queryFunc, out []catalog.EntityRow, gen int64) error {
 	want := map[int64]int{}
-	var ids strings.Builder
+	var ids, hashes strings.Builder
 	ids.WriteByte('[')
+	hashes.WriteByte('[')
 	for i := range out {
-		if raw, ok := r.entities.get(out[i].ID, hashes[i]); ok {
+		if raw, ok := r.entities.current(out[i].ID, gen); ok {
 			out[i].Entity = raw
 			continue
 		}
@@ -109,31 +141,51 @@ func (r *CatalogReader) fillPage(ctx context.Context, run queryFunc, out []catal
 		}
 		ids.WriteString(strconv.FormatInt(out[i].ID, 10))
 		want[out[i].ID] = i
+		if e := r.entities.entry(out[i].ID); e != nil {
+			if hashes.Len() > 1 {
+				hashes.WriteByte(',')
+			}
+			hashes.WriteString(strconv.Quote(e.hash)) // hex digits: JSON as well
+		}
 	}
 	if len(want) == 0 {
 		return nil
 	}
 	ids.WriteByte(']')
-	rows, err := run(ctx, `SELECT fe.id, fe.hash, fe.final_entity FROM final_entities fe WHERE fe.id IN (SELECT value FROM json_each(?))`, ids.String())
+	hashes.WriteByte(']')
+	rows, err := run(ctx, `SELECT `+generationSQL+`, fe.id, fe.hash,
+		CASE WHEN fe.hash IN (SELECT value FROM json_each(?)) THEN NULL ELSE fe.final_entity END
+		FROM final_entities fe WHERE fe.id IN (SELECT value FROM json_each(?))`, hashes.String(), ids.String())
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			id   int64
-			hash string
-			e    entityText
+			at, id int64
+			hash   string
+			e      entityText
 		)
-		if err := rows.Scan(&id, &hash, &e); err != nil {
+		if err := rows.Scan(&at, &id, &hash, &e); err != nil {
 			return fmt.Errorf("read entity page: %w", err)
 		}
 		i, ok := want[id]
-		if !ok || hash != hashes[i] {
+		if !ok {
 			continue
 		}
-		out[i].Entity = json.RawMessage(e)
-		r.entities.put(id, hash, out[i].Entity)
+		if at != gen {
+			return errPageChanged
+		}
+		if e == nil {
+			raw, ok := r.entities.confirm(id, hash, gen)
+			if !ok {
+				return errPageChanged // evicted meanwhile; rare
+			}
+			out[i].Entity = raw
+		} else {
+			out[i].Entity = json.RawMessage(e)
+			r.entities.put(id, hash, gen, out[i].Entity)
+		}
 		delete(want, id)
 	}
 	if err := rows.Err(); err != nil {

@@ -14,9 +14,11 @@ import (
 )
 
 // TestEntityCacheFollowsHashes reads pages whose JSON the reader keeps by
-// entity id and hash: an entity rewritten with a new hash must come back
-// as written, sorted and unsorted, and JSON asked for at a hash the entity
-// no longer has is reported as a changed page.
+// entity id, hash and catalog generation: after the generation moved with
+// nothing changed, and after an entity was rewritten with a new hash, the
+// pages must come back as the catalog holds them, sorted and unsorted, and
+// JSON asked for at a generation the catalog is no longer at is reported
+// as a changed page.
 func TestEntityCacheFollowsHashes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ws := writeEntities(t, db, ent("Component", "a", map[string]any{"type": "service"}), ent("Component", "b", map[string]any{"type": "service"}))
@@ -51,19 +53,36 @@ func TestEntityCacheFollowsHashes(t *testing.T) {
 				t.Fatalf("before the change (-want +got):\n%s", diff)
 			}
 		}
+		if _, err := db.Exec(`UPDATE catalog_state SET generation = generation + 1 WHERE id = 1`); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // entries confirmed by their hashes, then current
+			if diff := cmp.Diff([]string{"service", "service", "service", "service"}, read()); diff != "" {
+				t.Fatalf("after the generation moved (-want +got):\n%s", diff)
+			}
+		}
 		w := newWriter(t, db, 0)
 		w.exec(`UPDATE final_entities SET final_entity = $1, hash = $2 WHERE id = $3`,
 			`{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"b","namespace":"default"},"spec":{"type":"website"}}`, "changed", ws[1].ID)
 		w.done()
-		if diff := cmp.Diff([]string{"service", "website", "service", "website"}, read()); diff != "" {
-			t.Errorf("after the change (-want +got):\n%s", diff)
+		for range 2 {
+			if diff := cmp.Diff([]string{"service", "website", "service", "website"}, read()); diff != "" {
+				t.Errorf("after the change (-want +got):\n%s", diff)
+			}
 		}
 		if db.Dialect != store.SQLite {
 			return
 		}
+		var gen int64
+		if err := db.QueryRow(`SELECT generation FROM catalog_state WHERE id = 1`).Scan(&gen); err != nil {
+			t.Fatal(err)
+		}
 		rows := []catalog.EntityRow{{ID: ws[0].ID}}
-		if err := store.FillPage(ctx, r, rows, []string{"not its hash"}); !errors.Is(err, store.ErrPageChanged) {
-			t.Errorf("JSON at a stale hash: %v, want ErrPageChanged", err)
+		if err := store.FillPage(ctx, r, rows, gen-1); !errors.Is(err, store.ErrPageChanged) {
+			t.Errorf("JSON at a past generation: %v, want ErrPageChanged", err)
+		}
+		if err := store.FillPage(ctx, r, rows, gen); err != nil || len(rows[0].Entity) == 0 {
+			t.Errorf("JSON at the current generation: %q, %v", rows[0].Entity, err)
 		}
 	})
 }

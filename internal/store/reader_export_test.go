@@ -19,9 +19,9 @@ func MemberSetsBuilt(r *CatalogReader) int {
 	return n
 }
 
-// FillPage exposes fillPage: it fills rows' JSON for their hashes.
-func FillPage(ctx context.Context, r *CatalogReader, rows []catalog.EntityRow, hashes []string) error {
-	return r.fillPage(ctx, r.query, rows, hashes)
+// FillPage exposes fillPage: it fills rows' JSON as of generation gen.
+func FillPage(ctx context.Context, r *CatalogReader, rows []catalog.EntityRow, gen int64) error {
+	return r.fillPage(ctx, r.query, rows, gen)
 }
 
 // ErrPageChanged is errPageChanged.

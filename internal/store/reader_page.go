@@ -65,9 +65,10 @@ func (r *CatalogReader) EntityPage(ctx context.Context, p catalog.EntityPage) ([
 type queryFunc func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 
 func (r *CatalogReader) entityPage(ctx context.Context, run queryFunc, p catalog.EntityPage, members map[memberKey]int64) ([]catalog.EntityRow, error) {
-	// On SQLite the page reads hashes and takes the JSON it can from the
-	// entity cache; should an entity change between the two statements,
-	// the page is read again with its JSON.
+	// On SQLite the page reads ids and the catalog generation, takes the
+	// JSON it can from the entity cache and reads the rest; should the
+	// catalog change between the two statements, the page is read again
+	// with its JSON.
 	if r.db.Dialect == SQLite {
 		out, err := r.plannedPage(ctx, run, p, members, true)
 		if !errors.Is(err, errPageChanged) {
@@ -78,27 +79,28 @@ func (r *CatalogReader) entityPage(ctx context.Context, run queryFunc, p catalog
 }
 
 // plannedPage reads a page with the planned statement and, when a budgeted
-// walk comes back short, by reading the source. byHash reads hashes
-// instead of JSON and fills the JSON in afterwards (fillPage).
-func (r *CatalogReader) plannedPage(ctx context.Context, run queryFunc, p catalog.EntityPage, members map[memberKey]int64, byHash bool) ([]catalog.EntityRow, error) {
-	query, args, budgeted, err := r.pageSQL(p, false, members, byHash)
+// walk comes back short, by reading the source. cached reads the catalog
+// generation instead of the JSON and fills the JSON in afterwards
+// (fillPage).
+func (r *CatalogReader) plannedPage(ctx context.Context, run queryFunc, p catalog.EntityPage, members map[memberKey]int64, cached bool) ([]catalog.EntityRow, error) {
+	query, args, budgeted, err := r.pageSQL(p, false, members, cached)
 	if err != nil {
 		return nil, err
 	}
-	out, hashes, err := readPage(ctx, run, p, query, args, byHash)
+	out, gen, err := readPage(ctx, run, p, query, args, cached)
 	if err != nil {
 		return nil, err
 	}
 	if budgeted && len(out) < p.Limit {
-		if query, args, _, err = r.pageSQL(p, true, members, byHash); err != nil {
+		if query, args, _, err = r.pageSQL(p, true, members, cached); err != nil {
 			return nil, err
 		}
-		if out, hashes, err = readPage(ctx, run, p, query, args, byHash); err != nil {
+		if out, gen, err = readPage(ctx, run, p, query, args, cached); err != nil {
 			return nil, err
 		}
 	}
-	if byHash {
-		if err := r.fillPage(ctx, run, out, hashes); err != nil {
+	if cached {
+		if err := r.fillPage(ctx, run, out, gen); err != nil {
 			return nil, err
 		}
 	}
@@ -197,24 +199,22 @@ func scanOne(ctx context.Context, run queryFunc, query string, dest ...any) erro
 }
 
 // readPage runs a page statement. Its last column is the entity's JSON,
-// or with byHash its hash, returned apart.
-func readPage(ctx context.Context, run queryFunc, p catalog.EntityPage, query string, args []any, byHash bool) ([]catalog.EntityRow, []string, error) {
+// or when cached the catalog generation, returned apart.
+func readPage(ctx context.Context, run queryFunc, p catalog.EntityPage, query string, args []any, cached bool) (out []catalog.EntityRow, gen int64, err error) {
 	rows, err := run(ctx, query, args...)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
-	out := make([]catalog.EntityRow, 0, min(p.Limit, 1024))
-	var hashes []string
+	out = make([]catalog.EntityRow, 0, min(p.Limit, 1024))
 	for rows.Next() {
 		var (
 			row  catalog.EntityRow
 			e    entityText
-			hash string
 			last any = &e
 		)
-		if byHash {
-			last = &hash
+		if cached {
+			last = &gen
 		}
 		if p.SortKey != "" {
 			err = rows.Scan(&row.ID, &row.SortValue, last)
@@ -222,18 +222,15 @@ func readPage(ctx context.Context, run queryFunc, p catalog.EntityPage, query st
 			err = rows.Scan(&row.ID, last)
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("read entity page: %w", err)
+			return nil, 0, fmt.Errorf("read entity page: %w", err)
 		}
 		row.Entity = json.RawMessage(e)
 		out = append(out, row)
-		if byHash {
-			hashes = append(hashes, hash)
-		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("read entity page: %w", err)
+		return nil, 0, fmt.Errorf("read entity page: %w", err)
 	}
-	return out, hashes, nil
+	return out, gen, nil
 }
 
 // source is where a plan takes its candidate entities from: the trigram
@@ -485,9 +482,10 @@ func hashedSQL(src *source, idExpr string, a *sqlArgs) string {
 //
 // read forces reading the source instead of a budgeted walk; budgeted
 // reports that the statement is such a walk. A walk tests the equalities
-// that have a handle in members on their member sets. byHash selects the
-// entities' hashes in place of their JSON.
-func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[memberKey]int64, byHash bool) (query string, args []any, budgeted bool, err error) {
+// that have a handle in members on their member sets. cached selects the
+// catalog generation in place of the entities' JSON, without reading
+// final_entities.
+func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[memberKey]int64, cached bool) (query string, args []any, budgeted bool, err error) {
 	a := sqlArgs{dialect: r.db.Dialect}
 	src, rest := r.planSource(p.EntitySet)
 	dir, cmp := "ASC", ">"
@@ -516,8 +514,8 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[mem
 		return []string{"(" + value + ", " + id + ") " + cmp + " (" + a.add(p.After.Value) + ", " + a.add(p.After.ID) + ")"}
 	}
 	body := "fe.final_entity"
-	if byHash {
-		body = "fe.hash"
+	if cached {
+		body = generationSQL
 	}
 	if sorted {
 		b.WriteString("SELECT p.id, p.value, " + body + " FROM (")
@@ -657,7 +655,11 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[mem
 	if p.Offset > 0 {
 		fmt.Fprintf(&b, " OFFSET %d", p.Offset)
 	}
-	b.WriteString(") p CROSS JOIN final_entities fe WHERE fe.id = p.id ORDER BY ")
+	b.WriteString(") p")
+	if !cached {
+		b.WriteString(" CROSS JOIN final_entities fe WHERE fe.id = p.id")
+	}
+	b.WriteString(" ORDER BY ")
 	if sorted {
 		b.WriteString("p.value " + dir + ", ")
 	}
