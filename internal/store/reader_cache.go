@@ -22,22 +22,34 @@ const entityCacheBytes = 8 << 20
 const generationSQL = "(SELECT generation FROM catalog_state WHERE id = 1)"
 
 // entityCache keeps final entities' JSON on SQLite, where a page of 100
-// entities spent a seventh of its CPU copying their JSON out of SQLite and
+// entities spent a seventh of its CPU copying their JSON out of SQLite,
 // about as much again collecting those copies, and as much again seeking
 // each entity's row. An entry holds the entity's hash (final_entities.hash,
 // which changes whenever the entity does) and the catalog generation at
-// which it was last seen with that hash: every change to a final entity
-// moves the generation, so while the generation stays the entry is the
-// entity, and a page needs neither the entity's row nor its JSON. After
-// the generation moves, a page checks its entries' hashes and reads only
-// the JSON that changed. Eviction is CLOCK: an entry used since the hand
-// last passed gets another round.
+// which it was last seen with that hash. Every change to a final entity
+// moves the generation, so while it stays an entry is the entity: a page
+// then reads ids and the generation only (byGeneration). While the
+// generation moves between pages (steady false), or when an entry is not
+// current, a page reads its entities' hashes too (byHash) and only the
+// JSON that changed. Eviction is CLOCK: an entry used since the hand last
+// passed gets another round.
 type entityCache struct {
 	mu    sync.RWMutex
 	max   int
 	size  int
 	byID  map[int64]*cachedEntity
 	clock []int64 // ids in insertion order; the hand is clock[0]
+
+	lastGen atomic.Int64 // the generation the latest page read at
+	stable  atomic.Bool  // the two latest pages read at one generation
+}
+
+// steady reports whether the generation held between the latest pages.
+func (c *entityCache) steady() bool { return c.stable.Load() }
+
+// saw records the generation a page read at.
+func (c *entityCache) saw(gen int64) {
+	c.stable.Store(c.lastGen.Swap(gen) == gen)
 }
 
 // cachedEntity's JSON shares memory with the string the driver returned
@@ -118,21 +130,35 @@ func (c *entityCache) put(id int64, hash string, gen int64, raw json.RawMessage)
 }
 
 // errPageChanged reports that the catalog changed between reading a page
-// and reading its JSON.
-var errPageChanged = errors.New("the catalog changed while a page was read")
+// and reading its JSON; errStale that a page read by generation has
+// entities the cache does not know at that generation.
+var (
+	errPageChanged = errors.New("the catalog changed while a page was read")
+	errStale       = errors.New("the entity cache does not know the page at its generation")
+)
 
-// fillPage puts the JSON of each row of out, read at catalog generation
-// gen: from the cache where it knows the entity at gen, and the rest in one
-// statement, by id, which sends the JSON only of entities whose hash the
-// cache does not hold. If that statement sees another generation it
-// returns errPageChanged.
-func (r *CatalogReader) fillPage(ctx context.Context, run queryFunc, out []catalog.EntityRow, gen int64) error {
+// fillPage puts the JSON of each row of out, read at generation at.gen
+// (and, byHash, with hashes at.hashes): from the cache where it knows the
+// entity, and the rest in one statement, by id. Read byGeneration, a row
+// the cache does not know at that generation makes it return errStale;
+// the statement by id seeing another generation or hash, errPageChanged.
+func (r *CatalogReader) fillPage(ctx context.Context, run queryFunc, out []catalog.EntityRow, at pageAt, mode pageMode) error {
+	if len(out) == 0 {
+		return nil
+	}
+	r.entities.saw(at.gen)
 	want := map[int64]int{}
-	var ids, hashes strings.Builder
+	var ids strings.Builder
 	ids.WriteByte('[')
-	hashes.WriteByte('[')
 	for i := range out {
-		if raw, ok := r.entities.current(out[i].ID, gen); ok {
+		if raw, ok := r.entities.current(out[i].ID, at.gen); ok {
+			out[i].Entity = raw
+			continue
+		}
+		if mode == byGeneration {
+			return errStale
+		}
+		if raw, ok := r.entities.confirm(out[i].ID, at.hashes[i], at.gen); ok {
 			out[i].Entity = raw
 			continue
 		}
@@ -141,51 +167,35 @@ func (r *CatalogReader) fillPage(ctx context.Context, run queryFunc, out []catal
 		}
 		ids.WriteString(strconv.FormatInt(out[i].ID, 10))
 		want[out[i].ID] = i
-		if e := r.entities.entry(out[i].ID); e != nil {
-			if hashes.Len() > 1 {
-				hashes.WriteByte(',')
-			}
-			hashes.WriteString(strconv.Quote(e.hash)) // hex digits: JSON as well
-		}
 	}
 	if len(want) == 0 {
 		return nil
 	}
 	ids.WriteByte(']')
-	hashes.WriteByte(']')
-	rows, err := run(ctx, `SELECT `+generationSQL+`, fe.id, fe.hash,
-		CASE WHEN fe.hash IN (SELECT value FROM json_each(?)) THEN NULL ELSE fe.final_entity END
-		FROM final_entities fe WHERE fe.id IN (SELECT value FROM json_each(?))`, hashes.String(), ids.String())
+	rows, err := run(ctx, `SELECT `+generationSQL+`, fe.id, fe.hash, fe.final_entity
+		FROM final_entities fe WHERE fe.id IN (SELECT value FROM json_each(?))`, ids.String())
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			at, id int64
-			hash   string
-			e      entityText
+			gen, id int64
+			hash    string
+			e       entityText
 		)
-		if err := rows.Scan(&at, &id, &hash, &e); err != nil {
+		if err := rows.Scan(&gen, &id, &hash, &e); err != nil {
 			return fmt.Errorf("read entity page: %w", err)
 		}
 		i, ok := want[id]
 		if !ok {
 			continue
 		}
-		if at != gen {
+		if gen != at.gen || hash != at.hashes[i] {
 			return errPageChanged
 		}
-		if e == nil {
-			raw, ok := r.entities.confirm(id, hash, gen)
-			if !ok {
-				return errPageChanged // evicted meanwhile; rare
-			}
-			out[i].Entity = raw
-		} else {
-			out[i].Entity = json.RawMessage(e)
-			r.entities.put(id, hash, gen, out[i].Entity)
-		}
+		out[i].Entity = json.RawMessage(e)
+		r.entities.put(id, hash, gen, out[i].Entity)
 		delete(want, id)
 	}
 	if err := rows.Err(); err != nil {

@@ -73,16 +73,31 @@ func TestEntityCacheFollowsHashes(t *testing.T) {
 		if db.Dialect != store.SQLite {
 			return
 		}
-		var gen int64
+		var (
+			gen  int64
+			hash string
+		)
 		if err := db.QueryRow(`SELECT generation FROM catalog_state WHERE id = 1`).Scan(&gen); err != nil {
 			t.Fatal(err)
 		}
-		rows := []catalog.EntityRow{{ID: ws[0].ID}}
-		if err := store.FillPage(ctx, r, rows, gen-1); !errors.Is(err, store.ErrPageChanged) {
-			t.Errorf("JSON at a past generation: %v, want ErrPageChanged", err)
+		if err := db.QueryRow(`SELECT hash FROM final_entities WHERE id = $1`, ws[0].ID).Scan(&hash); err != nil {
+			t.Fatal(err)
 		}
-		if err := store.FillPage(ctx, r, rows, gen); err != nil || len(rows[0].Entity) == 0 {
-			t.Errorf("JSON at the current generation: %q, %v", rows[0].Entity, err)
+		// A new reader, whose cache knows nothing: JSON comes from the
+		// statement by id, which checks generation and hash.
+		r = store.NewCatalogReader(db)
+		for _, c := range []struct {
+			gen  int64
+			hash string
+		}{{gen - 1, "not its hash"}, {gen, "not its hash"}} {
+			rows := []catalog.EntityRow{{ID: ws[0].ID}}
+			if err := store.FillPage(ctx, r, rows, c.gen, []string{c.hash}); !errors.Is(err, store.ErrPageChanged) {
+				t.Errorf("JSON at generation %d (now %d), hash %q: %v, want ErrPageChanged", c.gen, gen, c.hash, err)
+			}
+		}
+		rows := []catalog.EntityRow{{ID: ws[0].ID}}
+		if err := store.FillPage(ctx, r, rows, gen, []string{hash}); err != nil || len(rows[0].Entity) == 0 {
+			t.Errorf("JSON at the current generation and hash: %q, %v", rows[0].Entity, err)
 		}
 	})
 }

@@ -19,9 +19,10 @@ func MemberSetsBuilt(r *CatalogReader) int {
 	return n
 }
 
-// FillPage exposes fillPage: it fills rows' JSON as of generation gen.
-func FillPage(ctx context.Context, r *CatalogReader, rows []catalog.EntityRow, gen int64) error {
-	return r.fillPage(ctx, r.query, rows, gen)
+// FillPage exposes fillPage: it fills rows' JSON as of generation gen,
+// when their entities have the given hashes.
+func FillPage(ctx context.Context, r *CatalogReader, rows []catalog.EntityRow, gen int64, hashes []string) error {
+	return r.fillPage(ctx, r.query, rows, pageAt{gen: gen, hashes: hashes}, byHash)
 }
 
 // ErrPageChanged is errPageChanged.

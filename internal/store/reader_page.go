@@ -65,42 +65,56 @@ func (r *CatalogReader) EntityPage(ctx context.Context, p catalog.EntityPage) ([
 type queryFunc func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 
 func (r *CatalogReader) entityPage(ctx context.Context, run queryFunc, p catalog.EntityPage, members map[memberKey]int64) ([]catalog.EntityRow, error) {
-	// On SQLite the page reads ids and the catalog generation, takes the
-	// JSON it can from the entity cache and reads the rest; should the
-	// catalog change between the two statements, the page is read again
-	// with its JSON.
+	// On SQLite the page takes the JSON it can from the entity cache
+	// (reader_cache.go); should the catalog change between its two
+	// statements, it is read again with its JSON.
 	if r.db.Dialect == SQLite {
-		out, err := r.plannedPage(ctx, run, p, members, true)
+		mode := byHash
+		if r.entities.steady() {
+			mode = byGeneration
+		}
+		out, err := r.plannedPage(ctx, run, p, members, mode)
+		if errors.Is(err, errStale) {
+			out, err = r.plannedPage(ctx, run, p, members, byHash)
+		}
 		if !errors.Is(err, errPageChanged) {
 			return out, err
 		}
 	}
-	return r.plannedPage(ctx, run, p, members, false)
+	return r.plannedPage(ctx, run, p, members, withJSON)
 }
 
+// pageMode is what a page statement selects besides ids and sort values.
+type pageMode int
+
+const (
+	withJSON     pageMode = iota // the entities' JSON
+	byGeneration                 // the catalog generation, without reading final_entities
+	byHash                       // the catalog generation and the entities' hashes
+)
+
 // plannedPage reads a page with the planned statement and, when a budgeted
-// walk comes back short, by reading the source. cached reads the catalog
-// generation instead of the JSON and fills the JSON in afterwards
-// (fillPage).
-func (r *CatalogReader) plannedPage(ctx context.Context, run queryFunc, p catalog.EntityPage, members map[memberKey]int64, cached bool) ([]catalog.EntityRow, error) {
-	query, args, budgeted, err := r.pageSQL(p, false, members, cached)
+// walk comes back short, by reading the source. Read by generation or
+// hash, the JSON is filled in afterwards (fillPage).
+func (r *CatalogReader) plannedPage(ctx context.Context, run queryFunc, p catalog.EntityPage, members map[memberKey]int64, mode pageMode) ([]catalog.EntityRow, error) {
+	query, args, budgeted, err := r.pageSQL(p, false, members, mode)
 	if err != nil {
 		return nil, err
 	}
-	out, gen, err := readPage(ctx, run, p, query, args, cached)
+	out, at, err := readPage(ctx, run, p, query, args, mode)
 	if err != nil {
 		return nil, err
 	}
 	if budgeted && len(out) < p.Limit {
-		if query, args, _, err = r.pageSQL(p, true, members, cached); err != nil {
+		if query, args, _, err = r.pageSQL(p, true, members, mode); err != nil {
 			return nil, err
 		}
-		if out, gen, err = readPage(ctx, run, p, query, args, cached); err != nil {
+		if out, at, err = readPage(ctx, run, p, query, args, mode); err != nil {
 			return nil, err
 		}
 	}
-	if cached {
-		if err := r.fillPage(ctx, run, out, gen); err != nil {
+	if mode != withJSON {
+		if err := r.fillPage(ctx, run, out, at, mode); err != nil {
 			return nil, err
 		}
 	}
@@ -198,39 +212,55 @@ func scanOne(ctx context.Context, run queryFunc, query string, dest ...any) erro
 	return rows.Close()
 }
 
-// readPage runs a page statement. Its last column is the entity's JSON,
-// or when cached the catalog generation, returned apart.
-func readPage(ctx context.Context, run queryFunc, p catalog.EntityPage, query string, args []any, cached bool) (out []catalog.EntityRow, gen int64, err error) {
+// pageAt is what a page statement read besides its rows' ids and sort
+// values: the catalog generation, and the entities' hashes by row.
+type pageAt struct {
+	gen    int64
+	hashes []string
+}
+
+// readPage runs a page statement. Its last columns are, by mode, the
+// entity's JSON, the catalog generation, or the generation and the
+// entity's hash.
+func readPage(ctx context.Context, run queryFunc, p catalog.EntityPage, query string, args []any, mode pageMode) (out []catalog.EntityRow, at pageAt, err error) {
 	rows, err := run(ctx, query, args...)
 	if err != nil {
-		return nil, 0, err
+		return nil, at, err
 	}
 	defer rows.Close()
 	out = make([]catalog.EntityRow, 0, min(p.Limit, 1024))
+	dest := make([]any, 0, 4)
 	for rows.Next() {
 		var (
 			row  catalog.EntityRow
 			e    entityText
-			last any = &e
+			hash string
 		)
-		if cached {
-			last = &gen
-		}
+		dest = append(dest[:0], &row.ID)
 		if p.SortKey != "" {
-			err = rows.Scan(&row.ID, &row.SortValue, last)
-		} else {
-			err = rows.Scan(&row.ID, last)
+			dest = append(dest, &row.SortValue)
 		}
-		if err != nil {
-			return nil, 0, fmt.Errorf("read entity page: %w", err)
+		switch mode {
+		case withJSON:
+			dest = append(dest, &e)
+		case byGeneration:
+			dest = append(dest, &at.gen)
+		case byHash:
+			dest = append(dest, &at.gen, &hash)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, at, fmt.Errorf("read entity page: %w", err)
 		}
 		row.Entity = json.RawMessage(e)
 		out = append(out, row)
+		if mode == byHash {
+			at.hashes = append(at.hashes, hash)
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("read entity page: %w", err)
+		return nil, at, fmt.Errorf("read entity page: %w", err)
 	}
-	return out, gen, nil
+	return out, at, nil
 }
 
 // source is where a plan takes its candidate entities from: the trigram
@@ -482,10 +512,9 @@ func hashedSQL(src *source, idExpr string, a *sqlArgs) string {
 //
 // read forces reading the source instead of a budgeted walk; budgeted
 // reports that the statement is such a walk. A walk tests the equalities
-// that have a handle in members on their member sets. cached selects the
-// catalog generation in place of the entities' JSON, without reading
-// final_entities.
-func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[memberKey]int64, cached bool) (query string, args []any, budgeted bool, err error) {
+// that have a handle in members on their member sets. mode says what the
+// page selects besides ids and sort values.
+func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[memberKey]int64, mode pageMode) (query string, args []any, budgeted bool, err error) {
 	a := sqlArgs{dialect: r.db.Dialect}
 	src, rest := r.planSource(p.EntitySet)
 	dir, cmp := "ASC", ">"
@@ -514,8 +543,11 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[mem
 		return []string{"(" + value + ", " + id + ") " + cmp + " (" + a.add(p.After.Value) + ", " + a.add(p.After.ID) + ")"}
 	}
 	body := "fe.final_entity"
-	if cached {
+	switch mode {
+	case byGeneration:
 		body = generationSQL
+	case byHash:
+		body = generationSQL + ", fe.hash"
 	}
 	if sorted {
 		b.WriteString("SELECT p.id, p.value, " + body + " FROM (")
@@ -656,7 +688,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[mem
 		fmt.Fprintf(&b, " OFFSET %d", p.Offset)
 	}
 	b.WriteString(") p")
-	if !cached {
+	if mode != byGeneration {
 		b.WriteString(" CROSS JOIN final_entities fe WHERE fe.id = p.id")
 	}
 	b.WriteString(" ORDER BY ")

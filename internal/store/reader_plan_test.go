@@ -64,7 +64,7 @@ func TestHashedWalkPlan(t *testing.T) {
 		EntitySet: catalog.EntitySet{Filter: &catalog.Predicate{Op: catalog.OpAll, Children: []catalog.Predicate{owners, kind}}, SortKey: "metadata.name"},
 		Limit:     20, Matches: 784, SortKeyMatches: 100000, SourceRows: 1027,
 	}
-	query, args, budgeted, err := NewCatalogReader(db).pageSQL(page, false, nil, false)
+	query, args, budgeted, err := NewCatalogReader(db).pageSQL(page, false, nil, withJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
