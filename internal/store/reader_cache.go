@@ -15,7 +15,12 @@ import (
 
 // entityCacheBytes bounds the entity JSON a reader keeps (see
 // entityCache): about 5,000 entities of the generated organisation.
-const entityCacheBytes = 8 << 20
+// Pages of more than entityCachePage rows (the unpaginated list's pages of
+// 10,000) read their JSON and leave the cache alone.
+const (
+	entityCacheBytes = 8 << 20
+	entityCachePage  = 512
+)
 
 // generationSQL reads the catalog generation inside another statement, so
 // that it belongs to that statement's snapshot.
@@ -42,6 +47,25 @@ type entityCache struct {
 
 	lastGen atomic.Int64 // the generation the latest page read at
 	stable  atomic.Bool  // the two latest pages read at one generation
+}
+
+// empty reports whether the cache holds nothing yet; its first pages read
+// their JSON with their hashes (keepJSON) rather than by id afterwards.
+func (c *entityCache) empty() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.byID) == 0
+}
+
+// keep puts a page read with its JSON, generation and hashes.
+func (c *entityCache) keep(out []catalog.EntityRow, at pageAt) {
+	if len(out) == 0 {
+		return
+	}
+	c.saw(at.gen)
+	for i, row := range out {
+		c.put(row.ID, at.hashes[i], at.gen, row.Entity)
+	}
 }
 
 // steady reports whether the generation held between the latest pages.

@@ -48,6 +48,16 @@ func TestEntityCacheFollowsHashes(t *testing.T) {
 			}
 			return out
 		}
+		// A page too large for the cache (the unpaginated list reads
+		// 10,000 at a time) leaves it alone.
+		big := pages[0]
+		big.Limit = 10000
+		if _, err := r.EntityPage(ctx, big); err != nil {
+			t.Fatal(err)
+		}
+		if n := store.EntityCacheLen(r); n != 0 {
+			t.Errorf("a page of 10,000 put %d entities in the cache", n)
+		}
 		for range 2 { // the second time from the cache on SQLite
 			if diff := cmp.Diff([]string{"service", "service", "service", "service"}, read()); diff != "" {
 				t.Fatalf("before the change (-want +got):\n%s", diff)

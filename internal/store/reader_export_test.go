@@ -27,3 +27,10 @@ func FillPage(ctx context.Context, r *CatalogReader, rows []catalog.EntityRow, g
 
 // ErrPageChanged is errPageChanged.
 var ErrPageChanged = errPageChanged
+
+// EntityCacheLen counts the entities r's cache holds.
+func EntityCacheLen(r *CatalogReader) int {
+	r.entities.mu.RLock()
+	defer r.entities.mu.RUnlock()
+	return len(r.entities.byID)
+}

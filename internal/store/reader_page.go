@@ -68,9 +68,12 @@ func (r *CatalogReader) entityPage(ctx context.Context, run queryFunc, p catalog
 	// On SQLite the page takes the JSON it can from the entity cache
 	// (reader_cache.go); should the catalog change between its two
 	// statements, it is read again with its JSON.
-	if r.db.Dialect == SQLite {
+	if r.db.Dialect == SQLite && p.Limit <= entityCachePage {
 		mode := byHash
-		if r.entities.steady() {
+		switch {
+		case r.entities.empty():
+			mode = keepJSON
+		case r.entities.steady():
 			mode = byGeneration
 		}
 		out, err := r.plannedPage(ctx, run, p, members, mode)
@@ -91,6 +94,7 @@ const (
 	withJSON     pageMode = iota // the entities' JSON
 	byGeneration                 // the catalog generation, without reading final_entities
 	byHash                       // the catalog generation and the entities' hashes
+	keepJSON                     // the JSON, generation and hashes, all kept in the cache
 )
 
 // plannedPage reads a page with the planned statement and, when a budgeted
@@ -113,7 +117,10 @@ func (r *CatalogReader) plannedPage(ctx context.Context, run queryFunc, p catalo
 			return nil, err
 		}
 	}
-	if mode != withJSON {
+	switch mode {
+	case keepJSON:
+		r.entities.keep(out, at)
+	case byGeneration, byHash:
 		if err := r.fillPage(ctx, run, out, at, mode); err != nil {
 			return nil, err
 		}
@@ -174,6 +181,14 @@ func (r *CatalogReader) memberPage(ctx context.Context, p catalog.EntityPage, ke
 		return nil, err
 	}
 	defer release()
+	if members == nil {
+		// Without sets the page needs no transaction, whose statements
+		// would be prepared again on its connection.
+		if err := tx.Rollback(); err != nil {
+			return nil, fmt.Errorf("read entity page: %w", err)
+		}
+		return r.entityPage(ctx, r.query, p, nil)
+	}
 	return r.entityPage(ctx, run, p, members)
 }
 
@@ -247,13 +262,15 @@ func readPage(ctx context.Context, run queryFunc, p catalog.EntityPage, query st
 			dest = append(dest, &at.gen)
 		case byHash:
 			dest = append(dest, &at.gen, &hash)
+		case keepJSON:
+			dest = append(dest, &e, &at.gen, &hash)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, at, fmt.Errorf("read entity page: %w", err)
 		}
 		row.Entity = json.RawMessage(e)
 		out = append(out, row)
-		if mode == byHash {
+		if mode == byHash || mode == keepJSON {
 			at.hashes = append(at.hashes, hash)
 		}
 	}
@@ -548,6 +565,8 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[mem
 		body = generationSQL
 	case byHash:
 		body = generationSQL + ", fe.hash"
+	case keepJSON:
+		body = "fe.final_entity, " + generationSQL + ", fe.hash"
 	}
 	if sorted {
 		b.WriteString("SELECT p.id, p.value, " + body + " FROM (")
