@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/callboard/callboard/internal/search"
@@ -16,6 +17,77 @@ import (
 func TestRebuildCompacts(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	e := sqlite.New(db.DB, sqlite.Options{})
+	ctx := context.Background()
+	rb := fill(t, e)
+	for _, tb := range ftsTables {
+		if n := segments(t, db, tb); n < 2 {
+			t.Fatalf("%s before the commit: %d segments, want several (the test shows nothing)", tb, n)
+		}
+	}
+	if err := rb.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range ftsTables {
+		if n := segments(t, db, tb); n != 1 {
+			t.Errorf("%s after a rebuild of 5,000 documents: %d segments, want 1", tb, n)
+		}
+	}
+	got, total := locations(t, e, search.EngineQuery{Query: search.ParseQuery("word5 other7"), Limit: 10})
+	if total != 6 || len(got) != 6 {
+		t.Errorf("word5 other7 after compacting: %d hits %v, want 6", total, got)
+	}
+}
+
+// TestConcurrentCompacts: two Compact calls at once (rebuilds of two
+// types finishing together) compact once between them, and the next
+// large rebuild is compacted too.
+func TestConcurrentCompacts(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	e := sqlite.New(db.DB, sqlite.Options{})
+	ctx := context.Background()
+	if err := fill(t, e).Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			<-start
+			if err := e.Compact(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if err := fill(t, e).Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// (The names' index has merged its segments as the old generation
+	// was deleted.)
+	if n := segments(t, db, "search_fts"); n < 2 {
+		t.Fatalf("search_fts after the second rebuild: %d segments, want several (the test shows nothing)", n)
+	}
+	if err := e.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range ftsTables {
+		if n := segments(t, db, tb); n != 1 {
+			t.Errorf("%s after the second rebuild's Compact: %d segments, want 1", tb, n)
+		}
+	}
+}
+
+// ftsTables are the engine's full-text tables.
+var ftsTables = []string{"search_fts", "search_names_fts"}
+
+// fill starts a rebuild of the catalog's index and adds 5,000 documents
+// to it in batches of 500, each written as segments of its own.
+func fill(t *testing.T, e *sqlite.Engine) search.Rebuild {
+	t.Helper()
 	ctx := context.Background()
 	rb, err := e.Rebuild(ctx, search.TypeCatalog)
 	if err != nil {
@@ -31,27 +103,7 @@ func TestRebuildCompacts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tables := []string{"search_fts", "search_names_fts"}
-	for _, tb := range tables {
-		if n := segments(t, db, tb); n < 2 {
-			t.Fatalf("%s before the commit: %d segments, want several (the test shows nothing)", tb, n)
-		}
-	}
-	if err := rb.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Compact(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, tb := range tables {
-		if n := segments(t, db, tb); n != 1 {
-			t.Errorf("%s after a rebuild of 5,000 documents: %d segments, want 1", tb, n)
-		}
-	}
-	got, total := locations(t, e, search.EngineQuery{Query: search.ParseQuery("word5 other7"), Limit: 10})
-	if total != 6 || len(got) != 6 {
-		t.Errorf("word5 other7 after compacting: %d hits %v, want 6", total, got)
-	}
+	return rb
 }
 
 // segments reads how many segments an FTS5 table's index has from its
