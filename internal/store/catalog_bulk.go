@@ -57,6 +57,22 @@ func (c *Catalog) BeginBulkLoad(ctx context.Context) (bool, error) {
 	return deferred, nil
 }
 
+// deferredIndex is an index's name and the statement that creates it.
+type deferredIndex struct{ name, definition string }
+
+// scanIndex returns a scan that appends each row's name and definition to
+// to.
+func scanIndex(to *[]deferredIndex) func(*sql.Rows) error {
+	return func(r *sql.Rows) error {
+		var x deferredIndex
+		if err := r.Scan(&x.name, &x.definition); err != nil {
+			return err
+		}
+		*to = append(*to, x)
+		return nil
+	}
+}
+
 // setIndexesAside records the definitions of the named indexes that exist
 // and drops them.
 func setIndexesAside(ctx context.Context, tx *wtx, names []string) error {
@@ -65,17 +81,8 @@ func setIndexesAside(ctx context.Context, tx *wtx, names []string) error {
 		q = inList{head: `SELECT indexname, indexdef FROM pg_indexes
 			WHERE schemaname = current_schema() AND tablename = 'search' AND indexname IN`}
 	}
-	type index struct{ name, definition string }
-	var found []index
-	err := queryIn(ctx, tx, q, names, func(r *sql.Rows) error {
-		var x index
-		if err := r.Scan(&x.name, &x.definition); err != nil {
-			return err
-		}
-		found = append(found, x)
-		return nil
-	})
-	if err != nil {
+	var found []deferredIndex
+	if err := queryIn(ctx, tx, q, names, scanIndex(&found)); err != nil {
 		return fmt.Errorf("read index definitions: %w", err)
 	}
 	for _, x := range found {
@@ -97,17 +104,8 @@ func (c *Catalog) EndBulkLoad(ctx context.Context) error {
 		if c.db.Dialect == Postgres {
 			lock = " FOR UPDATE"
 		}
-		type index struct{ name, definition string }
-		var todo []index
-		err := queryRows(ctx, tx, `SELECT name, definition FROM catalog_deferred_indexes ORDER BY name`+lock, nil, func(r *sql.Rows) error {
-			var x index
-			if err := r.Scan(&x.name, &x.definition); err != nil {
-				return err
-			}
-			todo = append(todo, x)
-			return nil
-		})
-		if err != nil {
+		var todo []deferredIndex
+		if err := queryRows(ctx, tx, `SELECT name, definition FROM catalog_deferred_indexes ORDER BY name`+lock, nil, scanIndex(&todo)); err != nil {
 			return err
 		}
 		for _, x := range todo {
