@@ -329,7 +329,10 @@ func (e *Engine) WaitIdle(ctx context.Context) error {
 	for {
 		if !e.bulk.Load() {
 			idle, err := e.quiet(ctx)
-			if err != nil || idle {
+			// Looked at again: start sets bulk before it ends, so an
+			// engine found quiet has it set, while the look above may
+			// have come before start.
+			if err != nil || idle && !e.bulk.Load() {
 				return err
 			}
 		}

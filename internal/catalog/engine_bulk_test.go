@@ -59,3 +59,41 @@ func TestEngineBuildsDeferredIndexesBeforeIdle(t *testing.T) {
 		}
 	})
 }
+
+// A load that stopped before its end (the process died) leaves search
+// rows and an index set aside; the next start builds it once quiet.
+func TestEngineBuildsIndexesOfAnUnfinishedLoad(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		path := writeFile(t, t.TempDir(), "catalog-info.yaml", bulkYAML)
+		loc := withConfigLocations(plugin.Location{Type: "file", Target: path})
+		h := newHarness(t, db, loc)
+		h.idle()
+		h.stop()
+
+		index := `FROM sqlite_master WHERE name = 'search_key_value'`
+		def := "sql"
+		if db.Dialect == store.Postgres {
+			index = `FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'search_key_value'`
+			def = "indexdef"
+		}
+		var definition string
+		if err := db.QueryRow(`SELECT ` + def + ` ` + index).Scan(&definition); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`DROP INDEX search_key_value`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO catalog_deferred_indexes (name, definition) VALUES ('search_key_value', $1)`, definition); err != nil {
+			t.Fatal(err)
+		}
+
+		again := newHarness(t, db, loc)
+		again.idle()
+		if n := again.count(`SELECT count(*) FROM catalog_deferred_indexes`); n != 0 {
+			t.Errorf("idle with %d indexes still set aside", n)
+		}
+		if n := again.count(`SELECT count(*) ` + index); n != 1 {
+			t.Errorf("search_key_value exists %d times after the restart, want once", n)
+		}
+	})
+}
