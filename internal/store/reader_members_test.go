@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -124,4 +125,51 @@ func TestMemberSetsGiveTheSamePages(t *testing.T) {
 		}
 	}
 	check(append(added, want...))
+}
+
+// TestMemberPagesOnOneConnection walks pages that use member sets on a
+// pool of one connection (an in-memory database has no more): a page's
+// read transaction holds that connection, so its statements must not need
+// another one to be prepared on.
+func TestMemberPagesOnOneConnection(t *testing.T) {
+	opts := storetest.Options(t, store.SQLite)
+	opts.MaxOpenConns = 1
+	db, err := store.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var es []map[string]any
+	for i := range 20 {
+		es = append(es, ent("Group", fmt.Sprintf("a-%03d", i), map[string]any{"type": "team"}))
+		es = append(es, ent("Component", fmt.Sprintf("m-%03d", i), map[string]any{"type": "service"}))
+	}
+	writeEntities(t, db, es...)
+	filter, err := catalog.ParseFilterParams([]string{"kind=component"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := store.NewCatalogReader(db)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	page := catalog.EntityPage{EntitySet: catalog.EntitySet{Filter: filter, SortKey: "metadata.name"}, Limit: 5, Matches: -1, SortKeyMatches: -1, SourceRows: -1}
+	for i := range 2 * 3 { // the later passes on a built set
+		rows, err := r.EntityPage(ctx, page)
+		if err != nil {
+			t.Fatalf("pass %d: %v", i, err)
+		}
+		var names []string
+		for _, row := range rows {
+			names = append(names, row.SortValue)
+		}
+		if diff := cmp.Diff([]string{"m-000", "m-001", "m-002", "m-003", "m-004"}, names); diff != "" {
+			t.Fatalf("pass %d (-want +got):\n%s", i, diff)
+		}
+	}
+	if n := store.MemberSetsBuilt(r); n != 1 {
+		t.Errorf("%d member sets built, want 1", n)
+	}
 }

@@ -170,8 +170,13 @@ func (r *CatalogReader) memberPage(ctx context.Context, p catalog.EntityPage, ke
 	if err != nil {
 		return nil, fmt.Errorf("read entity page: %w", err)
 	}
+	// Statements the cache did not hold run unprepared in the transaction
+	// and are prepared for the next page once the rollback (deferred
+	// after this) has given its connection back.
+	var unprepared []string
+	defer func() { r.stmts.prepare(ctx, unprepared) }()
 	defer tx.Rollback()
-	run := r.txQuery(tx)
+	run := r.txQuery(tx, &unprepared)
 	var gen int64
 	if err := scanOne(ctx, run, `SELECT generation FROM catalog_state WHERE id = 1`, &gen); err != nil {
 		return nil, fmt.Errorf("read catalog_state: %w", err)
@@ -192,15 +197,23 @@ func (r *CatalogReader) memberPage(ctx context.Context, p catalog.EntityPage, ke
 	return r.entityPage(ctx, run, p, members)
 }
 
-// txQuery runs statements in tx, through the prepared-statement cache.
-func (r *CatalogReader) txQuery(tx *sql.Tx) queryFunc {
+// txQuery runs statements in tx: those the prepared-statement cache holds
+// through it, the others unprepared, adding their texts to unprepared.
+// Preparing one would wait for a second connection of the pool, which a
+// pool of one, or of four held by as many pages, never frees.
+func (r *CatalogReader) txQuery(tx *sql.Tx, unprepared *[]string) queryFunc {
 	return func(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-		stmt, release, err := r.stmts.get(ctx, query)
-		if err != nil {
-			return nil, err
+		var (
+			rows *sql.Rows
+			err  error
+		)
+		if stmt, release, ok := r.stmts.cached(query); ok {
+			defer release()
+			rows, err = tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+		} else {
+			*unprepared = append(*unprepared, query)
+			rows, err = tx.QueryContext(ctx, query, args...)
 		}
-		defer release()
-		rows, err := tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
 		if err != nil {
 			return nil, fmt.Errorf("query catalog: %w", err)
 		}

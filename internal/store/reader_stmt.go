@@ -37,15 +37,9 @@ func newStmtCache(db *sql.DB, max int) *stmtCache {
 // starting them; database/sql keeps a closed statement alive for the rows
 // it already returned).
 func (c *stmtCache) get(ctx context.Context, text string) (*sql.Stmt, func(), error) {
-	c.mu.Lock()
-	if el, ok := c.byText[text]; ok {
-		c.order.MoveToFront(el)
-		e := el.Value.(*stmtEntry)
-		e.users++
-		c.mu.Unlock()
-		return e.stmt, func() { c.release(e) }, nil
+	if stmt, release, ok := c.cached(text); ok {
+		return stmt, release, nil
 	}
-	c.mu.Unlock()
 
 	// Prepare outside the lock; a concurrent prepare of the same text just
 	// loses the race and is closed.
@@ -75,6 +69,33 @@ func (c *stmtCache) get(ctx context.Context, text string) (*sql.Stmt, func(), er
 		}
 	}
 	return stmt, func() { c.release(e) }, nil
+}
+
+// cached is get without preparing: it returns false when the cache does
+// not hold text. A caller inside a transaction uses it, since preparing
+// takes a connection of the pool and the transaction may hold the last
+// one (an in-memory database has one).
+func (c *stmtCache) cached(text string) (*sql.Stmt, func(), bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byText[text]
+	if !ok {
+		return nil, nil, false
+	}
+	c.order.MoveToFront(el)
+	e := el.Value.(*stmtEntry)
+	e.users++
+	return e.stmt, func() { c.release(e) }, true
+}
+
+// prepare puts texts in the cache. A text that fails to prepare is left
+// out; running it reports why.
+func (c *stmtCache) prepare(ctx context.Context, texts []string) {
+	for _, text := range texts {
+		if _, release, err := c.get(ctx, text); err == nil {
+			release()
+		}
+	}
 }
 
 func (c *stmtCache) release(e *stmtEntry) {
