@@ -41,7 +41,7 @@ func (r *CatalogReader) Close() error {
 // Generation implements catalog.QueryStore.
 func (r *CatalogReader) Generation(ctx context.Context) (int64, error) {
 	var gen int64
-	err := r.queryRow(ctx, `SELECT generation FROM catalog_state WHERE id = 1`).Scan(&gen)
+	err := r.queryRow(ctx, generationQuery).Scan(&gen)
 	if err != nil {
 		return 0, fmt.Errorf("read catalog_state: %w", err)
 	}

@@ -22,9 +22,12 @@ const (
 	entityCachePage  = 512
 )
 
-// generationSQL reads the catalog generation inside another statement, so
-// that it belongs to that statement's snapshot.
-const generationSQL = "(SELECT generation FROM catalog_state WHERE id = 1)"
+// generationQuery reads the catalog generation; generationSQL does inside
+// another statement, so that it belongs to that statement's snapshot.
+const (
+	generationQuery = "SELECT generation FROM catalog_state WHERE id = 1"
+	generationSQL   = "(" + generationQuery + ")"
+)
 
 // entityCache keeps final entities' JSON on SQLite, where a page of 100
 // entities spent a seventh of its CPU copying their JSON out of SQLite,
@@ -85,6 +88,9 @@ type cachedEntity struct {
 	used atomic.Bool
 }
 
+// cost is what an entry counts against the cache's budget.
+func (e *cachedEntity) cost() int { return len(e.json) + len(e.hash) + 64 }
+
 func newEntityCache(max int) *entityCache {
 	return &entityCache{max: max, byID: map[int64]*cachedEntity{}}
 }
@@ -122,21 +128,20 @@ func (c *entityCache) confirm(id int64, hash string, gen int64) (json.RawMessage
 // put keeps the JSON of entity id at hash, seen at gen, evicting what the
 // budget needs.
 func (c *entityCache) put(id int64, hash string, gen int64, raw json.RawMessage) {
-	cost := len(raw) + len(hash) + 64
-	if cost > c.max/8 {
+	e := &cachedEntity{hash: hash, json: raw}
+	if e.cost() > c.max/8 {
 		return // one huge entity should not empty the cache
 	}
-	e := &cachedEntity{hash: hash, json: raw}
 	e.gen.Store(gen)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.byID[id]; old != nil {
-		c.size -= len(old.json) + len(old.hash) + 64
+		c.size -= old.cost()
 	} else {
 		c.clock = append(c.clock, id)
 	}
 	c.byID[id] = e
-	c.size += cost
+	c.size += e.cost()
 	for c.size > c.max && len(c.clock) > 0 {
 		victim := c.clock[0]
 		c.clock = c.clock[1:]
@@ -149,7 +154,7 @@ func (c *entityCache) put(id int64, hash string, gen int64, raw json.RawMessage)
 			continue
 		}
 		delete(c.byID, victim)
-		c.size -= len(v.json) + len(v.hash) + 64
+		c.size -= v.cost()
 	}
 }
 

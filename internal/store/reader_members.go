@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"maps"
 	"sync"
 	"sync/atomic"
 
@@ -48,14 +49,9 @@ var (
 func setMemberBits(h int64, bits []uint64) {
 	memberBitsMu.Lock()
 	defer memberBitsMu.Unlock()
-	var next map[int64][]uint64
+	next := map[int64][]uint64{}
 	if old := memberBits.Load(); old != nil {
-		next = make(map[int64][]uint64, len(*old)+1)
-		for k, v := range *old {
-			next[k] = v
-		}
-	} else {
-		next = map[int64][]uint64{}
+		next = maps.Clone(*old)
 	}
 	if bits == nil {
 		delete(next, h)

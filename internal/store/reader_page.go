@@ -178,7 +178,7 @@ func (r *CatalogReader) memberPage(ctx context.Context, p catalog.EntityPage, ke
 	defer tx.Rollback()
 	run := r.txQuery(tx, &unprepared)
 	var gen int64
-	if err := scanOne(ctx, run, `SELECT generation FROM catalog_state WHERE id = 1`, &gen); err != nil {
+	if err := scanOne(ctx, run, generationQuery, &gen); err != nil {
 		return nil, fmt.Errorf("read catalog_state: %w", err)
 	}
 	members, release, err := r.members.use(ctx, tx, gen, keys)
