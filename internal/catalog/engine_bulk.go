@@ -21,22 +21,29 @@ func (e *Engine) endBulkLoad(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		idle, err := e.quiet(ctx)
-		if err == nil && !idle {
-			continue
-		}
-		if err == nil {
-			start := time.Now()
-			if err = e.store.EndBulkLoad(ctx); err == nil {
-				e.bulk.Store(false)
-				e.log.Info("built the catalog's deferred search indexes", "took", time.Since(start).Round(time.Millisecond))
-				return
-			}
-		}
-		if ctx.Err() != nil {
+		done, err := e.tryEndBulkLoad(ctx)
+		switch {
+		case done || ctx.Err() != nil:
 			return
+		case err != nil:
+			e.log.Error("building the catalog's deferred search indexes failed", "error", err)
+			e.backoff(ctx)
 		}
-		e.log.Error("building the catalog's deferred search indexes failed", "error", err)
-		e.backoff(ctx)
 	}
+}
+
+// tryEndBulkLoad builds the deferred indexes if the engine is quiet, and
+// reports whether it did.
+func (e *Engine) tryEndBulkLoad(ctx context.Context) (bool, error) {
+	idle, err := e.quiet(ctx)
+	if err != nil || !idle {
+		return false, err
+	}
+	start := time.Now()
+	if err := e.store.EndBulkLoad(ctx); err != nil {
+		return false, err
+	}
+	e.bulk.Store(false)
+	e.log.Info("built the catalog's deferred search indexes", "took", time.Since(start).Round(time.Millisecond))
+	return true, nil
 }

@@ -72,21 +72,14 @@ func TestSelectiveEqualityPlansAgree(t *testing.T) {
 					}
 					counts = append(counts, n)
 					for _, hints := range [][3]int{{-1, -1, -1}, {n, 80, n}} {
-						var ids []int64
 						page := catalog.EntityPage{EntitySet: set, Desc: desc, Limit: 5, Matches: hints[0], SortKeyMatches: hints[1], SourceRows: hints[2]}
-						for range 40 {
-							rows, err := r.EntityPage(ctx, page)
-							if err != nil {
-								t.Fatalf("%s: %v", tc.name, err)
-							}
-							for _, row := range rows {
-								ids = append(ids, row.ID)
-							}
-							if len(rows) < page.Limit {
-								break
-							}
-							last := rows[len(rows)-1]
-							page.After = &catalog.EntityPosition{Value: last.SortValue, ID: last.ID}
+						walked, err := cursorRows(ctx, r, page, 40)
+						if err != nil {
+							t.Fatalf("%s: %v", tc.name, err)
+						}
+						var ids []int64
+						for _, row := range walked {
+							ids = append(ids, row.ID)
 						}
 						results = append(results, ids)
 					}

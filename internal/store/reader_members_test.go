@@ -50,21 +50,14 @@ func TestMemberSetsGiveTheSamePages(t *testing.T) {
 	set := catalog.EntitySet{Filter: filter, SortKey: "metadata.name"}
 	pass := func(desc bool, hints [3]int) []string {
 		t.Helper()
-		var names []string
 		page := catalog.EntityPage{EntitySet: set, Desc: desc, Limit: 7, Matches: hints[0], SortKeyMatches: hints[1], SourceRows: hints[2]}
-		for range 100 {
-			rows, err := r.EntityPage(ctx, page)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, row := range rows {
-				names = append(names, row.SortValue)
-			}
-			if len(rows) < page.Limit {
-				break
-			}
-			last := rows[len(rows)-1]
-			page.After = &catalog.EntityPosition{Value: last.SortValue, ID: last.ID}
+		walked, err := cursorRows(ctx, r, page, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, row := range walked {
+			names = append(names, row.SortValue)
 		}
 		if desc {
 			slices.Reverse(names)

@@ -621,21 +621,14 @@ func TestEntityPagePlansAgree(t *testing.T) {
 			for _, desc := range []bool{false, true} {
 				var results [][]int64
 				for _, hints := range [][3]int{{-1, -1, -1}, {1, 1000, 1}, {1000, 1, 1000}} {
-					var ids []int64
 					page := catalog.EntityPage{EntitySet: set, Desc: desc, Limit: 4, Matches: hints[0], SortKeyMatches: hints[1], SourceRows: hints[2]}
-					for range 30 {
-						rows, err := r.EntityPage(ctx, page)
-						if err != nil {
-							t.Fatalf("set %d: %v", i, err)
-						}
-						for _, row := range rows {
-							ids = append(ids, row.ID)
-						}
-						if len(rows) < page.Limit {
-							break
-						}
-						last := rows[len(rows)-1]
-						page.After = &catalog.EntityPosition{Value: last.SortValue, ID: last.ID}
+					walked, err := cursorRows(ctx, r, page, 30)
+					if err != nil {
+						t.Fatalf("set %d: %v", i, err)
+					}
+					var ids []int64
+					for _, row := range walked {
+						ids = append(ids, row.ID)
 					}
 					results = append(results, ids)
 				}

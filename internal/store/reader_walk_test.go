@@ -39,21 +39,14 @@ func TestBudgetedWalkFallsBack(t *testing.T) {
 			// favour a walk (a budgeted walk that falls back), and hints
 			// whose walk estimate is above the read (a read).
 			for _, hints := range [][3]int{{-1, -1, -1}, {200, 600, 200}, {200, 200000, 200}} {
-				var names []string
 				page := catalog.EntityPage{EntitySet: set, Desc: desc, Limit: 7, Matches: hints[0], SortKeyMatches: hints[1], SourceRows: hints[2]}
-				for range 40 {
-					rows, err := r.EntityPage(ctx, page)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for _, row := range rows {
-						names = append(names, row.SortValue)
-					}
-					if len(rows) < page.Limit {
-						break
-					}
-					last := rows[len(rows)-1]
-					page.After = &catalog.EntityPosition{Value: last.SortValue, ID: last.ID}
+				walked, err := cursorRows(ctx, r, page, 40)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var names []string
+				for _, row := range walked {
+					names = append(names, row.SortValue)
 				}
 				// An offset page straight after the first.
 				offset := catalog.EntityPage{EntitySet: set, Desc: desc, Limit: 5, Offset: 30, Matches: hints[0], SortKeyMatches: hints[1], SourceRows: hints[2]}
@@ -205,4 +198,23 @@ func TestSortKeyRowEstimate(t *testing.T) {
 			}
 		}
 	})
+}
+
+// cursorRows reads page and the pages after it by cursor, at most max
+// pages, and returns their rows in order.
+func cursorRows(ctx context.Context, r *store.CatalogReader, page catalog.EntityPage, max int) ([]catalog.EntityRow, error) {
+	var out []catalog.EntityRow
+	for range max {
+		rows, err := r.EntityPage(ctx, page)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+		if len(rows) < page.Limit {
+			break
+		}
+		last := rows[len(rows)-1]
+		page.After = &catalog.EntityPosition{Value: last.SortValue, ID: last.ID}
+	}
+	return out, nil
 }
