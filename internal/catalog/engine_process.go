@@ -291,7 +291,9 @@ func buildProcessedRow(it *ProcessingItem, res *ProcessResult) (*ProcessedRow, e
 	row.ResultHash = hex.EncodeToString(h.Sum(nil))
 	row.Changed = row.ResultHash != it.ResultHash
 	if !bytes.Equal(res.State, it.Cache) {
-		row.Cache = append([]byte{}, res.State...)
+		// The result's state is the row's from here on: a Location's is
+		// tens of megabytes for a large organisation, not to be copied.
+		row.Cache = res.State
 	}
 	return row, nil
 }
@@ -310,9 +312,10 @@ func (row *ProcessedRow) fill(it *ProcessingItem, res *ProcessResult, h hash.Has
 	hashFields(h, "entity", row.Processed)
 
 	hashFields(h, "children")
-	row.Children = make([]UnprocessedEntity, 0, len(res.Deferred)+len(res.Children))
+	// The result's children are the row's: a Location of a large
+	// organisation emits 100,000 of them, not to be copied.
+	row.Children = res.Children
 	for _, child := range res.Children {
-		row.Children = append(row.Children, child)
 		hashFields(h, child.Ref, child.Hash, child.LocationKey)
 	}
 	// With EncodeChildren only a child that could not be encoded is left

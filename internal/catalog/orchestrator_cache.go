@@ -3,6 +3,7 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"sync"
 
 	"github.com/callboard/callboard/plugin"
@@ -176,6 +177,9 @@ func (s *cacheSet) failed() json.RawMessage {
 
 // withInput returns state recording key as its input key.
 func withInput(state json.RawMessage, key string) json.RawMessage {
+	if out, ok := spliceInput(state, key); ok {
+		return out
+	}
 	var st cacheState
 	if len(state) > 0 {
 		if err := json.Unmarshal(state, &st); err != nil {
@@ -191,6 +195,44 @@ func withInput(state json.RawMessage, key string) json.RawMessage {
 
 // inputPrefix is how a state recording an input key starts.
 const inputPrefix = `{"input":"`
+
+// ttlPrefix is how a state encodeState wrote without an input key starts.
+const ttlPrefix = `{"ttl":`
+
+// spliceInput is withInput without decoding the state, for a state as
+// encodeState writes it (with or without an input key) and a TTL of at
+// least 1: the input key is put in front of the rest, which is left as it
+// is. A Location's state holds the record of every file it read, tens of
+// megabytes for a large organisation, which decoding and encoding again
+// would copy three times over while its children are held too. ok is
+// false for any other state, which withInput decodes.
+func spliceInput(state []byte, key string) (out []byte, ok bool) {
+	if strings.ContainsAny(key, `"\<>&`) || !json.Valid(state) {
+		return nil, false
+	}
+	var rest []byte // from the TTL's name on
+	switch {
+	case bytes.HasPrefix(state, []byte(inputPrefix)):
+		r := state[len(inputPrefix):]
+		end := bytes.IndexByte(r, '"')
+		if end < 0 || !bytes.HasPrefix(r[end+1:], []byte(","+ttlPrefix[1:])) {
+			return nil, false
+		}
+		rest = r[end+2:]
+	case bytes.HasPrefix(state, []byte(ttlPrefix)):
+		rest = state[1:]
+	default:
+		return nil, false
+	}
+	if ttl := rest[len(ttlPrefix)-1:]; len(ttl) == 0 || ttl[0] < '1' || ttl[0] > '9' {
+		return nil, false
+	}
+	out = make([]byte, 0, len(inputPrefix)+len(key)+2+len(rest))
+	out = append(out, inputPrefix...)
+	out = append(out, key...)
+	out = append(out, '"', ',')
+	return append(out, rest...), true
+}
 
 // recordedInput returns the input key state records, or "". Only the start
 // of the state is read: a Location's state holds its readers' caches.

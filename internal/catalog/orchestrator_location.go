@@ -128,6 +128,7 @@ func (o *Orchestrator) readTargets(ctx context.Context, reads []targetRead, opti
 		res := &results[i]
 		<-res.done
 		r.join(res.sub)
+		res.sub = nil // joined: its lists may go before the other targets are read
 		if res.err != nil {
 			stop.Store(true)
 			return res.err

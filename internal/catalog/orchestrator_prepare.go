@@ -36,7 +36,7 @@ func (r *run) PrepareEntity(raw plugin.RawEntity) PreparedEntity {
 	if err := entity.ValidateEnvelope(raw.Data); err != nil {
 		return PreparedEntity{err: err}
 	}
-	key := raw.Location.String()
+	key := r.locationKey(raw.Location)
 	data := withLocationAnnotations(raw.Data, key, r.origin.String())
 	p := PreparedEntity{ref: mapRef(data), key: key}
 	if r.encode && r.o.rules.IsAllowed(data, r.origin) {
@@ -47,6 +47,17 @@ func (r *run) PrepareEntity(raw plugin.RawEntity) PreparedEntity {
 	}
 	p.data = data
 	return p
+}
+
+// locationKey is l's location key, one string for the entities of one file
+// (each child holds its key for as long as its Location is written).
+func (r *run) locationKey(l plugin.Location) string {
+	r.keyMu.Lock()
+	defer r.keyMu.Unlock()
+	if l != r.lastLoc || r.lastKey == "" {
+		r.lastLoc, r.lastKey = l, l.String()
+	}
+	return r.lastKey
 }
 
 // EmitPrepared keeps a prepared child: an envelope error is reported, a

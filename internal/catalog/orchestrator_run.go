@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"sync"
+
 	"github.com/callboard/callboard/entity"
 	"github.com/callboard/callboard/plugin"
 )
@@ -17,6 +19,10 @@ type run struct {
 	external    bool // the result depends on more than the entity
 	replayed    bool // some children were replayed
 	entities    int  // calls of Entity
+
+	keyMu   sync.Mutex // PrepareEntity may run on several goroutines
+	lastLoc plugin.Location
+	lastKey string // lastLoc.String()
 
 	deferred    []DeferredEntity
 	children    []UnprocessedEntity

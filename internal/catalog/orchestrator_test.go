@@ -733,3 +733,45 @@ func TestRecordedInput(t *testing.T) {
 		}
 	}
 }
+
+// withInput splices the key into a state encodeState wrote and decodes
+// any other; both ways give what decoding and encoding again would.
+func TestWithInput(t *testing.T) {
+	decoded := func(state, key string) string {
+		var st cacheState
+		if state != "" {
+			if err := json.Unmarshal([]byte(state), &st); err != nil {
+				t.Fatalf("%s: %v", state, err)
+			}
+		}
+		if st.TTL <= 0 {
+			st.TTL = cacheTTL
+		}
+		st.Input = key
+		return string(encodeState(st))
+	}
+	for _, tt := range []struct {
+		state  string
+		splice bool // taken without decoding
+	}{
+		{`{"ttl":5,"cache":{"reader":{"k":{"files":2}}}}`, true},
+		{`{"input":"old","ttl":3,"cache":{"p":{"a":1}}}`, true},
+		{`{"ttl":1}`, true},
+		{``, false},
+		{`{"ttl":0,"cache":{"p":{"a":1}}}`, false},               // no lives left: reset
+		{`{"ttl": 5, "cache": {"p": {"a": 1}}}`, false},          // not as encodeState writes it
+		{`{"input":"old","cache":{"p":{"a":1}},"ttl":2}`, false}, // another order
+		{`{"ttl":5,"cache":{"p":`, false},                        // not JSON
+	} {
+		_, spliced := spliceInput([]byte(tt.state), "k1")
+		if spliced != tt.splice {
+			t.Errorf("spliceInput(%s) ok = %v, want %v", tt.state, spliced, tt.splice)
+		}
+		if !json.Valid([]byte(tt.state)) && tt.state != "" {
+			continue
+		}
+		if got, want := string(withInput([]byte(tt.state), "k1")), decoded(tt.state, "k1"); got != want {
+			t.Errorf("withInput(%s) = %s, want %s", tt.state, got, want)
+		}
+	}
+}

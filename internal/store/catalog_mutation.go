@@ -236,11 +236,25 @@ func scheduleNow(ctx context.Context, tx *wtx, ids []int64, now time.Time) error
 	return nil
 }
 
+// insertChunk is how many entities insert writes at a time: the arguments
+// of a location's 100,000 children at once would be tens of megabytes.
+const insertChunk = 2048
+
 func (w *upsertWriter) insert(ctx context.Context, tx *wtx, items []catalog.UnprocessedEntity) error {
 	if len(items) == 0 {
 		return nil
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].Ref < items[j].Ref })
+	for start := 0; start < len(items); start += insertChunk {
+		if err := w.insertSorted(ctx, tx, items[start:min(start+insertChunk, len(items))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertSorted inserts items, sorted by ref.
+func (w *upsertWriter) insertSorted(ctx context.Context, tx *wtx, items []catalog.UnprocessedEntity) error {
 	args := make([]any, 0, len(items)*5)
 	for _, it := range items {
 		args = append(args, uuid.NewString(), it.Ref, it.JSON, it.Hash, nullString(it.LocationKey))

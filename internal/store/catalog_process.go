@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -307,46 +308,63 @@ func (w *processWriter) updateRowsOneByOne(ctx context.Context, args []any) erro
 }
 
 // writeChildren upserts the emitted children of the successful rows and
-// returns, per parent ref, the children it now holds.
+// returns, per parent ref, the children it now holds. A child emitted by
+// several rows is written as the first emitted it. The children are
+// indexed rather than copied: a Location of a large organisation emits
+// 100,000 of them.
 func (w *processWriter) writeChildren(ctx context.Context) (map[string][]string, error) {
-	type child struct {
-		e       catalog.UnprocessedEntity
-		parents []string
+	type emitted struct {
+		ref      string
+		row, idx int // w.ok[row].Children[idx]
 	}
-	byRef := map[string]*child{}
-	var refs []string
+	n := 0
 	for _, r := range w.ok {
-		for _, e := range r.Children {
-			if c := byRef[e.Ref]; c != nil {
-				c.parents = append(c.parents, r.Ref)
-				continue
-			}
-			byRef[e.Ref] = &child{e: e, parents: []string{r.Ref}}
-			refs = append(refs, e.Ref)
-		}
+		n += len(r.Children)
 	}
 	accepted := map[string][]string{}
-	if len(refs) == 0 {
+	if n == 0 {
 		return accepted, nil
 	}
-	sort.Strings(refs)
+	all := make([]emitted, 0, n)
+	for ri, r := range w.ok {
+		for ci := range r.Children {
+			all = append(all, emitted{r.Children[ci].Ref, ri, ci})
+		}
+	}
+	// Stable: the first row to emit a ref comes first among its equals.
+	slices.SortStableFunc(all, func(a, b emitted) int { return strings.Compare(a.ref, b.ref) })
+	refs := make([]string, 0, len(all))
+	for i, e := range all {
+		if i == 0 || e.ref != all[i-1].ref {
+			refs = append(refs, e.ref)
+		}
+	}
 	states, err := readStates(ctx, w.tx, refs)
 	if err != nil {
 		return nil, err
 	}
 	u := upsertWriter{now: w.b.Now}
 	var add, update []catalog.UnprocessedEntity
-	for _, ref := range refs {
-		c := byRef[ref]
-		st, ok := states[ref]
+	for i, e := range all {
+		if i > 0 && e.ref == all[i-1].ref {
+			continue
+		}
+		c := &w.ok[e.row].Children[e.idx]
+		st, ok := states[e.ref]
 		switch {
 		case !ok:
-			add = append(add, c.e)
-		case st.hash == c.e.Hash && st.key == c.e.LocationKey:
+			add = append(add, *c)
+			if len(add) == insertChunk {
+				if err := u.insert(ctx, w.tx, add); err != nil {
+					return nil, err
+				}
+				add = add[:0]
+			}
+		case st.hash == c.Hash && st.key == c.LocationKey:
 			// Unchanged input costs no write.
-			update = append(update, catalog.UnprocessedEntity{Ref: ref, LocationKey: c.e.LocationKey})
+			update = append(update, catalog.UnprocessedEntity{Ref: e.ref, LocationKey: c.LocationKey})
 		default:
-			update = append(update, c.e)
+			update = append(update, *c)
 		}
 	}
 	if err := u.insert(ctx, w.tx, add); err != nil {
@@ -358,7 +376,9 @@ func (w *processWriter) writeChildren(ctx context.Context) (map[string][]string,
 	w.out.Scheduled = len(u.inserted) + u.updated
 	w.out.Conflicts = append(w.out.Conflicts, u.conflicts...)
 	for _, ref := range u.accepted {
-		for _, p := range byRef[ref].parents {
+		i, _ := slices.BinarySearchFunc(all, ref, func(e emitted, ref string) int { return strings.Compare(e.ref, ref) })
+		for ; i < len(all) && all[i].ref == ref; i++ {
+			p := w.ok[all[i].row].Ref
 			accepted[p] = append(accepted[p], ref)
 		}
 	}
