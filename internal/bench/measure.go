@@ -68,7 +68,7 @@ func throughput(ctx context.Context, c *http.Client, base string, q query, worke
 					once.Do(func() { firstErr = err })
 					return
 				}
-				status, _, err := do(c, req)
+				status, err := drain(c, req)
 				switch {
 				case ctx.Err() != nil:
 					return // cut off by the deadline; neither success nor error

@@ -211,6 +211,22 @@ func do(c *http.Client, req *http.Request) (int, []byte, error) {
 	return resp.StatusCode, body, nil
 }
 
+// drain sends req and reads the whole body into nothing, so the connection
+// is reused. The throughput phase uses it: reading each answer into a
+// buffer of its own (a 145 KB page of 100 entities) would make the client
+// collect about as much garbage as it reads, on the cores the server runs on.
+func drain(c *http.Client, req *http.Request) (int, error) {
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return resp.StatusCode, fmt.Errorf("read %s: %w", req.URL.Path, err)
+	}
+	return resp.StatusCode, nil
+}
+
 // sleep waits for d or until ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
