@@ -141,8 +141,9 @@ func deleteEntities(ctx context.Context, tx *wtx, refs []string, source string, 
 // insertHistory writes history rows given as 8 values each.
 func insertHistory(ctx context.Context, tx *wtx, args []any) error {
 	s := valuesStmt{
-		head: insertInto(tx, `entity_history (entity_ref, entity_uid, changed_at, source, change, previous_etag, new_etag, diff)`),
-		cols: make([]string, 8),
+		head:   insertInto(tx, `entity_history (entity_ref, entity_uid, changed_at, source, change, previous_etag, new_etag, diff)`),
+		cols:   make([]string, 8),
+		arrays: []string{"text", "text", "bigint", "text", "text", "text", "text", "text"},
 	}
 	if _, err := s.run(ctx, tx, args, nil); err != nil {
 		return fmt.Errorf("insert history: %w", err)
@@ -170,9 +171,11 @@ func markForStitching(ctx context.Context, tx *wtx, refs []string, at time.Time)
 		tail: ` ON CONFLICT (entity_ref) DO UPDATE SET ticket = excluded.ticket,
 			next_stitch_at = CASE WHEN stitch_queue.next_stitch_at < excluded.next_stitch_at
 				THEN stitch_queue.next_stitch_at ELSE excluded.next_stitch_at END`,
-		fixed:    []any{newTicket(), millis(at)},
-		cols:     []string{""},
-		rowExtra: ", $1, $2",
+		fixed:      []any{newTicket(), millis(at)},
+		cols:       []string{""},
+		rowExtra:   ", $1, $2",
+		arrays:     []string{"text"},
+		arrayExtra: ", $1::text, $2::bigint",
 	}
 	args := make([]any, len(refs))
 	for i, r := range refs {

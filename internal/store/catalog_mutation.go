@@ -209,7 +209,9 @@ var unprocessedInsert = valuesStmt{
 	tail: ` ON CONFLICT (entity_ref) DO NOTHING RETURNING id, entity_ref`,
 	cols: make([]string, 5),
 	// $1 is now.
-	rowExtra: ", $1",
+	rowExtra:   ", $1",
+	arrays:     []string{"text", "text", "text", "text", "text"},
+	arrayExtra: ", $1::bigint",
 }
 
 // scheduleNow makes the entities with the given ids due at now, adding
@@ -224,11 +226,13 @@ func scheduleNow(ctx context.Context, tx *wtx, ids []int64, now time.Time) error
 		args[i] = id
 	}
 	s := valuesStmt{
-		head:     `INSERT INTO refresh_schedule (id, next_update_at)`,
-		tail:     ` ON CONFLICT (id) DO UPDATE SET next_update_at = excluded.next_update_at`,
-		fixed:    []any{millis(now)},
-		cols:     []string{""},
-		rowExtra: ", $1",
+		head:       `INSERT INTO refresh_schedule (id, next_update_at)`,
+		tail:       ` ON CONFLICT (id) DO UPDATE SET next_update_at = excluded.next_update_at`,
+		fixed:      []any{millis(now)},
+		cols:       []string{""},
+		rowExtra:   ", $1",
+		arrays:     []string{"bigint"},
+		arrayExtra: ", $1::bigint",
 	}
 	if _, err := s.run(ctx, tx, args, nil); err != nil {
 		return fmt.Errorf("schedule entities: %w", err)

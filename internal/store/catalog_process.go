@@ -279,8 +279,9 @@ func (w *processWriter) updateRows(ctx context.Context) error {
 			result_hash = COALESCE(v.column3, r.result_hash), errors = COALESCE(v.column4, r.errors),
 			cache = COALESCE(v.column5, r.cache)
 			FROM (`,
-		tail: `) AS v WHERE r.id = v.column1`,
-		cols: []string{"BIGINT", "TEXT", "TEXT", "TEXT", "TEXT"},
+		tail:   `) AS v WHERE r.id = v.column1`,
+		cols:   []string{"BIGINT", "TEXT", "TEXT", "TEXT", "TEXT"},
+		arrays: []string{"bigint", "text", "text", "text", "text"},
 	}
 	if _, err := s.run(ctx, w.tx, args, nil); err != nil {
 		return fmt.Errorf("update processed entities: %w", err)
@@ -436,7 +437,8 @@ func (w *processWriter) syncReferences(ctx context.Context, accepted map[string]
 		}
 	}
 	if len(args) > 0 {
-		s := valuesStmt{head: insertInto(w.tx, `refresh_state_references (source_entity_ref, target_entity_ref)`), cols: make([]string, 2)}
+		s := valuesStmt{head: insertInto(w.tx, `refresh_state_references (source_entity_ref, target_entity_ref)`), cols: make([]string, 2),
+			arrays: []string{"text", "text"}}
 		if _, err := s.run(ctx, w.tx, args, nil); err != nil {
 			return fmt.Errorf("insert references: %w", err)
 		}
@@ -536,7 +538,8 @@ func (w *processWriter) syncRelations(ctx context.Context) error {
 		}
 	}
 	if len(args) > 0 {
-		s := valuesStmt{head: insertInto(w.tx, `relations (originating_id, source_entity_ref, type, target_entity_ref)`), cols: make([]string, 4)}
+		s := valuesStmt{head: insertInto(w.tx, `relations (originating_id, source_entity_ref, type, target_entity_ref)`), cols: make([]string, 4),
+			arrays: []string{"bigint", "text", "text", "text"}}
 		if _, err := s.run(ctx, w.tx, args, nil); err != nil {
 			return fmt.Errorf("insert relations: %w", err)
 		}
@@ -587,7 +590,7 @@ func (w *processWriter) syncRefreshKeys(ctx context.Context) error {
 		return fmt.Errorf("delete refresh keys: %w", err)
 	}
 	if len(args) > 0 {
-		s := valuesStmt{head: insertInto(w.tx, `refresh_keys (entity_id, key)`), cols: make([]string, 2)}
+		s := valuesStmt{head: insertInto(w.tx, `refresh_keys (entity_id, key)`), cols: make([]string, 2), arrays: []string{"bigint", "text"}}
 		if _, err := s.run(ctx, w.tx, args, nil); err != nil {
 			return fmt.Errorf("insert refresh keys: %w", err)
 		}

@@ -238,9 +238,10 @@ func dropTickets(ctx context.Context, tx *wtx, tickets []catalog.StitchTicket) (
 		args = append(args, t.Ref, t.Ticket)
 	}
 	s := valuesStmt{
-		head: `DELETE FROM stitch_queue WHERE (entity_ref, ticket) IN (`,
-		tail: `) RETURNING entity_ref`,
-		cols: []string{"TEXT", "TEXT"},
+		head:   `DELETE FROM stitch_queue WHERE (entity_ref, ticket) IN (`,
+		tail:   `) RETURNING entity_ref`,
+		cols:   []string{"TEXT", "TEXT"},
+		arrays: []string{"text", "text"},
 	}
 	_, err := s.run(ctx, tx, args, func(r *sql.Rows) error {
 		var ref string
@@ -266,9 +267,11 @@ func upsertFinals(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity, n
 		tail: ` ON CONFLICT (id) DO UPDATE SET entity_id = excluded.entity_id, entity_ref = excluded.entity_ref,
 			final_entity = excluded.final_entity, hash = excluded.hash, etag = excluded.etag,
 			last_updated_at = excluded.last_updated_at`,
-		fixed:    []any{now},
-		cols:     make([]string, 6),
-		rowExtra: ", $1",
+		fixed:      []any{now},
+		cols:       make([]string, 6),
+		rowExtra:   ", $1",
+		arrays:     []string{"bigint", "text", "text", "text", "text", "text"},
+		arrayExtra: ", $1::bigint",
 	}
 	if _, err := s.run(ctx, tx, args, nil); err != nil {
 		return fmt.Errorf("upsert final entities: %w", err)
@@ -314,7 +317,8 @@ func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.Fi
 			return err
 		}
 	}
-	s := valuesStmt{head: insertInto(tx, `search (id, key, value, original_value)`), cols: make([]string, 4)}
+	s := valuesStmt{head: insertInto(tx, `search (id, key, value, original_value)`), cols: make([]string, 4),
+		arrays: []string{"bigint", "text", "text", "text"}}
 	if _, err := s.run(ctx, tx, insert, nil); err != nil {
 		return fmt.Errorf("insert search rows: %w", err)
 	}
