@@ -280,15 +280,11 @@ func execIn[K any](ctx context.Context, db queryer, q inList, keys []K) (int64, 
 			args = append(args, k)
 		}
 		query, args := bind(db, q.sql(end-start), args)
-		res, err := db.ExecContext(ctx, query, args...)
-		if err != nil {
-			return total, err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, err
-		}
+		n, err := runChunk(ctx, db, nil, query, args, nil)
 		total += n
+		if err != nil {
+			return total, err
+		}
 	}
 	return total, nil
 }
@@ -418,25 +414,11 @@ func (s valuesStmt) runArrays(ctx context.Context, db queryer, args []any, scan 
 			}
 			params = append(params, col)
 		}
-		if scan != nil {
-			rs, err := db.QueryContext(ctx, query, params...)
-			if err != nil {
-				return total, err
-			}
-			if err := scanRows(rs, scan); err != nil {
-				return total, err
-			}
-			continue
-		}
-		res, err := db.ExecContext(ctx, query, params...)
-		if err != nil {
-			return total, err
-		}
-		affected, err := res.RowsAffected()
-		if err != nil {
-			return total, err
-		}
+		affected, err := runChunk(ctx, db, nil, query, params, scan)
 		total += affected
+		if err != nil {
+			return total, err
+		}
 	}
 	return total, nil
 }
@@ -501,39 +483,43 @@ func (s valuesStmt) run(ctx context.Context, db queryer, args []any, scan func(*
 				return total, err
 			}
 		}
-		if scan != nil {
-			var rows *sql.Rows
-			var err error
-			if stmt != nil {
-				rows, err = stmt.QueryContext(ctx, chunk...)
-			} else {
-				rows, err = db.QueryContext(ctx, query, chunk...)
-			}
-			if err != nil {
-				return total, err
-			}
-			if err := scanRows(rows, scan); err != nil {
-				return total, err
-			}
-			continue
-		}
-		var res sql.Result
-		var err error
-		if stmt != nil {
-			res, err = stmt.ExecContext(ctx, chunk...)
-		} else {
-			res, err = db.ExecContext(ctx, query, chunk...)
-		}
-		if err != nil {
-			return total, err
-		}
-		affected, err := res.RowsAffected()
-		if err != nil {
-			return total, err
-		}
+		affected, err := runChunk(ctx, db, stmt, query, chunk, scan)
 		total += affected
+		if err != nil {
+			return total, err
+		}
 	}
 	return total, nil
+}
+
+// runChunk runs one statement of a chunked write, prepared (stmt) or
+// not, and returns the rows it affected; scan, when non-nil, reads the
+// rows a RETURNING clause gives back instead.
+func runChunk(ctx context.Context, db queryer, stmt *sql.Stmt, query string, args []any, scan func(*sql.Rows) error) (int64, error) {
+	if scan != nil {
+		var rows *sql.Rows
+		var err error
+		if stmt != nil {
+			rows, err = stmt.QueryContext(ctx, args...)
+		} else {
+			rows, err = db.QueryContext(ctx, query, args...)
+		}
+		if err != nil {
+			return 0, err
+		}
+		return 0, scanRows(rows, scan)
+	}
+	var res sql.Result
+	var err error
+	if stmt != nil {
+		res, err = stmt.ExecContext(ctx, args...)
+	} else {
+		res, err = db.ExecContext(ctx, query, args...)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // nullString maps "" to NULL.
