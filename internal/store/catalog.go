@@ -128,32 +128,26 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// isSQLite reports the dialect of a transaction or database.
-func isSQLite(q queryer) bool {
+// dialectOf returns the dialect of a transaction or database; "" for a
+// queryer of unknown dialect.
+func dialectOf(q queryer) Dialect {
 	switch x := q.(type) {
 	case *wtx:
-		return x.Dialect == SQLite
+		return x.Dialect
 	case *Tx:
-		return x.Dialect == SQLite
+		return x.Dialect
 	case *DB:
-		return x.Dialect == SQLite
+		return x.Dialect
 	}
-	return false
+	return ""
 }
+
+// isSQLite reports the dialect of a transaction or database.
+func isSQLite(q queryer) bool { return dialectOf(q) == SQLite }
 
 // isPostgres reports a PostgreSQL transaction or database; false for a
 // queryer of unknown dialect.
-func isPostgres(q queryer) bool {
-	switch x := q.(type) {
-	case *wtx:
-		return x.Dialect == Postgres
-	case *Tx:
-		return x.Dialect == Postgres
-	case *DB:
-		return x.Dialect == Postgres
-	}
-	return false
-}
+func isPostgres(q queryer) bool { return dialectOf(q) == Postgres }
 
 // bind prepares a statement for q's dialect. SQLite treats "$N" as a
 // named parameter and resolves each by a linear search, which makes a
