@@ -48,6 +48,19 @@ func insertedInto(head string) string {
 	return table
 }
 
+// countInsert counts rows written by a statement starting with head
+// into the table it inserts into, if it is one whose growth is followed.
+func (tx *wtx) countInsert(head string, rows int) {
+	table := insertedInto(head)
+	if !analyzedTables[table] {
+		return
+	}
+	if tx.inserted == nil {
+		tx.inserted = map[string]int64{}
+	}
+	tx.inserted[table] += int64(rows)
+}
+
 // note records rows inserted into tables by a committed transaction and
 // returns the tables due for analysis, marked as being analyzed.
 func (g *growth) note(rows map[string]int64) []string {

@@ -389,12 +389,7 @@ func (s valuesStmt) runArrays(ctx context.Context, db queryer, args []any, scan 
 	query := s.arraySQL()
 	rows := len(args) / n
 	if tx, ok := db.(*wtx); ok {
-		if table := insertedInto(s.head); table != "" {
-			if tx.inserted == nil {
-				tx.inserted = map[string]int64{}
-			}
-			tx.inserted[table] += int64(rows)
-		}
+		tx.countInsert(s.head, rows)
 	}
 	var total int64
 	for start := 0; start < rows; start += arrayRows {
