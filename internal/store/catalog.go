@@ -388,9 +388,6 @@ func (s valuesStmt) runArrays(ctx context.Context, db queryer, args []any, scan 
 	}
 	query := s.arraySQL()
 	rows := len(args) / n
-	if tx, ok := db.(*wtx); ok {
-		tx.countInsert(s.head, rows)
-	}
 	var total int64
 	for start := 0; start < rows; start += arrayRows {
 		end := min(start+arrayRows, rows)
@@ -452,6 +449,9 @@ func (s valuesStmt) run(ctx context.Context, db queryer, args []any, scan func(*
 	n := len(s.cols)
 	if len(args)%n != 0 {
 		return 0, fmt.Errorf("values statement: %d arguments for %d columns", len(args), n)
+	}
+	if tx, ok := db.(*wtx); ok && tx.Dialect == Postgres {
+		tx.countInsert(s.head, len(args)/n)
 	}
 	if s.arrays != nil && isPostgres(db) {
 		return s.runArrays(ctx, db, args, scan)
