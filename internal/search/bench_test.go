@@ -24,14 +24,17 @@ import (
 // third of them with docs, and 20,000 docs pages (CALLBOARD_BENCH_PAGES)
 // over the first 1,000 of those, with Zipf-distributed words. It reports
 // the full reindex through the collators (reindex-s), query latency over
-// a mix of query shapes (query-p50-ms, query-p99-ms, a third of them
-// restricted to what one user owns), search-box suggestions
-// (suggest-p50-ms, suggest-p99-ms) and an incremental update, from the
-// change feed to searchable (update-p50-ms, update-p99-ms). Targets: query
-// p99 ≤ 20 ms, suggestions p99 ≤ 10 ms, reindex ≤ 30 s, update ≤ 2 s. Run
-// with:
+// a mix of query shapes (query-p50-ms, query-p99-ms and the slowest,
+// query-max-ms; a third of them restricted to what one user owns),
+// search-box suggestions (suggest-p50-ms, suggest-p99-ms) and an
+// incremental update, from the change feed to searchable (update-p50-ms,
+// update-p99-ms). Each round runs 21 queries: below 100 of them (fewer
+// than five rounds) the p99 is the slowest query. Targets: query p99 ≤
+// 20 ms, suggestions p99 ≤ 10 ms, reindex ≤ 30 s, update ≤ 2 s. Run with:
 //
-//	go test ./internal/search -run '^$' -bench Search -benchtime 1x
+//	go test ./internal/search -run '^$' -bench Search -benchtime 10x
+//
+// CALLBOARD_BENCH_VERBOSE=1 writes every query's time to standard error.
 func BenchmarkSearch(b *testing.B) {
 	entities, pages := benchSize(b, "CALLBOARD_BENCH_ENTITIES", 100000), benchSize(b, "CALLBOARD_BENCH_PAGES", 20000)
 	cat, sites := benchCatalog(entities, pages)
@@ -113,7 +116,7 @@ func BenchmarkSearch(b *testing.B) {
 					roundMax[i] = max(roundMax[i], took)
 					slowest = append(slowest, timedQuery{q, restricted, took})
 					if verbose {
-						b.Logf("query %q %v: %v", q.Term, q.Types, took)
+						fmt.Fprintf(os.Stderr, "round %d query %q %v owned=%v: %v\n", i, q.Term, q.Types, restricted, took)
 					}
 				}
 				for _, p := range prefixes {
@@ -123,7 +126,7 @@ func BenchmarkSearch(b *testing.B) {
 					}
 					slat = append(slat, time.Since(t0))
 					if verbose {
-						b.Logf("suggest %q: %v", p, time.Since(t0))
+						fmt.Fprintf(os.Stderr, "round %d suggest %q: %v\n", i, p, time.Since(t0))
 					}
 				}
 				for k := range 5 {
@@ -142,6 +145,7 @@ func BenchmarkSearch(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(reindex.Seconds(), "reindex-s")
 			reportLatency(b, "query-", qlat)
+			b.ReportMetric(float64(slices.Max(qlat).Microseconds())/1000, "query-max-ms")
 			reportLatency(b, "suggest-", slat)
 			reportLatency(b, "update-", ulat)
 			logRounds(b, roundSum, roundMax)
