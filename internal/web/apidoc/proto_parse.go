@@ -198,25 +198,13 @@ func (p *protoParser) file() (*protoFile, error) {
 				_, err = p.expect(";")
 			}
 		case p.is("option"):
-			var o string
-			if o, err = p.option(); err == nil {
-				f.Options = append(f.Options, o)
-			}
+			err = appendRead(&f.Options, p.option)
 		case p.is("message"):
-			var m *pMessage
-			if m, err = p.message(); err == nil {
-				f.Messages = append(f.Messages, m)
-			}
+			err = appendRead(&f.Messages, p.message)
 		case p.is("enum"):
-			var e *pEnum
-			if e, err = p.enum(); err == nil {
-				f.Enums = append(f.Enums, e)
-			}
+			err = appendRead(&f.Enums, p.enum)
 		case p.is("service"):
-			var s *pService
-			if s, err = p.service(); err == nil {
-				f.Services = append(f.Services, s)
-			}
+			err = appendRead(&f.Services, p.service)
 		case p.is("extend"):
 			err = p.skipDeclaration()
 		default:
@@ -240,6 +228,16 @@ func (p *protoParser) option() (string, error) {
 	}
 	_, err = p.expect(";")
 	return o, err
+}
+
+// appendRead reads a declaration with read and adds it to list.
+func appendRead[T any](list *[]T, read func() (T, error)) error {
+	v, err := read()
+	if err != nil {
+		return err
+	}
+	*list = append(*list, v)
+	return nil
 }
 
 // optionBody reads `name = value` of an option statement or a field
@@ -342,13 +340,43 @@ func docOf(first, last token) string {
 	return last.trail
 }
 
-func (p *protoParser) message() (*pMessage, error) {
-	first, _ := p.expect("message")
-	name, err := p.ident()
-	if err != nil {
-		return nil, err
+// blockHead reads `keyword name {` of a message, enum or service, which
+// the caller has seen, and returns the name and the doc of the
+// declaration.
+func (p *protoParser) blockHead(keyword string) (name token, doc string, err error) {
+	first, _ := p.expect(keyword)
+	if name, err = p.ident(); err != nil {
+		return token{}, "", err
 	}
 	open, err := p.expect("{")
+	if err != nil {
+		return token{}, "", err
+	}
+	return name, docOf(first, open), nil
+}
+
+// block reads the statements of a { } body, whose '{' is read, up to and
+// including its '}': it passes over empty statements and hands each other
+// one to stmt, which reads it.
+func (p *protoParser) block(stmt func() error) error {
+	for !p.is("}") {
+		switch t := p.peek(); {
+		case t.kind == tokEOF:
+			return p.errorAt(t, "expected '}'")
+		case p.is(";"):
+			p.next()
+		default:
+			if err := stmt(); err != nil {
+				return err
+			}
+		}
+	}
+	p.next()
+	return nil
+}
+
+func (p *protoParser) message() (*pMessage, error) {
+	name, doc, err := p.blockHead("message")
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +385,7 @@ func (p *protoParser) message() (*pMessage, error) {
 	if p.depth > maxProtoNesting {
 		return nil, p.errorAt(name, "messages nest too deeply")
 	}
-	m := &pMessage{Name: name.text, Doc: docOf(first, open)}
+	m := &pMessage{Name: name.text, Doc: doc}
 	if err := p.messageBody(m); err != nil {
 		return nil, err
 	}
@@ -366,26 +394,15 @@ func (p *protoParser) message() (*pMessage, error) {
 
 // messageBody reads declarations up to the closing brace.
 func (p *protoParser) messageBody(m *pMessage) error {
-	for !p.is("}") {
-		t := p.peek()
+	return p.block(func() error {
 		var err error
 		switch {
-		case t.kind == tokEOF:
-			return p.errorAt(t, "expected '}'")
-		case p.is(";"):
-			p.next()
 		case p.is("option"):
 			_, err = p.option()
 		case p.is("message") && p.peekAt(1).kind == tokIdent && p.peekAt(2).text == "{":
-			var sub *pMessage
-			if sub, err = p.message(); err == nil {
-				m.Messages = append(m.Messages, sub)
-			}
+			err = appendRead(&m.Messages, p.message)
 		case p.is("enum") && p.peekAt(1).kind == tokIdent && p.peekAt(2).text == "{":
-			var e *pEnum
-			if e, err = p.enum(); err == nil {
-				m.Enums = append(m.Enums, e)
-			}
+			err = appendRead(&m.Enums, p.enum)
 		case p.is("extend") && p.peekAt(2).text != "=":
 			err = p.skipDeclaration()
 		case p.is("extensions") && p.peekAt(1).kind == tokNumber:
@@ -398,17 +415,10 @@ func (p *protoParser) messageBody(m *pMessage) error {
 		case p.is("oneof") && p.peekAt(1).kind == tokIdent && p.peekAt(2).text == "{":
 			err = p.oneof(m)
 		default:
-			var f *pField
-			if f, err = p.field(m); err == nil {
-				m.Fields = append(m.Fields, f)
-			}
+			err = appendRead(&m.Fields, func() (*pField, error) { return p.field(m) })
 		}
-		if err != nil {
-			return err
-		}
-	}
-	p.next()
-	return nil
+		return err
+	})
 }
 
 func (p *protoParser) reserved() ([]string, error) {
@@ -452,28 +462,19 @@ func (p *protoParser) oneof(m *pMessage) error {
 	if _, err := p.expect("{"); err != nil {
 		return err
 	}
-	for !p.is("}") {
-		var err error
-		switch {
-		case p.peek().kind == tokEOF:
-			return p.errorAt(p.peek(), "expected '}'")
-		case p.is(";"):
-			p.next()
-		case p.is("option"):
-			_, err = p.option()
-		default:
-			var f *pField
-			if f, err = p.field(m); err == nil {
-				f.Oneof = name.text
-				m.Fields = append(m.Fields, f)
-			}
+	return p.block(func() error {
+		if p.is("option") {
+			_, err := p.option()
+			return err
 		}
+		f, err := p.field(m)
 		if err != nil {
 			return err
 		}
-	}
-	p.next()
-	return nil
+		f.Oneof = name.text
+		m.Fields = append(m.Fields, f)
+		return nil
+	})
 }
 
 // field reads a field, a map field or a proto2 group (which also adds a
@@ -546,23 +547,32 @@ func (p *protoParser) field(m *pMessage) (*pField, error) {
 		return nil, err
 	}
 	f.Name = name.text
-	if _, err := p.expect("="); err != nil {
-		return nil, err
-	}
-	if f.Number, err = p.number(); err != nil {
-		return nil, err
-	}
-	if p.is("[") {
-		if f.Options, err = p.fieldOptions(); err != nil {
-			return nil, err
-		}
-	}
-	last, err := p.expect(";")
-	if err != nil {
+	var last token
+	if f.Number, f.Options, last, err = p.numbered(); err != nil {
 		return nil, err
 	}
 	f.Doc = docOf(first, last)
 	return f, nil
+}
+
+// numbered reads `= number [options];` after the name of a field or an
+// enum value, and returns the number, the options and the ';'.
+func (p *protoParser) numbered() (num string, opts []string, last token, err error) {
+	if _, err = p.expect("="); err != nil {
+		return "", nil, token{}, err
+	}
+	if num, err = p.number(); err != nil {
+		return "", nil, token{}, err
+	}
+	if p.is("[") {
+		if opts, err = p.fieldOptions(); err != nil {
+			return "", nil, token{}, err
+		}
+	}
+	if last, err = p.expect(";"); err != nil {
+		return "", nil, token{}, err
+	}
+	return num, opts, last, nil
 }
 
 func (p *protoParser) number() (string, error) {
@@ -601,96 +611,59 @@ func (p *protoParser) fieldOptions() ([]string, error) {
 }
 
 func (p *protoParser) enum() (*pEnum, error) {
-	first, _ := p.expect("enum")
-	name, err := p.ident()
+	name, doc, err := p.blockHead("enum")
 	if err != nil {
 		return nil, err
 	}
-	open, err := p.expect("{")
-	if err != nil {
-		return nil, err
-	}
-	e := &pEnum{Name: name.text, Doc: docOf(first, open)}
-	for !p.is("}") {
-		t := p.peek()
+	e := &pEnum{Name: name.text, Doc: doc}
+	err = p.block(func() error {
 		switch {
-		case t.kind == tokEOF:
-			return nil, p.errorAt(t, "expected '}'")
-		case p.is(";"):
-			p.next()
 		case p.is("option") && p.peekAt(1).text != "=":
-			if _, err := p.option(); err != nil {
-				return nil, err
-			}
+			_, err := p.option()
+			return err
 		case p.is("reserved") && p.peekAt(1).text != "=":
-			if _, err := p.reserved(); err != nil {
-				return nil, err
-			}
-		default:
-			vname, err := p.ident()
-			if err != nil {
-				return nil, err
-			}
-			if _, err := p.expect("="); err != nil {
-				return nil, err
-			}
-			num, err := p.number()
-			if err != nil {
-				return nil, err
-			}
-			v := &pEnumValue{Name: vname.text, Number: num}
-			if p.is("[") {
-				if v.Options, err = p.fieldOptions(); err != nil {
-					return nil, err
-				}
-			}
-			last, err := p.expect(";")
-			if err != nil {
-				return nil, err
-			}
-			v.Doc = docOf(vname, last)
-			e.Values = append(e.Values, v)
+			_, err := p.reserved()
+			return err
 		}
+		return appendRead(&e.Values, p.enumValue)
+	})
+	if err != nil {
+		return nil, err
 	}
-	p.next()
 	return e, nil
 }
 
-func (p *protoParser) service() (*pService, error) {
-	first, _ := p.expect("service")
+// enumValue reads `NAME = number [options];`.
+func (p *protoParser) enumValue() (*pEnumValue, error) {
 	name, err := p.ident()
 	if err != nil {
 		return nil, err
 	}
-	open, err := p.expect("{")
+	num, opts, last, err := p.numbered()
 	if err != nil {
 		return nil, err
 	}
-	s := &pService{Name: name.text, Doc: docOf(first, open)}
-	for !p.is("}") {
-		t := p.peek()
-		switch {
-		case t.kind == tokEOF:
-			return nil, p.errorAt(t, "expected '}'")
-		case p.is(";"):
-			p.next()
-		case p.is("option"):
-			o, err := p.option()
-			if err != nil {
-				return nil, err
-			}
-			s.Options = append(s.Options, o)
-		case p.is("rpc"):
-			r, err := p.rpc()
-			if err != nil {
-				return nil, err
-			}
-			s.RPCs = append(s.RPCs, r)
-		default:
-			return nil, p.errorAt(t, "expected 'rpc'")
-		}
+	return &pEnumValue{Name: name.text, Number: num, Options: opts, Doc: docOf(name, last)}, nil
+}
+
+func (p *protoParser) service() (*pService, error) {
+	name, doc, err := p.blockHead("service")
+	if err != nil {
+		return nil, err
 	}
-	p.next()
+	s := &pService{Name: name.text, Doc: doc}
+	err = p.block(func() error {
+		switch {
+		case p.is("option"):
+			return appendRead(&s.Options, p.option)
+		case p.is("rpc"):
+			return appendRead(&s.RPCs, p.rpc)
+		}
+		return p.errorAt(p.peek(), "expected 'rpc'")
+	})
+	if err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -731,23 +704,15 @@ func (p *protoParser) rpc() (*pRPC, error) {
 		p.next()
 	case p.is("{"):
 		p.next()
-		for !p.is("}") {
-			switch {
-			case p.peek().kind == tokEOF:
-				return nil, p.errorAt(p.peek(), "expected '}'")
-			case p.is(";"):
-				p.next()
-			case p.is("option"):
-				o, err := p.option()
-				if err != nil {
-					return nil, err
-				}
-				r.Options = append(r.Options, o)
-			default:
-				return nil, p.errorAt(p.peek(), "expected 'option'")
+		err = p.block(func() error {
+			if !p.is("option") {
+				return p.errorAt(p.peek(), "expected 'option'")
 			}
+			return appendRead(&r.Options, p.option)
+		})
+		if err != nil {
+			return nil, err
 		}
-		p.next()
 	default:
 		return nil, p.errorAt(last, "expected ';' or '{'")
 	}
