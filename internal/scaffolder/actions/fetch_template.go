@@ -88,20 +88,33 @@ func fetchTemplate(tp *templater) *action {
 				},
 			},
 		},
-		run: tp.runFetchTemplate,
+		run: tp.runner("fetch:template", urlSource, (*templater).renderInto),
 	}
 }
 
-func (tp *templater) runFetchTemplate(ctx context.Context, ac *plugin.ActionContext) error {
-	in, err := decodeTemplateInput("fetch:template", ac)
-	if err != nil {
-		return err
+// renderFunc renders a templating action's source into the workspace.
+type renderFunc func(tp *templater, ctx context.Context, ac *plugin.ActionContext, in templateInput, src source, id string) error
+
+// runner returns the run function of the templating action id: it
+// decodes the input, finds the source with locate and renders it with
+// render.
+func (tp *templater) runner(id string, locate func(*plugin.ActionContext, templateInput) (source, error), render renderFunc) func(context.Context, *plugin.ActionContext) error {
+	return func(ctx context.Context, ac *plugin.ActionContext) error {
+		in, err := decodeTemplateInput(id, ac)
+		if err != nil {
+			return err
+		}
+		src, err := locate(ac, in)
+		if err != nil {
+			return err
+		}
+		return render(tp, ctx, ac, in, src, id)
 	}
-	src, err := resolveSource(ac, in.URL)
-	if err != nil {
-		return err
-	}
-	return tp.renderInto(ctx, ac, in, src, "fetch:template")
+}
+
+// urlSource is the source the fetch actions read: input "url".
+func urlSource(ac *plugin.ActionContext, in templateInput) (source, error) {
+	return resolveSource(ac, in.URL)
 }
 
 // renderInto renders the skeleton directory src into the target path.
@@ -145,22 +158,29 @@ func (tp *templater) renderInto(ctx context.Context, ac *plugin.ActionContext, i
 	return nil
 }
 
+// templateFileProps are the inputs fetch:template:file and
+// workspace:template:file share.
+func templateFileProps() props {
+	return props{
+		"targetPath":         stringProp("Target Path", "The rendered file's path in the workspace."),
+		"values":             valuesProp(),
+		"cookiecutterCompat": cookiecutterProp(),
+		"replace":            replaceProp(),
+		"trimBlocks":         trimBlocksProp(),
+		"lstripBlocks":       lstripBlocksProp(),
+	}
+}
+
 func fetchTemplateFile(tp *templater) *action {
+	p := templateFileProps()
+	p["url"] = urlProp("template file")
+	p["token"] = tokenProp()
 	return &action{
 		info: plugin.ActionInfo{
 			ID:             "fetch:template:file",
 			Description:    "Renders one template file into the workspace.",
 			SupportsDryRun: true,
-			Input: object(props{
-				"url":                urlProp("template file"),
-				"targetPath":         stringProp("Target Path", "The rendered file's path in the workspace."),
-				"values":             valuesProp(),
-				"cookiecutterCompat": cookiecutterProp(),
-				"replace":            replaceProp(),
-				"trimBlocks":         trimBlocksProp(),
-				"lstripBlocks":       lstripBlocksProp(),
-				"token":              tokenProp(),
-			}, "url", "targetPath"),
+			Input:          object(p, "url", "targetPath"),
 			Examples: []plugin.ActionExample{{
 				Description: "Render a README from the template's files.",
 				Example: `steps:
@@ -175,20 +195,8 @@ func fetchTemplateFile(tp *templater) *action {
 `,
 			}},
 		},
-		run: tp.runFetchTemplateFile,
+		run: tp.runner("fetch:template:file", urlSource, (*templater).renderFileInto),
 	}
-}
-
-func (tp *templater) runFetchTemplateFile(ctx context.Context, ac *plugin.ActionContext) error {
-	in, err := decodeTemplateInput("fetch:template:file", ac)
-	if err != nil {
-		return err
-	}
-	src, err := resolveSource(ac, in.URL)
-	if err != nil {
-		return err
-	}
-	return tp.renderFileInto(ctx, ac, in, src, "fetch:template:file")
 }
 
 // renderFileInto renders the single template file src to the target path.

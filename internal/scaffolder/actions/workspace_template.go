@@ -1,8 +1,6 @@
 package actions
 
 import (
-	"context"
-
 	"github.com/callboard/callboard/plugin"
 )
 
@@ -30,37 +28,25 @@ func workspaceTemplate(tp *templater) *action {
 `,
 			}},
 		},
-		run: tp.runWorkspaceTemplate,
+		run: tp.runner("workspace:template", sourcePathSource, (*templater).renderInto),
 	}
 }
 
-func (tp *templater) runWorkspaceTemplate(ctx context.Context, ac *plugin.ActionContext) error {
-	in, err := decodeTemplateInput("workspace:template", ac)
-	if err != nil {
-		return err
-	}
-	src, err := workspaceSource(ac, in.SourcePath)
-	if err != nil {
-		return err
-	}
-	return tp.renderInto(ctx, ac, in, src, "workspace:template")
+// sourcePathSource is the source the workspace actions read: input
+// "sourcePath".
+func sourcePathSource(ac *plugin.ActionContext, in templateInput) (source, error) {
+	return workspaceSource(ac, in.SourcePath)
 }
 
 func workspaceTemplateFile(tp *templater) *action {
+	p := templateFileProps()
+	p["sourcePath"] = stringProp("Source Path", "The template file in the workspace.")
 	return &action{
 		info: plugin.ActionInfo{
 			ID:             "workspace:template:file",
 			Description:    "Renders one template file that is already in the workspace to another workspace path.",
 			SupportsDryRun: true,
-			Input: object(props{
-				"sourcePath":         stringProp("Source Path", "The template file in the workspace."),
-				"targetPath":         stringProp("Target Path", "The rendered file's path in the workspace."),
-				"values":             valuesProp(),
-				"cookiecutterCompat": cookiecutterProp(),
-				"replace":            replaceProp(),
-				"trimBlocks":         trimBlocksProp(),
-				"lstripBlocks":       lstripBlocksProp(),
-			}, "sourcePath", "targetPath"),
+			Input:          object(p, "sourcePath", "targetPath"),
 			Examples: []plugin.ActionExample{{
 				Description: "Render a fetched README template in place of a new file.",
 				Example: `steps:
@@ -75,18 +61,6 @@ func workspaceTemplateFile(tp *templater) *action {
 `,
 			}},
 		},
-		run: tp.runWorkspaceTemplateFile,
+		run: tp.runner("workspace:template:file", sourcePathSource, (*templater).renderFileInto),
 	}
-}
-
-func (tp *templater) runWorkspaceTemplateFile(ctx context.Context, ac *plugin.ActionContext) error {
-	in, err := decodeTemplateInput("workspace:template:file", ac)
-	if err != nil {
-		return err
-	}
-	src, err := workspaceSource(ac, in.SourcePath)
-	if err != nil {
-		return err
-	}
-	return tp.renderFileInto(ctx, ac, in, src, "workspace:template:file")
 }
