@@ -34,8 +34,8 @@ type Engine struct {
 	log *slog.Logger
 	now func() time.Time
 
-	termsMu sync.Mutex
-	terms   map[string]bool
+	// vocab remembers the words known to be in search_terms.
+	vocab sqlsearch.Vocabulary
 
 	trgmOnce sync.Once
 	trgm     bool
@@ -55,7 +55,7 @@ type Options struct {
 // New returns an engine over db, a PostgreSQL database migrated by the
 // store (migration 0008 creates the tables).
 func New(db *sql.DB, o Options) *Engine {
-	e := &Engine{db: db, log: o.Logger, now: o.Now, terms: map[string]bool{}}
+	e := &Engine{db: db, log: o.Logger, now: o.Now}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -83,20 +83,7 @@ func (e *Engine) queryRow(ctx context.Context, stmt string, args ...any) *sql.Ro
 
 // Types lists the types with a live index.
 func (e *Engine) Types(ctx context.Context) ([]string, error) {
-	rows, err := e.db.QueryContext(ctx, `SELECT type FROM search_indexes ORDER BY type`)
-	if err != nil {
-		return nil, fmt.Errorf("read search indexes: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return sqlsearch.Types(ctx, e.db)
 }
 
 // liveGenerations returns the live generation of each of types that has
@@ -106,39 +93,17 @@ func (e *Engine) liveGenerations(ctx context.Context, types []string) ([]int64, 
 	if err != nil {
 		return nil, fmt.Errorf("read search indexes: %w", err)
 	}
-	defer rows.Close()
-	var gens []int64
-	for rows.Next() {
-		var g int64
-		if err := rows.Scan(&g); err != nil {
-			return nil, err
-		}
-		gens = append(gens, g)
-	}
-	return gens, rows.Err()
+	return sqlsearch.Column[int64](rows)
 }
 
 // LoadState reads a state value.
 func (e *Engine) LoadState(ctx context.Context, key string) (string, bool, error) {
-	var v string
-	err := e.db.QueryRowContext(ctx, `SELECT value FROM search_state WHERE key = $1`, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("read search state %s: %w", key, err)
-	}
-	return v, true, nil
+	return sqlsearch.LoadState(ctx, e.db, key)
 }
 
 // SaveState writes a state value.
 func (e *Engine) SaveState(ctx context.Context, key, value string) error {
-	_, err := e.db.ExecContext(ctx, `INSERT INTO search_state (key, value) VALUES ($1, $2)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-	if err != nil {
-		return fmt.Errorf("write search state %s: %w", key, err)
-	}
-	return nil
+	return sqlsearch.SaveState(ctx, e.db, key, value)
 }
 
 // TryLock takes a session advisory lock on a connection of its own, held
@@ -167,30 +132,7 @@ func (e *Engine) TryLock(ctx context.Context, name string) (func(), bool, error)
 
 // withTx runs fn in a transaction.
 func (e *Engine) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := e.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin search transaction: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit search transaction: %w", err)
-	}
-	return nil
-}
-
-func newGeneration(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, typ string, now time.Time) (int64, error) {
-	var g int64
-	err := q.QueryRowContext(ctx, `INSERT INTO search_generations (type, created_at) VALUES ($1, $2) RETURNING id`,
-		typ, now.UnixMilli()).Scan(&g)
-	if err != nil {
-		return 0, fmt.Errorf("new search generation: %w", err)
-	}
-	return g, nil
+	return sqlsearch.WithTx(ctx, e.db, fn)
 }
 
 // liveGeneration returns typ's live generation, making an empty index
@@ -204,7 +146,7 @@ func (e *Engine) liveGeneration(ctx context.Context, tx *sql.Tx, typ string) (in
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("read search index %s: %w", typ, err)
 	}
-	if g, err = newGeneration(ctx, tx, typ, e.now()); err != nil {
+	if g, err = sqlsearch.NewGeneration(ctx, tx, typ, e.now()); err != nil {
 		return 0, err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO search_indexes (type, generation, built_at) VALUES ($1, $2, $3)
@@ -232,21 +174,12 @@ func (e *Engine) Replace(ctx context.Context, typ string, groups []string, docs 
 		if err != nil {
 			return err
 		}
-		var ids []int64
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM search_documents WHERE generation = $1 AND grp = ANY($2)`, g, groups)
 		if err != nil {
 			return fmt.Errorf("find search documents: %w", err)
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		ids, err := sqlsearch.Column[int64](rows)
+		if err != nil {
 			return err
 		}
 		if err := deleteIDs(ctx, tx, ids); err != nil {
@@ -256,7 +189,7 @@ func (e *Engine) Replace(ctx context.Context, typ string, groups []string, docs 
 		return err
 	})
 	if err == nil {
-		e.rememberTerms(words)
+		e.vocab.Remember(words)
 	}
 	return err
 }
@@ -267,19 +200,15 @@ func (e *Engine) Rebuild(ctx context.Context, typ string) (search.Rebuild, error
 	if err := e.dropStale(ctx, typ); err != nil {
 		return nil, err
 	}
-	g, err := newGeneration(ctx, e.db, typ, e.now())
+	g, err := sqlsearch.NewGeneration(ctx, e.db, typ, e.now())
 	if err != nil {
 		return nil, err
 	}
 	return &rebuild{e: e, typ: typ, gen: g}, nil
 }
 
-// staleAfter is how old an unfinished generation must be before a new
-// rebuild deletes it: older than any rebuild may run.
-const staleAfter = 2 * search.DefaultRebuildTimeout
-
 func (e *Engine) dropStale(ctx context.Context, typ string) error {
-	return sqlsearch.DropStale(ctx, e.db, typ, e.now().Add(-staleAfter), e.dropGeneration)
+	return sqlsearch.DropStale(ctx, e.db, typ, e.now(), e.dropGeneration)
 }
 
 // dropBatch is how many documents one transaction of dropGeneration
@@ -355,7 +284,7 @@ func (r *rebuild) Add(ctx context.Context, docs []search.Document) error {
 						r.mu.Unlock()
 						continue
 					}
-					r.e.rememberTerms(words)
+					r.e.vocab.Remember(words)
 				}
 			})
 		}

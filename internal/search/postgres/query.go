@@ -56,16 +56,12 @@ func (e *Engine) Search(ctx context.Context, q *search.EngineQuery) (*search.Eng
 	if err != nil || len(gens) == 0 {
 		return &search.EngineResult{}, err
 	}
-	parsed := q.Query
-	if q.Fuzzy {
-		fix, err := e.corrections(ctx, parsed.FuzzyWords())
-		if err != nil {
-			return nil, err
-		}
-		if len(fix) == 0 {
-			return &search.EngineResult{}, nil
-		}
-		parsed = parsed.WithCorrections(fix)
+	parsed, ok, err := sqlsearch.Corrected(ctx, q, e.candidates)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return &search.EngineResult{}, nil
 	}
 	s := &query{e: e, q: q, gens: gens, parsed: parsed, pos: positiveQuery(parsed, ""), excl: excludedQuery(parsed),
 		meta: metaQuery(search.Restriction(q.Filters, q.Access)), exact: parsed.Exact}

@@ -30,18 +30,9 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 		}
 		return s.inGenerations(a) + " AND d.tsv_names @@ " + tsq(a, s.meta)
 	}
-	var ids []int64
-	seen := map[int64]bool{}
-	add := func(got []int64) {
-		for _, id := range got {
-			if !seen[id] && len(ids) < q.Limit {
-				seen[id] = true
-				ids = append(ids, id)
-			}
-		}
-	}
+	found := sqlsearch.NewSuggestions(q.Limit)
 	for _, col := range []string{"name_key", "title_key"} {
-		if len(ids) == q.Limit {
+		if found.Full() {
 			break
 		}
 		var a sqlsearch.Args
@@ -51,23 +42,20 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 		if err != nil {
 			return nil, fmt.Errorf("suggest: %w", err)
 		}
-		add(got)
+		found.Add(got)
 	}
-	if len(ids) < q.Limit {
+	if !found.Full() {
 		var a sqlsearch.Args
 		stmt := `SELECT d.id FROM search_documents d WHERE d.tsv_names @@ ` + tsq(&a, and(suggestQuery(words), s.meta)) +
-			` AND ` + s.inGenerations(&a) + ` ORDER BY d.id LIMIT ` + strconv.Itoa(q.Limit+len(ids))
+			` AND ` + s.inGenerations(&a) + ` ORDER BY d.id LIMIT ` + strconv.Itoa(q.Limit+found.Len())
 		got, err := e.ids(ctx, stmt, a.Values)
 		if err != nil {
 			return nil, fmt.Errorf("suggest: %w", err)
 		}
-		add(got)
+		found.Add(got)
 	}
-	hl := search.Query{}
-	for i, w := range words {
-		hl.Terms = append(hl.Terms, search.Term{Alts: []search.Phrase{{Words: []string{w}, Prefix: i == len(words)-1}}})
-	}
-	return e.hydrate(ctx, ids, &hl)
+	hl := sqlsearch.PrefixQuery(words)
+	return e.hydrate(ctx, found.IDs(), &hl)
 }
 
 // suggestQuery matches names and titles (weights A and B) with the words,
@@ -91,37 +79,27 @@ func likePrefix(p string) string {
 // typo correction.
 const candidateTerms = 40
 
-// corrections looks the words up in the vocabulary of names and titles
-// and returns the close ones (search.Corrections) by word. With pg_trgm
-// the trigram index finds candidates; without it, words of about the
-// same length and the same first letter are read.
-func (e *Engine) corrections(ctx context.Context, words []string) (map[string][]string, error) {
+// candidates reads the vocabulary words of names and titles that typo
+// correction of w chooses from (sqlsearch.Corrected). With pg_trgm the
+// trigram index finds them; without it, words of about the same length
+// and the same first letter are read.
+func (e *Engine) candidates(ctx context.Context, w string) ([]string, error) {
 	e.trgmOnce.Do(func() {
 		err := e.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')`).Scan(&e.trgm)
 		if err != nil {
 			e.log.Warn("cannot tell whether pg_trgm is installed", "error", err)
 		}
 	})
-	fix := map[string][]string{}
-	for _, w := range words {
-		stmt := `SELECT term FROM search_terms WHERE term % $1 ORDER BY similarity(term, $1) DESC, term LIMIT $2`
-		args := []any{w, candidateTerms}
-		if !e.trgm {
-			n := len([]rune(w))
-			stmt = `SELECT term FROM search_terms WHERE left(term, 1) = left($1, 1) AND length(term) BETWEEN $2 AND $3 LIMIT 5000`
-			args = []any{w, n - 2, n + 2}
-		}
-		rows, err := e.query(ctx, stmt, args...)
-		if err != nil {
-			return nil, fmt.Errorf("look up search terms: %w", err)
-		}
-		cands, err := sqlsearch.Column[string](rows)
-		if err != nil {
-			return nil, err
-		}
-		if c := search.Corrections(w, cands); len(c) > 0 {
-			fix[w] = c
-		}
+	stmt := `SELECT term FROM search_terms WHERE term % $1 ORDER BY similarity(term, $1) DESC, term LIMIT $2`
+	args := []any{w, candidateTerms}
+	if !e.trgm {
+		n := len([]rune(w))
+		stmt = `SELECT term FROM search_terms WHERE left(term, 1) = left($1, 1) AND length(term) BETWEEN $2 AND $3 LIMIT 5000`
+		args = []any{w, n - 2, n + 2}
 	}
-	return fix, nil
+	rows, err := e.query(ctx, stmt, args...)
+	if err != nil {
+		return nil, fmt.Errorf("look up search terms: %w", err)
+	}
+	return sqlsearch.Column[string](rows)
 }

@@ -99,15 +99,7 @@ func (e *Engine) insertDocs(ctx context.Context, tx *sql.Tx, g int64, docs []sea
 // transactions inserting the same new words in different orders each
 // wait for a word the other holds (a deadlock, which failed a rebuild).
 func (e *Engine) addTerms(ctx context.Context, tx *sql.Tx, words []string) ([]string, error) {
-	e.termsMu.Lock()
-	var fresh []string
-	for _, w := range words {
-		if !e.terms[w] {
-			fresh = append(fresh, w)
-		}
-	}
-	e.termsMu.Unlock()
-	fresh = dedupe(fresh)
+	fresh := e.vocab.Unknown(words)
 	slices.Sort(fresh)
 	if len(fresh) == 0 {
 		return nil, nil
@@ -116,26 +108,4 @@ func (e *Engine) addTerms(ctx context.Context, tx *sql.Tx, words []string) ([]st
 		return nil, fmt.Errorf("add search terms: %w", err)
 	}
 	return fresh, nil
-}
-
-// rememberTerms notes words as being in the vocabulary, after the
-// transaction that added them committed.
-func (e *Engine) rememberTerms(words []string) {
-	e.termsMu.Lock()
-	for _, w := range words {
-		e.terms[w] = true
-	}
-	e.termsMu.Unlock()
-}
-
-func dedupe(ss []string) []string {
-	seen := make(map[string]bool, len(ss))
-	out := ss[:0:0]
-	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,9 +26,8 @@ type Engine struct {
 	log *slog.Logger
 	now func() time.Time
 
-	// terms caches the vocabulary words known to be in search_terms.
-	termsMu sync.Mutex
-	terms   map[string]bool
+	// vocab remembers the words known to be in search_terms.
+	vocab sqlsearch.Vocabulary
 
 	// rebuilt counts the documents rebuilds wrote since the last Compact.
 	rebuilt atomic.Int64
@@ -49,7 +47,7 @@ type Options struct {
 // New returns an engine over db, a SQLite database migrated by the store
 // (migration 0008 creates the tables).
 func New(db *sql.DB, o Options) *Engine {
-	e := &Engine{db: db, log: o.Logger, now: o.Now, terms: map[string]bool{}}
+	e := &Engine{db: db, log: o.Logger, now: o.Now}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -61,20 +59,7 @@ func New(db *sql.DB, o Options) *Engine {
 
 // Types lists the types with a live index.
 func (e *Engine) Types(ctx context.Context) ([]string, error) {
-	var out []string
-	rows, err := e.db.QueryContext(ctx, `SELECT type FROM search_indexes ORDER BY type`)
-	if err != nil {
-		return nil, fmt.Errorf("read search indexes: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return sqlsearch.Types(ctx, e.db)
 }
 
 // liveGenerations returns the live generation of each of types that has
@@ -103,52 +88,17 @@ func (e *Engine) liveGenerations(ctx context.Context, types []string) ([]int64, 
 
 // LoadState reads a state value.
 func (e *Engine) LoadState(ctx context.Context, key string) (string, bool, error) {
-	var v string
-	err := e.db.QueryRowContext(ctx, `SELECT value FROM search_state WHERE key = $1`, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("read search state %s: %w", key, err)
-	}
-	return v, true, nil
+	return sqlsearch.LoadState(ctx, e.db, key)
 }
 
 // SaveState writes a state value.
 func (e *Engine) SaveState(ctx context.Context, key, value string) error {
-	_, err := e.db.ExecContext(ctx, `INSERT INTO search_state (key, value) VALUES ($1, $2)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-	if err != nil {
-		return fmt.Errorf("write search state %s: %w", key, err)
-	}
-	return nil
+	return sqlsearch.SaveState(ctx, e.db, key, value)
 }
 
 // withTx runs fn in a write transaction.
 func (e *Engine) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := e.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin search transaction: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit search transaction: %w", err)
-	}
-	return nil
-}
-
-// newGeneration hands out a generation of typ.
-func newGeneration(ctx context.Context, tx *sql.Tx, typ string, now time.Time) (int64, error) {
-	var g int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO search_generations (type, created_at) VALUES ($1, $2) RETURNING id`,
-		typ, now.UnixMilli()).Scan(&g)
-	if err != nil {
-		return 0, fmt.Errorf("new search generation: %w", err)
-	}
-	return g, nil
+	return sqlsearch.WithTx(ctx, e.db, fn)
 }
 
 // liveGeneration returns typ's live generation, making an empty index
@@ -162,7 +112,7 @@ func (e *Engine) liveGeneration(ctx context.Context, tx *sql.Tx, typ string) (in
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("read search index %s: %w", typ, err)
 	}
-	if g, err = newGeneration(ctx, tx, typ, e.now()); err != nil {
+	if g, err = sqlsearch.NewGeneration(ctx, tx, typ, e.now()); err != nil {
 		return 0, err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO search_indexes (type, generation, built_at) VALUES ($1, $2, $3)`, typ, g, e.now().UnixMilli())
@@ -190,7 +140,7 @@ func (e *Engine) Replace(ctx context.Context, typ string, groups []string, docs 
 		return err
 	})
 	if err == nil {
-		e.rememberTerms(words)
+		e.vocab.Remember(words)
 	}
 	return err
 }
@@ -204,7 +154,7 @@ func (e *Engine) Rebuild(ctx context.Context, typ string) (search.Rebuild, error
 	var g int64
 	err := e.withTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		g, err = newGeneration(ctx, tx, typ, e.now())
+		g, err = sqlsearch.NewGeneration(ctx, tx, typ, e.now())
 		return err
 	})
 	if err != nil {
@@ -213,14 +163,10 @@ func (e *Engine) Rebuild(ctx context.Context, typ string) (search.Rebuild, error
 	return &rebuild{e: e, typ: typ, gen: g}, nil
 }
 
-// staleAfter is how old an unfinished generation must be before a new
-// rebuild deletes it: older than any rebuild may run.
-const staleAfter = 2 * search.DefaultRebuildTimeout
-
 // dropStale deletes the documents of typ's generations that are neither
 // live nor being built.
 func (e *Engine) dropStale(ctx context.Context, typ string) error {
-	return sqlsearch.DropStale(ctx, e.db, typ, e.now().Add(-staleAfter), e.dropGeneration)
+	return sqlsearch.DropStale(ctx, e.db, typ, e.now(), e.dropGeneration)
 }
 
 // dropBatch is how many documents one transaction of dropGeneration
@@ -234,21 +180,12 @@ func (e *Engine) dropGeneration(ctx context.Context, g int64) error {
 	for {
 		n := 0
 		err := e.withTx(ctx, func(tx *sql.Tx) error {
-			var ids []any
 			rows, err := tx.QueryContext(ctx, `SELECT id FROM search_documents WHERE generation = $1 LIMIT $2`, g, dropBatch)
 			if err != nil {
 				return err
 			}
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return err
-				}
-				ids = append(ids, id)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+			ids, err := sqlsearch.Column[any](rows) // int64s, as deleteIDs's arguments
+			if err != nil {
 				return err
 			}
 			n = len(ids)
@@ -284,7 +221,7 @@ func (r *rebuild) Add(ctx context.Context, docs []search.Document) error {
 	})
 	if err == nil {
 		r.n += len(docs)
-		r.e.rememberTerms(words)
+		r.e.vocab.Remember(words)
 	}
 	return err
 }

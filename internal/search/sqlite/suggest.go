@@ -25,16 +25,7 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 		return nil, nil
 	}
 	s := e.newQuery(&search.EngineQuery{Access: q.Access}, search.Query{}, gens)
-	var ids []int64
-	seen := map[int64]bool{}
-	add := func(got []int64) {
-		for _, id := range got {
-			if !seen[id] && len(ids) < q.Limit {
-				seen[id] = true
-				ids = append(ids, id)
-			}
-		}
-	}
+	found := sqlsearch.NewSuggestions(q.Limit)
 	// Names and titles beginning with the prefix, in index order; with a
 	// permission condition more are read and checked against it.
 	scan := q.Limit
@@ -42,7 +33,7 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 		scan = q.Limit * 10
 	}
 	for _, col := range []string{"name_key", "title_key"} {
-		if len(ids) == q.Limit {
+		if found.Full() {
 			break
 		}
 		var a sqlsearch.Args
@@ -55,24 +46,21 @@ func (e *Engine) Suggest(ctx context.Context, q *search.SuggestQuery) ([]search.
 		if got, err = s.allowed(ctx, got); err != nil {
 			return nil, fmt.Errorf("suggest: %w", err)
 		}
-		add(got)
+		found.Add(got)
 	}
 	match := suggestExpr(words)
-	if len(ids) < q.Limit {
+	if !found.Full() {
 		var a sqlsearch.Args
 		stmt := `SELECT rowid` + s.from(&a, namesTable, restricted(match, s.meta), "") +
-			` ORDER BY rowid LIMIT ` + strconv.Itoa(q.Limit+len(ids))
+			` ORDER BY rowid LIMIT ` + strconv.Itoa(q.Limit+found.Len())
 		got, err := e.ids(ctx, stmt, a.Values)
 		if err != nil {
 			return nil, fmt.Errorf("suggest: %w", err)
 		}
-		add(got)
+		found.Add(got)
 	}
-	hl := search.Query{Terms: []search.Term{}}
-	for i, w := range words {
-		hl.Terms = append(hl.Terms, search.Term{Alts: []search.Phrase{{Words: []string{w}, Prefix: i == len(words)-1}}})
-	}
-	return e.hydrate(ctx, ids, &hl)
+	hl := sqlsearch.PrefixQuery(words)
+	return e.hydrate(ctx, found.IDs(), &hl)
 }
 
 // suggestExpr matches names and titles with the words, the last as a
@@ -105,33 +93,24 @@ func globPrefix(p string) string {
 // per word for typo correction.
 const candidateTerms = 40
 
-// corrections looks the words up in the vocabulary of names and titles
-// and returns the close ones (search.Corrections) by word.
-func (e *Engine) corrections(ctx context.Context, words []string) (map[string][]string, error) {
-	fix := map[string][]string{}
-	for _, w := range words {
-		grams := trigrams(w)
-		if len(grams) == 0 {
-			continue
-		}
-		parts := make([]string, len(grams))
-		for i, g := range grams {
-			parts[i] = `"` + g + `"`
-		}
-		rows, err := e.db.QueryContext(ctx, `SELECT term FROM search_terms_trigram WHERE search_terms_trigram MATCH $1
-			ORDER BY rank LIMIT $2`, strings.Join(parts, " OR "), candidateTerms)
-		if err != nil {
-			return nil, fmt.Errorf("look up search terms: %w", err)
-		}
-		cands, err := sqlsearch.Column[string](rows)
-		if err != nil {
-			return nil, err
-		}
-		if c := search.Corrections(w, cands); len(c) > 0 {
-			fix[w] = c
-		}
+// candidates reads the vocabulary words of names and titles that typo
+// correction of w chooses from (sqlsearch.Corrected), by the trigram
+// index; none for a word shorter than a trigram.
+func (e *Engine) candidates(ctx context.Context, w string) ([]string, error) {
+	grams := trigrams(w)
+	if len(grams) == 0 {
+		return nil, nil
 	}
-	return fix, nil
+	parts := make([]string, len(grams))
+	for i, g := range grams {
+		parts[i] = `"` + g + `"`
+	}
+	rows, err := e.db.QueryContext(ctx, `SELECT term FROM search_terms_trigram WHERE search_terms_trigram MATCH $1
+			ORDER BY rank LIMIT $2`, strings.Join(parts, " OR "), candidateTerms)
+	if err != nil {
+		return nil, fmt.Errorf("look up search terms: %w", err)
+	}
+	return sqlsearch.Column[string](rows)
 }
 
 // trigrams returns the distinct three-rune substrings of w.

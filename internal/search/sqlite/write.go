@@ -55,17 +55,8 @@ func deleteDocs(ctx context.Context, tx *sql.Tx, where string, args []any) error
 	if err != nil {
 		return fmt.Errorf("find search documents: %w", err)
 	}
-	var ids []any
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	ids, err := sqlsearch.Column[any](rows) // int64s, as deleteIDs's arguments
+	if err != nil {
 		return err
 	}
 	return deleteIDs(ctx, tx, ids)
@@ -167,15 +158,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, head string, width int, args []
 // addTerms adds the words not known yet to the typo vocabulary and
 // returns them.
 func (e *Engine) addTerms(ctx context.Context, tx *sql.Tx, words []string) ([]string, error) {
-	e.termsMu.Lock()
-	var fresh []string
-	for _, w := range words {
-		if !e.terms[w] {
-			fresh = append(fresh, w)
-		}
-	}
-	e.termsMu.Unlock()
-	fresh = dedupe(fresh)
+	fresh := e.vocab.Unknown(words)
 	for _, w := range fresh {
 		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO search_terms (term) VALUES ($1)`, w)
 		if err != nil {
@@ -188,26 +171,4 @@ func (e *Engine) addTerms(ctx context.Context, tx *sql.Tx, words []string) ([]st
 		}
 	}
 	return fresh, nil
-}
-
-// rememberTerms notes words as being in the vocabulary, after the
-// transaction that added them committed.
-func (e *Engine) rememberTerms(words []string) {
-	e.termsMu.Lock()
-	for _, w := range words {
-		e.terms[w] = true
-	}
-	e.termsMu.Unlock()
-}
-
-func dedupe(ss []string) []string {
-	seen := make(map[string]bool, len(ss))
-	out := ss[:0:0]
-	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -1,16 +1,15 @@
 // Package sqlsearch holds what the SQL search engines (search/sqlite and
-// search/postgres) share: numbered statement arguments, the vocabulary
-// words of a document, reading hits and single-column results, and the
-// generations left behind by rebuilds.
+// search/postgres) share where their logic and SQL are the same:
+// numbered statement arguments, reading hits and single-column results,
+// the state values, the indexes' generations, the typo vocabulary and
+// the gathering of suggestions. What differs between the dialects stays
+// in each engine.
 package sqlsearch
 
 import (
-	"context"
 	"database/sql"
-	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/callboard/callboard/internal/search"
 )
@@ -33,44 +32,6 @@ func List[T any](a *Args, vs []T) string {
 		ph[i] = a.Add(v)
 	}
 	return strings.Join(ph, ", ")
-}
-
-// NameTerms are the words of a document's name and title that typo
-// tolerance may correct to: lower-cased, at least three letters, not
-// numbers.
-func NameTerms(d *search.Document) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, w := range append(search.Words(d.Name), search.Words(d.Title)...) {
-		if len([]rune(w)) < 3 || seen[w] || strings.Trim(w, "0123456789") == "" {
-			continue
-		}
-		seen[w] = true
-		out = append(out, w)
-	}
-	return out
-}
-
-// DropStale calls drop for each of typ's generations created before
-// before that is not live: ones that rebuilds started and never finished.
-func DropStale(ctx context.Context, db *sql.DB, typ string, before time.Time, drop func(context.Context, int64) error) error {
-	rows, err := db.QueryContext(ctx, `SELECT g.id FROM search_generations g
-		WHERE g.type = $1 AND g.created_at < $2
-		  AND g.id <> coalesce((SELECT generation FROM search_indexes WHERE type = $1), 0)`,
-		typ, before.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("read search generations: %w", err)
-	}
-	stale, err := Column[int64](rows)
-	if err != nil {
-		return fmt.Errorf("read search generations: %w", err)
-	}
-	for _, g := range stale {
-		if err := drop(ctx, g); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Column reads the single column of every row, and closes rows.
