@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 
 	"github.com/callboard/callboard/entity"
 	"github.com/callboard/callboard/internal/audit"
@@ -178,7 +177,7 @@ func (e policyExplainer) Explain(ctx context.Context, q web.ExplainQuery) (*web.
 	}
 	if user != nil {
 		x.InCatalog = true
-		if x.Ownership, err = ownershipOf(ctx, e.users, user); err != nil {
+		if x.Ownership, err = auth.Ownership(ctx, e.users, user); err != nil {
 			return nil, err
 		}
 	}
@@ -217,40 +216,4 @@ func (e policyExplainer) Explain(ctx context.Context, q web.ExplainQuery) (*web.
 		x.Conditions = string(b)
 	}
 	return x, nil
-}
-
-// maxOwnershipGroups bounds the walk up the group tree.
-const maxOwnershipGroups = 1000
-
-// ownershipOf returns a user's ownership refs as sign-in computes them
-// (internal/auth keeps its walk to itself): the user, its groups (memberOf
-// relations), then their parents transitively, each once, breadth first.
-func ownershipOf(ctx context.Context, users catalogUsers, user *entity.Entity) ([]string, error) {
-	self := user.Ref().String()
-	refs := []string{self}
-	seen := map[string]bool{self: true}
-	var queue []string
-	for _, r := range user.Relations {
-		if r.Type == entity.RelationMemberOf && strings.HasPrefix(r.TargetRef, "group:") && !seen[r.TargetRef] {
-			seen[r.TargetRef] = true
-			refs = append(refs, r.TargetRef)
-			queue = append(queue, r.TargetRef)
-		}
-	}
-	for len(queue) > 0 && len(refs) < maxOwnershipGroups {
-		group := queue[0]
-		queue = queue[1:]
-		parents, err := users.GroupParents(ctx, group)
-		if err != nil {
-			return nil, fmt.Errorf("read parents of %s: %w", group, err)
-		}
-		for _, p := range parents {
-			if !seen[p] && strings.HasPrefix(p, "group:") {
-				seen[p] = true
-				refs = append(refs, p)
-				queue = append(queue, p)
-			}
-		}
-	}
-	return refs, nil
 }

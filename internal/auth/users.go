@@ -27,9 +27,15 @@ type CatalogUsers interface {
 // hierarchy cannot stall a sign-in.
 const maxGroups = 1000
 
-// ownership returns a user's ownership refs: the user, every group it is a
-// member of, then their parent groups transitively, each once, breadth
-// first.
+// Ownership returns a user's ownership refs as sign-in computes them: the
+// user, every group it is a member of, then their parent groups
+// transitively, each once, breadth first. Pages that explain a decision
+// for another user call it to see what that user would own.
+func Ownership(ctx context.Context, users CatalogUsers, user *entity.Entity) ([]string, error) {
+	return ownership(ctx, users, user)
+}
+
+// ownership is Ownership, under the name sign-in uses.
 func ownership(ctx context.Context, users CatalogUsers, user *entity.Entity) ([]string, error) {
 	self := user.Ref().String()
 	refs := []string{self}
