@@ -84,34 +84,25 @@ func New(cfg Config, o Options) (*Reader, error) {
 			r.byHost[h] = fr
 		}
 	}
-	for i, c := range cfg.GitHub {
-		fr, err := github.New(c, client)
-		add("github", i, fr, err)
-	}
-	for i, c := range cfg.GitLab {
-		fr, err := gitlab.New(c, client)
-		add("gitlab", i, fr, err)
-	}
-	for i, c := range cfg.BitbucketCloud {
-		fr, err := bitbucket.NewCloud(c, client)
-		add("bitbucketCloud", i, fr, err)
-	}
-	for i, c := range cfg.BitbucketServer {
-		fr, err := bitbucket.NewServer(c, client)
-		add("bitbucketServer", i, fr, err)
-	}
-	for i, c := range cfg.Azure {
-		fr, err := azure.New(c, client)
-		add("azure", i, fr, err)
-	}
-	for i, c := range cfg.Gitea {
-		fr, err := gitea.New(c, client)
-		add("gitea", i, fr, err)
-	}
+	addEach(add, "github", cfg.GitHub, client, github.New)
+	addEach(add, "gitlab", cfg.GitLab, client, gitlab.New)
+	addEach(add, "bitbucketCloud", cfg.BitbucketCloud, client, bitbucket.NewCloud)
+	addEach(add, "bitbucketServer", cfg.BitbucketServer, client, bitbucket.NewServer)
+	addEach(add, "azure", cfg.Azure, client, azure.New)
+	addEach(add, "gitea", cfg.Gitea, client, gitea.New)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// addEach builds a reader for each entry of the forge section named key
+// and hands it, with the entry's index, to add.
+func addEach[C any, F forgeReader](add func(key string, i int, fr forgeReader, err error), key string, cfgs []C, client *forge.Client, newReader func(C, *forge.Client) (F, error)) {
+	for i, c := range cfgs {
+		fr, err := newReader(c, client)
+		add(key, i, fr, err)
+	}
 }
 
 // Budgets returns the per-credential request budgets, for other readers

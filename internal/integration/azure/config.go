@@ -6,6 +6,7 @@
 package azure
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -54,10 +55,7 @@ const (
 
 // WithDefaults checks the entry and fills in defaults.
 func (c Config) WithDefaults() (Config, error) {
-	if c.Host == "" {
-		c.Host = DefaultHost
-	}
-	host, err := forge.CheckHost(c.Host)
+	host, err := forge.CheckHost(cmp.Or(c.Host, DefaultHost))
 	if err != nil {
 		return c, err
 	}

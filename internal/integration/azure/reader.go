@@ -114,19 +114,12 @@ func (r *Reader) Read(ctx context.Context, rawURL, etag string) ([]byte, string,
 	if f.Path == "" || f.Path == "/" {
 		return nil, "", false, problem.Input("%s names no file: it has no path parameter", rawURL)
 	}
-	apiURL := r.itemURL(f, f.Path, f.Version, f.VersionType)
-	req, err := r.request(ctx, f, apiURL, rawURL)
+	req, err := r.request(ctx, f, r.itemURL(f, f.Path, f.Version, f.VersionType), rawURL)
 	if err != nil {
 		return nil, "", false, err
 	}
-	if etag != "" {
-		req.Header.Set("If-None-Match", etag)
-	}
-	resp, err := r.client.Do(ctx, req)
-	if err != nil {
-		return nil, "", false, err
-	}
-	return forge.FileResult(rawURL, apiURL, etag, resp)
+	file, err := r.client.ReadFile(ctx, req, etag)
+	return file.Body, file.ETag, file.NotModified, err
 }
 
 // Search reads every file an Azure DevOps URL whose path parameter is a
@@ -182,19 +175,8 @@ func (r *Reader) Search(ctx context.Context, rawURL, etag string) ([]builtin.Sea
 			paths = append(paths, it.Path[1:])
 		}
 	}
-	files, err := forge.ReadMatches(ctx, paths, func(ctx context.Context, p string) (builtin.SearchFile, error) {
-		fileURL := f.withPath("/" + p)
-		apiURL := r.itemURL(f, "/"+p, sha, "commit")
-		req, err := r.request(ctx, f, apiURL, fileURL)
-		if err != nil {
-			return builtin.SearchFile{}, err
-		}
-		resp, err := r.client.Do(ctx, req)
-		if err != nil {
-			return builtin.SearchFile{}, err
-		}
-		body, _, _, err := forge.FileResult(fileURL, apiURL, "", resp)
-		return builtin.SearchFile{URL: fileURL, Body: body}, err
+	files, err := r.client.ReadFiles(ctx, paths, func(ctx context.Context, p string) (forge.Request, error) {
+		return r.request(ctx, f, r.itemURL(f, "/"+p, sha, "commit"), f.withPath("/"+p))
 	})
 	if err != nil {
 		return nil, "", false, err
@@ -215,16 +197,12 @@ func (r *Reader) commit(ctx context.Context, f fileURL, describe string) (string
 	if err != nil {
 		return "", err
 	}
-	resp, err := r.client.Do(ctx, req)
-	if err != nil {
-		return "", err
-	}
 	var commits struct {
 		Value []struct {
 			CommitID string `json:"commitId"`
 		} `json:"value"`
 	}
-	if err := forge.DecodeJSON(describe, apiURL, resp, &commits); err != nil {
+	if err := r.client.ReadJSON(ctx, req, &commits); err != nil {
 		return "", err
 	}
 	if len(commits.Value) == 0 || commits.Value[0].CommitID == "" {

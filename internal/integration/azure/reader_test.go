@@ -374,17 +374,11 @@ func TestSearch(t *testing.T) {
 func TestThrottled(t *testing.T) {
 	e := setup(t, Config{})
 	e.fake.repos["org/project/repo"] = map[string]forgetest.Tree{"main": {"x.yaml": "x"}}
-	refusals := 1
-	e.fake.fail = func(w http.ResponseWriter) bool {
-		if refusals == 0 {
-			return false
-		}
-		refusals--
+	e.fake.fail = forgetest.FailFirst(1, func(w http.ResponseWriter) {
 		w.Header().Set("Retry-After", "9")
 		w.Header().Set("X-RateLimit-Resource", "Core")
 		w.WriteHeader(http.StatusTooManyRequests)
-		return true
-	}
+	})
 	if _, _, _, err := e.r.Read(context.Background(), e.base+"/org/project/_git/repo?path=/x.yaml", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -34,9 +34,9 @@ func (f fileURL) organization() string {
 //	https://<host>/<org>/<project>/_git/<repo>?path=/x.yaml&version=GBmain
 //	https://<host>/<collection>/<org>/<project>/_git/<repo>?path=...     (Azure DevOps Server)
 func (r *Reader) parseURL(raw string) (fileURL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fileURL{}, problem.Input("Invalid URL %q", raw)
+	u, err := forge.ParseURL(raw)
+	if err != nil {
+		return fileURL{}, err
 	}
 	bad := problem.Input("%s is not an Azure DevOps file URL; expected https://%s/<organization>/<project>/_git/<repo>?path=<path>", raw, r.cfg.Host)
 	if !strings.EqualFold(u.Host, r.cfg.Host) {

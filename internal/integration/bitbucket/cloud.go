@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/callboard/callboard/internal/catalog/builtin"
 	"github.com/callboard/callboard/internal/integration/forge"
@@ -15,12 +14,10 @@ import (
 
 // CloudReader reads files of Bitbucket Cloud. It is safe for concurrent use.
 type CloudReader struct {
-	cfg     CloudConfig
-	client  *forge.Client
-	auth    string
-	budget  *ratelimit.Budget
-	maxWait time.Duration
-	memo    forge.RefMemo
+	cfg    CloudConfig
+	client *forge.Client
+	cred   forge.Credential
+	memo   forge.RefMemo
 }
 
 var (
@@ -39,10 +36,8 @@ func NewCloud(cfg CloudConfig, client *forge.Client) (*CloudReader, error) {
 	if secret != "" {
 		def, name = cloudLimit, CloudHost+" credentials"
 	}
-	return &CloudReader{
-		cfg: cfg, client: client, auth: auth, maxWait: cfg.RateLimit.Wait(),
-		budget: client.Budgets().Get(ratelimit.Key(secret, "bitbucketCloud", CloudHost), name, cfg.RateLimit.Limit(def)),
-	}, nil
+	budget := client.Budgets().Get(ratelimit.Key(secret, "bitbucketCloud", CloudHost), name, cfg.RateLimit.Limit(def))
+	return &CloudReader{cfg: cfg, client: client, cred: credential(auth, budget, cfg.RateLimit.Wait())}, nil
 }
 
 // Hosts returns bitbucket.org.
@@ -58,9 +53,9 @@ func (f cloudURL) repoKey() string { return strings.ToLower(f.Workspace + "/" + 
 
 // parseURL recognises https://bitbucket.org/<workspace>/<repo>/{src,raw}/<ref>/<path>.
 func (r *CloudReader) parseURL(raw string) (cloudURL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return cloudURL{}, problem.Input("Invalid URL %q", raw)
+	u, err := forge.ParseURL(raw)
+	if err != nil {
+		return cloudURL{}, err
 	}
 	segs := forge.Segments(u)
 	if !strings.EqualFold(u.Host, CloudHost) || len(segs) < 4 || segs[0] == "" || segs[1] == "" || (segs[2] != "src" && segs[2] != "raw") {
@@ -69,16 +64,13 @@ func (r *CloudReader) parseURL(raw string) (cloudURL, error) {
 	return cloudURL{Workspace: segs[0], Repo: segs[1], Rest: segs[3:]}, nil
 }
 
-func (r *CloudReader) request(apiURL, describe string) forge.Request {
-	h := http.Header{}
-	if r.auth != "" {
-		h.Set("Authorization", r.auth)
-	}
-	return forge.Request{URL: apiURL, Header: h, Budget: r.budget, MaxWait: r.maxWait, Describe: describe}
-}
-
 func (r *CloudReader) repoAPI(f cloudURL) string {
 	return r.cfg.APIBaseURL + "/repositories/" + url.PathEscape(f.Workspace) + "/" + url.PathEscape(f.Repo)
+}
+
+// srcAPIURL is the src API URL of a file's content at a revision.
+func (r *CloudReader) srcAPIURL(f cloudURL, rev, path string) string {
+	return r.repoAPI(f) + "/src/" + url.PathEscape(rev) + "/" + forge.EscapePath(path)
 }
 
 // revision returns what the src API takes for a ref: the ref itself, or,
@@ -88,26 +80,15 @@ func (r *CloudReader) revision(ctx context.Context, f cloudURL, ref, describe st
 	if !strings.Contains(ref, "/") {
 		return ref, nil
 	}
-	apiURL := r.repoAPI(f) + "/refs/branches/" + url.PathEscape(ref)
-	resp, err := r.client.Do(ctx, r.request(apiURL, describe))
-	if err != nil {
-		return "", err
-	}
 	var b struct {
 		Target struct {
 			Hash string `json:"hash"`
 		} `json:"target"`
 	}
-	if err := forge.DecodeJSON(describe, apiURL, resp, &b); err != nil {
+	if err := r.client.ReadJSON(ctx, r.cred.Request(r.repoAPI(f)+"/refs/branches/"+url.PathEscape(ref), describe), &b); err != nil {
 		return "", err
 	}
 	return b.Target.Hash, nil
-}
-
-type readResult struct {
-	body        []byte
-	etag        string
-	notModified bool
 }
 
 // Read reads the file at a Bitbucket Cloud URL, sending If-None-Match for
@@ -117,24 +98,14 @@ func (r *CloudReader) Read(ctx context.Context, rawURL, etag string) ([]byte, st
 	if err != nil {
 		return nil, "", false, err
 	}
-	res, err := forge.TrySplits(&r.memo, f.repoKey(), forge.Splits(f.Rest, false), func(s forge.Split) (readResult, error) {
+	file, err := forge.TrySplits(&r.memo, f.repoKey(), forge.Splits(f.Rest, false), func(s forge.Split) (forge.File, error) {
 		rev, err := r.revision(ctx, f, s.Ref, rawURL)
 		if err != nil {
-			return readResult{}, err
+			return forge.File{}, err
 		}
-		apiURL := r.repoAPI(f) + "/src/" + url.PathEscape(rev) + "/" + forge.EscapePath(s.Path)
-		req := r.request(apiURL, rawURL)
-		if etag != "" {
-			req.Header.Set("If-None-Match", etag)
-		}
-		resp, err := r.client.Do(ctx, req)
-		if err != nil {
-			return readResult{}, err
-		}
-		body, newEtag, notModified, err := forge.FileResult(rawURL, apiURL, etag, resp)
-		return readResult{body, newEtag, notModified}, err
+		return r.client.ReadFile(ctx, r.cred.Request(r.srcAPIURL(f, rev, s.Path), rawURL), etag)
 	})
-	return res.body, res.etag, res.notModified, err
+	return file.Body, file.ETag, file.NotModified, err
 }
 
 // Search reads every file a Bitbucket Cloud URL with a glob pattern names:
@@ -146,55 +117,38 @@ func (r *CloudReader) Search(ctx context.Context, rawURL, etag string) ([]builti
 	if err != nil {
 		return nil, "", false, err
 	}
-	type found struct {
-		split forge.Split
-		hash  string
-	}
-	res, err := forge.TrySplits(&r.memo, f.repoKey(), forge.Splits(f.Rest, false), func(s forge.Split) (found, error) {
-		if strings.Contains(s.Ref, "/") {
-			hash, err := r.revision(ctx, f, s.Ref, rawURL)
-			return found{s, hash}, err
-		}
-		apiURL := r.repoAPI(f) + "/commit/" + url.PathEscape(s.Ref)
-		resp, err := r.client.Do(ctx, r.request(apiURL, rawURL))
-		if err != nil {
-			return found{}, err
+	split, hash, err := forge.FindCommit(&r.memo, f.repoKey(), f.Rest, func(ref string) (string, error) {
+		if strings.Contains(ref, "/") {
+			return r.revision(ctx, f, ref, rawURL)
 		}
 		var c struct {
 			Hash string `json:"hash"`
 		}
-		err = forge.DecodeJSON(rawURL, apiURL, resp, &c)
-		return found{s, c.Hash}, err
+		err := r.client.ReadJSON(ctx, r.cred.Request(r.repoAPI(f)+"/commit/"+url.PathEscape(ref), rawURL), &c)
+		return c.Hash, err
 	})
 	if err != nil {
 		return nil, "", false, err
 	}
-	if res.hash != "" && res.hash == etag {
+	if hash != "" && hash == etag {
 		return nil, etag, true, nil
 	}
-	glob, err := forge.ParseGlob(res.split.Path)
+	glob, err := forge.ParseGlob(split.Path)
 	if err != nil {
 		return nil, "", false, err
 	}
 	var paths []string
-	if err := r.walk(ctx, f, res.hash, glob.Dir, glob, rawURL, &paths); err != nil {
+	if err := r.walk(ctx, f, hash, glob.Dir, glob, rawURL, &paths); err != nil {
 		return nil, "", false, err
 	}
-	base := "https://" + CloudHost + "/" + url.PathEscape(f.Workspace) + "/" + url.PathEscape(f.Repo) + "/src/" + forge.EscapePath(res.split.Ref) + "/"
-	files, err := forge.ReadMatches(ctx, paths, func(ctx context.Context, p string) (builtin.SearchFile, error) {
-		fileURL := base + forge.EscapePath(p)
-		apiURL := r.repoAPI(f) + "/src/" + url.PathEscape(res.hash) + "/" + forge.EscapePath(p)
-		resp, err := r.client.Do(ctx, r.request(apiURL, fileURL))
-		if err != nil {
-			return builtin.SearchFile{}, err
-		}
-		body, _, _, err := forge.FileResult(fileURL, apiURL, "", resp)
-		return builtin.SearchFile{URL: fileURL, Body: body}, err
+	base := "https://" + CloudHost + "/" + url.PathEscape(f.Workspace) + "/" + url.PathEscape(f.Repo) + "/src/" + forge.EscapePath(split.Ref) + "/"
+	files, err := r.client.ReadFiles(ctx, paths, func(_ context.Context, p string) (forge.Request, error) {
+		return r.cred.Request(r.srcAPIURL(f, hash, p), base+forge.EscapePath(p)), nil
 	})
 	if err != nil {
 		return nil, "", false, err
 	}
-	return files, res.hash, false, nil
+	return files, hash, false, nil
 }
 
 // walk lists a directory page by page (following "next") and the
@@ -207,7 +161,7 @@ func (r *CloudReader) walk(ctx context.Context, f cloudURL, hash, dir string, gl
 	apiURL += "?pagelen=100"
 	var subdirs []string
 	for apiURL != "" {
-		resp, err := r.client.Do(ctx, r.request(apiURL, describe))
+		resp, err := r.client.Do(ctx, r.cred.Request(apiURL, describe))
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,14 +49,10 @@ func (c *fakeCloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.errorAnswer(w, http.StatusUnauthorized, "Unauthorized")
 		return
 	}
-	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/2.0/repositories/")
+	segs, ok := forgetest.PathBelow(r, "/2.0/repositories/")
 	if !ok {
 		c.errorAnswer(w, http.StatusNotFound, "Resource not found")
 		return
-	}
-	segs := strings.Split(rest, "/")
-	for i, s := range segs {
-		segs[i], _ = url.PathUnescape(s)
 	}
 	if len(segs) < 4 {
 		c.errorAnswer(w, http.StatusNotFound, "Resource not found")
@@ -205,8 +200,8 @@ func TestCloudAuthorization(t *testing.T) {
 	}
 	anon, _ := NewCloud(CloudConfig{}, forge.NewClient(nil, nil, 1))
 	withToken, _ := NewCloud(CloudConfig{Token: "t"}, forge.NewClient(nil, nil, 1))
-	if anon.budget.Limit() != (ratelimit.Limit{Requests: 60, Period: time.Hour}) || withToken.budget.Limit() != (ratelimit.Limit{Requests: 1000, Period: time.Hour}) {
-		t.Errorf("default budgets: anonymous %+v, token %+v", anon.budget.Limit(), withToken.budget.Limit())
+	if anon.cred.Budget.Limit() != (ratelimit.Limit{Requests: 60, Period: time.Hour}) || withToken.cred.Budget.Limit() != (ratelimit.Limit{Requests: 1000, Period: time.Hour}) {
+		t.Errorf("default budgets: anonymous %+v, token %+v", anon.cred.Budget.Limit(), withToken.cred.Budget.Limit())
 	}
 	for _, bad := range []CloudConfig{{Username: "u"}, {AppPassword: "p"}} {
 		if _, err := bad.WithDefaults(); err == nil {

@@ -9,6 +9,7 @@ package bitbucket
 import (
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/callboard/callboard/internal/integration/forge"
@@ -96,10 +97,7 @@ type ServerConfig struct {
 
 // WithDefaults checks the entry and fills in Backstage's defaults.
 func (c ServerConfig) WithDefaults() (ServerConfig, error) {
-	if c.Host == "" {
-		return c, errors.New("host is required")
-	}
-	host, err := forge.CheckHost(c.Host)
+	host, err := forge.RequiredHost(c.Host)
 	if err != nil {
 		return c, err
 	}
@@ -124,6 +122,16 @@ func (c ServerConfig) authorization() (header, secret string) {
 		return basic(c.Username, c.Password), c.Username + ":" + c.Password
 	}
 	return "", ""
+}
+
+// credential is how a reader sends its requests: with auth as the
+// Authorization header unless it is empty.
+func credential(auth string, budget *ratelimit.Budget, maxWait time.Duration) forge.Credential {
+	h := http.Header{}
+	if auth != "" {
+		h.Set("Authorization", auth)
+	}
+	return forge.Credential{Header: h, Budget: budget, MaxWait: maxWait}
 }
 
 func basic(user, password string) string {

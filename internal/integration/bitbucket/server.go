@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/callboard/callboard/internal/catalog/builtin"
 	"github.com/callboard/callboard/internal/integration/forge"
@@ -17,11 +16,9 @@ import (
 // ServerReader reads files of one Bitbucket Server (Data Center) host. It
 // is safe for concurrent use.
 type ServerReader struct {
-	cfg     ServerConfig
-	client  *forge.Client
-	auth    string
-	budget  *ratelimit.Budget
-	maxWait time.Duration
+	cfg    ServerConfig
+	client *forge.Client
+	cred   forge.Credential
 }
 
 var (
@@ -40,10 +37,8 @@ func NewServer(cfg ServerConfig, client *forge.Client) (*ServerReader, error) {
 	if secret != "" {
 		name = cfg.Host + " credentials"
 	}
-	return &ServerReader{
-		cfg: cfg, client: client, auth: auth, maxWait: cfg.RateLimit.Wait(),
-		budget: client.Budgets().Get(ratelimit.Key(secret, "bitbucketServer", cfg.Host), name, cfg.RateLimit.Limit(ratelimit.Limit{})),
-	}, nil
+	budget := client.Budgets().Get(ratelimit.Key(secret, "bitbucketServer", cfg.Host), name, cfg.RateLimit.Limit(ratelimit.Limit{}))
+	return &ServerReader{cfg: cfg, client: client, cred: credential(auth, budget, cfg.RateLimit.Wait())}, nil
 }
 
 // Hosts returns the host whose URLs the reader reads.
@@ -66,9 +61,9 @@ type serverURL struct {
 //	https://<host>[/<context>]/projects/<KEY>/repos/<repo>/{browse,raw}/<path>[?at=<ref>]
 //	https://<host>[/<context>]/users/<user>/repos/<repo>/{browse,raw}/<path>[?at=<ref>]
 func (r *ServerReader) parseURL(raw string) (serverURL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return serverURL{}, problem.Input("Invalid URL %q", raw)
+	u, err := forge.ParseURL(raw)
+	if err != nil {
+		return serverURL{}, err
 	}
 	segs := forge.Segments(u)
 	escaped := strings.Split(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
@@ -92,14 +87,6 @@ func (r *ServerReader) parseURL(raw string) (serverURL, error) {
 	return serverURL{}, problem.Input("%s is not a Bitbucket Server file URL; expected https://%s/projects/<project>/repos/<repo>/browse/<path>?at=<branch>", raw, r.cfg.Host)
 }
 
-func (r *ServerReader) request(apiURL, describe string) forge.Request {
-	h := http.Header{}
-	if r.auth != "" {
-		h.Set("Authorization", r.auth)
-	}
-	return forge.Request{URL: apiURL, Header: h, Budget: r.budget, MaxWait: r.maxWait, Describe: describe}
-}
-
 func (r *ServerReader) repoAPI(f serverURL) string {
 	return r.cfg.APIBaseURL + "/projects/" + url.PathEscape(f.Project) + "/repos/" + url.PathEscape(f.Repo)
 }
@@ -119,16 +106,8 @@ func (r *ServerReader) Read(ctx context.Context, rawURL, etag string) ([]byte, s
 	if err != nil {
 		return nil, "", false, err
 	}
-	apiURL := r.rawAPIURL(f, f.Path, f.At)
-	req := r.request(apiURL, rawURL)
-	if etag != "" {
-		req.Header.Set("If-None-Match", etag)
-	}
-	resp, err := r.client.Do(ctx, req)
-	if err != nil {
-		return nil, "", false, err
-	}
-	return forge.FileResult(rawURL, apiURL, etag, resp)
+	file, err := r.client.ReadFile(ctx, r.cred.Request(r.rawAPIURL(f, f.Path, f.At), rawURL), etag)
+	return file.Body, file.ETag, file.NotModified, err
 }
 
 // Search reads every file a Bitbucket Server URL with a glob pattern
@@ -145,16 +124,12 @@ func (r *ServerReader) Search(ctx context.Context, rawURL, etag string) ([]built
 		q.Set("until", f.At)
 	}
 	apiURL := r.repoAPI(f) + "/commits?" + q.Encode()
-	resp, err := r.client.Do(ctx, r.request(apiURL, rawURL))
-	if err != nil {
-		return nil, "", false, err
-	}
 	var commits struct {
 		Values []struct {
 			ID string `json:"id"`
 		} `json:"values"`
 	}
-	if err := forge.DecodeJSON(rawURL, apiURL, resp, &commits); err != nil {
+	if err := r.client.ReadJSON(ctx, r.cred.Request(apiURL, rawURL), &commits); err != nil {
 		return nil, "", false, err
 	}
 	if len(commits.Values) == 0 {
@@ -172,18 +147,12 @@ func (r *ServerReader) Search(ctx context.Context, rawURL, etag string) ([]built
 	if err != nil {
 		return nil, "", false, err
 	}
-	files, err := forge.ReadMatches(ctx, paths, func(ctx context.Context, p string) (builtin.SearchFile, error) {
+	files, err := r.client.ReadFiles(ctx, paths, func(_ context.Context, p string) (forge.Request, error) {
 		fileURL := f.Web + "/browse/" + forge.EscapePath(p)
 		if f.At != "" {
 			fileURL += "?at=" + url.QueryEscape(f.At)
 		}
-		apiURL := r.rawAPIURL(f, p, sha)
-		resp, err := r.client.Do(ctx, r.request(apiURL, fileURL))
-		if err != nil {
-			return builtin.SearchFile{}, err
-		}
-		body, _, _, err := forge.FileResult(fileURL, apiURL, "", resp)
-		return builtin.SearchFile{URL: fileURL, Body: body}, err
+		return r.cred.Request(r.rawAPIURL(f, p, sha), fileURL), nil
 	})
 	if err != nil {
 		return nil, "", false, err
@@ -202,7 +171,7 @@ func (r *ServerReader) listFiles(ctx context.Context, f serverURL, sha string, g
 			apiURL += "/" + forge.EscapePath(glob.Dir)
 		}
 		apiURL += "?" + q.Encode()
-		resp, err := r.client.Do(ctx, r.request(apiURL, describe))
+		resp, err := r.client.Do(ctx, r.cred.Request(apiURL, describe))
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,11 +48,7 @@ func (s *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.errorAnswer(w, http.StatusUnauthorized, "Authentication failed")
 		return
 	}
-	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/rest/api/1.0/projects/")
-	segs := strings.Split(rest, "/")
-	for i, x := range segs {
-		segs[i], _ = url.PathUnescape(x)
-	}
+	segs, ok := forgetest.PathBelow(r, "/rest/api/1.0/projects/")
 	if !ok || len(segs) < 4 || segs[1] != "repos" {
 		s.errorAnswer(w, http.StatusNotFound, "not found")
 		return
@@ -148,7 +143,7 @@ func setupServer(t *testing.T, cfg ServerConfig) *serverEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake.auth = r.auth
+	fake.auth, _ = r.cfg.authorization()
 	return &serverEnv{r: r, fake: fake, srv: srv, clock: clock}
 }
 
@@ -234,7 +229,7 @@ func TestServerSearch(t *testing.T) {
 	}
 	tree["teams/t1000/other.yaml"] = "o\n"
 	e.fake.repos["PRJ/repo"] = map[string]forgetest.Tree{"main": tree}
-	e.r.budget = e.r.client.Budgets().Get("test", "test", ratelimit.Limit{})
+	e.r.cred.Budget = e.r.client.Budgets().Get("test", "test", ratelimit.Limit{})
 	sha := tree.Commit()
 	ctx := context.Background()
 	u := "https://bitbucket.example.com/projects/PRJ/repos/repo/browse/teams/*/catalog-info.yaml?at=main"
@@ -270,16 +265,10 @@ func TestServerSearch(t *testing.T) {
 func TestServerRateLimited(t *testing.T) {
 	e := setupServer(t, ServerConfig{})
 	e.fake.repos["PRJ/repo"] = map[string]forgetest.Tree{"main": {"x.yaml": "x"}}
-	refusals := 1
-	e.fake.fail = func(w http.ResponseWriter) bool {
-		if refusals == 0 {
-			return false
-		}
-		refusals--
+	e.fake.fail = forgetest.FailFirst(1, func(w http.ResponseWriter) {
 		w.Header().Set("Retry-After", "15")
 		w.WriteHeader(http.StatusTooManyRequests)
-		return true
-	}
+	})
 	if _, _, _, err := e.r.Read(context.Background(), "https://bitbucket.example.com/projects/PRJ/repos/repo/browse/x.yaml", ""); err != nil {
 		t.Fatal(err)
 	}

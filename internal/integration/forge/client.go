@@ -1,7 +1,8 @@
 // Package forge holds what every forge reader shares: requests made under a
-// credential's budget with rate-limit answers honoured, the mapping of
-// answers to catalog errors, the ways a URL with a slash in its branch may
-// be read, and glob searches over a repository's file list.
+// credential's budget with rate-limit answers honoured, conditional file
+// reads and JSON reads with the mapping of answers to catalog errors, the
+// first steps of parsing a forge URL, the ways a URL with a slash in its
+// branch may be read, and glob searches over a repository's file list.
 package forge
 
 import (

@@ -1,6 +1,7 @@
 package forge
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -29,4 +30,22 @@ func CheckBaseURL(key, s string) (string, error) {
 		return "", fmt.Errorf("%s %q: expected an http or https URL", key, s)
 	}
 	return s, nil
+}
+
+// RequiredHost checks the host of an integration that has no default one.
+func RequiredHost(h string) (string, error) {
+	if h == "" {
+		return "", errors.New("host is required")
+	}
+	return CheckHost(h)
+}
+
+// WebBaseURL checks an integration's baseUrl, the root of its web pages:
+// https://<host> when it is empty.
+func WebBaseURL(s, host string) (string, error) {
+	s, err := CheckBaseURL("baseUrl", s)
+	if s == "" && err == nil {
+		s = "https://" + host
+	}
+	return s, err
 }

@@ -1,7 +1,6 @@
 package forge
 
 import (
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -39,30 +38,6 @@ func Splits(segs []string, emptyPath bool) []Split {
 		out = append(out, Split{Ref: strings.Join(ref, "/"), Path: path})
 	}
 	return out
-}
-
-// Segments returns the unescaped segments of u's path, without the
-// leading empty one.
-func Segments(u *url.URL) []string {
-	raw := strings.Split(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
-	out := make([]string, len(raw))
-	for i, s := range raw {
-		if v, err := url.PathUnescape(s); err == nil {
-			out[i] = v
-		} else {
-			out[i] = s
-		}
-	}
-	return out
-}
-
-// EscapePath escapes each segment of a slash-separated path.
-func EscapePath(p string) string {
-	segs := strings.Split(p, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return strings.Join(segs, "/")
 }
 
 // RefMemo remembers the refs with slashes that were found in each
@@ -140,4 +115,20 @@ func TrySplits[T any](memo *RefMemo, repo string, splits []Split, try func(Split
 		}
 	}
 	return zero, first
+}
+
+// FindCommit finds the commit a search starts from: it tries the readings
+// of rest (a URL's segments after its ref marker; see Splits) as TrySplits
+// does until commit resolves one's ref, and returns that reading and the
+// commit.
+func FindCommit(memo *RefMemo, repo string, rest []string, commit func(ref string) (string, error)) (Split, string, error) {
+	type found struct {
+		split Split
+		sha   string
+	}
+	res, err := TrySplits(memo, repo, Splits(rest, false), func(s Split) (found, error) {
+		sha, err := commit(s.Ref)
+		return found{s, sha}, err
+	})
+	return res.split, res.sha, err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -35,16 +34,6 @@ func TestSplits(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("Splits(%q, %v) (-want +got):\n%s", tt.segs, tt.emptyPath, diff)
 		}
-	}
-}
-
-func TestSegmentsAndEscape(t *testing.T) {
-	u, _ := url.Parse("https://h/o/r/blob/a%2Fb/dir/x%20y.yaml")
-	if diff := cmp.Diff([]string{"o", "r", "blob", "a/b", "dir", "x y.yaml"}, forge.Segments(u)); diff != "" {
-		t.Errorf("Segments (-want +got):\n%s", diff)
-	}
-	if got := forge.EscapePath("dir/x y#1.yaml"); got != "dir/x%20y%231.yaml" {
-		t.Errorf("EscapePath = %q", got)
 	}
 }
 
@@ -87,6 +76,37 @@ func TestTrySplits(t *testing.T) {
 	_, err = forge.TrySplits(&memo, "o/third", splits, func(forge.Split) (string, error) { calls++; return "", boom })
 	if !errors.Is(err, boom) || calls != 1 {
 		t.Errorf("other error: %v after %d calls, want boom after 1", err, calls)
+	}
+}
+
+// FindCommit returns the reading whose ref resolved, with its commit.
+func TestFindCommit(t *testing.T) {
+	var memo forge.RefMemo
+	rest := strings.Split("feature/x/dir/a.yaml", "/")
+	var tried []string
+	commit := func(ref string) (string, error) {
+		tried = append(tried, ref)
+		if ref == "feature/x" {
+			return "abc123", nil
+		}
+		return "", problem.NotFound("no ref %s", ref)
+	}
+	split, sha, err := forge.FindCommit(&memo, "o/r", rest, commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(forge.Split{Ref: "feature/x", Path: "dir/a.yaml"}, split); diff != "" || sha != "abc123" {
+		t.Errorf("FindCommit = %+v, %q (-want +got):\n%s", split, sha, diff)
+	}
+	tried = nil
+	if _, _, err := forge.FindCommit(&memo, "o/r", rest, commit); err != nil || len(tried) != 1 {
+		t.Errorf("second search tried %v, %v; want the remembered ref only", tried, err)
+	}
+	split, sha, err = forge.FindCommit(&memo, "o/other", rest, func(ref string) (string, error) {
+		return "", problem.NotFound("missing %s", ref)
+	})
+	if err == nil || err.Error() != "NotFoundError: missing feature" || split != (forge.Split{}) || sha != "" {
+		t.Errorf("all missing: %+v, %q, %v", split, sha, err)
 	}
 }
 

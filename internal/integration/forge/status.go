@@ -19,18 +19,6 @@ func StatusError(userURL, apiURL string, resp *Response) error {
 	return fmt.Errorf("%s could not be read as %s, %s", userURL, apiURL, resp.Status)
 }
 
-// FileResult reads a file answer: 200 gives the body and its ETag, 304 to
-// a conditional request gives notModified with the same etag.
-func FileResult(userURL, apiURL, etag string, resp *Response) ([]byte, string, bool, error) {
-	switch {
-	case resp.StatusCode == http.StatusNotModified && etag != "":
-		return nil, etag, true, nil
-	case resp.StatusCode >= 200 && resp.StatusCode <= 299:
-		return resp.Body, resp.Header.Get("ETag"), false, nil
-	}
-	return nil, "", false, StatusError(userURL, apiURL, resp)
-}
-
 // DecodeJSON decodes a successful JSON answer into v.
 func DecodeJSON(userURL, apiURL string, resp *Response, v any) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {

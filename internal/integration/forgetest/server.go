@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -31,6 +32,21 @@ func (r Request) Line() string {
 		return r.Method + " " + r.Path
 	}
 	return r.Method + " " + r.Path + "?" + r.Query
+}
+
+// PathBelow returns the unescaped segments of r's path after prefix, as
+// a fake forge routes them; ok is false when the path does not start
+// with prefix.
+func PathBelow(r *http.Request, prefix string) (segs []string, ok bool) {
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), prefix)
+	if !ok {
+		return nil, false
+	}
+	segs = strings.Split(rest, "/")
+	for i, s := range segs {
+		segs[i], _ = url.PathUnescape(s)
+	}
+	return segs, true
 }
 
 // Server is an httptest server that records every request before handing

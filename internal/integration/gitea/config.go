@@ -31,19 +31,13 @@ type Config struct {
 
 // WithDefaults checks the entry and fills in Backstage's defaults.
 func (c Config) WithDefaults() (Config, error) {
-	if c.Host == "" {
-		return c, errors.New("host is required")
-	}
-	host, err := forge.CheckHost(c.Host)
+	host, err := forge.RequiredHost(c.Host)
 	if err != nil {
 		return c, err
 	}
 	c.Host = host
-	if c.BaseURL, err = forge.CheckBaseURL("baseUrl", c.BaseURL); err != nil {
+	if c.BaseURL, err = forge.WebBaseURL(c.BaseURL, c.Host); err != nil {
 		return c, err
-	}
-	if c.BaseURL == "" {
-		c.BaseURL = "https://" + c.Host
 	}
 	if c.Password != "" && c.Username == "" {
 		return c, errors.New("password needs username")

@@ -49,11 +49,7 @@ func (g *fakeGitea) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.message(w, http.StatusUnauthorized, "user does not exist")
 		return
 	}
-	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/v1/repos/")
-	segs := strings.Split(rest, "/")
-	for i, s := range segs {
-		segs[i], _ = url.PathUnescape(s)
-	}
+	segs, ok := forgetest.PathBelow(r, "/api/v1/repos/")
 	if !ok || len(segs) < 3 {
 		g.message(w, http.StatusNotFound, "not found")
 		return
@@ -135,7 +131,7 @@ func setup(t *testing.T, cfg Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake.auth = r.auth
+	fake.auth = r.cfg.authorization()
 	return &env{r: r, fake: fake, srv: srv, clock: clock}
 }
 
@@ -276,15 +272,9 @@ func TestSearch(t *testing.T) {
 func TestServerErrorsAreRetried(t *testing.T) {
 	e := setup(t, Config{})
 	e.fake.repos["org/repo"] = map[string]forgetest.Tree{"main": {"x.yaml": "x"}}
-	failures := 1
-	e.fake.fail = func(w http.ResponseWriter) bool {
-		if failures == 0 {
-			return false
-		}
-		failures--
+	e.fake.fail = forgetest.FailFirst(1, func(w http.ResponseWriter) {
 		w.WriteHeader(http.StatusBadGateway)
-		return true
-	}
+	})
 	if _, _, _, err := e.r.Read(context.Background(), e.srv.URL+"/org/repo/src/branch/main/x.yaml", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@
 package github
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 
@@ -62,10 +63,7 @@ var (
 
 // WithDefaults checks the entry and fills in Backstage's defaults.
 func (c Config) WithDefaults() (Config, error) {
-	if c.Host == "" {
-		c.Host = DefaultHost
-	}
-	host, err := forge.CheckHost(c.Host)
+	host, err := forge.CheckHost(cmp.Or(c.Host, DefaultHost))
 	if err != nil {
 		return c, err
 	}

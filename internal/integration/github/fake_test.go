@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,10 +70,7 @@ func (g *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.fail != nil && g.fail(w) {
 		return
 	}
-	segs := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
-	for i, s := range segs {
-		segs[i], _ = url.PathUnescape(s)
-	}
+	segs, _ := forgetest.PathBelow(r, "/")
 	switch {
 	case len(segs) == 4 && segs[0] == "app" && segs[1] == "installations" && segs[3] == "access_tokens" && r.Method == http.MethodPost:
 		g.accessToken(w, r, segs[2])

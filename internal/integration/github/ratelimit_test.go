@@ -74,16 +74,10 @@ func TestSecondaryRateLimit(t *testing.T) {
 	for _, status := range []int{http.StatusForbidden, http.StatusTooManyRequests} {
 		e := setup(t, Config{Token: "tok"})
 		e.fake.setRepo("org/repo", "main", files(1))
-		refusals := 2
-		e.fake.fail = func(w http.ResponseWriter) bool {
-			if refusals == 0 {
-				return false
-			}
-			refusals--
+		e.fake.fail = forgetest.FailFirst(2, func(w http.ResponseWriter) {
 			w.Header().Set("Retry-After", "20")
 			fakeJSON(w, status, map[string]string{"message": "You have exceeded a secondary rate limit"})
-			return true
-		}
+		})
 		if _, _, _, err := e.r.Read(context.Background(), fileURLAt(0), ""); err != nil {
 			t.Fatalf("%d: %v", status, err)
 		}

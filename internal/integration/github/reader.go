@@ -132,12 +132,6 @@ func (r *Reader) fileAPIURL(f fileURL, ref, path string) string {
 	return r.rawBase.String() + "/" + url.PathEscape(f.Owner) + "/" + url.PathEscape(f.Repo) + "/" + forge.EscapePath(ref) + "/" + forge.EscapePath(path)
 }
 
-type readResult struct {
-	body        []byte
-	etag        string
-	notModified bool
-}
-
 // Read reads the file at a GitHub URL, sending If-None-Match for etag.
 func (r *Reader) Read(ctx context.Context, rawURL, etag string) ([]byte, string, bool, error) {
 	f, err := r.parseURL(rawURL)
@@ -148,18 +142,8 @@ func (r *Reader) Read(ctx context.Context, rawURL, etag string) ([]byte, string,
 	if err != nil {
 		return nil, "", false, err
 	}
-	res, err := forge.TrySplits(&r.memo, f.repoKey(), forge.Splits(f.Rest, false), func(s forge.Split) (readResult, error) {
-		apiURL := r.fileAPIURL(f, s.Ref, s.Path)
-		req := r.request(cred, apiURL, "application/vnd.github.raw", rawURL)
-		if etag != "" {
-			req.Header.Set("If-None-Match", etag)
-		}
-		resp, err := r.client.Do(ctx, req)
-		if err != nil {
-			return readResult{}, err
-		}
-		body, newEtag, notModified, err := forge.FileResult(rawURL, apiURL, etag, resp)
-		return readResult{body, newEtag, notModified}, err
+	file, err := forge.TrySplits(&r.memo, f.repoKey(), forge.Splits(f.Rest, false), func(s forge.Split) (forge.File, error) {
+		return r.client.ReadFile(ctx, r.request(cred, r.fileAPIURL(f, s.Ref, s.Path), "application/vnd.github.raw", rawURL), etag)
 	})
-	return res.body, res.etag, res.notModified, err
+	return file.Body, file.ETag, file.NotModified, err
 }

@@ -28,43 +28,31 @@ func (r *Reader) Search(ctx context.Context, rawURL, etag string) ([]builtin.Sea
 	if err != nil {
 		return nil, "", false, err
 	}
-	type found struct {
-		split forge.Split
-		sha   string
-	}
-	res, err := forge.TrySplits(&r.memo, f.repoKey(), forge.Splits(f.Rest, false), func(s forge.Split) (found, error) {
-		sha, err := r.commitSHA(ctx, cred, f, s.Ref, rawURL)
-		return found{s, sha}, err
+	split, sha, err := forge.FindCommit(&r.memo, f.repoKey(), f.Rest, func(ref string) (string, error) {
+		return r.commitSHA(ctx, cred, f, ref, rawURL)
 	})
 	if err != nil {
 		return nil, "", false, err
 	}
-	if res.sha != "" && res.sha == etag {
+	if sha != "" && sha == etag {
 		return nil, etag, true, nil
 	}
-	glob, err := forge.ParseGlob(res.split.Path)
+	glob, err := forge.ParseGlob(split.Path)
 	if err != nil {
 		return nil, "", false, err
 	}
-	paths, err := r.listFiles(ctx, cred, f, res.sha, glob, rawURL)
+	paths, err := r.listFiles(ctx, cred, f, sha, glob, rawURL)
 	if err != nil {
 		return nil, "", false, err
 	}
-	base := r.browserBase(rawURL) + "/" + url.PathEscape(f.Owner) + "/" + url.PathEscape(f.Repo) + "/blob/" + forge.EscapePath(res.split.Ref) + "/"
-	files, err := forge.ReadMatches(ctx, paths, func(ctx context.Context, p string) (builtin.SearchFile, error) {
-		fileURL := base + forge.EscapePath(p)
-		apiURL := r.fileAPIURL(f, res.sha, p)
-		resp, err := r.client.Do(ctx, r.request(cred, apiURL, "application/vnd.github.raw", fileURL))
-		if err != nil {
-			return builtin.SearchFile{}, err
-		}
-		body, _, _, err := forge.FileResult(fileURL, apiURL, "", resp)
-		return builtin.SearchFile{URL: fileURL, Body: body}, err
+	base := r.browserBase(rawURL) + "/" + url.PathEscape(f.Owner) + "/" + url.PathEscape(f.Repo) + "/blob/" + forge.EscapePath(split.Ref) + "/"
+	files, err := r.client.ReadFiles(ctx, paths, func(_ context.Context, p string) (forge.Request, error) {
+		return r.request(cred, r.fileAPIURL(f, sha, p), "application/vnd.github.raw", base+forge.EscapePath(p)), nil
 	})
 	if err != nil {
 		return nil, "", false, err
 	}
-	return files, res.sha, false, nil
+	return files, sha, false, nil
 }
 
 // browserBase is the scheme and web host for the URLs of found files.
@@ -148,12 +136,8 @@ func (r *Reader) tree(ctx context.Context, cred credential, f fileURL, sha strin
 	if recursive {
 		apiURL += "?recursive=1"
 	}
-	resp, err := r.client.Do(ctx, r.request(cred, apiURL, "application/vnd.github+json", describe))
-	if err != nil {
-		return nil, err
-	}
 	var t treeAnswer
-	if err := forge.DecodeJSON(describe, apiURL, resp, &t); err != nil {
+	if err := r.client.ReadJSON(ctx, r.request(cred, apiURL, "application/vnd.github+json", describe), &t); err != nil {
 		return nil, err
 	}
 	return &t, nil

@@ -1,7 +1,6 @@
 package github
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/callboard/callboard/internal/integration/forge"
@@ -24,9 +23,9 @@ func (f fileURL) repoKey() string { return strings.ToLower(f.Owner + "/" + f.Rep
 //	https://raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>
 //	<rawBaseUrl>/<owner>/<repo>/<ref>/<path>   (GitHub Enterprise: https://<host>/raw/...)
 func (r *Reader) parseURL(raw string) (fileURL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fileURL{}, problem.Input("Invalid URL %q", raw)
+	u, err := forge.ParseURL(raw)
+	if err != nil {
+		return fileURL{}, err
 	}
 	segs := forge.Segments(u)
 	host := strings.ToLower(u.Host)

@@ -6,6 +6,7 @@
 package gitlab
 
 import (
+	"cmp"
 	"strings"
 	"time"
 
@@ -43,19 +44,13 @@ var (
 
 // WithDefaults checks the entry and fills in Backstage's defaults.
 func (c Config) WithDefaults() (Config, error) {
-	if c.Host == "" {
-		c.Host = DefaultHost
-	}
-	host, err := forge.CheckHost(c.Host)
+	host, err := forge.CheckHost(cmp.Or(c.Host, DefaultHost))
 	if err != nil {
 		return c, err
 	}
 	c.Host = host
-	if c.BaseURL, err = forge.CheckBaseURL("baseUrl", c.BaseURL); err != nil {
+	if c.BaseURL, err = forge.WebBaseURL(c.BaseURL, c.Host); err != nil {
 		return c, err
-	}
-	if c.BaseURL == "" {
-		c.BaseURL = "https://" + c.Host
 	}
 	if c.APIBaseURL == "" {
 		c.APIBaseURL = strings.TrimRight(c.BaseURL, "/") + "/api/v4"

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/callboard/callboard/internal/catalog/builtin"
 	"github.com/callboard/callboard/internal/integration/forge"
@@ -15,12 +14,11 @@ import (
 
 // Reader reads files of one GitLab instance. It is safe for concurrent use.
 type Reader struct {
-	cfg     Config
-	client  *forge.Client
-	base    *url.URL
-	budget  *ratelimit.Budget
-	maxWait time.Duration
-	memo    forge.RefMemo
+	cfg    Config
+	client *forge.Client
+	base   *url.URL
+	cred   forge.Credential
+	memo   forge.RefMemo
 }
 
 var (
@@ -35,7 +33,6 @@ func New(cfg Config, client *forge.Client) (*Reader, error) {
 		return nil, err
 	}
 	base, _ := url.Parse(cfg.BaseURL) // checked by WithDefaults
-	r := &Reader{cfg: cfg, client: client, base: base, maxWait: cfg.RateLimit.Wait()}
 	def := ratelimit.Limit{}
 	if cfg.Host == DefaultHost {
 		def = anonymousLimit
@@ -43,24 +40,22 @@ func New(cfg Config, client *forge.Client) (*Reader, error) {
 			def = tokenLimit
 		}
 	}
+	h := http.Header{}
 	name := cfg.Host + " anonymous access"
 	if cfg.Token != "" {
+		h.Set("Private-Token", cfg.Token)
 		name = cfg.Host + " token"
 	}
-	r.budget = client.Budgets().Get(ratelimit.Key(cfg.Token, "gitlab", cfg.Host), name, cfg.RateLimit.Limit(def))
-	return r, nil
+	cred := forge.Credential{
+		Header:  h,
+		Budget:  client.Budgets().Get(ratelimit.Key(cfg.Token, "gitlab", cfg.Host), name, cfg.RateLimit.Limit(def)),
+		MaxWait: cfg.RateLimit.Wait(),
+	}
+	return &Reader{cfg: cfg, client: client, base: base, cred: cred}, nil
 }
 
 // Hosts returns the host whose URLs the reader reads.
 func (r *Reader) Hosts() []string { return []string{r.base.Host} }
-
-func (r *Reader) request(apiURL, describe string) forge.Request {
-	h := http.Header{}
-	if r.cfg.Token != "" {
-		h.Set("Private-Token", r.cfg.Token)
-	}
-	return forge.Request{URL: apiURL, Header: h, Budget: r.budget, MaxWait: r.maxWait, Describe: describe}
-}
 
 func (r *Reader) projectAPI(f fileURL) string {
 	return r.cfg.APIBaseURL + "/projects/" + url.PathEscape(f.Project) + "/repository"
@@ -70,32 +65,16 @@ func (r *Reader) fileAPIURL(f fileURL, ref, path string) string {
 	return r.projectAPI(f) + "/files/" + url.PathEscape(path) + "/raw?ref=" + url.QueryEscape(ref)
 }
 
-type readResult struct {
-	body        []byte
-	etag        string
-	notModified bool
-}
-
 // Read reads the file at a GitLab URL, sending If-None-Match for etag.
 func (r *Reader) Read(ctx context.Context, rawURL, etag string) ([]byte, string, bool, error) {
 	f, err := r.parseURL(rawURL)
 	if err != nil {
 		return nil, "", false, err
 	}
-	res, err := forge.TrySplits(&r.memo, f.Project, forge.Splits(f.Rest, false), func(s forge.Split) (readResult, error) {
-		apiURL := r.fileAPIURL(f, s.Ref, s.Path)
-		req := r.request(apiURL, rawURL)
-		if etag != "" {
-			req.Header.Set("If-None-Match", etag)
-		}
-		resp, err := r.client.Do(ctx, req)
-		if err != nil {
-			return readResult{}, err
-		}
-		body, newEtag, notModified, err := forge.FileResult(rawURL, apiURL, etag, resp)
-		return readResult{body, newEtag, notModified}, err
+	file, err := forge.TrySplits(&r.memo, f.Project, forge.Splits(f.Rest, false), func(s forge.Split) (forge.File, error) {
+		return r.client.ReadFile(ctx, r.cred.Request(r.fileAPIURL(f, s.Ref, s.Path), rawURL), etag)
 	})
-	return res.body, res.etag, res.notModified, err
+	return file.Body, file.ETag, file.NotModified, err
 }
 
 // Search reads every file a GitLab URL with a glob pattern names: the ref
@@ -107,51 +86,35 @@ func (r *Reader) Search(ctx context.Context, rawURL, etag string) ([]builtin.Sea
 	if err != nil {
 		return nil, "", false, err
 	}
-	type found struct {
-		split forge.Split
-		sha   string
-	}
-	res, err := forge.TrySplits(&r.memo, f.Project, forge.Splits(f.Rest, false), func(s forge.Split) (found, error) {
-		apiURL := r.projectAPI(f) + "/commits/" + url.PathEscape(s.Ref)
-		resp, err := r.client.Do(ctx, r.request(apiURL, rawURL))
-		if err != nil {
-			return found{}, err
-		}
+	split, sha, err := forge.FindCommit(&r.memo, f.Project, f.Rest, func(ref string) (string, error) {
 		var c struct {
 			ID string `json:"id"`
 		}
-		err = forge.DecodeJSON(rawURL, apiURL, resp, &c)
-		return found{s, c.ID}, err
+		err := r.client.ReadJSON(ctx, r.cred.Request(r.projectAPI(f)+"/commits/"+url.PathEscape(ref), rawURL), &c)
+		return c.ID, err
 	})
 	if err != nil {
 		return nil, "", false, err
 	}
-	if res.sha != "" && res.sha == etag {
+	if sha != "" && sha == etag {
 		return nil, etag, true, nil
 	}
-	glob, err := forge.ParseGlob(res.split.Path)
+	glob, err := forge.ParseGlob(split.Path)
 	if err != nil {
 		return nil, "", false, err
 	}
-	paths, err := r.listFiles(ctx, f, res.sha, glob, rawURL)
+	paths, err := r.listFiles(ctx, f, sha, glob, rawURL)
 	if err != nil {
 		return nil, "", false, err
 	}
-	base := r.cfg.BaseURL + "/" + forge.EscapePath(f.Project) + "/-/blob/" + forge.EscapePath(res.split.Ref) + "/"
-	files, err := forge.ReadMatches(ctx, paths, func(ctx context.Context, p string) (builtin.SearchFile, error) {
-		fileURL := base + forge.EscapePath(p)
-		apiURL := r.fileAPIURL(f, res.sha, p)
-		resp, err := r.client.Do(ctx, r.request(apiURL, fileURL))
-		if err != nil {
-			return builtin.SearchFile{}, err
-		}
-		body, _, _, err := forge.FileResult(fileURL, apiURL, "", resp)
-		return builtin.SearchFile{URL: fileURL, Body: body}, err
+	base := r.cfg.BaseURL + "/" + forge.EscapePath(f.Project) + "/-/blob/" + forge.EscapePath(split.Ref) + "/"
+	files, err := r.client.ReadFiles(ctx, paths, func(_ context.Context, p string) (forge.Request, error) {
+		return r.cred.Request(r.fileAPIURL(f, sha, p), base+forge.EscapePath(p)), nil
 	})
 	if err != nil {
 		return nil, "", false, err
 	}
-	return files, res.sha, false, nil
+	return files, sha, false, nil
 }
 
 // maxTreePages bounds a tree listing (100 entries a page).
@@ -167,7 +130,7 @@ func (r *Reader) listFiles(ctx context.Context, f fileURL, sha string, glob forg
 			q.Set("path", glob.Dir)
 		}
 		apiURL := r.projectAPI(f) + "/tree?" + q.Encode()
-		resp, err := r.client.Do(ctx, r.request(apiURL, describe))
+		resp, err := r.client.Do(ctx, r.cred.Request(apiURL, describe))
 		if err != nil {
 			return nil, err
 		}

@@ -53,14 +53,10 @@ func (g *fakeGitLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("RateLimit-Limit", "2000")
 	w.Header().Set("RateLimit-Remaining", "1999")
 	w.Header().Set("RateLimit-Reset", strconv.FormatInt(t0.Add(time.Minute).Unix(), 10))
-	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/v4/projects/")
+	segs, ok := forgetest.PathBelow(r, "/api/v4/projects/")
 	if !ok {
 		g.message(w, http.StatusNotFound, "404 Not Found")
 		return
-	}
-	segs := strings.Split(rest, "/")
-	for i, s := range segs {
-		segs[i], _ = url.PathUnescape(s)
 	}
 	refs := g.projects[segs[0]]
 	if refs == nil || len(segs) < 3 || segs[1] != "repository" {
@@ -330,25 +326,19 @@ func TestSearch(t *testing.T) {
 func TestRateLimited(t *testing.T) {
 	e := setup(t, Config{Token: "t"})
 	e.fake.projects["g/p"] = map[string]forgetest.Tree{"main": {"x.yaml": "x"}}
-	refused := false
-	e.fake.fail = func(w http.ResponseWriter) bool {
-		if refused {
-			return false
-		}
-		refused = true
+	e.fake.fail = forgetest.FailFirst(1, func(w http.ResponseWriter) {
 		w.Header().Set("Retry-After", "3")
 		w.Header().Set("RateLimit-Remaining", "0")
 		w.Header().Set("RateLimit-Reset", strconv.FormatInt(t0.Add(3*time.Second).Unix(), 10))
 		w.WriteHeader(http.StatusTooManyRequests)
-		return true
-	}
+	})
 	if _, _, _, err := e.r.Read(context.Background(), "https://gitlab.com/g/p/-/blob/main/x.yaml", ""); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]time.Duration{3 * time.Second}, e.clock.Slept()); diff != "" {
 		t.Errorf("waits (-want +got):\n%s", diff)
 	}
-	if got := e.r.budget.Limit(); got != (ratelimit.Limit{Requests: 2000, Period: time.Minute}) {
+	if got := e.r.cred.Budget.Limit(); got != (ratelimit.Limit{Requests: 2000, Period: time.Minute}) {
 		t.Errorf("gitlab.com token budget = %+v", got)
 	}
 }

@@ -1,7 +1,6 @@
 package gitlab
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/callboard/callboard/internal/integration/forge"
@@ -21,23 +20,15 @@ type fileURL struct {
 //	/<group>/.../<project>/-/{blob,tree,raw,edit}/<ref>/<path>
 //	/<group>/.../<project>/{blob,tree,raw}/<ref>/<path>   (older form)
 func (r *Reader) parseURL(raw string) (fileURL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fileURL{}, problem.Input("Invalid URL %q", raw)
+	u, err := forge.ParseURL(raw)
+	if err != nil {
+		return fileURL{}, err
 	}
 	bad := problem.Input("%s is not a GitLab file URL; expected %s/<group>/<project>/-/blob/<branch>/<path>", raw, r.cfg.BaseURL)
-	if !strings.EqualFold(u.Host, r.base.Host) {
+	segs, ok := forge.Below(u, r.base)
+	if !ok {
 		return fileURL{}, bad
 	}
-	segs := forge.Segments(u)
-	prefix := forge.Segments(r.base)
-	if len(prefix) == 1 && prefix[0] == "" {
-		prefix = nil
-	}
-	if len(segs) < len(prefix) || strings.Join(segs[:len(prefix)], "/") != strings.Join(prefix, "/") {
-		return fileURL{}, bad
-	}
-	segs = segs[len(prefix):]
 	for i := 2; i+2 < len(segs); i++ {
 		if segs[i] == "-" && isKind(segs[i+1]) {
 			return project(segs[:i], segs[i+2:], bad)
