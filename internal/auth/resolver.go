@@ -167,7 +167,7 @@ func byEmail(ctx context.Context, users CatalogUsers, email string) (*signedIn, 
 }
 
 func fromEntity(ctx context.Context, users CatalogUsers, e *entity.Entity) (*signedIn, error) {
-	refs, err := ownership(ctx, users, e)
+	refs, err := Ownership(ctx, users, e)
 	if err != nil {
 		return nil, err
 	}

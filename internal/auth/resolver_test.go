@@ -118,7 +118,7 @@ func TestOwnershipIsTransitive(t *testing.T) {
 		group("company", "group:default/team-a"),
 	)
 	e, _ := users.UserByRef(context.Background(), "user:default/jane")
-	got, err := ownership(context.Background(), users, e)
+	got, err := Ownership(context.Background(), users, e)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestOwnershipIsTransitive(t *testing.T) {
 
 func TestOwnershipIgnoresNonGroups(t *testing.T) {
 	e := user("jane", "", "group:default/a", "user:default/bob")
-	got, err := ownership(context.Background(), newFakeUsers(group("a")), e)
+	got, err := Ownership(context.Background(), newFakeUsers(group("a")), e)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,11 +32,6 @@ const maxGroups = 1000
 // transitively, each once, breadth first. Pages that explain a decision
 // for another user call it to see what that user would own.
 func Ownership(ctx context.Context, users CatalogUsers, user *entity.Entity) ([]string, error) {
-	return ownership(ctx, users, user)
-}
-
-// ownership is Ownership, under the name sign-in uses.
-func ownership(ctx context.Context, users CatalogUsers, user *entity.Entity) ([]string, error) {
 	self := user.Ref().String()
 	refs := []string{self}
 	seen := map[string]bool{self: true}
