@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/callboard/callboard/internal/problem"
 	"github.com/callboard/callboard/plugin"
 )
 
@@ -47,11 +46,7 @@ func runFetchPlain(ctx context.Context, ac *plugin.ActionContext, r Reader) erro
 	if err != nil {
 		return err
 	}
-	target := in.TargetPath
-	if target == "" {
-		target = "./"
-	}
-	dest, err := childPath(ac.Workspace, target, `input "targetPath"`)
+	dest, _, err := targetDir(ac.Workspace, in.TargetPath)
 	if err != nil {
 		return err
 	}
@@ -134,12 +129,9 @@ func runFetchPlainFile(ctx context.Context, ac *plugin.ActionContext, r Reader) 
 	if err != nil {
 		return err
 	}
-	dest, err := childPath(ac.Workspace, in.TargetPath, `input "targetPath"`)
+	dest, err := targetFile(ac.Workspace, in.TargetPath)
 	if err != nil {
 		return err
-	}
-	if dest == "." {
-		return problemTargetNotFile(in.TargetPath)
 	}
 	src, err := resolveSource(ac, in.URL)
 	if err != nil {
@@ -159,10 +151,4 @@ func runFetchPlainFile(ctx context.Context, ac *plugin.ActionContext, r Reader) 
 		return fmt.Errorf("fetch:plain:file: writing %s: %w", in.TargetPath, err)
 	}
 	return nil
-}
-
-// problemTargetNotFile refuses a targetPath that names the workspace
-// itself where a file is meant.
-func problemTargetNotFile(target string) error {
-	return problem.Input(`input "targetPath" must name a file in the workspace, not %q`, target)
 }

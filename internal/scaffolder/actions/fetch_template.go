@@ -123,11 +123,7 @@ func (tp *templater) renderInto(ctx context.Context, ac *plugin.ActionContext, i
 	if err != nil {
 		return err
 	}
-	target := in.TargetPath
-	if target == "" {
-		target = "./"
-	}
-	dest, err := childPath(ac.Workspace, target, `input "targetPath"`)
+	dest, target, err := targetDir(ac.Workspace, in.TargetPath)
 	if err != nil {
 		return err
 	}
@@ -205,12 +201,9 @@ func (tp *templater) renderFileInto(ctx context.Context, ac *plugin.ActionContex
 	if err != nil {
 		return err
 	}
-	dest, err := childPath(ac.Workspace, in.TargetPath, `input "targetPath"`)
+	dest, err := targetFile(ac.Workspace, in.TargetPath)
 	if err != nil {
 		return err
-	}
-	if dest == "." {
-		return problemTargetNotFile(in.TargetPath)
 	}
 	root, err := openWorkspace(ac.Workspace)
 	if err != nil {

@@ -40,6 +40,31 @@ func childPath(root, p, what string) (string, error) {
 	return filepath.ToSlash(rel), nil
 }
 
+// targetDir resolves input "targetPath" naming a directory of the
+// workspace, the workspace itself when empty. It returns the path for an
+// os.Root and the target as the logs name it ("./" when empty).
+func targetDir(workspace, targetPath string) (dest, target string, err error) {
+	target = targetPath
+	if target == "" {
+		target = "./"
+	}
+	dest, err = childPath(workspace, target, `input "targetPath"`)
+	return dest, target, err
+}
+
+// targetFile resolves input "targetPath" naming a file of the workspace,
+// refusing one that names the workspace itself.
+func targetFile(workspace, targetPath string) (string, error) {
+	dest, err := childPath(workspace, targetPath, `input "targetPath"`)
+	if err != nil {
+		return "", err
+	}
+	if dest == "." {
+		return "", problem.Input(`input "targetPath" must name a file in the workspace, not %q`, targetPath)
+	}
+	return dest, nil
+}
+
 // joinRel joins a relative slash path to another, keeping "." tidy.
 func joinRel(dir, name string) string {
 	if dir == "." || dir == "" {
