@@ -107,6 +107,18 @@ func (e *env) commitAuthor(name, email string) author {
 	return author{Name: firstOf(name, e.authorName), Email: firstOf(email, e.authorEmail)}
 }
 
+// requestAuthor is the author of a pull or merge request's commit: the
+// inputs', else the configured default, completed by commitAuthor. ok is
+// false when neither names anyone, and the forge then credits the token's
+// user.
+func (e *env) requestAuthor(name, email string) (a author, ok bool) {
+	name, email = firstOf(name, e.cfgAuthorName), firstOf(email, e.cfgAuthorEmail)
+	if name == "" && email == "" {
+		return author{}, false
+	}
+	return e.commitAuthor(name, email), true
+}
+
 // action is a plugin.Action made of its description and a function.
 type action struct {
 	info plugin.ActionInfo

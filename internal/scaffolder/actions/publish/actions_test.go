@@ -135,3 +135,33 @@ func TestRefName(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestAuthor(t *testing.T) {
+	configured := newEnv(Deps{DefaultAuthorName: "Portal"})
+	unset := newEnv(Deps{})
+	tests := []struct {
+		name    string
+		e       *env
+		inName  string
+		inEmail string
+		want    author
+		wantOK  bool
+	}{
+		{"nobody named", unset, "", "", author{}, false},
+		{"inputs", unset, "Ada", "ada@example.com", author{"Ada", "ada@example.com"}, true},
+		{"input email only", unset, "", "ada@example.com", author{defaultAuthorName, "ada@example.com"}, true},
+		{"configured name", configured, "", "", author{"Portal", defaultAuthorEmail}, true},
+		{"inputs before configured", configured, "Ada", "", author{"Ada", defaultAuthorEmail}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := tt.e.requestAuthor(tt.inName, tt.inEmail)
+			if ok != tt.wantOK {
+				t.Errorf("ok = %v, want %v", ok, tt.wantOK)
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("author (-want +got):\n%s", d)
+			}
+		})
+	}
+}

@@ -154,8 +154,8 @@ func (e *env) runGitHubPullRequest(ctx context.Context, ac *plugin.ActionContext
 		Tree:    &gh.Tree{SHA: tree.SHA},
 		Parents: []*gh.Commit{{SHA: new(baseSHA)}},
 	}
-	if name, email := firstOf(in.GitAuthorName, e.cfgAuthorName), firstOf(in.GitAuthorEmail, e.cfgAuthorEmail); name != "" || email != "" {
-		commit.Author = &gh.CommitAuthor{Name: new(firstOf(name, e.authorName)), Email: new(firstOf(email, e.authorEmail))}
+	if a, ok := e.requestAuthor(in.GitAuthorName, in.GitAuthorEmail); ok {
+		commit.Author = &gh.CommitAuthor{Name: new(a.Name), Email: new(a.Email)}
 	}
 	created, resp, err := g.client.Git.CreateCommit(ctx, g.owner, g.name, commit, nil)
 	if err != nil {

@@ -168,8 +168,8 @@ func (e *env) runGitLabMergeRequest(ctx context.Context, ac *plugin.ActionContex
 	}
 	if len(actions) > 0 {
 		opt := &gl.CreateCommitOptions{Branch: new(in.BranchName), CommitMessage: new(in.Title), Actions: actions}
-		if name, email := firstOf(in.GitAuthorName, e.cfgAuthorName), firstOf(in.GitAuthorEmail, e.cfgAuthorEmail); name != "" || email != "" {
-			opt.AuthorName, opt.AuthorEmail = new(firstOf(name, e.authorName)), new(firstOf(email, e.authorEmail))
+		if a, ok := e.requestAuthor(in.GitAuthorName, in.GitAuthorEmail); ok {
+			opt.AuthorName, opt.AuthorEmail = new(a.Name), new(a.Email)
 		}
 		if _, resp, err := t.client.Commits.CreateCommit(pid, opt, rctx); err != nil {
 			return glError("Committing the changes to "+in.BranchName+" failed", resp, err)

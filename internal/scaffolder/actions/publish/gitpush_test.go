@@ -31,12 +31,19 @@ var skeleton = map[string]string{
 	"sub/tmp/x":          "ignored\n",
 }
 
-func TestPublishGitFile(t *testing.T) {
-	bare := filepath.Join(t.TempDir(), "remote.git")
-	if _, err := git.PlainInit(bare, true); err != nil {
-		t.Fatal(err)
+// bareRemote makes an empty bare repository for a test and returns its
+// directory and its file:// URL.
+func bareRemote(tb testing.TB) (dir, url string) {
+	tb.Helper()
+	dir = filepath.Join(tb.TempDir(), "remote.git")
+	if _, err := git.PlainInit(dir, true); err != nil {
+		tb.Fatal(err)
 	}
-	remote := "file://" + filepath.ToSlash(bare)
+	return dir, "file://" + filepath.ToSlash(dir)
+}
+
+func TestPublishGitFile(t *testing.T) {
+	bare, remote := bareRemote(t)
 	for _, tc := range []struct {
 		name   string
 		deps   Deps
@@ -142,11 +149,7 @@ func TestPublishGitHTTP(t *testing.T) {
 }
 
 func TestPublishGitBadInput(t *testing.T) {
-	bare := filepath.Join(t.TempDir(), "remote.git")
-	if _, err := git.PlainInit(bare, true); err != nil {
-		t.Fatal(err)
-	}
-	remote := "file://" + filepath.ToSlash(bare)
+	_, remote := bareRemote(t)
 	for _, tc := range []struct {
 		name    string
 		input   map[string]any
@@ -209,11 +212,8 @@ func BenchmarkPublishGitFile(b *testing.B) {
 	a := Actions(withTempRepos(Deps{}))[0]
 	for b.Loop() {
 		b.StopTimer()
-		bare := filepath.Join(b.TempDir(), "remote.git")
-		if _, err := git.PlainInit(bare, true); err != nil {
-			b.Fatal(err)
-		}
-		ac := &plugin.ActionContext{Input: map[string]any{"remoteUrl": "file://" + filepath.ToSlash(bare)}, Workspace: ws}
+		_, remote := bareRemote(b)
+		ac := &plugin.ActionContext{Input: map[string]any{"remoteUrl": remote}, Workspace: ws}
 		b.StartTimer()
 		if err := a.Run(context.Background(), ac); err != nil {
 			b.Fatal(err)
@@ -222,11 +222,7 @@ func BenchmarkPublishGitFile(b *testing.B) {
 }
 
 func TestPublishGitFileExistingBranch(t *testing.T) {
-	bare := filepath.Join(t.TempDir(), "remote.git")
-	if _, err := git.PlainInit(bare, true); err != nil {
-		t.Fatal(err)
-	}
-	remote := "file://" + filepath.ToSlash(bare)
+	_, remote := bareRemote(t)
 	a := actionByID(t, withTempRepos(Deps{}), "publish:git")
 	if res := runAction(t, a, map[string]any{"remoteUrl": remote}, skeleton); res.Err != nil {
 		t.Fatal(res.Err)
@@ -252,11 +248,7 @@ func withTempRepos(d Deps) Deps {
 }
 
 func TestPublishGitFileOutsideLocalRepositories(t *testing.T) {
-	bare := filepath.Join(t.TempDir(), "remote.git")
-	if _, err := git.PlainInit(bare, true); err != nil {
-		t.Fatal(err)
-	}
-	remote := "file://" + filepath.ToSlash(bare)
+	bare, remote := bareRemote(t)
 	for _, tc := range []struct {
 		name  string
 		roots []string
