@@ -109,6 +109,13 @@ func (w *refWalker) exprs(xs []expr, s *refScope) {
 	}
 }
 
+// kwargs walks the values of keyword arguments.
+func (w *refWalker) kwargs(ks []kwarg, s *refScope) {
+	for _, k := range ks {
+		w.expr(k.x, s)
+	}
+}
+
 // path returns the constant lookup chain of x starting at a variable.
 func path(x expr) []string {
 	switch x := x.(type) {
@@ -161,15 +168,11 @@ func (w *refWalker) expr(x expr, s *refScope) {
 			w.expr(x.fn, s)
 		}
 		w.exprs(x.args, s)
-		for _, k := range x.kwargs {
-			w.expr(k.x, s)
-		}
+		w.kwargs(x.kwargs, s)
 	case *filterExpr:
 		w.expr(x.x, s)
 		w.exprs(x.args, s)
-		for _, k := range x.kwargs {
-			w.expr(k.x, s)
-		}
+		w.kwargs(x.kwargs, s)
 	case *testExpr:
 		w.expr(x.x, s)
 		w.exprs(x.args, s)
@@ -196,8 +199,6 @@ func (w *refWalker) expr(x expr, s *refScope) {
 		w.exprs(x.keys, s)
 		w.exprs(x.vals, s)
 	case kwargsExpr:
-		for _, k := range x {
-			w.expr(k.x, s)
-		}
+		w.kwargs(x, s)
 	}
 }
