@@ -188,17 +188,24 @@ func (b *builder) markdownOptions() markdown.Options {
 	return mo
 }
 
+// goUnlessDone runs fn on g, unless ctx (g's) is done by the time a
+// worker is free: once one task fails, those still waiting skip their
+// work.
+func goUnlessDone(ctx context.Context, g *errgroup.Group, fn func() error) {
+	g.Go(func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn()
+	})
+}
+
 // renderAll renders every page's Markdown on a bounded pool.
 func (b *builder) renderAll(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(b.workers())
 	for _, p := range b.pages {
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			return b.render(ctx, p)
-		})
+		goUnlessDone(ctx, g, func() error { return b.render(ctx, p) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
@@ -251,18 +258,10 @@ func (b *builder) writeAll(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(b.workers())
 	for _, p := range b.pages {
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			return b.writePage(p)
-		})
+		goUnlessDone(ctx, g, func() error { return b.writePage(p) })
 	}
 	for _, a := range b.assets {
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		goUnlessDone(ctx, g, func() error {
 			return copyFile(filepath.Join(b.docs, filepath.FromSlash(a)), filepath.Join(b.out, filepath.FromSlash(a)))
 		})
 	}

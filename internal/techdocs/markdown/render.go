@@ -26,13 +26,18 @@ func writeEscaped(w util.BufWriter, s string) {
 	_, _ = w.Write(util.EscapeHTML([]byte(s)))
 }
 
+// closeWith writes the end tag of a container the walk is leaving.
+func closeWith(w util.BufWriter, endTag string) (ast.WalkStatus, error) {
+	_, _ = w.WriteString(endTag)
+	return ast.WalkContinue, nil
+}
+
 func renderAdmonition(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*Admonition)
 	classes := strings.Join(n.Classes, " ")
 	if n.Collapsible {
 		if !entering {
-			_, _ = w.WriteString("</details>\n")
-			return ast.WalkContinue, nil
+			return closeWith(w, "</details>\n")
 		}
 		_, _ = w.WriteString(`<details class="`)
 		writeEscaped(w, classes)
@@ -46,8 +51,7 @@ func renderAdmonition(w util.BufWriter, src []byte, node ast.Node, entering bool
 		return ast.WalkContinue, nil
 	}
 	if !entering {
-		_, _ = w.WriteString("</div>\n")
-		return ast.WalkContinue, nil
+		return closeWith(w, "</div>\n")
 	}
 	_, _ = w.WriteString(`<div class="admonition`)
 	if classes != "" {
@@ -66,8 +70,7 @@ func renderAdmonition(w util.BufWriter, src []byte, node ast.Node, entering bool
 func renderTabSet(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*TabSet)
 	if !entering {
-		_, _ = w.WriteString("</div>\n")
-		return ast.WalkContinue, nil
+		return closeWith(w, "</div>\n")
 	}
 	_, _ = w.WriteString(`<div class="tabbed-set" data-tabs="`)
 	_, _ = w.WriteString(strconv.Itoa(n.Number) + ":" + strconv.Itoa(n.ChildCount()))
@@ -78,8 +81,7 @@ func renderTabSet(w util.BufWriter, src []byte, node ast.Node, entering bool) (a
 func renderTab(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*Tab)
 	if !entering {
-		_, _ = w.WriteString("</div>\n")
-		return ast.WalkContinue, nil
+		return closeWith(w, "</div>\n")
 	}
 	set := strconv.Itoa(n.Set)
 	id := "__tabbed_" + set + "_" + strconv.Itoa(n.Index)
