@@ -150,6 +150,19 @@ type Engine struct {
 	locationsMu sync.Mutex
 }
 
+// chooseStrategy sets an unset *s to def and refuses any value but def or
+// alt; what names the option in the error.
+func chooseStrategy(s *string, what, def, alt string) error {
+	switch *s {
+	case "":
+		*s = def
+	case def, alt:
+	default:
+		return fmt.Errorf("catalog engine: %s %q is not %q or %q", what, *s, def, alt)
+	}
+	return nil
+}
+
 // NewEngine checks o and returns an engine; Run starts it.
 func NewEngine(o EngineOptions) (*Engine, error) {
 	if o.Store == nil {
@@ -158,26 +171,14 @@ func NewEngine(o EngineOptions) (*Engine, error) {
 	if o.Orchestrator == nil {
 		return nil, errors.New("catalog engine: no orchestrator")
 	}
-	switch o.OrphanStrategy {
-	case "":
-		o.OrphanStrategy = OrphanDelete
-	case OrphanDelete, OrphanKeep:
-	default:
-		return nil, fmt.Errorf("catalog engine: orphan strategy %q is not %q or %q", o.OrphanStrategy, OrphanDelete, OrphanKeep)
+	if err := chooseStrategy(&o.OrphanStrategy, "orphan strategy", OrphanDelete, OrphanKeep); err != nil {
+		return nil, err
 	}
-	switch o.OrphanProviderStrategy {
-	case "":
-		o.OrphanProviderStrategy = OrphanDelete
-	case OrphanDelete, OrphanKeep:
-	default:
-		return nil, fmt.Errorf("catalog engine: orphan provider strategy %q is not %q or %q", o.OrphanProviderStrategy, OrphanDelete, OrphanKeep)
+	if err := chooseStrategy(&o.OrphanProviderStrategy, "orphan provider strategy", OrphanDelete, OrphanKeep); err != nil {
+		return nil, err
 	}
-	switch o.DefaultConflictStrategy {
-	case "":
-		o.DefaultConflictStrategy = ConflictReject
-	case ConflictReject, ConflictRefresh:
-	default:
-		return nil, fmt.Errorf("catalog engine: location conflict strategy %q is not %q or %q", o.DefaultConflictStrategy, ConflictReject, ConflictRefresh)
+	if err := chooseStrategy(&o.DefaultConflictStrategy, "location conflict strategy", ConflictReject, ConflictRefresh); err != nil {
+		return nil, err
 	}
 	if o.ProcessingIntervalMax < o.ProcessingInterval {
 		o.ProcessingIntervalMax = o.ProcessingInterval

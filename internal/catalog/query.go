@@ -254,25 +254,25 @@ func pageCursors(res *QueryResult, cur queryCursor, rows []EntityRow, firstValue
 	if initial && len(rows) > 0 {
 		firstValues = position(rows[0])
 	}
+	// cursorAt encodes the cursor of the page after row r or, previous,
+	// of the page before it.
+	cursorAt := func(r EntityRow, previous bool) (string, error) {
+		c := cur
+		c.OrderFieldValues = position(r)
+		c.FirstSortFieldValues = firstValues
+		c.IsPrevious = previous
+		c.TotalItems = &total
+		return encodeQueryCursor(c)
+	}
 	if hasMore {
-		next := cur
-		next.OrderFieldValues = position(rows[len(rows)-1])
-		next.FirstSortFieldValues = firstValues
-		next.IsPrevious = false
-		next.TotalItems = &total
-		s, err := encodeQueryCursor(next)
+		s, err := cursorAt(rows[len(rows)-1], false)
 		if err != nil {
 			return err
 		}
 		res.NextCursor = s
 	}
 	if !initial && len(rows) > 0 && !sameValues(position(rows[0]), firstValues) {
-		prev := cur
-		prev.OrderFieldValues = position(rows[0])
-		prev.FirstSortFieldValues = firstValues
-		prev.IsPrevious = true
-		prev.TotalItems = &total
-		s, err := encodeQueryCursor(prev)
+		s, err := cursorAt(rows[0], true)
 		if err != nil {
 			return err
 		}

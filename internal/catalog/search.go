@@ -171,25 +171,26 @@ var metadataTyped = map[string]bool{
 }
 
 func (t *searchTraversal) stringMap(path string, m map[string]string) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(m) {
 		t.visit(path+"."+k, m[k])
 	}
 }
 
 func (t *searchTraversal) object(path string, m map[string]any) {
+	for _, k := range sortedKeys(m) {
+		t.visit(path+"."+k, m[k])
+	}
+}
+
+// sortedKeys returns m's keys in order, so that an entity's search rows
+// come out the same way every time.
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	for _, k := range keys {
-		t.visit(path+"."+k, m[k])
-	}
+	return keys
 }
 
 func (t *searchTraversal) visit(path string, v any) {
