@@ -237,12 +237,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		DevDir:    o.WebDir,
 		Title:     appSection.Title,
 	})
-	for _, p := range web.AdminPaths {
-		mux.Handle(p, admin)
-	}
-	for _, p := range web.DocsPaths {
-		mux.Handle(p, docs)
-	}
+	handleAll(mux, web.AdminPaths, admin)
+	handleAll(mux, web.DocsPaths, docs)
 	create := web.NewCreate(web.CreateOptions{
 		Scaffolder: a.scaffolder,
 		Catalog:    query,
@@ -253,9 +249,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		DevDir:     o.WebDir,
 		Title:      appSection.Title,
 	})
-	for _, p := range web.CreatePaths {
-		mux.Handle(p, create)
-	}
+	handleAll(mux, web.CreatePaths, create)
 	searchPages := web.NewSearch(web.SearchOptions{
 		Search:    a.search.service,
 		Catalog:   query,
@@ -265,9 +259,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		DevDir:    o.WebDir,
 		Title:     appSection.Title,
 	})
-	for _, p := range web.SearchPaths {
-		mux.Handle(p, searchPages)
-	}
+	handleAll(mux, web.SearchPaths, searchPages)
 	a.handler = mountAuth(mux, a.auth, a.audit.Middleware, web.AccountOptions{
 		Logger: log.With("component", "web"),
 		Dev:    o.Dev,
@@ -275,6 +267,13 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		Title:  appSection.Title,
 	})
 	return a, nil
+}
+
+// handleAll mounts h at each of paths, the patterns a web page set serves.
+func handleAll(mux *http.ServeMux, paths []string, h http.Handler) {
+	for _, p := range paths {
+		mux.Handle(p, h)
+	}
 }
 
 // Handler is the whole HTTP surface.

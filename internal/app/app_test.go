@@ -28,8 +28,16 @@ func startDemo(t *testing.T, environ ...string) (string, *App) {
 	}
 	t.Chdir(root) // relative file targets resolve against the working directory
 	db := filepath.Join(t.TempDir(), "callboard.db")
-	cfg, warnings, err := config.LoadEnviron([]string{"examples/app-config.yaml"},
+	return serveConfig(t, []string{"examples/app-config.yaml"},
 		append([]string{"APP_CONFIG_backend_database_connection=" + db}, environ...))
+}
+
+// serveConfig runs the whole app with the configuration of files and
+// environ, which must load without warnings, and returns its base URL once
+// the catalog is idle. The app stops when the test ends.
+func serveConfig(t *testing.T, files, environ []string) (string, *App) {
+	t.Helper()
+	cfg, warnings, err := config.LoadEnviron(files, environ)
 	if err != nil {
 		t.Fatal(err)
 	}

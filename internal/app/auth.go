@@ -61,9 +61,7 @@ func mountAuth(mux *http.ServeMux, svc *auth.Service, inner func(http.Handler) h
 	mux.Handle(auth.Mount+"/", svc.Handler())
 	pages.Accounts = svc
 	ui := web.NewAccountPages(pages)
-	for _, p := range web.AccountPaths {
-		mux.Handle(p, ui)
-	}
+	handleAll(mux, web.AccountPaths, ui)
 	return svc.Wrap(inner(mux))
 }
 

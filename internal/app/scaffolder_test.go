@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,7 +18,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/callboard/callboard/internal/auth"
-	"github.com/callboard/callboard/internal/config"
 )
 
 // scaffolderFiles are a template, its skeleton and a user, as a file
@@ -128,37 +126,8 @@ scaffolder:
 	if err := os.WriteFile(cfgPath, []byte(cfgSrc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, warnings, err := config.LoadEnviron([]string{cfgPath}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(warnings) > 0 {
-		t.Fatalf("warnings: %v", warnings)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, Options{Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		a.Close()
-	})
-	waitCtx, stop := context.WithTimeout(ctx, 30*time.Second)
-	defer stop()
-	if err := a.Engine().WaitIdle(waitCtx); err != nil {
-		t.Fatalf("WaitIdle: %v", err)
-	}
-	return "http://" + ln.Addr().String(), a, files.URL + "/catalog-info.yaml", dir
+	base, a := serveConfig(t, []string{cfgPath}, nil)
+	return base, a, files.URL + "/catalog-info.yaml", dir
 }
 
 func postJSON(t *testing.T, c *http.Client, url string, body any, v any) int {
