@@ -81,12 +81,8 @@ func (a *Auth) UserTokens(ctx context.Context, userEntityRef string) ([]auth.Per
 
 // RevokeToken marks a user's unrevoked token revoked.
 func (a *Auth) RevokeToken(ctx context.Context, id, userEntityRef string, at time.Time) (bool, error) {
-	res, err := a.db.ExecContext(ctx, `UPDATE auth_tokens SET revoked_at = $1
+	n, err := execCount(ctx, a.db, `UPDATE auth_tokens SET revoked_at = $1
 		WHERE id = $2 AND user_entity_ref = $3 AND revoked_at = 0`, millis(at), id, userEntityRef)
-	if err != nil {
-		return false, fmt.Errorf("revoke token: %w", err)
-	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return false, fmt.Errorf("revoke token: %w", err)
 	}

@@ -3,8 +3,6 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -24,13 +22,7 @@ import (
 //
 //	go test ./internal/store -run '^$' -bench PermissionFilteredQuery -benchtime 2000x
 func BenchmarkPermissionFilteredQuery(b *testing.B) {
-	n := 100000
-	if s := os.Getenv("CALLBOARD_BENCH_ENTITIES"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatalf("CALLBOARD_BENCH_ENTITIES: %v", err)
-		}
-	}
+	n := benchEntities(b)
 	for _, d := range storetest.Dialects() {
 		b.Run(string(d), func(b *testing.B) {
 			db := benchDB(b, d)

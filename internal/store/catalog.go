@@ -221,6 +221,17 @@ func (q inList) sql(n int) string {
 	return b.String()
 }
 
+// inArgs returns one chunk's arguments for an inList: its fixed ones,
+// then the chunk's keys.
+func inArgs[K any](fixed []any, keys []K) []any {
+	args := make([]any, 0, len(fixed)+len(keys))
+	args = append(args, fixed...)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	return args
+}
+
 func chunkSize(fixed, perRow int) int {
 	n := (maxParamsPerStatement - fixed) / perRow
 	if n > maxRowsPerStatement {
@@ -234,12 +245,7 @@ func queryIn[K any](ctx context.Context, db queryer, q inList, keys []K, scan fu
 	size := chunkSize(len(q.fixed), 1)
 	for start := 0; start < len(keys); start += size {
 		end := min(start+size, len(keys))
-		args := make([]any, 0, len(q.fixed)+end-start)
-		args = append(args, q.fixed...)
-		for _, k := range keys[start:end] {
-			args = append(args, k)
-		}
-		query, args := bind(db, q.sql(end-start), args)
+		query, args := bind(db, q.sql(end-start), inArgs(q.fixed, keys[start:end]))
 		var rows *sql.Rows
 		var err error
 		if tx, ok := db.(*wtx); ok && end-start == size {
@@ -268,12 +274,7 @@ func execIn[K any](ctx context.Context, db queryer, q inList, keys []K) (int64, 
 	var total int64
 	for start := 0; start < len(keys); start += size {
 		end := min(start+size, len(keys))
-		args := make([]any, 0, len(q.fixed)+end-start)
-		args = append(args, q.fixed...)
-		for _, k := range keys[start:end] {
-			args = append(args, k)
-		}
-		query, args := bind(db, q.sql(end-start), args)
+		query, args := bind(db, q.sql(end-start), inArgs(q.fixed, keys[start:end]))
 		n, err := runChunk(ctx, db, nil, query, args, nil)
 		total += n
 		if err != nil {
@@ -301,6 +302,32 @@ func scanRows(rows *sql.Rows, scan func(*sql.Rows) error) error {
 		}
 	}
 	return rows.Err()
+}
+
+// appendColumn returns a scan for single-column rows that appends each
+// row's value to out.
+func appendColumn[T any](out *[]T) func(*sql.Rows) error {
+	return func(r *sql.Rows) error {
+		var v T
+		if err := r.Scan(&v); err != nil {
+			return err
+		}
+		*out = append(*out, v)
+		return nil
+	}
+}
+
+// markColumn returns a scan for single-column rows that sets each row's
+// value in set.
+func markColumn[T comparable](set map[T]bool) func(*sql.Rows) error {
+	return func(r *sql.Rows) error {
+		var v T
+		if err := r.Scan(&v); err != nil {
+			return err
+		}
+		set[v] = true
+		return nil
+	}
 }
 
 // insertInto returns "INSERT INTO <table>" for rows that cannot violate a

@@ -356,18 +356,8 @@ func (c *Catalog) DeleteOrphans(ctx context.Context, now time.Time) (int, error)
 // references one holds its lock, and the check after waiting sees that
 // write's reference.
 func (c *Catalog) orphans(ctx context.Context, tx *wtx) ([]string, error) {
-	collect := func(out *[]string) func(*sql.Rows) error {
-		return func(r *sql.Rows) error {
-			var ref string
-			if err := r.Scan(&ref); err != nil {
-				return err
-			}
-			*out = append(*out, ref)
-			return nil
-		}
-	}
 	var refs []string
-	if err := queryRows(ctx, tx, orphansQuery+` LIMIT 1000`, nil, collect(&refs)); err != nil {
+	if err := queryRows(ctx, tx, orphansQuery+` LIMIT 1000`, nil, appendColumn(&refs)); err != nil {
 		return nil, err
 	}
 	if tx.Dialect != Postgres || len(refs) == 0 {
@@ -377,7 +367,7 @@ func (c *Catalog) orphans(ctx context.Context, tx *wtx) ([]string, error) {
 		return nil, err
 	}
 	var still []string
-	if err := queryIn(ctx, tx, inList{head: orphansQuery + ` AND r.entity_ref IN`}, refs, collect(&still)); err != nil {
+	if err := queryIn(ctx, tx, inList{head: orphansQuery + ` AND r.entity_ref IN`}, refs, appendColumn(&still)); err != nil {
 		return nil, err
 	}
 	return still, nil

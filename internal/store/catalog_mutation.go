@@ -62,14 +62,7 @@ func (c *Catalog) ApplyMutation(ctx context.Context, m catalog.StoreMutation) (*
 func (c *Catalog) ProviderKeys(ctx context.Context) ([]string, error) {
 	var out []string
 	err := queryRows(ctx, c.db, `SELECT DISTINCT source_key FROM refresh_state_references WHERE source_key IS NOT NULL ORDER BY source_key`, nil,
-		func(r *sql.Rows) error {
-			var k string
-			if err := r.Scan(&k); err != nil {
-				return err
-			}
-			out = append(out, k)
-			return nil
-		})
+		appendColumn(&out))
 	if err != nil {
 		return nil, fmt.Errorf("list providers: %w", err)
 	}
@@ -340,14 +333,7 @@ func (w *upsertWriter) update(ctx context.Context, tx *wtx, items []catalog.Unpr
 		cols:  []string{"TEXT", "TEXT", "TEXT", "TEXT"},
 	}
 	var ids []int64
-	_, err = s.run(ctx, tx, args, func(r *sql.Rows) error {
-		var id int64
-		if err := r.Scan(&id); err != nil {
-			return err
-		}
-		ids = append(ids, id)
-		return nil
-	})
+	_, err = s.run(ctx, tx, args, appendColumn(&ids))
 	if err != nil {
 		return fmt.Errorf("update entities: %w", err)
 	}
@@ -364,14 +350,7 @@ func ensureProviderReferences(ctx context.Context, tx *wtx, source string, refs,
 	}
 	have := map[string]bool{}
 	err := queryIn(ctx, tx, inList{head: `SELECT target_entity_ref FROM refresh_state_references WHERE source_key = $1 AND target_entity_ref IN`, fixed: []any{source}}, refs,
-		func(r *sql.Rows) error {
-			var ref string
-			if err := r.Scan(&ref); err != nil {
-				return err
-			}
-			have[ref] = true
-			return nil
-		})
+		markColumn(have))
 	if err != nil {
 		return fmt.Errorf("read provider references: %w", err)
 	}

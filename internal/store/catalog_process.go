@@ -42,15 +42,7 @@ func (c *Catalog) ClaimProcessing(ctx context.Context, cl catalog.ProcessingClai
 	err := c.write(ctx, func(tx *wtx) error {
 		ids = ids[:0]
 		return queryRows(ctx, tx, c.claimSQL(),
-			[]any{millis(cl.NextUpdateAt), millis(cl.LeaseUntil), millis(cl.Now), cl.Limit},
-			func(r *sql.Rows) error {
-				var id int64
-				if err := r.Scan(&id); err != nil {
-					return err
-				}
-				ids = append(ids, id)
-				return nil
-			})
+			[]any{millis(cl.NextUpdateAt), millis(cl.LeaseUntil), millis(cl.Now), cl.Limit}, appendColumn(&ids))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim entities: %w", err)
@@ -201,14 +193,7 @@ func (w *processWriter) stitchable(ctx context.Context) ([]string, error) {
 	}
 	out := make([]string, 0, len(marks))
 	err := queryIn(ctx, w.tx, inList{head: `SELECT entity_ref FROM refresh_state WHERE processed_entity IS NOT NULL AND entity_ref IN`}, marks,
-		func(r *sql.Rows) error {
-			var ref string
-			if err := r.Scan(&ref); err != nil {
-				return err
-			}
-			out = append(out, ref)
-			return nil
-		})
+		appendColumn(&out))
 	if err != nil {
 		return nil, fmt.Errorf("read entities to stitch: %w", err)
 	}
@@ -235,14 +220,7 @@ func (w *processWriter) alive(ctx context.Context) ([]catalog.ProcessedRow, erro
 		q.tail = ` ORDER BY id FOR UPDATE`
 	}
 	exists := make(map[int64]bool, len(ids))
-	err := queryIn(ctx, w.tx, q, ids, func(r *sql.Rows) error {
-		var id int64
-		if err := r.Scan(&id); err != nil {
-			return err
-		}
-		exists[id] = true
-		return nil
-	})
+	err := queryIn(ctx, w.tx, q, ids, markColumn(exists))
 	if err != nil {
 		return nil, fmt.Errorf("lock processed entities: %w", err)
 	}
@@ -447,14 +425,7 @@ func (w *processWriter) syncReferences(ctx context.Context, accepted map[string]
 		// processed yet is skipped cheaply.
 		sort.Strings(gained)
 		err := queryIn(ctx, w.tx, inList{head: `SELECT entity_ref FROM refresh_state WHERE processed_entity IS NOT NULL AND entity_ref IN`}, gained,
-			func(r *sql.Rows) error {
-				var ref string
-				if err := r.Scan(&ref); err != nil {
-					return err
-				}
-				w.marks[ref] = true
-				return nil
-			})
+			markColumn(w.marks))
 		if err != nil {
 			return fmt.Errorf("read children: %w", err)
 		}

@@ -204,14 +204,7 @@ func existingFinals(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity)
 	}
 	exists := make(map[int64]bool, len(ids))
 	q := inList{head: `SELECT id FROM refresh_state WHERE id IN`}
-	err := queryIn(ctx, tx, q, ids, func(r *sql.Rows) error {
-		var id int64
-		if err := r.Scan(&id); err != nil {
-			return err
-		}
-		exists[id] = true
-		return nil
-	})
+	err := queryIn(ctx, tx, q, ids, markColumn(exists))
 	if err != nil {
 		return nil, fmt.Errorf("lock stitched entities: %w", err)
 	}
@@ -243,14 +236,7 @@ func dropTickets(ctx context.Context, tx *wtx, tickets []catalog.StitchTicket) (
 		cols:   []string{"TEXT", "TEXT"},
 		arrays: []string{"text", "text"},
 	}
-	_, err := s.run(ctx, tx, args, func(r *sql.Rows) error {
-		var ref string
-		if err := r.Scan(&ref); err != nil {
-			return err
-		}
-		current[ref] = true
-		return nil
-	})
+	_, err := s.run(ctx, tx, args, markColumn(current))
 	if err != nil {
 		return nil, fmt.Errorf("drop stitch tickets: %w", err)
 	}

@@ -208,3 +208,12 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	return nil
 }
+
+// execCount runs a statement and returns the number of rows it affected.
+func execCount(ctx context.Context, q queryer, query string, args ...any) (int64, error) {
+	res, err := q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

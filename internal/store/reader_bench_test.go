@@ -30,13 +30,7 @@ import (
 // CALLBOARD_BENCH_SQLITE=/path/to/file.db keeps the SQLite catalog for
 // later runs.
 func BenchmarkCatalogQueries(b *testing.B) {
-	n := 100000
-	if s := os.Getenv("CALLBOARD_BENCH_ENTITIES"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil {
-			b.Fatalf("CALLBOARD_BENCH_ENTITIES: %v", err)
-		}
-	}
+	n := benchEntities(b)
 	for _, d := range storetest.Dialects() {
 		b.Run(string(d), func(b *testing.B) {
 			db := benchDB(b, d)
@@ -57,6 +51,20 @@ func BenchmarkCatalogQueries(b *testing.B) {
 // CALLBOARD_BENCH_SQLITE (a file) or CALLBOARD_BENCH_POSTGRES (a DSN),
 // which keeps the synthetic catalog between runs (filling 100,000
 // entities takes minutes).
+// benchEntities returns the size of the synthetic catalog: 100,000
+// entities unless CALLBOARD_BENCH_ENTITIES says otherwise.
+func benchEntities(b *testing.B) int {
+	s := os.Getenv("CALLBOARD_BENCH_ENTITIES")
+	if s == "" {
+		return 100000
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		b.Fatalf("CALLBOARD_BENCH_ENTITIES: %v", err)
+	}
+	return n
+}
+
 func benchDB(b *testing.B, d store.Dialect) *store.DB {
 	keep := map[store.Dialect]string{
 		store.SQLite:   os.Getenv("CALLBOARD_BENCH_SQLITE"),

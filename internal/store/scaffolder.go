@@ -330,13 +330,10 @@ func (s *Scaffolder) SaveState(ctx context.Context, taskID string, state json.Ra
 func (s *Scaffolder) FinishTask(ctx context.Context, id, owner string, status scaffolder.Status, completion json.RawMessage, at time.Time) (bool, error) {
 	done := false
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE scaffolder_tasks
+		n, err := execCount(ctx, tx, `UPDATE scaffolder_tasks
 			SET status = $3, ended_at = $4, secrets = NULL, lease_owner = '', lease_until = 0
 			WHERE id = $1 AND lease_owner = $2 AND status = 'processing'`, id, owner, string(status), millis(at))
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil || n == 0 {
 			return err
 		}
 		done = true
@@ -358,13 +355,10 @@ func insertTaskEvent(ctx context.Context, q queryer, taskID string, typ scaffold
 func (s *Scaffolder) FailTask(ctx context.Context, id string, logs []json.RawMessage, completion json.RawMessage, at time.Time) (bool, error) {
 	done := false
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE scaffolder_tasks
+		n, err := execCount(ctx, tx, `UPDATE scaffolder_tasks
 			SET status = 'failed', ended_at = $2, secrets = NULL, lease_owner = '', lease_until = 0
 			WHERE id = $1 AND status IN ('open', 'processing', 'waiting')`, id, millis(at))
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil || n == 0 {
 			return err
 		}
 		done = true

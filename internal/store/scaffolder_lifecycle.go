@@ -86,12 +86,9 @@ func (s *Scaffolder) CancelTask(ctx context.Context, id string, body json.RawMes
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE scaffolder_tasks SET cancel_requested_at = $2
+		n, err := execCount(ctx, tx, `UPDATE scaffolder_tasks SET cancel_requested_at = $2
 			WHERE id = $1 AND cancel_requested_at = 0`, id, millis(at))
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil || n == 0 {
 			return err
 		}
 		return insertTaskEvent(ctx, tx, id, scaffolder.EventCancelled, body, at)
@@ -170,16 +167,7 @@ func (s *Scaffolder) RecoverTasks(ctx context.Context, now time.Time, all bool, 
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := scanRows(rows, appendColumn(&ids)); err != nil {
 			return err
 		}
 		for _, id := range ids {

@@ -23,12 +23,8 @@ var _ trigger.Store = (*ScaffolderTriggers)(nil)
 
 // ClaimFire implements trigger.Store.
 func (s *ScaffolderTriggers) ClaimFire(ctx context.Context, templateRef, key string, at time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO scaffolder_trigger_fires (template_ref, fire_key, fired_at)
+	n, err := execCount(ctx, s.db, `INSERT INTO scaffolder_trigger_fires (template_ref, fire_key, fired_at)
 		VALUES ($1, $2, $3) ON CONFLICT (template_ref, fire_key) DO NOTHING`, templateRef, key, millis(at))
-	if err != nil {
-		return false, fmt.Errorf("claim fire %s of %s: %w", key, templateRef, err)
-	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return false, fmt.Errorf("claim fire %s of %s: %w", key, templateRef, err)
 	}

@@ -111,14 +111,10 @@ func (s *Scaffolder) EnsureWait(ctx context.Context, w scaffolder.WaitRecord) (s
 		created bool
 	)
 	err := s.db.WithTx(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO scaffolder_waits (`+waitColumns+`)
+		n, err := execCount(ctx, tx, `INSERT INTO scaffolder_waits (`+waitColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
 			w.ID, w.TaskID, w.StepID, w.Iteration, w.Kind, millis(w.CreatedAt), millisOrZero(w.Until), w.TokenHash,
 			rawOrNull(w.Request), boolInt(w.Resolved), rawOrNull(w.Result), millisOrZero(w.ResolvedAt))
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
 		if err != nil {
 			return err
 		}
@@ -195,12 +191,9 @@ func (s *Scaffolder) ResolveWait(ctx context.Context, id string, result json.Raw
 		if err != nil || status == "" {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE scaffolder_waits SET resolved = 1, result = $2, resolved_at = $3
+		n, err := execCount(ctx, tx, `UPDATE scaffolder_waits SET resolved = 1, result = $2, resolved_at = $3
 			WHERE id = $1 AND resolved = 0`, id, rawOrNull(result), millis(at))
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil || n == 0 {
 			return err
 		}
 		done = true
@@ -274,14 +267,10 @@ func (s *Scaffolder) ParkTask(ctx context.Context, id, owner string, waitIDs []s
 // AddVote implements scaffolder.WaitStore. It is also false when the wait
 // is not a pending approval.
 func (s *Scaffolder) AddVote(ctx context.Context, waitID string, v scaffolder.Vote) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO scaffolder_votes (wait_id, actor, decision, comment, via, at)
+	n, err := execCount(ctx, s.db, `INSERT INTO scaffolder_votes (wait_id, actor, decision, comment, via, at)
 		SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS
 			(SELECT 1 FROM scaffolder_waits WHERE id = $1 AND kind = 'approval' AND resolved = 0)
 		ON CONFLICT DO NOTHING`, waitID, v.Actor, v.Decision, v.Comment, v.Via, millis(v.At))
-	if err != nil {
-		return false, fmt.Errorf("add vote on wait %s: %w", waitID, err)
-	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return false, fmt.Errorf("add vote on wait %s: %w", waitID, err)
 	}

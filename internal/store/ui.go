@@ -35,14 +35,7 @@ func NewUI(db *DB) *UI { return &UI{db: db} }
 func (u *UI) Stars(ctx context.Context, userRef string, limit int) ([]string, error) {
 	var out []string
 	err := queryRows(ctx, u.db, `SELECT entity_ref FROM stars WHERE user_ref = $1 ORDER BY created_at DESC, entity_ref LIMIT $2`,
-		[]any{strings.ToLower(userRef), limit}, func(rows *sql.Rows) error {
-			var ref string
-			if err := rows.Scan(&ref); err != nil {
-				return err
-			}
-			out = append(out, ref)
-			return nil
-		})
+		[]any{strings.ToLower(userRef), limit}, appendColumn(&out))
 	if err != nil {
 		return nil, fmt.Errorf("read stars: %w", err)
 	}
@@ -138,14 +131,7 @@ func (u *UI) UnresolvedOwners(ctx context.Context, limit int) ([]string, error) 
 		return c.refs, nil
 	}
 	refs := []string{}
-	err := queryRows(ctx, u.db, unresolvedOwnersSQL, []any{entity.RelationOwnedBy, limit}, func(rows *sql.Rows) error {
-		var ref string
-		if err := rows.Scan(&ref); err != nil {
-			return err
-		}
-		refs = append(refs, ref)
-		return nil
-	})
+	err := queryRows(ctx, u.db, unresolvedOwnersSQL, []any{entity.RelationOwnedBy, limit}, appendColumn(&refs))
 	if err != nil {
 		return nil, fmt.Errorf("find unresolved owners: %w", err)
 	}
