@@ -3,16 +3,10 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 
@@ -20,11 +14,9 @@ import (
 	"github.com/callboard/callboard/internal/audit"
 	"github.com/callboard/callboard/internal/auth"
 	"github.com/callboard/callboard/internal/catalog"
-	"github.com/callboard/callboard/internal/catalog/builtin"
 	"github.com/callboard/callboard/internal/config"
 	"github.com/callboard/callboard/internal/permission"
 	"github.com/callboard/callboard/internal/store"
-	"github.com/callboard/callboard/plugin"
 )
 
 // authzPolicy is the policy of the authorization tests: contractors may
@@ -57,81 +49,34 @@ var roles = map[string]*auth.Identity{
 // authzFixture is the API over the real engine, with the test policy and
 // a real audit log on the same database.
 type authzFixture struct {
-	api    *apiClient
-	db     *store.DB
-	engine *catalog.Engine
-	query  *catalog.Query
-	log    *audit.Log
-	files  string
+	testCatalog
+	api   *apiClient
+	db    *store.DB
+	query *catalog.Query
+	log   *audit.Log
 	// uids of fixture entities by name.
 	uids map[string]string
 }
 
 func newAuthzFixture(t *testing.T, db *store.DB) *authzFixture {
 	t.Helper()
-	files := httptest.NewServer(http.FileServer(http.Dir("testdata")))
-	t.Cleanup(files.Close)
-	u, err := url.Parse(files.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	var kinds []catalog.RuleKind
-	for _, k := range []string{"Component", "API", "Location", "System", "Group", "User"} {
-		kinds = append(kinds, catalog.RuleKind{Kind: k})
-	}
-	rules, err := catalog.NewRules([]catalog.Rule{{Allow: kinds}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	orch := catalog.NewOrchestrator(catalog.OrchestratorOptions{
-		Processors: builtin.Processors(builtin.Options{ReadingAllow: []builtin.AllowRule{{Host: u.Host}}, Logger: log}),
-		Rules:      rules,
-		Logger:     log,
-	})
-	root, err := filepath.Abs(filepath.Join("testdata", "catalog", "all.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine, err := catalog.NewEngine(catalog.EngineOptions{
-		Store:              store.NewCatalog(db),
-		Orchestrator:       orch,
-		ProcessingInterval: time.Hour,
-		ConfigLocations:    []plugin.Location{{Type: "file", Target: root}},
-		Workers:            2,
-		PollInterval:       10 * time.Millisecond,
-		StitchDelay:        -1,
-		Logger:             log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := engine.Run(ctx); err != nil {
-			t.Errorf("engine: %v", err)
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-
+	c := startCatalog(t, db)
+	log := c.logger
 	query := catalog.NewQuery(store.NewCatalogReader(db), catalog.QueryOptions{Logger: log})
 	policy := testPolicy(t, authzPolicy, query)
 	auditLog, err := audit.New(audit.Options{Store: store.NewAudit(db), Actor: actorOf, Logger: log, ClientIPHeader: "X-Forwarded-For"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := New(Options{Reader: query, Writer: engine, Analyzer: orch, Unprocessed: catalog.NewUnprocessed(store.NewCatalog(db), engine),
+	api := New(Options{Reader: query, Writer: c.engine, Analyzer: c.orch, Unprocessed: catalog.NewUnprocessed(store.NewCatalog(db), c.engine),
 		Logger: log, Permissions: policy, Audit: auditLog})
 	f := &authzFixture{
-		api:    &apiClient{handler: asRole(auditLog.Middleware(api)), validator: newSpecValidator(t)},
-		db:     db,
-		engine: engine,
-		query:  query,
-		log:    auditLog,
-		files:  files.URL,
-		uids:   map[string]string{},
+		testCatalog: c,
+		api:         &apiClient{handler: asRole(auditLog.Middleware(api)), validator: newSpecValidator(t)},
+		db:          db,
+		query:       query,
+		log:         auditLog,
+		uids:        map[string]string{},
 	}
 	f.waitIdle(t)
 	for _, name := range []string{"cart-service", "build-tools", "cart-api"} {
@@ -242,16 +187,6 @@ func (f *authzFixture) newestEvent(t *testing.T) audit.Event {
 	return page.Items[0]
 }
 
-// waitIdle waits until the engine has processed and stitched everything.
-func (f *authzFixture) waitIdle(t *testing.T) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := f.engine.WaitIdle(ctx); err != nil {
-		t.Fatalf("engine never became idle: %v", err)
-	}
-}
-
 func init() {
 	// The audit export is JSON Lines; the spec checks it as text.
 	openapi3filter.RegisterBodyDecoder("application/x-ndjson", openapi3filter.PlainBodyDecoder)
@@ -263,34 +198,13 @@ func init() {
 // which is checked here instead.
 func (f *authzFixture) do(t *testing.T, method, target, body, role string) response {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, "http://callboard.test"+target, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("X-Test-Role", role)
-	req.Header.Set("User-Agent", "matrix-test")
-	req.Header.Set("X-Forwarded-For", "192.0.2.10")
-	rec := &recorder{header: http.Header{}}
-	f.api.handler.ServeHTTP(rec, req)
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	res := response{status: rec.status, header: rec.header, body: rec.body.Bytes()}
+	res := serve(t, f.api.handler, method, target, body,
+		"X-Test-Role", role, "User-Agent", "matrix-test", "X-Forwarded-For", "192.0.2.10")
 	if res.status == http.StatusForbidden {
 		wantError(t, res, http.StatusForbidden, "NotAllowedError", errorMessage(t, res))
 		return res
 	}
-	checkReq, _ := http.NewRequest(method, "http://callboard.test"+target, nil)
-	if f.api.validator.check(t, checkReq, res.status, res.header, res.body, projects(checkReq, body)) {
-		f.api.checked++
-	}
+	f.api.validate(t, method, target, body, res)
 	return res
 }
 

@@ -18,16 +18,11 @@ import (
 	"github.com/callboard/callboard/plugin"
 )
 
-// fixture is the API over the real catalog, built as the app builds it:
-// a migrated SQLite database, the orchestrator with the built-in
-// processors, the engine and the query service. It loads
-// testdata/catalog through a file config location; testdata is also served
-// over HTTP so url locations can be registered through the API.
+// fixture is the API over the real catalog (see startCatalog) on a
+// migrated SQLite database, with the query service.
 type fixture struct {
-	engine *catalog.Engine
-	api    *apiClient
-	// files is the base URL testdata is served from.
-	files string
+	testCatalog
+	api *apiClient
 }
 
 // fixtureOption adjusts the engine options of a fixture.
@@ -36,6 +31,41 @@ type fixtureOption func(*catalog.EngineOptions)
 func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
 	db := storetest.Open(t, store.SQLite)
+	c := startCatalog(t, db, opts...)
+	query := catalog.NewQuery(store.NewCatalogReader(db), catalog.QueryOptions{Logger: c.logger})
+	f := &fixture{
+		testCatalog: c,
+		api: &apiClient{
+			handler:   New(Options{Reader: query, Writer: c.engine, Analyzer: c.orch, Logger: c.logger}),
+			validator: newSpecValidator(t),
+		},
+	}
+	t.Cleanup(func() {
+		if f.api.validator.backstage != nil && f.api.checked == 0 {
+			t.Error("no response was validated against an OpenAPI document")
+		}
+	})
+	f.waitIdle(t)
+	return f
+}
+
+// testCatalog is the real catalog engine on db, built as the app builds
+// it: the orchestrator with the built-in processors and catalog.rules
+// allowing the organisation kinds. It loads testdata/catalog through a
+// file config location; testdata is also served over HTTP so url
+// locations can be registered through the API.
+type testCatalog struct {
+	engine *catalog.Engine
+	orch   *catalog.Orchestrator
+	logger *slog.Logger
+	// files is the base URL testdata is served from.
+	files string
+}
+
+// startCatalog builds the catalog engine on db and runs it until the test
+// ends.
+func startCatalog(t *testing.T, db *store.DB, opts ...fixtureOption) testCatalog {
+	t.Helper()
 	files := httptest.NewServer(http.FileServer(http.Dir("testdata")))
 	t.Cleanup(files.Close)
 	u, err := url.Parse(files.URL)
@@ -43,21 +73,12 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	// As an app-config with catalog.rules allowing the organisation kinds.
-	var kinds []catalog.RuleKind
-	for _, k := range []string{"Component", "API", "Location", "System", "Group", "User"} {
-		kinds = append(kinds, catalog.RuleKind{Kind: k})
-	}
-	rules, err := catalog.NewRules([]catalog.Rule{{Allow: kinds}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	orch := catalog.NewOrchestrator(catalog.OrchestratorOptions{
 		Processors: builtin.Processors(builtin.Options{
 			ReadingAllow: []builtin.AllowRule{{Host: u.Host}},
 			Logger:       log,
 		}),
-		Rules:  rules,
+		Rules:  allowKinds(t, "Component", "API", "Location", "System", "Group", "User"),
 		Logger: log,
 	})
 	root, err := filepath.Abs(filepath.Join("testdata", "catalog", "all.yaml"))
@@ -81,6 +102,34 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	runEngine(t, engine)
+	return testCatalog{engine: engine, orch: orch, logger: log, files: files.URL}
+}
+
+// waitIdle waits until the engine has processed and stitched everything.
+func (c *testCatalog) waitIdle(t *testing.T) {
+	t.Helper()
+	waitEngineIdle(t, c.engine)
+}
+
+// allowKinds returns catalog rules allowing entities of kinds from any
+// location, as an app-config's catalog.rules would.
+func allowKinds(t *testing.T, kinds ...string) *catalog.Rules {
+	t.Helper()
+	var allow []catalog.RuleKind
+	for _, k := range kinds {
+		allow = append(allow, catalog.RuleKind{Kind: k})
+	}
+	rules, err := catalog.NewRules([]catalog.Rule{{Allow: allow}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rules
+}
+
+// runEngine runs engine until the test ends. stop ends it earlier and
+// waits for it; calling stop again does nothing.
+func runEngine(t *testing.T, engine *catalog.Engine) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -89,32 +138,24 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 			t.Errorf("engine: %v", err)
 		}
 	}()
-	t.Cleanup(func() { cancel(); <-done })
-
-	query := catalog.NewQuery(store.NewCatalogReader(db), catalog.QueryOptions{Logger: log})
-	f := &fixture{
-		engine: engine,
-		files:  files.URL,
-		api: &apiClient{
-			handler:   New(Options{Reader: query, Writer: engine, Analyzer: orch, Logger: log}),
-			validator: newSpecValidator(t),
-		},
-	}
-	t.Cleanup(func() {
-		if f.api.validator.backstage != nil && f.api.checked == 0 {
-			t.Error("no response was validated against an OpenAPI document")
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			<-done
 		}
-	})
-	f.waitIdle(t)
-	return f
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
-// waitIdle waits until the engine has processed and stitched everything.
-func (f *fixture) waitIdle(t *testing.T) {
+// waitEngineIdle waits until engine has processed and stitched everything.
+func waitEngineIdle(t *testing.T, engine *catalog.Engine) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := f.engine.WaitIdle(ctx); err != nil {
+	if err := engine.WaitIdle(ctx); err != nil {
 		t.Fatalf("engine never became idle: %v", err)
 	}
 }

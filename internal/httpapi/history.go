@@ -23,16 +23,9 @@ func (s *server) history(w http.ResponseWriter, r *http.Request) error {
 		}
 		req.Limit = *limit
 	}
-	cursor, hasCursor, err := stringParam(q, "cursor")
-	if err != nil {
+	if req.Cursor, _, err = cursorParam(q); err != nil {
 		return err
 	}
-	if hasCursor {
-		if err := catalog.CheckCursorParam(cursor); err != nil {
-			return err
-		}
-	}
-	req.Cursor = cursor
 	rd, err := s.entityReader(r)
 	if err != nil {
 		return err

@@ -20,6 +20,16 @@ func decodeLocationInput(b []byte, members map[string]json.RawMessage) (catalog.
 	return in, nil
 }
 
+// readLocationInput reads a request body holding a location (see
+// decodeLocationInput).
+func readLocationInput(r *http.Request) (catalog.LocationInput, error) {
+	b, members, err := readJSONObject(r, bodyRequired)
+	if err != nil {
+		return catalog.LocationInput{}, err
+	}
+	return decodeLocationInput(b, members)
+}
+
 // createLocation is POST /locations?dryRun=&onConflict=.
 func (s *server) createLocation(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
@@ -30,11 +40,7 @@ func (s *server) createLocation(w http.ResponseWriter, r *http.Request) error {
 	if onConflict != "" && onConflict != "refresh" && onConflict != "reject" {
 		return problem.Input(`Invalid onConflict, must be "refresh" or "reject"`)
 	}
-	b, members, err := readJSONObject(r, bodyRequired)
-	if err != nil {
-		return err
-	}
-	in, err := decodeLocationInput(b, members)
+	in, err := readLocationInput(r)
 	if err != nil {
 		return err
 	}
@@ -165,11 +171,7 @@ func (s *server) location(w http.ResponseWriter, r *http.Request) error {
 // updateLocation is PUT /locations/{id}. Changing a location registers
 // its new target, so it needs catalog.location.create.
 func (s *server) updateLocation(w http.ResponseWriter, r *http.Request) error {
-	b, members, err := readJSONObject(r, bodyRequired)
-	if err != nil {
-		return err
-	}
-	in, err := decodeLocationInput(b, members)
+	in, err := readLocationInput(r)
 	if err != nil {
 		return err
 	}

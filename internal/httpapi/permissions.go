@@ -53,28 +53,55 @@ type authorizeAnswer struct {
 	Conditions   *permission.Criteria `json:"conditions,omitempty"`
 }
 
+// readItems reads the {"items": [...]} body both permission endpoints
+// take; items must be an array.
+func readItems[T any](r *http.Request) ([]T, error) {
+	b, members, err := readJSONObject(r, bodyRequired)
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		Items []T `json:"items"`
+	}
+	if err := decodeBody(b, members, &body, false, "items"); err != nil {
+		return nil, err
+	}
+	if body.Items == nil {
+		return nil, problem.Input("Malformed request: property %q must be an array", "items")
+	}
+	return body.Items, nil
+}
+
+// refsAnswer answers an item that named resources: an array of results
+// when it named an array of refs, else the one result.
+func refsAnswer(id string, results []permission.Result, many bool) authorizeAnswer {
+	if many {
+		return authorizeAnswer{ID: id, Result: results}
+	}
+	return authorizeAnswer{ID: id, Result: results[0]}
+}
+
+// writeAnswers writes the {"items": [...]} answer of both permission
+// endpoints.
+func writeAnswers(w http.ResponseWriter, out []authorizeAnswer) error {
+	return writeJSON(w, http.StatusOK, struct {
+		Items []authorizeAnswer `json:"items"`
+	}{out})
+}
+
 // authorize is POST /api/permission/authorize in Backstage's wire format:
 // each item is decided for the caller; a conditional decision about named
 // resources is resolved against them (ALLOW or DENY each), one about no
 // resource is returned with its conditions. Users must name the resource
 // of a resource permission.
 func (s *server) authorize(w http.ResponseWriter, r *http.Request) error {
-	b, members, err := readJSONObject(r, bodyRequired)
+	items, err := readItems[authorizeItem](r)
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Items []authorizeItem `json:"items"`
-	}
-	if err := decodeBody(b, members, &body, false, "items"); err != nil {
-		return err
-	}
-	if body.Items == nil {
-		return problem.Input("Malformed request: property %q must be an array", "items")
-	}
 	u := UserOf(r.Context())
-	out := make([]authorizeAnswer, 0, len(body.Items))
-	for i, item := range body.Items {
+	out := make([]authorizeAnswer, 0, len(items))
+	for i, item := range items {
 		perm, err := checkWirePermission(item, i)
 		if err != nil {
 			return err
@@ -117,15 +144,9 @@ func (s *server) authorize(w http.ResponseWriter, r *http.Request) error {
 			}
 			results[j] = d.Result
 		}
-		if many {
-			out = append(out, authorizeAnswer{ID: item.ID, Result: results})
-		} else {
-			out = append(out, authorizeAnswer{ID: item.ID, Result: results[0]})
-		}
+		out = append(out, refsAnswer(item.ID, results, many))
 	}
-	return writeJSON(w, http.StatusOK, struct {
-		Items []authorizeAnswer `json:"items"`
-	}{out})
+	return writeAnswers(w, out)
 }
 
 // decidePermission asks the policy about any permission, known or not.
@@ -231,21 +252,12 @@ func (s *server) applyConditions(w http.ResponseWriter, r *http.Request) error {
 			return problem.NotAllowed("This endpoint does not allow 'user' credentials")
 		}
 	}
-	b, members, err := readJSONObject(r, bodyRequired)
+	items, err := readItems[applyConditionsItem](r)
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Items []applyConditionsItem `json:"items"`
-	}
-	if err := decodeBody(b, members, &body, false, "items"); err != nil {
-		return err
-	}
-	if body.Items == nil {
-		return problem.Input("Malformed request: property %q must be an array", "items")
-	}
 	var unexpected []string
-	for _, item := range body.Items {
+	for _, item := range items {
 		if item.ResourceType != catalog.ResourceTypeEntity {
 			unexpected = append(unexpected, item.ResourceType)
 		}
@@ -253,8 +265,8 @@ func (s *server) applyConditions(w http.ResponseWriter, r *http.Request) error {
 	if len(unexpected) > 0 {
 		return problem.Input("Unexpected resource types: %s.", strings.Join(unexpected, ", "))
 	}
-	out := make([]authorizeAnswer, 0, len(body.Items))
-	for i, item := range body.Items {
+	out := make([]authorizeAnswer, 0, len(items))
+	for i, item := range items {
 		if item.ID == "" {
 			return problem.Input("Malformed request: items[%d].id must be a non-empty string", i)
 		}
@@ -278,15 +290,9 @@ func (s *server) applyConditions(w http.ResponseWriter, r *http.Request) error {
 				results[j] = permission.Allow
 			}
 		}
-		if many {
-			out = append(out, authorizeAnswer{ID: item.ID, Result: results})
-		} else {
-			out = append(out, authorizeAnswer{ID: item.ID, Result: results[0]})
-		}
+		out = append(out, refsAnswer(item.ID, results, many))
 	}
-	return writeJSON(w, http.StatusOK, struct {
-		Items []authorizeAnswer `json:"items"`
-	}{out})
+	return writeAnswers(w, out)
 }
 
 // entityMatches reports whether the entity with ref exists and matches

@@ -3,12 +3,26 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/callboard/callboard/internal/catalog"
 	"github.com/callboard/callboard/internal/problem"
 )
+
+// cursorParam reads the "cursor" query parameter and, when given, checks
+// that it is a cursor.
+func cursorParam(q url.Values) (string, bool, error) {
+	cursor, ok, err := stringParam(q, "cursor")
+	if err != nil || !ok {
+		return "", false, err
+	}
+	if err := catalog.CheckCursorParam(cursor); err != nil {
+		return "", false, err
+	}
+	return cursor, true, nil
+}
 
 // queryEntitiesGet is GET /entities/by-query. With a cursor only cursor,
 // limit and fields count; the other parameters are ignored, not checked.
@@ -25,14 +39,11 @@ func (s *server) queryEntitiesGet(w http.ResponseWriter, r *http.Request) error 
 	if req.Limit != nil && *req.Limit < 0 {
 		return problem.Input("Invalid limit, must be zero or greater")
 	}
-	cursor, hasCursor, err := stringParam(q, "cursor")
+	cursor, hasCursor, err := cursorParam(q)
 	if err != nil {
 		return err
 	}
 	if hasCursor {
-		if err := catalog.CheckCursorParam(cursor); err != nil {
-			return err
-		}
 		req.Cursor = cursor
 		return s.queryEntities(w, r, req)
 	}

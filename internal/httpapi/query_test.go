@@ -22,9 +22,9 @@ func TestQueryEntities(t *testing.T) {
 	f := newFixture(t)
 	api := f.api
 
-	get := func(t *testing.T, query string) (queryPage, response) {
+	page := func(t *testing.T, method, target, body string) (queryPage, response) {
 		t.Helper()
-		res := api.do(t, "GET", "/api/catalog/entities/by-query?"+query, "")
+		res := api.do(t, method, target, body)
 		if res.status != 200 {
 			t.Fatalf("status %d: %s", res.status, res.body)
 		}
@@ -32,15 +32,13 @@ func TestQueryEntities(t *testing.T) {
 		decode(t, res, &p)
 		return p, res
 	}
+	get := func(t *testing.T, query string) (queryPage, response) {
+		t.Helper()
+		return page(t, "GET", "/api/catalog/entities/by-query?"+query, "")
+	}
 	post := func(t *testing.T, body string) (queryPage, response) {
 		t.Helper()
-		res := api.do(t, "POST", "/api/catalog/entities/by-query", body)
-		if res.status != 200 {
-			t.Fatalf("status %d: %s", res.status, res.body)
-		}
-		var p queryPage
-		decode(t, res, &p)
-		return p, res
+		return page(t, "POST", "/api/catalog/entities/by-query", body)
 	}
 
 	tests := []struct {
@@ -112,23 +110,22 @@ func TestQueryEntities(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.get != "" {
-				p, _ := get(t, tt.get)
+			check := func(method string, p queryPage) {
+				t.Helper()
 				if diff := cmp.Diff(tt.want, namesOf(t, p.Items)); diff != "" {
-					t.Errorf("GET items (-want +got):\n%s", diff)
+					t.Errorf("%s items (-want +got):\n%s", method, diff)
 				}
 				if p.TotalItems != tt.total {
-					t.Errorf("GET totalItems = %d, want %d", p.TotalItems, tt.total)
+					t.Errorf("%s totalItems = %d, want %d", method, p.TotalItems, tt.total)
 				}
+			}
+			if tt.get != "" {
+				p, _ := get(t, tt.get)
+				check("GET", p)
 			}
 			if tt.post != "" {
 				p, _ := post(t, tt.post)
-				if diff := cmp.Diff(tt.want, namesOf(t, p.Items)); diff != "" {
-					t.Errorf("POST items (-want +got):\n%s", diff)
-				}
-				if p.TotalItems != tt.total {
-					t.Errorf("POST totalItems = %d, want %d", p.TotalItems, tt.total)
-				}
+				check("POST", p)
 			}
 		})
 	}
@@ -232,14 +229,18 @@ func TestEntityFacets(t *testing.T) {
 			want: `{"facets":{"spec.lifecycle":[{"value":"experimental","count":1},{"value":"production","count":3}]}}`,
 		},
 	}
+	// facets asks by GET with the query string target, or by POST with
+	// body.
+	facets := func(t *testing.T, method, target, body string) response {
+		t.Helper()
+		if method == "GET" {
+			return api.do(t, "GET", "/api/catalog/entity-facets?"+target, "")
+		}
+		return api.do(t, "POST", "/api/catalog/entity-facets", body)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var res response
-			if tt.method == "GET" {
-				res = api.do(t, "GET", "/api/catalog/entity-facets?"+tt.target, "")
-			} else {
-				res = api.do(t, "POST", "/api/catalog/entity-facets", tt.body)
-			}
+			res := facets(t, tt.method, tt.target, tt.body)
 			if res.status != 200 {
 				t.Fatalf("status %d: %s", res.status, res.body)
 			}
@@ -261,12 +262,7 @@ func TestEntityFacets(t *testing.T) {
 	}
 	for _, tt := range errorTests {
 		t.Run(tt.name, func(t *testing.T) {
-			var res response
-			if tt.method == "GET" {
-				res = api.do(t, "GET", "/api/catalog/entity-facets?"+tt.target, "")
-			} else {
-				res = api.do(t, "POST", "/api/catalog/entity-facets", tt.body)
-			}
+			res := facets(t, tt.method, tt.target, tt.body)
 			wantError(t, res, 400, "InputError", tt.message)
 		})
 	}

@@ -83,6 +83,15 @@ func (c *memCatalog) Templates(context.Context) ([]json.RawMessage, error) {
 // add registers an entity written as YAML under ref.
 func (c *memCatalog) add(t testing.TB, ref, src string) {
 	t.Helper()
+	b := yamlToJSON(t, src)
+	c.mu.Lock()
+	c.entities[ref] = b
+	c.mu.Unlock()
+}
+
+// yamlToJSON converts a document written as YAML to JSON.
+func yamlToJSON(t testing.TB, src string) []byte {
+	t.Helper()
 	var v any
 	if err := yaml.Unmarshal([]byte(src), &v); err != nil {
 		t.Fatal(err)
@@ -91,9 +100,7 @@ func (c *memCatalog) add(t testing.TB, ref, src string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.mu.Lock()
-	c.entities[ref] = b
-	c.mu.Unlock()
+	return b
 }
 
 // fixtureAction is an action of the REST tests.

@@ -194,14 +194,24 @@ func afterParam(q url.Values) (int64, error) {
 	return int64(*v), nil
 }
 
+// readTaskEvents reads what both event endpoints take: the "after" event
+// id, then the task (see readTask).
+func (s *server) readTaskEvents(r *http.Request) (*scaffolder.Task, int64, error) {
+	after, err := afterParam(r.URL.Query())
+	if err != nil {
+		return nil, 0, err
+	}
+	t, err := s.readTask(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	return t, after, nil
+}
+
 // taskEvents is GET /v2/tasks/{taskId}/events: the next events after
 // "after", waiting up to 30 s for one; [] when none came.
 func (s *server) taskEvents(w http.ResponseWriter, r *http.Request) error {
-	after, err := afterParam(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	t, err := s.readTask(r)
+	t, after, err := s.readTaskEvents(r)
 	if err != nil {
 		return err
 	}
@@ -218,11 +228,7 @@ func (s *server) taskEvents(w http.ResponseWriter, r *http.Request) error {
 // taskEventStream is GET /v2/tasks/{taskId}/eventstream: the task's
 // events as server-sent events, until it completes.
 func (s *server) taskEventStream(w http.ResponseWriter, r *http.Request) error {
-	after, err := afterParam(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	t, err := s.readTask(r)
+	t, after, err := s.readTaskEvents(r)
 	if err != nil {
 		return err
 	}

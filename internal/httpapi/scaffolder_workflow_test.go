@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.yaml.in/yaml/v4"
 
 	"github.com/callboard/callboard/internal/audit"
 	"github.com/callboard/callboard/internal/problem"
@@ -412,15 +411,7 @@ spec:
 // parseTestTemplate parses a template written as YAML.
 func parseTestTemplate(t *testing.T, src string) *scaffolder.Template {
 	t.Helper()
-	var v any
-	if err := yaml.Unmarshal([]byte(src), &v); err != nil {
-		t.Fatal(err)
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := scaffolder.ParseTemplate(b)
+	tpl, err := scaffolder.ParseTemplate(yamlToJSON(t, src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,17 +31,9 @@ type unprocessedFixture struct {
 func newUnprocessedFixture(t *testing.T, db *store.DB) *unprocessedFixture {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	var kinds []catalog.RuleKind
-	for _, k := range []string{"Component", "Location"} {
-		kinds = append(kinds, catalog.RuleKind{Kind: k})
-	}
-	rules, err := catalog.NewRules([]catalog.Rule{{Allow: kinds}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	orch := catalog.NewOrchestrator(catalog.OrchestratorOptions{
 		Processors: builtin.Processors(builtin.Options{Logger: log}),
-		Rules:      rules,
+		Rules:      allowKinds(t, "Component", "Location"),
 		Logger:     log,
 	})
 	// Two locations: a read error fails the whole location, and the
@@ -68,28 +60,8 @@ func newUnprocessedFixture(t *testing.T, db *store.DB) *unprocessedFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := engine.Run(ctx); err != nil {
-			t.Errorf("engine: %v", err)
-		}
-	}()
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			<-done
-		}
-	}
-	t.Cleanup(stop)
-	waitCtx, cancelWait := context.WithTimeout(ctx, 30*time.Second)
-	defer cancelWait()
-	if err := engine.WaitIdle(waitCtx); err != nil {
-		t.Fatalf("engine never became idle: %v", err)
-	}
+	stop := runEngine(t, engine)
+	waitEngineIdle(t, engine)
 	return &unprocessedFixture{
 		api: &apiClient{
 			handler: New(Options{

@@ -115,9 +115,28 @@ type apiClient struct {
 	checked int
 }
 
-// do sends a request; a non-empty body is sent as JSON unless a
-// Content-Type header is given in hdr ("" to send none).
+// do sends a request (see serve) and validates the response.
 func (c *apiClient) do(t testing.TB, method, target, body string, hdr ...string) response {
+	t.Helper()
+	res := serve(t, c.handler, method, target, body, hdr...)
+	c.validate(t, method, target, body, res)
+	return res
+}
+
+// validate checks a response against the specs, counting it when one
+// covers its route.
+func (c *apiClient) validate(t testing.TB, method, target, body string, res response) {
+	t.Helper()
+	checkReq, _ := http.NewRequest(method, "http://callboard.test"+target, nil)
+	if c.validator.check(t, checkReq, res.status, res.header, res.body, projects(checkReq, body)) {
+		c.checked++
+	}
+}
+
+// serve sends a request to h; a non-empty body is sent as JSON unless a
+// Content-Type header is given in hdr, name and value pairs ("" to send
+// none).
+func serve(t testing.TB, h http.Handler, method, target, body string, hdr ...string) response {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -138,16 +157,11 @@ func (c *apiClient) do(t testing.TB, method, target, body string, hdr ...string)
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	rec := &recorder{header: http.Header{}}
-	c.handler.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, req)
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	res := response{status: rec.status, header: rec.header, body: rec.body.Bytes()}
-	checkReq, _ := http.NewRequest(method, "http://callboard.test"+target, nil)
-	if c.validator.check(t, checkReq, res.status, res.header, res.body, projects(checkReq, body)) {
-		c.checked++
-	}
-	return res
+	return response{status: rec.status, header: rec.header, body: rec.body.Bytes()}
 }
 
 // projects reports whether a request asks for selected fields of entities,
