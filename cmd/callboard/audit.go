@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,38 +23,19 @@ Flags:
 `
 
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
-		fmt.Fprint(stderr, "Usage: callboard audit export [flags]\n\nRun \"callboard audit export --help\" for the flags.\n")
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	if args[0] != "export" {
-		fmt.Fprintf(stderr, "callboard audit: unknown command %q (try \"callboard audit export\")\n", args[0])
-		return 2
-	}
-	return cmdAuditExport(ctx, args[1:], stdout, stderr)
+	return runOnly(ctx, "audit", "export", "Usage: callboard audit export [flags]\n\nRun \"callboard audit export --help\" for the flags.\n",
+		cmdAuditExport, args, stdout, stderr)
 }
 
 func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("audit export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("audit export", auditUsage, stderr)
 	var files configFlags
 	addConfigFlag(fs, &files)
 	from := fs.String("from", "", "earliest event time, inclusive (RFC 3339 or YYYY-MM-DD)")
 	to := fs.String("to", "", "latest event time, exclusive (RFC 3339, or YYYY-MM-DD for the whole day)")
 	output := fs.String("output", "", "write to this file instead of standard output")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, auditUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return exitForFlagError(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "callboard audit export: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	fail := func(err error) int {
 		fmt.Fprintln(stderr, "callboard audit export:", err)

@@ -2,22 +2,18 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
 	"github.com/callboard/callboard/internal/app"
 )
 
+const migrateUsage = "Usage: callboard migrate [--config FILE]...\n\nApplies pending database migrations (backend.database) and exits.\n`callboard serve` also migrates at start-up.\n\nFlags:\n"
+
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("migrate", migrateUsage, stderr)
 	var files configFlags
 	addConfigFlag(fs, &files)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: callboard migrate [--config FILE]...\n\nApplies pending database migrations (backend.database) and exits.\n`callboard serve` also migrates at start-up.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitForFlagError(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -33,19 +32,14 @@ Flags:
 
 // cmdSearch runs "callboard search <command>".
 func cmdSearch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
-		fmt.Fprint(stderr, searchUsage)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+	if code, done := groupHelp(args, stderr, searchUsage); done {
+		return code
 	}
 	switch args[0] {
 	case "reindex":
 		return cmdSearchReindex(ctx, args[1:], stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "callboard search: unknown command %q\n\n%s", args[0], searchUsage)
-		return 2
+		return unknownCommand(stderr, "search", args[0], searchUsage)
 	}
 }
 
@@ -56,23 +50,14 @@ func (t *typeFlags) String() string     { return fmt.Sprint([]string(*t)) }
 func (t *typeFlags) Set(v string) error { *t = append(*t, v); return nil }
 
 func cmdSearchReindex(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("search reindex", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("search reindex", searchReindexUsage, stderr)
 	var files configFlags
 	addConfigFlag(fs, &files)
 	var types typeFlags
 	fs.Var(&types, "type", "document type to rebuild (repeatable); every type when none is given")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn or error")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, searchReindexUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return exitForFlagError(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "callboard search reindex: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	fail := func(err error) int {
 		fmt.Fprintln(stderr, "callboard search reindex:", err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,18 +9,15 @@ import (
 	"github.com/callboard/callboard/internal/app"
 )
 
+const serveUsage = "Usage: callboard serve [--config FILE]...\n\nRuns the portal: the catalog engine, the REST API and the web UI.\n\nFlags:\n"
+
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", serveUsage, stderr)
 	var files configFlags
 	addConfigFlag(fs, &files)
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	dev := fs.Bool("dev", false, "development mode: read the UI's templates and static files from internal/web on every request (run from the repository root)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: callboard serve [--config FILE]...\n\nRuns the portal: the catalog engine, the REST API and the web UI.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitForFlagError(err)
 	}
@@ -48,15 +44,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	return 0
-}
-
-// exitForFlagError maps a flag parsing error to an exit code: 0 for
-// --help, 2 for a usage mistake (already printed by the flag package).
-func exitForFlagError(err error) int {
-	if err == flag.ErrHelp {
-		return 0
-	}
-	return 2
 }
 
 // graphvizWorker is the command line of this binary's graphviz-worker,

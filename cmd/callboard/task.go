@@ -51,12 +51,8 @@ Flags:
 
 // cmdTask runs "callboard task <command>".
 func cmdTask(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
-		fmt.Fprint(stderr, taskUsage)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+	if code, done := groupHelp(args, stderr, taskUsage); done {
+		return code
 	}
 	switch args[0] {
 	case "run":
@@ -64,8 +60,7 @@ func cmdTask(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "replay":
 		return cmdTaskReplay(ctx, args[1:], os.Getenv, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "callboard task: unknown command %q\n\n%s", args[0], taskUsage)
-		return 2
+		return unknownCommand(stderr, "task", args[0], taskUsage)
 	}
 }
 
@@ -82,17 +77,12 @@ func (s *setFlags) Set(v string) error {
 }
 
 func cmdTaskRun(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("task run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("task run", taskRunUsage, stderr)
 	valuesFile := fs.String("values", "", "YAML file of the task's parameters")
 	var sets setFlags
 	fs.Var(&sets, "set", "a parameter as KEY=VALUE (repeatable)")
 	conn := addTaskClientFlags(fs)
 	entityRef := fs.String("entity", "", "the entity a day-2 template acts on (its ${{ entity }})")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, taskRunUsage)
-		fs.PrintDefaults()
-	}
 	// The template ref may come before or after the flags.
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -126,14 +116,9 @@ func cmdTaskRun(ctx context.Context, args []string, getenv func(string) string, 
 }
 
 func cmdTaskReplay(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("task replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("task replay", taskReplayUsage, stderr)
 	fromStep := fs.String("from-step", "", "run this step and every step that needs it again")
 	conn := addTaskClientFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, taskReplayUsage)
-		fs.PrintDefaults()
-	}
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitForFlagError(err)

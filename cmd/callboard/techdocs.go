@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 )
 
@@ -17,12 +16,8 @@ Run "callboard techdocs <command> --help" for a command's flags.
 
 // cmdTechdocs runs "callboard techdocs <command>".
 func cmdTechdocs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
-		fmt.Fprint(stderr, techdocsUsage)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+	if code, done := groupHelp(args, stderr, techdocsUsage); done {
+		return code
 	}
 	switch args[0] {
 	case "build":
@@ -30,7 +25,6 @@ func cmdTechdocs(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	case "publish":
 		return cmdTechdocsPublish(ctx, args[1:], stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "callboard techdocs: unknown command %q\n\n%s", args[0], techdocsUsage)
-		return 2
+		return unknownCommand(stderr, "techdocs", args[0], techdocsUsage)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,8 +27,7 @@ Flags:
 `
 
 func cmdTechdocsPublish(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("techdocs publish", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("techdocs publish", techdocsPublishUsage, stderr)
 	typ := fs.String("publisher-type", "", "where to publish: local or awsS3")
 	storage := fs.String("storage-name", "", "the bucket name (awsS3)")
 	ref := fs.String("entity", "", "the entity whose docs these are, as namespace/kind/name (e.g. default/component/x)")
@@ -41,19 +39,12 @@ func cmdTechdocsPublish(ctx context.Context, args []string, stdout, stderr io.Wr
 	region := fs.String("awsRegion", "", "the bucket's region (default: AWS_REGION or AWS_DEFAULT_REGION)")
 	sse := fs.String("awsS3sse", "", "server-side encryption for the uploads: AES256")
 	legacy := fs.Bool("legacyUseCaseSensitiveTripletPaths", false, "keep the entity triplet's case in object keys, as old Backstage versions did")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, techdocsPublishUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return exitForFlagError(err)
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "callboard techdocs publish: "+format+"\n", a...)
 		return 2
-	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
 	}
 	target, err := parseTriplet(*ref)
 	if err != nil {

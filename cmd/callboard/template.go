@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,32 +36,17 @@ Flags:
 `
 
 func cmdTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
-		fmt.Fprint(stderr, "Usage: callboard template dry-run TEMPLATE.yaml [flags]\n\nRun \"callboard template dry-run --help\" for the flags.\n")
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	if args[0] != "dry-run" {
-		fmt.Fprintf(stderr, "callboard template: unknown command %q (try \"callboard template dry-run\")\n", args[0])
-		return 2
-	}
-	return cmdTemplateDryRun(ctx, args[1:], stdout, stderr)
+	return runOnly(ctx, "template", "dry-run", "Usage: callboard template dry-run TEMPLATE.yaml [flags]\n\nRun \"callboard template dry-run --help\" for the flags.\n",
+		cmdTemplateDryRun, args, stdout, stderr)
 }
 
 func cmdTemplateDryRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("template dry-run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("template dry-run", templateUsage, stderr)
 	var files configFlags
 	addConfigFlag(fs, &files)
 	valuesFile := fs.String("values", "", "YAML or JSON file with the parameter values")
 	secretsFile := fs.String("secrets", "", "YAML or JSON file with the secrets (string values)")
 	outputDir := fs.String("output-dir", "", "write the workspace here and keep it (default: a temporary directory)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, templateUsage)
-		fs.PrintDefaults()
-	}
 	// Flags may come before or after the template path.
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -374,20 +358,4 @@ func (d *dryRun) report(tpl *scaffolder.Template, res *scaffolder.DryRunResult, 
 		fmt.Fprintf(w, "  %s%s, %d bytes\n", f.Path, mode, len(f.Content))
 	}
 	fmt.Fprintf(w, "\nStatus: %s\n", res.Status)
-}
-
-// parseInterspersed parses flags that may come before, between or after
-// the positional arguments, which it returns.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return positional, nil
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -21,26 +20,10 @@ import (
 )
 
 func cmdCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
-		fmt.Fprint(stderr, "Usage: callboard catalog validate PATH...\n")
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	if args[0] != "validate" {
-		fmt.Fprintf(stderr, "callboard catalog: unknown command %q (try \"callboard catalog validate\")\n", args[0])
-		return 2
-	}
-	return cmdValidate(ctx, args[1:], stdout, stderr)
+	return runOnly(ctx, "catalog", "validate", "Usage: callboard catalog validate PATH...\n", cmdValidate, args, stdout, stderr)
 }
 
-func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("catalog validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	quiet := fs.Bool("q", false, "print only problems, not the summary line")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: callboard catalog validate [-q] PATH...
+const validateUsage = `Usage: callboard catalog validate [-q] PATH...
 
 Checks catalog files (catalog-info.yaml and friends) with the rules the
 server applies: YAML syntax, the entity envelope, Backstage's entity
@@ -50,9 +33,11 @@ it) or a glob. Prints one line per problem as file:line:col: message and
 exits 1 when there is any.
 
 Flags:
-`)
-		fs.PrintDefaults()
-	}
+`
+
+func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("catalog validate", validateUsage, stderr)
+	quiet := fs.Bool("q", false, "print only problems, not the summary line")
 	if err := fs.Parse(args); err != nil {
 		return exitForFlagError(err)
 	}
