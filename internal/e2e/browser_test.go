@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/callboard/callboard/internal/app"
@@ -322,62 +320,28 @@ type focusState struct {
 }
 
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no browser at %s (apt-get install chromium): %v", chromiumPath, err)
-	}
-	shots, err := filepath.Abs(filepath.Join("testdata", "screenshots"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := needBrowser(t)
 	base := startPortal(t)
 	browser := newBrowser(t)
 
 	t.Run("pages", func(t *testing.T) {
-		pages := []struct{ name, path string }{
+		auditViews(t, browser, base, shots, []webPage{
 			{"home", "/"},
 			{"unprocessed-failed", "/catalog-unprocessed"},
 			{"unprocessed-pending", "/catalog-unprocessed?tab=pending"},
 			{"not-found", "/no/such/page"},
-		}
-		for _, p := range pages {
-			for _, width := range []int64{1440, 360} {
-				for _, scheme := range []string{"light", "dark"} {
-					name := fmt.Sprintf("%s-%d-%s", p.name, width, scheme)
-					t.Run(name, func(t *testing.T) {
-						ctx := newTab(t, browser)
-						run(t, ctx,
-							chromedp.EmulateViewport(width, 900),
-							colourScheme(scheme),
-							chromedp.Navigate(base+p.path),
-							chromedp.WaitVisible(chromedp.CSS("main h1")),
-						)
-						audit(t, ctx, name)
-						screenshot(t, ctx, shots, name)
-					})
-				}
-			}
-		}
+		})
 	})
 
 	t.Run("keyboard focus is visible", func(t *testing.T) {
 		ctx := newTab(t, browser)
-		run(t, ctx, chromedp.Navigate(base+"/catalog-unprocessed"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		navigate(t, ctx, base+"/catalog-unprocessed")
 		for i := range 12 {
-			run(t, ctx, chromedp.KeyEvent("\t"))
-			f := eval[focusState](t, ctx, focusJS)
-			if i == 0 && !strings.Contains(f.What, "skip-link") {
-				t.Errorf("first Tab focuses %s, want the skip link", f.What)
-			}
-			if !f.Ring || !f.OnScreen {
-				t.Errorf("Tab %d: %s has ring=%v onScreen=%v", i+1, f.What, f.Ring, f.OnScreen)
-			}
+			f := pressTab(t, ctx, i+1)
 			if i == 0 {
+				if !strings.Contains(f.What, "skip-link") {
+					t.Errorf("first Tab focuses %s, want the skip link", f.What)
+				}
 				screenshot(t, ctx, shots, "focus-skip-link")
 			}
 		}
@@ -452,7 +416,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("errors show file and line", func(t *testing.T) {
 		ctx := newTab(t, browser)
-		run(t, ctx, chromedp.Navigate(base+"/catalog-unprocessed"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		navigate(t, ctx, base+"/catalog-unprocessed")
 		at := eval[[]string](t, ctx, `[...document.querySelectorAll(".error__at")].map((p) => p.textContent.replace(/\s+/g, " ").trim())`)
 		found := false
 		for _, s := range at {
@@ -492,31 +456,13 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("delete with script asks first", func(t *testing.T) {
 		ctx := newTab(t, browser)
-		run(t, ctx, chromedp.Navigate(base+"/catalog-unprocessed"), chromedp.WaitVisible(chromedp.CSS("main h1")))
-		dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-		asked := make(chan string, 1)
-		go func() {
-			for ev, err := range dialogs {
-				if err != nil {
-					return
-				}
-				asked <- ev.Message
-				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-				return
-			}
-		}()
+		navigate(t, ctx, base+"/catalog-unprocessed")
+		asked := acceptDialog(ctx)
 		button := `article.entity:has(input[name=ref][value="component:default/pier-lights"]) button`
 		if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(button))); err != nil {
 			t.Fatal(err)
 		}
-		select {
-		case msg := <-asked:
-			if !strings.Contains(msg, "Delete component:default/pier-lights?") {
-				t.Errorf("confirmation = %q", msg)
-			}
-		case <-time.After(5 * time.Second):
-			t.Error("no confirmation was asked")
-		}
+		checkAsked(t, asked, "Delete component:default/pier-lights?")
 		notice := eval[string](t, ctx, `(document.querySelector(".alert--success") || {textContent: ""}).textContent`)
 		if !strings.Contains(notice, "Deleted component:default/pier-lights") {
 			t.Errorf("notice = %q", notice)

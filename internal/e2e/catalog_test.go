@@ -5,14 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -99,26 +96,14 @@ func h1(t *testing.T, ctx context.Context) string {
 const tableNamesJS = `[...document.querySelectorAll("#results tbody th a")].map((a) => a.textContent.trim())`
 
 func TestCatalogInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no browser at %s (apt-get install chromium): %v", chromiumPath, err)
-	}
-	shots, err := filepath.Abs(filepath.Join("testdata", "screenshots"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := needBrowser(t)
 	files := catalogFiles(t, map[string]string{"/tide/catalog-info.yaml": tideClock})
 	host := strings.TrimPrefix(files.URL, "http://")
 	base := startPortalEnv(t, `APP_CONFIG_backend_reading_allow=[{"host":"`+host+`"}]`)
 	browser := newBrowser(t)
 
 	t.Run("pages", func(t *testing.T) {
-		pages := []struct{ name, path string }{
+		auditViews(t, browser, base, shots, []webPage{
 			{"catalog", "/catalog"},
 			{"catalog-filtered", "/catalog?type=service&lifecycle=production&sort=owner"},
 			{"catalog-all", "/catalog?kind=all&limit=50"},
@@ -132,21 +117,7 @@ func TestCatalogInBrowser(t *testing.T) {
 			{"entity-system", "/catalog/default/system/ticketing"},
 			{"import", "/catalog-import"},
 			{"unregister", "/catalog-unregister?entity=component:default/booking-service"},
-		}
-		for _, p := range pages {
-			for _, width := range []int64{1440, 360} {
-				for _, scheme := range []string{"light", "dark"} {
-					name := fmt.Sprintf("%s-%d-%s", p.name, width, scheme)
-					t.Run(name, func(t *testing.T) {
-						ctx := newTab(t, browser)
-						run(t, ctx, chromedp.EmulateViewport(width, 900), colourScheme(scheme))
-						navigate(t, ctx, base+p.path)
-						audit(t, ctx, name)
-						screenshot(t, ctx, shots, name)
-					})
-				}
-			}
-		}
+		})
 	})
 
 	t.Run("filter the table in place", func(t *testing.T) {
@@ -322,27 +293,9 @@ func TestCatalogInBrowser(t *testing.T) {
 		}
 		audit(t, ctx, "unregister page")
 		screenshot(t, ctx, shots, "unregister-tide-clock-1440")
-		dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-		asked := make(chan string, 1)
-		go func() {
-			for ev, err := range dialogs {
-				if err != nil {
-					return
-				}
-				asked <- ev.Message
-				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-				return
-			}
-		}()
+		asked := acceptDialog(ctx)
 		clickAndLoad(t, ctx, `form[action="/catalog-unregister"] button[type=submit]`)
-		select {
-		case msg := <-asked:
-			if !strings.Contains(msg, "Unregister "+target) {
-				t.Errorf("confirmation = %q", msg)
-			}
-		case <-time.After(5 * time.Second):
-			t.Error("no confirmation was asked")
-		}
+		checkAsked(t, asked, "Unregister "+target)
 		if got := h1(t, ctx); got != "Unregistered" {
 			t.Errorf("after unregistering: %q", got)
 		}
@@ -371,11 +324,7 @@ func TestCatalogInBrowser(t *testing.T) {
 			t.Errorf("after /, focus is on %q", got)
 		}
 		for i := range 8 {
-			run(t, ctx, chromedp.KeyEvent("\t"))
-			f := eval[focusState](t, ctx, focusJS)
-			if !f.Ring || !f.OnScreen {
-				t.Errorf("Tab %d: %s has ring=%v onScreen=%v", i+1, f.What, f.Ring, f.OnScreen)
-			}
+			pressTab(t, ctx, i+1)
 		}
 	})
 }

@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,19 +17,7 @@ import (
 // checks the reader and the index with the accessibility audit at laptop
 // and phone widths in both colour schemes.
 func TestDocsInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no browser at %s (apt-get install chromium): %v", chromiumPath, err)
-	}
-	shots, err := filepath.Abs(filepath.Join("testdata", "screenshots"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := needBrowser(t)
 	base := startPortalEnv(t, "APP_CONFIG_techdocs_publisher_local_publishDirectory="+t.TempDir())
 	docs := base + "/docs/default/component/tidewater-ui-kit/"
 	waitBuilt(t, docs)
@@ -112,10 +98,7 @@ func TestDocsInBrowser(t *testing.T) {
 		ctx := newTab(t, browser)
 		navigate(t, ctx, docs)
 		run(t, ctx, chromedp.SendKeys(chromedp.CSS("#docs-q"), "contrast"))
-		if _, err := chromedp.RunResponse(ctx, chromedp.Submit(chromedp.CSS("#docs-q"))); err != nil {
-			t.Fatal(err)
-		}
-		run(t, ctx, chromedp.WaitVisible(chromedp.CSS("main h1")))
+		loadBy(t, ctx, chromedp.Submit(chromedp.CSS("#docs-q")))
 		if got := docH1(t, ctx); got != "Search results for “contrast”" {
 			t.Fatalf("search page %q", got)
 		}
@@ -132,28 +115,11 @@ func TestDocsInBrowser(t *testing.T) {
 	})
 
 	t.Run("pages", func(t *testing.T) {
-		for _, p := range []struct{ name, path string }{
+		auditViews(t, browser, base, shots, []webPage{
 			{"docs-index", "/docs"},
 			{"docs-reader", "/docs/default/component/tidewater-ui-kit/guides/theming/"},
 			{"docs-checklist", "/docs/default/component/tidewater-ui-kit/guides/accessibility/"},
-		} {
-			for _, width := range []int64{1440, 360} {
-				for _, scheme := range []string{"light", "dark"} {
-					name := p.name + "-" + map[int64]string{1440: "1440", 360: "360"}[width] + "-" + scheme
-					t.Run(name, func(t *testing.T) {
-						ctx := newTab(t, browser)
-						run(t, ctx,
-							chromedp.EmulateViewport(width, 900),
-							colourScheme(scheme),
-							chromedp.Navigate(base+p.path),
-							chromedp.WaitVisible(chromedp.CSS("main h1")),
-						)
-						audit(t, ctx, name)
-						screenshot(t, ctx, shots, name)
-					})
-				}
-			}
-		}
+		})
 	})
 }
 

@@ -1,10 +1,9 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,19 +18,7 @@ import (
 // without script, and the pages pass the accessibility audit at laptop and
 // phone widths in both colour schemes.
 func TestDiagramsInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no browser at %s (apt-get install chromium): %v", chromiumPath, err)
-	}
-	shots, err := filepath.Abs(filepath.Join("testdata", "screenshots"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := needBrowser(t)
 	base := startPortal(t)
 	browser := newBrowser(t)
 
@@ -142,24 +129,17 @@ func TestDiagramsInBrowser(t *testing.T) {
 	})
 
 	t.Run("catalog graph", func(t *testing.T) {
-		for _, width := range []int64{1440, 360} {
-			for _, scheme := range []string{"light", "dark"} {
-				name := fmt.Sprintf("catalog-graph-%d-%s", width, scheme)
-				t.Run(name, func(t *testing.T) {
-					ctx := newTab(t, browser)
-					run(t, ctx, chromedp.EmulateViewport(width, 900), colourScheme(scheme))
-					navigate(t, ctx, base+"/catalog-graph?rootEntityRefs[]=component:default/booking-service&rootEntityRefs[]=component:default/fares-engine&maxDepth=2")
-					if h := h1(t, ctx); h != "Catalog graph" {
-						t.Errorf("h1 %q", h)
-					}
-					if n := eval[int](t, ctx, `document.querySelectorAll(".graph-canvas svg g.node.root").length`); n != 2 {
-						t.Errorf("%d roots drawn, want 2", n)
-					}
-					audit(t, ctx, name)
-					screenshot(t, ctx, shots, name)
-				})
+		forEachView(t, browser, "catalog-graph", func(t *testing.T, ctx context.Context, view string) {
+			navigate(t, ctx, base+"/catalog-graph?rootEntityRefs[]=component:default/booking-service&rootEntityRefs[]=component:default/fares-engine&maxDepth=2")
+			if h := h1(t, ctx); h != "Catalog graph" {
+				t.Errorf("h1 %q", h)
 			}
-		}
+			if n := eval[int](t, ctx, `document.querySelectorAll(".graph-canvas svg g.node.root").length`); n != 2 {
+				t.Errorf("%d roots drawn, want 2", n)
+			}
+			audit(t, ctx, view)
+			screenshot(t, ctx, shots, view)
+		})
 	})
 
 	t.Run("definition at phone width", func(t *testing.T) {

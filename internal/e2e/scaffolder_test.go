@@ -3,10 +3,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -144,19 +142,7 @@ func clearInput(t *testing.T, ctx context.Context, sel string) {
 // task live to its end and open what it registered. The form also works
 // with JavaScript off.
 func TestScaffolderInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no browser at %s (apt-get install chromium): %v", chromiumPath, err)
-	}
-	shots, err := filepath.Abs(filepath.Join("testdata", "screenshots"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := needBrowser(t)
 	gitRoot := t.TempDir()
 	// publish:git pushes to a repository that exists and is empty.
 	for _, name := range []string{"berth-planner", "berth-lights"} {
@@ -364,26 +350,12 @@ func TestScaffolderInBrowser(t *testing.T) {
 		ctx := newTab(t, browser)
 		navigate(t, ctx, base+"/create/tasks?owner=all")
 		task := eval[string](t, ctx, `document.querySelector("tbody tr a").getAttribute("href")`)
-		pages := []struct{ name, path string }{
-			{"create", "/create"},
-			{"form", "/create/templates/default/tidewater-service"},
-			{"tasks", "/create/tasks?owner=all"},
-			{"task", task},
-		}
-		for _, p := range pages {
-			for _, width := range []int64{1440, 360} {
-				for _, scheme := range []string{"light", "dark"} {
-					name := fmt.Sprintf("scaffolder-%s-%d-%s", p.name, width, scheme)
-					t.Run(name, func(t *testing.T) {
-						ctx := newTab(t, browser)
-						run(t, ctx, chromedp.EmulateViewport(width, 900), colourScheme(scheme))
-						navigate(t, ctx, base+p.path)
-						audit(t, ctx, name)
-						screenshot(t, ctx, shots, name)
-					})
-				}
-			}
-		}
+		auditViews(t, browser, base, shots, []webPage{
+			{"scaffolder-create", "/create"},
+			{"scaffolder-form", "/create/templates/default/tidewater-service"},
+			{"scaffolder-tasks", "/create/tasks?owner=all"},
+			{"scaffolder-task", task},
+		})
 	})
 
 	t.Run("without JavaScript", func(t *testing.T) {

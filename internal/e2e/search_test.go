@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,19 +21,7 @@ import (
 // of the open suggestion list at laptop and phone widths in both colour
 // schemes.
 func TestSearchInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no browser at %s (apt-get install chromium): %v", chromiumPath, err)
-	}
-	shots, err := filepath.Abs(filepath.Join("testdata", "screenshots"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := needBrowser(t)
 	base := startPortal(t)
 	waitIndexed(t, base, "booking", "booking-service")
 	browser := newBrowser(t)
@@ -101,10 +87,7 @@ func TestSearchInBrowser(t *testing.T) {
 		run(t, ctx, chromedp.KeyEvent(kb.ArrowDown))
 		waitFor(t, ctx, listOpen, 5*time.Second)
 		want := eval[string](t, ctx, options+`[0].getAttribute("data-href")`)
-		if _, err := chromedp.RunResponse(ctx, chromedp.KeyEvent("\r")); err != nil {
-			t.Fatal(err)
-		}
-		run(t, ctx, chromedp.WaitVisible(chromedp.CSS("main h1")))
+		loadBy(t, ctx, chromedp.KeyEvent("\r"))
 		if got := eval[string](t, ctx, `location.pathname`); got != want {
 			t.Errorf("Enter opened %s, want %s", got, want)
 		}
@@ -115,10 +98,7 @@ func TestSearchInBrowser(t *testing.T) {
 		navigate(t, ctx, base+"/docs")
 		run(t, ctx, chromedp.SendKeys(chromedp.ID("site-search"), "payments"))
 		waitFor(t, ctx, listOpen, 5*time.Second)
-		if _, err := chromedp.RunResponse(ctx, chromedp.KeyEvent("\r")); err != nil {
-			t.Fatal(err)
-		}
-		run(t, ctx, chromedp.WaitVisible(chromedp.CSS("main h1")))
+		loadBy(t, ctx, chromedp.KeyEvent("\r"))
 		if got := eval[string](t, ctx, `location.pathname + location.search`); got != "/search?query=payments" {
 			t.Errorf("Enter opened %s", got)
 		}
@@ -218,10 +198,7 @@ func TestSearchInBrowser(t *testing.T) {
 		run(t, ctx, noScript())
 		navigate(t, ctx, base+"/catalog")
 		run(t, ctx, chromedp.SendKeys(chromedp.ID("site-search"), `"booking service"`))
-		if _, err := chromedp.RunResponse(ctx, chromedp.Submit(chromedp.ID("site-search"))); err != nil {
-			t.Fatal(err)
-		}
-		run(t, ctx, chromedp.WaitVisible(chromedp.CSS("main h1")))
+		loadBy(t, ctx, chromedp.Submit(chromedp.ID("site-search")))
 		if got := eval[string](t, ctx, `location.pathname`); got != "/search" {
 			t.Fatalf("the header's box opened %s", got)
 		}
@@ -245,28 +222,11 @@ func TestSearchInBrowser(t *testing.T) {
 	})
 
 	t.Run("pages", func(t *testing.T) {
-		for _, p := range []struct{ name, path string }{
+		auditViews(t, browser, base, shots, []webPage{
 			{"search-start", "/search"},
 			{"search-results", "/search?query=booking"},
 			{"search-none", "/search?query=" + url.QueryEscape(`"no such words anywhere"`)},
-		} {
-			for _, width := range []int64{1440, 360} {
-				for _, scheme := range []string{"light", "dark"} {
-					name := p.name + "-" + map[int64]string{1440: "1440", 360: "360"}[width] + "-" + scheme
-					t.Run(name, func(t *testing.T) {
-						ctx := newTab(t, browser)
-						run(t, ctx,
-							chromedp.EmulateViewport(width, 900),
-							colourScheme(scheme),
-							chromedp.Navigate(base+p.path),
-							chromedp.WaitVisible(chromedp.CSS("main h1")),
-						)
-						audit(t, ctx, name)
-						screenshot(t, ctx, shots, name)
-					})
-				}
-			}
-		}
+		})
 	})
 
 	t.Run("suggestions on a phone", func(t *testing.T) {

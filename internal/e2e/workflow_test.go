@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -91,19 +89,7 @@ func nodeClassJS(step string) string {
 // approval and takes the decision, and the task page, never reloaded,
 // follows the task to its end with the graph's boxes turning completed.
 func TestWorkflowInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no browser at %s (apt-get install chromium): %v", chromiumPath, err)
-	}
-	shots, err := filepath.Abs(filepath.Join("testdata", "screenshots"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := needBrowser(t)
 	base := startWorkflowPortal(t)
 	browser := newBrowser(t)
 
@@ -234,21 +220,8 @@ func TestWorkflowInBrowser(t *testing.T) {
 	screenshot(t, failed, shots, "workflow-task-replayed")
 
 	// Every width and theme.
-	for _, p := range []struct{ name, path string }{
-		{"task", strings.TrimPrefix(taskURL, base)},
-		{"approvals", "/create/approvals?status=decided"},
-	} {
-		for _, width := range []int64{1440, 360} {
-			for _, scheme := range []string{"light", "dark"} {
-				name := fmt.Sprintf("workflow-%s-%d-%s", p.name, width, scheme)
-				t.Run(name, func(t *testing.T) {
-					ctx := newTab(t, browser)
-					run(t, ctx, chromedp.EmulateViewport(width, 900), colourScheme(scheme))
-					navigate(t, ctx, base+p.path)
-					audit(t, ctx, name)
-					screenshot(t, ctx, shots, name)
-				})
-			}
-		}
-	}
+	auditViews(t, browser, base, shots, []webPage{
+		{"workflow-task", strings.TrimPrefix(taskURL, base)},
+		{"workflow-approvals", "/create/approvals?status=decided"},
+	})
 }
