@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -279,5 +280,76 @@ func TestScrambledIDs(t *testing.T) {
 	}
 	if down < 25 || firstHalf > 40 {
 		t.Errorf("ids in write order: %d of 99 smaller than the one before, %d of the first 50 among the 50 smallest", down, firstHalf)
+	}
+}
+
+// TestSampleCount: the tiers after a full page are counted from the
+// index's sample when it holds enough of their documents (an eighth of
+// 9,000 matches is more than search.MaxCount), and from every document
+// when it does not: the totals are exact either way.
+func TestSampleCount(t *testing.T) {
+	db := storetest.Open(t, store.Postgres)
+	e := postgres.New(db.DB, postgres.Options{})
+	ctx := context.Background()
+	var docs []search.Document
+	for i := range 5 {
+		id := fmt.Sprintf("title%d", i)
+		docs = append(docs, doc(search.TypeCatalog, id, "Ledger audit reconcile "+id, id, "", false))
+	}
+	put(t, e, search.TypeCatalog, docs...)
+	var pages []search.Document
+	for i := range 9000 {
+		id := fmt.Sprintf("page%04d", i)
+		// Every page holds "ledger" in its title and "audit" in its body,
+		// so that no index of one vector holds both; "reconcile" is in
+		// 400 of them.
+		text := "how the audit runs"
+		if i < 400 {
+			text += " and what reconcile does"
+		}
+		pages = append(pages, doc(search.TypeTechDocs, id, "Ledger "+id, "", text, true))
+	}
+	put(t, e, search.TypeTechDocs, pages...)
+	if _, err := db.ExecContext(ctx, `ANALYZE search_documents`); err != nil {
+		t.Fatal(err)
+	}
+	scans := func() int64 {
+		var n int64
+		if err := db.QueryRowContext(ctx, `SELECT idx_scan FROM pg_stat_user_indexes
+			WHERE indexrelname = 'search_documents_sample'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := scans()
+	for _, c := range []struct {
+		query string
+		total int
+	}{
+		{"ledger audit", search.MaxCount},
+		{"ledger audit reconcile", 405},
+	} {
+		got, total := locations(t, e, search.EngineQuery{Query: search.ParseQuery(c.query), Limit: 5})
+		if len(got) != 5 || total != c.total {
+			t.Errorf("%q: %d hits, total %d, want 5 and %d", c.query, len(got), total, c.total)
+		}
+	}
+	// The sample really is an eighth of the documents.
+	var sampled int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM search_documents WHERE id < 1152921504606846976`).Scan(&sampled); err != nil {
+		t.Fatal(err)
+	}
+	if sampled < 9005/8-150 || sampled > 9005/8+150 {
+		t.Errorf("%d of 9,005 documents in the sample, want about %d", sampled, 9005/8)
+	}
+	// The counts read the sample's index. A server process reports its
+	// statistics when it ends, at the latest: the engine's connections
+	// are closed to end theirs.
+	db.SetMaxIdleConns(0)
+	db.SetMaxIdleConns(2)
+	for deadline := time.Now().Add(15 * time.Second); scans() < before+2; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sample's index was read %d times, want 2", scans()-before)
+		}
 	}
 }
