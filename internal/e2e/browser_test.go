@@ -186,11 +186,18 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	return v
 }
 
-// colourScheme makes the page's prefers-color-scheme light or dark.
+// colourScheme makes the page's prefers-color-scheme light or dark, and
+// its prefers-reduced-motion reduce.
 func colourScheme(scheme string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+			// Reduced motion turns the stylesheet's colour transitions
+			// off, so that an audit reads each element's colours at rest,
+			// not halfway through a change the page made while loading.
+			Features: []*emulation.MediaFeature{
+				{Name: "prefers-color-scheme", Value: scheme},
+				{Name: "prefers-reduced-motion", Value: "reduce"},
+			},
 		})
 		return err
 	})
