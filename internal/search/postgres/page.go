@@ -72,10 +72,11 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 
 // countAfter counts the documents of the tiers after tier read, up to
 // upTo. A query of words common enough to pass a large upTo usually has
-// upTo of them among the index's sample (sampled), an eighth of the documents,
-// whose index reads an eighth of each word's postings: an exact count
-// over common words costs GIN about 150 ns a posting read, and most of a
-// query's time when every document holding each word is read. When the
+// upTo of them among the index's sample (sampled), an eighth of the
+// documents, whose index reads an eighth of each word's postings: an
+// exact count over common words costs GIN about 150 ns a posting read,
+// most of a query's time when every document holding each word is read,
+// and a GIN lookup cannot stop early. When the
 // sample falls short, and only the tags' and the body's tiers are left,
 // the documents holding all the words in the fields or all of them in
 // the body come next: each index answers that in one lookup of all the
