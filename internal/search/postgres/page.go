@@ -71,34 +71,37 @@ func (s *query) run(ctx context.Context) ([]int64, int, error) {
 }
 
 // countAfter counts the documents of the tiers after tier read, up to
-// upTo. A query of words common enough to pass a large upTo usually has
-// upTo of them among the index's sample (sampled), an eighth of the
-// documents, whose index reads an eighth of each word's postings: an
-// exact count over common words costs GIN about 150 ns a posting read,
-// most of a query's time when every document holding each word is read,
-// and a GIN lookup cannot stop early. When the
-// sample falls short, and only the tags' and the body's tiers are left,
-// the documents holding all the words in the fields or all of them in
-// the body come next: each index answers that in one lookup of all the
-// words, where the tiers' own condition (each word in the fields or the
-// body) ORs and ANDs a bitmap of every document holding each word.
-// Before the description's tier is read, most documents holding all the
-// words in the fields are those of the tiers read, found again to be
-// left out, so that count seldom suffices. With one word the two
-// conditions are the same. Phrases are left to the full count, as a
-// phrase in bodies is checked by reading them.
+// upTo. A GIN lookup cannot stop early, and an exact count over common
+// words costs about 150 ns a posting read: most of a query's time when
+// every document holding each word is read. So subsets of the documents
+// that are cheaper to count come first, and the full count only when
+// they fall short:
+//   - the index's sample (sampled), an eighth of the documents, whose
+//     index reads an eighth of each word's postings: a query of words
+//     common enough to pass a large upTo usually has upTo of them there;
+//   - when only the tags' and the body's tiers are left, the documents
+//     holding all the words in the fields or all of them in the body
+//     (allInOne): each index answers that in one lookup of all the
+//     words, where the tiers' own condition (each word in the fields or
+//     the body) ORs and ANDs a bitmap of every document holding each
+//     word. Before the description's tier is read, most such documents
+//     are those of the tiers read, found again to be left out, and with
+//     one word the two conditions are the same.
+//
+// Phrases are left to the full count, as a phrase in bodies is checked
+// by reading them.
 func (s *query) countAfter(ctx context.Context, read, upTo int) (int, error) {
-	if s.hasPhrase() {
-		return s.countCond(ctx, func(a *sqlsearch.Args) string { return s.after(a, read) }, upTo)
-	}
-	if upTo >= sampleMinCount {
-		n, err := s.countCond(ctx, func(a *sqlsearch.Args) string { return s.sampled(a, read) }, upTo)
-		if err != nil || n >= upTo {
-			return n, err
+	var subsets []func(a *sqlsearch.Args) string
+	if !s.hasPhrase() {
+		if upTo >= sampleMinCount {
+			subsets = append(subsets, func(a *sqlsearch.Args) string { return s.sampled(a, read) })
+		}
+		if read >= 2 && s.positiveTerms() > 1 {
+			subsets = append(subsets, func(a *sqlsearch.Args) string { return s.allInOne(a, read) })
 		}
 	}
-	if read >= 2 && s.positiveTerms() > 1 {
-		n, err := s.countCond(ctx, func(a *sqlsearch.Args) string { return s.allInOne(a, read) }, upTo)
+	for _, cond := range subsets {
+		n, err := s.countCond(ctx, cond, upTo)
 		if err != nil || n >= upTo {
 			return n, err
 		}
