@@ -47,3 +47,19 @@ func (e *Engine) tryEndBulkLoad(ctx context.Context) (bool, error) {
 	e.log.Info("built the catalog's deferred search indexes", "took", time.Since(start).Round(time.Millisecond))
 	return true, nil
 }
+
+// WaitLoaded blocks until Run has started and a first load it began with
+// is over (its deferred indexes built), or ctx is done. On a catalog that
+// was loaded before it returns as soon as Run has started. The search
+// indexer waits for it: following the change feed of a first load would
+// take SQLite's write lock between the catalog's batches, while one
+// rebuild at the end reads each entity once.
+func (e *Engine) WaitLoaded(ctx context.Context) {
+	for e.bulk.Load() || !e.started.Load() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(bulkPoll):
+		}
+	}
+}

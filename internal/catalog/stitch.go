@@ -81,10 +81,7 @@ func (e *Engine) claimStitch(ctx context.Context) []StitchTicket {
 	}
 	e.begin()
 	now := e.now()
-	due := now
-	if e.backlog.active() {
-		due = now.Add(-backlogStitchLag)
-	}
+	due := stitchDue(now, e.backlog.active(), e.bulk.Load())
 	tickets, err := e.store.ClaimStitching(ctx, StitchClaim{Now: due, Limit: e.opts.StitchBatchSize, LeaseUntil: now.Add(stitchLease)})
 	if err != nil || len(tickets) == 0 {
 		e.end()
@@ -95,6 +92,20 @@ func (e *Engine) claimStitch(ctx context.Context) []StitchTicket {
 		return nil
 	}
 	return tickets
+}
+
+// stitchDue is the latest queue time of the entries a stitch claim takes:
+// while processing works through a backlog, only those that have waited
+// their lag.
+func stitchDue(now time.Time, backlog, bulk bool) time.Time {
+	switch {
+	case !backlog:
+		return now
+	case bulk:
+		return now.Add(-bulkStitchLag)
+	default:
+		return now.Add(-backlogStitchLag)
+	}
 }
 
 // buildStitch reads what the claimed entries need and builds their final
