@@ -156,7 +156,10 @@ type Engine struct {
 	bulk atomic.Bool
 	// started is set once start has set bulk.
 	started atomic.Bool
-	backlog backlog
+	// stitchAside is set while a bulk load holds aside indexes that
+	// stitching reads through (EndBulkProcessing builds them).
+	stitchAside atomic.Bool
+	backlog     backlog
 	// locationsMu orders the registered-locations provider's mutations:
 	// the start-up full mutation and the location API's deltas.
 	locationsMu sync.Mutex
@@ -299,6 +302,7 @@ func (e *Engine) start(ctx context.Context) error {
 		return err
 	}
 	e.bulk.Store(bulk)
+	e.stitchAside.Store(bulk)
 	e.started.Store(true)
 	if err := e.applyConfigLocations(ctx); err != nil {
 		return err

@@ -43,9 +43,30 @@ func (e *Engine) tryEndBulkLoad(ctx context.Context) (bool, error) {
 	if err := e.store.EndBulkLoad(ctx); err != nil {
 		return false, err
 	}
+	e.stitchAside.Store(false)
 	e.bulk.Store(false)
 	e.log.Info("built the catalog's deferred search indexes", "took", time.Since(start).Round(time.Millisecond))
 	return true, nil
+}
+
+// endBulkProcessing has the store build the indexes a bulk load set aside
+// that stitching reads through, once: when processing has worked through
+// the load's backlog, or when stitching starts before that. Small loads
+// never make a backlog; their stitching reads the few relations without
+// the index, and EndBulkLoad builds it with the rest. If the build fails,
+// EndBulkLoad tries again.
+func (e *Engine) endBulkProcessing(ctx context.Context) {
+	if !e.stitchAside.Swap(false) {
+		return
+	}
+	start := time.Now()
+	if err := e.store.EndBulkProcessing(ctx); err != nil {
+		if ctx.Err() == nil {
+			e.log.Error("building the indexes stitching reads failed", "error", err)
+		}
+		return
+	}
+	e.log.Info("built the indexes stitching reads", "took", time.Since(start).Round(time.Millisecond))
 }
 
 // WaitLoaded blocks until Run has started and a first load it began with

@@ -29,6 +29,7 @@ func (e *Engine) processLoop(ctx context.Context) {
 		for b := range batches {
 			e.writeBatch(ctx, b)
 			if e.backlog.written() {
+				e.endBulkProcessing(ctx)
 				signal(e.wakeStitch)
 			}
 			e.end()

@@ -45,6 +45,9 @@ type EngineStore interface {
 	// row by row; it reports whether any index is set aside (also when an
 	// earlier load stopped before EndBulkLoad). EndBulkLoad builds them.
 	BeginBulkLoad(ctx context.Context) (bool, error)
+	// EndBulkProcessing builds, ahead of the rest, the indexes set aside
+	// that stitching reads through.
+	EndBulkProcessing(ctx context.Context) error
 	EndBulkLoad(ctx context.Context) error
 
 	// InsertLocation stores a registered location; false when one with the

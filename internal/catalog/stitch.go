@@ -91,6 +91,11 @@ func (e *Engine) claimStitch(ctx context.Context) []StitchTicket {
 		}
 		return nil
 	}
+	if e.backlog.active() {
+		// A backlog of a first load that outlasted bulkStitchLag: what
+		// stitching reads must be indexed before it starts.
+		e.endBulkProcessing(ctx)
+	}
 	return tickets
 }
 

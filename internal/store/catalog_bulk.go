@@ -6,23 +6,31 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// deferredIndexes are the search table's indexes that only readers use,
-// per dialect. The writer finds search rows by entity, through (id, key)
-// on SQLite and (id, key, value) on PostgreSQL, which are never deferred.
-// At a cold start every stitched row lands at a random place in each of
+// deferredIndexes are the indexes a first load sets aside, per dialect:
+// the search table's that only readers use, and the relations table's by
+// source and by type and target. The writer finds search rows by entity,
+// through (id, key) on SQLite and (id, key, value) on PostgreSQL, and
+// relations by the entity that originated them; those are never
+// deferred. At a cold start every row lands at a random place in each of
 // these, so each row dirties a page of its own that the commit writes and
 // the checkpoint copies; built at the end, each is one sort.
 var deferredIndexes = map[Dialect][]string{
-	SQLite:   {"search_key_value", "search_original"},
-	Postgres: {"search_key_value", "search_original", "search_trigram"},
+	SQLite:   {"search_key_value", "search_original", "relations_source", "relations_type_target"},
+	Postgres: {"search_key_value", "search_original", "search_trigram", "relations_source", "relations_type_target"},
 }
 
-// BeginBulkLoad sets the readers' search indexes aside when the catalog
-// holds no search rows, recording their definitions in
+// stitchingIndexes are the deferred indexes stitching reads through:
+// EndBulkProcessing builds them once processing has worked through the
+// load, before stitching starts.
+var stitchingIndexes = []string{"relations_source"}
+
+// BeginBulkLoad sets the deferred indexes aside when the catalog holds
+// no search rows, recording their definitions in
 // catalog_deferred_indexes, and reports whether any index is set aside (a
 // load that stopped before EndBulkLoad left them so). Readers keep working
 // without them, more slowly.
@@ -81,7 +89,7 @@ func setIndexesAside(ctx context.Context, tx *wtx, names []string) error {
 	q := inList{head: `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN`}
 	if tx.Dialect == Postgres {
 		q = inList{head: `SELECT indexname, indexdef FROM pg_indexes
-			WHERE schemaname = current_schema() AND tablename = 'search' AND indexname IN`}
+			WHERE schemaname = current_schema() AND tablename IN ('search', 'relations') AND indexname IN`}
 	}
 	var found []deferredIndex
 	if err := queryIn(ctx, tx, q, names, scanIndex(&found)); err != nil {
@@ -101,7 +109,25 @@ func setIndexesAside(ctx context.Context, tx *wtx, names []string) error {
 // EndBulkLoad builds the indexes BeginBulkLoad set aside, each from the
 // definition it recorded, in one transaction.
 func (c *Catalog) EndBulkLoad(ctx context.Context) error {
-	err := c.write(ctx, func(tx *wtx) error {
+	if err := c.buildDeferred(ctx, nil); err != nil {
+		return fmt.Errorf("end bulk load: %w", err)
+	}
+	return nil
+}
+
+// EndBulkProcessing builds those of the indexes set aside that stitching
+// reads through (the relations by source), if they still are.
+func (c *Catalog) EndBulkProcessing(ctx context.Context) error {
+	if err := c.buildDeferred(ctx, stitchingIndexes); err != nil {
+		return fmt.Errorf("build the indexes stitching reads: %w", err)
+	}
+	return nil
+}
+
+// buildDeferred builds the indexes set aside, or only those named in only
+// when it is not nil, in one transaction.
+func (c *Catalog) buildDeferred(ctx context.Context, only []string) error {
+	return c.write(ctx, func(tx *wtx) error {
 		lock := ""
 		if c.db.Dialect == Postgres {
 			lock = " FOR UPDATE"
@@ -109,6 +135,9 @@ func (c *Catalog) EndBulkLoad(ctx context.Context) error {
 		var todo []deferredIndex
 		if err := queryRows(ctx, tx, `SELECT name, definition FROM catalog_deferred_indexes ORDER BY name`+lock, nil, scanIndex(&todo)); err != nil {
 			return err
+		}
+		if only != nil {
+			todo = slices.DeleteFunc(todo, func(x deferredIndex) bool { return !slices.Contains(only, x.name) })
 		}
 		if c.db.Dialect == SQLite && len(todo) > 0 {
 			reset, err := sortThreads(ctx, tx)
@@ -127,10 +156,6 @@ func (c *Catalog) EndBulkLoad(ctx context.Context) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("end bulk load: %w", err)
-	}
-	return nil
 }
 
 // sortThreads lets SQLite's sorter use helper threads on the

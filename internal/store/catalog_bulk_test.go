@@ -3,18 +3,19 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// searchIndexes returns the definitions of the search table's indexes by
-// name.
+// searchIndexes returns the definitions of the search and relations
+// tables' indexes by name.
 func searchIndexes(t *testing.T, db *DB) map[string]string {
 	t.Helper()
-	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'search' AND sql IS NOT NULL`
+	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('search', 'relations') AND sql IS NOT NULL`
 	if db.Dialect == Postgres {
-		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'search'`
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('search', 'relations')`
 	}
 	out := map[string]string{}
 	err := queryRows(context.Background(), db, q, nil, func(r *sql.Rows) error {
@@ -71,6 +72,25 @@ func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 		}
 		if _, ok := during["search_id_key"]; c.db.Dialect == SQLite && !ok {
 			t.Error("the writer's index search_id_key was set aside")
+		}
+		if _, ok := during["relations_originating"]; !ok {
+			t.Error("the writer's index relations_originating was set aside")
+		}
+
+		// Once processing is through, the index stitching reads is built
+		// and the readers' stay aside.
+		if err := c.EndBulkProcessing(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stitching := searchIndexes(t, c.db)
+		for _, name := range deferredIndexes[c.db.Dialect] {
+			_, built := stitching[name]
+			if want := slices.Contains(stitchingIndexes, name); built != want {
+				t.Errorf("index %s built after EndBulkProcessing: %v, want %v", name, built, want)
+			}
+		}
+		if err := c.EndBulkProcessing(ctx); err != nil {
+			t.Errorf("EndBulkProcessing a second time: %v", err)
 		}
 
 		// Rows written meanwhile; a restart finds the load unfinished and
