@@ -66,12 +66,14 @@ const (
 // earlier; stitched at once, those would be stitched again for each batch
 // that adds one. Once the backlog is gone, everything queued is due.
 //
-// A first load into an empty catalog (a bulk load, ADR 0010) waits longer:
-// nothing is queryable through the readers' indexes before it ends
-// anyway, and stitching an entity before the backlog is gone wrote a
-// tenth of the entities of a 100,000-entity load twice. The bound keeps a
-// provider that never stops delivering full batches from holding
-// stitching back for good.
+// A first load into an empty catalog (a bulk load, ADR 0010) does not
+// stitch before processing is idle (holdStitching), for up to
+// bulkStitchLag (EngineOptions.BulkStitchLag): stitching an entity before that wrote a tenth of the
+// entities of a 100,000-entity load twice, and while nothing is stitched
+// processing need not queue the sources of the relations it adds. The
+// bound keeps a provider that never stops delivering from holding
+// stitching back for good; after it a backlog delays stitching by
+// bulkStitchLag too.
 const (
 	backlogStitchLag = 5 * time.Second
 	bulkStitchLag    = time.Minute
@@ -127,7 +129,10 @@ type EngineOptions struct {
 	// StitchDelay defers stitching a marked entity so that marks from
 	// several batches coalesce; default 200 ms, negative for none.
 	StitchDelay time.Duration
-	Logger      *slog.Logger
+	// BulkStitchLag bounds how long a first load holds stitching back
+	// while processing is busy; default one minute, negative for none.
+	BulkStitchLag time.Duration
+	Logger        *slog.Logger
 	// Clock returns the current time; default time.Now.
 	Clock func() time.Time
 }
@@ -159,7 +164,14 @@ type Engine struct {
 	// stitchAside is set while a bulk load holds aside indexes that
 	// stitching reads through (EndBulkProcessing builds them).
 	stitchAside atomic.Bool
-	backlog     backlog
+	// stitching is set once stitching may claim: at once on a catalog
+	// loaded before, and in a first load once processing is idle or the
+	// load is bulkStitchLag old (holdStitching). Until then processing
+	// queues only the entities it processed (ProcessingBatch.OwnMarks).
+	stitching atomic.Bool
+	// loadStart is when start began; set before Run starts the loops.
+	loadStart time.Time
+	backlog   backlog
 	// locationsMu orders the registered-locations provider's mutations:
 	// the start-up full mutation and the location API's deltas.
 	locationsMu sync.Mutex
@@ -220,6 +232,11 @@ func NewEngine(o EngineOptions) (*Engine, error) {
 		o.StitchDelay = 0
 	} else if o.StitchDelay == 0 {
 		o.StitchDelay = 200 * time.Millisecond
+	}
+	if o.BulkStitchLag < 0 {
+		o.BulkStitchLag = 0
+	} else if o.BulkStitchLag == 0 {
+		o.BulkStitchLag = bulkStitchLag
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -301,8 +318,10 @@ func (e *Engine) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	e.loadStart = e.now()
 	e.bulk.Store(bulk)
 	e.stitchAside.Store(bulk)
+	e.stitching.Store(!bulk || !e.processingEnabled())
 	e.started.Store(true)
 	if err := e.applyConfigLocations(ctx); err != nil {
 		return err

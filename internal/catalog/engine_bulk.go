@@ -44,17 +44,39 @@ func (e *Engine) tryEndBulkLoad(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	e.stitchAside.Store(false)
+	e.stitching.Store(true)
 	e.bulk.Store(false)
 	e.log.Info("built the catalog's deferred search indexes", "took", time.Since(start).Round(time.Millisecond))
 	return true, nil
 }
 
+// holdStitching reports whether stitching still waits for a first load's
+// processing: until nothing is claimed, in flight or due, for at most
+// EngineOptions.BulkStitchLag after the start.
+func (e *Engine) holdStitching(ctx context.Context, now time.Time) (bool, error) {
+	if now.Sub(e.loadStart) >= e.opts.BulkStitchLag {
+		return false, nil
+	}
+	if !e.backlog.idle() {
+		return true, nil
+	}
+	return e.store.ProcessingDue(ctx, now)
+}
+
+// holding reports whether stitching waits for processing to be idle;
+// processing then wakes it whenever it may be.
+func (e *Engine) holding() bool {
+	return !e.stitching.Load() && e.backlog.idle()
+}
+
+// ownMarks is ProcessingBatch.OwnMarks: true while no stitching has been
+// claimed since start. The store checks on its side that no entity was
+// stitched before (by an earlier run of a load that stopped).
+func (e *Engine) ownMarks() bool { return !e.stitching.Load() }
+
 // endBulkProcessing has the store build the indexes a bulk load set aside
-// that stitching reads through, once: when processing has worked through
-// the load's backlog, or when stitching starts before that. Small loads
-// never make a backlog; their stitching reads the few relations without
-// the index, and EndBulkLoad builds it with the rest. If the build fails,
-// EndBulkLoad tries again.
+// that stitching reads through, once, before stitching's first claim. If
+// the build fails, EndBulkLoad tries again.
 func (e *Engine) endBulkProcessing(ctx context.Context) {
 	if !e.stitchAside.Swap(false) {
 		return

@@ -28,8 +28,7 @@ func (e *Engine) processLoop(ctx context.Context) {
 	wg.Go(func() {
 		for b := range batches {
 			e.writeBatch(ctx, b)
-			if e.backlog.written() {
-				e.endBulkProcessing(ctx)
+			if e.backlog.written() || e.holding() {
 				signal(e.wakeStitch)
 			}
 			e.end()
@@ -78,7 +77,7 @@ func (e *Engine) claim(ctx context.Context) []ProcessingItem {
 		NextUpdateAt: now.Add(e.nextInterval()),
 		LeaseUntil:   now.Add(processingLease),
 	})
-	if e.backlog.claimed(len(items), e.opts.BatchSize) {
+	if e.backlog.claimed(len(items), e.opts.BatchSize) || e.holding() {
 		signal(e.wakeStitch)
 	}
 	if err != nil || len(items) == 0 {
@@ -140,6 +139,14 @@ func (b *backlog) active() bool {
 	return b.on
 }
 
+// idle reports whether the last claim found nothing due and every claimed
+// batch is written.
+func (b *backlog) idle() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.drained && b.unwritten <= 0
+}
+
 // processBatch runs the orchestrator over the items on the worker pool.
 func (e *Engine) processBatch(ctx context.Context, items []ProcessingItem) *ProcessingBatch {
 	start := time.Now()
@@ -160,7 +167,7 @@ func (e *Engine) processBatch(ctx context.Context, items []ProcessingItem) *Proc
 	}
 	wg.Wait()
 	now := e.now()
-	b := &ProcessingBatch{Now: now, StitchAt: now.Add(e.opts.StitchDelay)}
+	b := &ProcessingBatch{Now: now, StitchAt: now.Add(e.opts.StitchDelay), OwnMarks: e.ownMarks}
 	for i, r := range rows {
 		if r == nil {
 			b.Unchanged = append(b.Unchanged, items[i].ID)

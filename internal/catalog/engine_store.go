@@ -40,6 +40,8 @@ type EngineStore interface {
 	// PendingWork reports whether anything is due for processing (when
 	// processing is true) or queued for stitching.
 	PendingWork(ctx context.Context, now time.Time, processing bool) (bool, error)
+	// ProcessingDue reports whether an entity is due for processing.
+	ProcessingDue(ctx context.Context, now time.Time) (bool, error)
 	// BeginBulkLoad sets aside, when the catalog holds no entity yet, the
 	// indexes only readers need, so that a first load does not update them
 	// row by row; it reports whether any index is set aside (also when an
@@ -133,6 +135,12 @@ type ProcessingBatch struct {
 	Now time.Time
 	// StitchAt is when entities marked for stitching become due.
 	StitchAt time.Time
+	// OwnMarks, when set, is called inside the write's transaction: true
+	// means no entity has been stitched since the first load began, so
+	// every processed entity waits in the stitch queue, unclaimed, and the
+	// store may queue only the batch's own entities rather than every
+	// source of a relation the batch adds.
+	OwnMarks func() bool
 	Rows     []ProcessedRow
 	// Unchanged are claimed entities whose result did not change; only
 	// their leases are released.

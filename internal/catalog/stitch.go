@@ -81,7 +81,22 @@ func (e *Engine) claimStitch(ctx context.Context) []StitchTicket {
 	}
 	e.begin()
 	now := e.now()
-	due := stitchDue(now, e.backlog.active(), e.bulk.Load())
+	if !e.stitching.Load() {
+		hold, err := e.holdStitching(ctx, now)
+		if err != nil || hold {
+			e.end()
+			if err != nil && ctx.Err() == nil {
+				e.log.Error("checking for due processing failed", "error", err)
+				e.backoff(ctx)
+			}
+			return nil
+		}
+		// Set before the claim's transaction: a processing write that
+		// runs after it queues every source again (ownMarks).
+		e.stitching.Store(true)
+		e.endBulkProcessing(ctx)
+	}
+	due := stitchDue(now, e.backlog.active(), e.bulk.Load(), e.opts.BulkStitchLag)
 	tickets, err := e.store.ClaimStitching(ctx, StitchClaim{Now: due, Limit: e.opts.StitchBatchSize, LeaseUntil: now.Add(stitchLease)})
 	if err != nil || len(tickets) == 0 {
 		e.end()
@@ -91,23 +106,18 @@ func (e *Engine) claimStitch(ctx context.Context) []StitchTicket {
 		}
 		return nil
 	}
-	if e.backlog.active() {
-		// A backlog of a first load that outlasted bulkStitchLag: what
-		// stitching reads must be indexed before it starts.
-		e.endBulkProcessing(ctx)
-	}
 	return tickets
 }
 
 // stitchDue is the latest queue time of the entries a stitch claim takes:
 // while processing works through a backlog, only those that have waited
 // their lag.
-func stitchDue(now time.Time, backlog, bulk bool) time.Time {
+func stitchDue(now time.Time, backlog, bulk bool, bulkLag time.Duration) time.Time {
 	switch {
 	case !backlog:
 		return now
 	case bulk:
-		return now.Add(-bulkStitchLag)
+		return now.Add(-bulkLag)
 	default:
 		return now.Add(-backlogStitchLag)
 	}

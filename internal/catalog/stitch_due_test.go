@@ -23,7 +23,7 @@ func TestStitchDue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := stitchDue(now, tt.backlog, tt.bulk); !got.Equal(tt.want) {
+			if got := stitchDue(now, tt.backlog, tt.bulk, time.Minute); !got.Equal(tt.want) {
 				t.Errorf("stitchDue = %v, want %v", got, tt.want)
 			}
 		})

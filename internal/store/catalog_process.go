@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -125,6 +126,9 @@ type processWriter struct {
 	b     *catalog.ProcessingBatch
 	out   *catalog.ProcessingOutcome
 	marks map[string]bool
+	// own is set when only the batch's own entities need queueing for
+	// stitching (ownMarks).
+	own bool
 	// ok are the rows whose output replaces the previous output.
 	ok []*catalog.ProcessedRow
 }
@@ -132,6 +136,9 @@ type processWriter struct {
 func (w *processWriter) run(ctx context.Context) error {
 	rows, err := w.alive(ctx)
 	if err != nil {
+		return err
+	}
+	if w.own, err = w.ownMarks(ctx); err != nil {
 		return err
 	}
 	for i := range rows {
@@ -179,6 +186,29 @@ func (w *processWriter) run(ctx context.Context) error {
 	return markForStitching(ctx, w.tx, marks, w.b.StitchAt)
 }
 
+// ownMarks reports whether the batch need queue only its own entities:
+// the engine has claimed no stitching since the load began
+// (ProcessingBatch.OwnMarks) and no entity was ever stitched, so every
+// processed entity is in the stitch queue, unclaimed, and will read every
+// relation when it is stitched. A source not processed yet is queued by
+// its own processing. Only SQLite's serialized writers make the engine's
+// answer hold until this transaction commits; the engine sets it before
+// its first stitch claim takes the write lock.
+func (w *processWriter) ownMarks(ctx context.Context) (bool, error) {
+	if w.tx.Dialect != SQLite || w.b.OwnMarks == nil || !w.b.OwnMarks() {
+		return false, nil
+	}
+	var one int
+	err := w.tx.QueryRowContext(ctx, `SELECT 1 FROM final_entities LIMIT 1`).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("look for stitched entities: %w", err)
+	}
+	return false, nil
+}
+
 // stitchable narrows the marks to entities that have been processed: one
 // not processed yet is stitched after its own processing, which reads
 // every relation then. On a cold start that saves queueing most relation
@@ -192,6 +222,16 @@ func (w *processWriter) stitchable(ctx context.Context) ([]string, error) {
 		return marks, nil
 	}
 	out := make([]string, 0, len(marks))
+	if w.own {
+		// The batch's successful entities were processed just now.
+		for _, r := range w.ok {
+			if w.marks[r.Ref] {
+				out = append(out, r.Ref)
+				delete(w.marks, r.Ref)
+			}
+		}
+		marks = setKeys(w.marks)
+	}
 	err := queryIn(ctx, w.tx, inList{head: `SELECT entity_ref FROM refresh_state WHERE processed_entity IS NOT NULL AND entity_ref IN`}, marks,
 		appendColumn(&out))
 	if err != nil {
@@ -475,7 +515,9 @@ func (w *processWriter) syncRelations(ctx context.Context) error {
 				continue
 			}
 			added = append(added, k)
-			w.marks[x.Source] = true
+			if !w.own {
+				w.marks[x.Source] = true
+			}
 		}
 	}
 	// In source order the source index's pages a batch touches stay hot,
@@ -500,7 +542,9 @@ func (w *processWriter) syncRelations(ctx context.Context) error {
 	var dropped []int64
 	for k, id := range old {
 		dropped = append(dropped, id)
-		w.marks[k.Source] = true
+		if !w.own {
+			w.marks[k.Source] = true
+		}
 	}
 	if len(dropped) > 0 {
 		sort.Slice(dropped, func(i, j int) bool { return dropped[i] < dropped[j] })
@@ -654,6 +698,19 @@ func (c *Catalog) ScheduleRefresh(ctx context.Context, ref string, now time.Time
 		return false, fmt.Errorf("schedule refresh of %s: %w", ref, err)
 	}
 	return found, nil
+}
+
+// ProcessingDue reports whether an entity is due for processing.
+func (c *Catalog) ProcessingDue(ctx context.Context, now time.Time) (bool, error) {
+	var one int
+	err := c.db.QueryRowContext(ctx, `SELECT 1 FROM refresh_schedule WHERE next_update_at <= $1 LIMIT 1`, millis(now)).Scan(&one)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	}
+	return false, fmt.Errorf("check processing queue: %w", err)
 }
 
 // PendingWork reports whether an entity is due for processing (when

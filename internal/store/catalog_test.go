@@ -305,3 +305,62 @@ func stringColumn(t *testing.T, db queryer, query string) []string {
 	}
 	return out
 }
+
+// While the engine has stitched nothing (ProcessingBatch.OwnMarks), a
+// SQLite processing write queues only its own entities: the source of a
+// relation it adds, processed before, waits in the queue already. Once an
+// entity has been stitched, or on PostgreSQL, the source is queued again.
+func TestProcessingOwnMarks(t *testing.T) {
+	eachCatalog(t, func(t *testing.T, c *Catalog) {
+		ctx := context.Background()
+		now := time.UnixMilli(1_800_000_000_000)
+		if _, err := c.ApplyMutation(ctx, catalog.StoreMutation{SourceKey: "p", Full: true,
+			Upserts: []catalog.UnprocessedEntity{entityJSON("a"), entityJSON("b"), entityJSON("c")}, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		items, err := c.ClaimProcessing(ctx, catalog.ProcessingClaim{Now: now, Limit: 10, NextUpdateAt: now.Add(time.Hour), LeaseUntil: now.Add(time.Minute)})
+		if err != nil || len(items) != 3 {
+			t.Fatalf("ClaimProcessing = %v, %v", items, err)
+		}
+		byRef := map[string]catalog.ProcessingItem{}
+		for _, it := range items {
+			byRef[strings.TrimPrefix(it.Ref, "component:default/")] = it
+		}
+		own := func() bool { return true }
+		process := func(name string, rels ...catalog.RelationRow) {
+			t.Helper()
+			it := byRef[name]
+			row := catalog.ProcessedRow{ID: it.ID, Ref: it.Ref, Changed: true, OK: true, ResultHash: "r", Processed: string(it.Unprocessed), Relations: rels}
+			if _, err := c.WriteProcessing(ctx, &catalog.ProcessingBatch{Now: now, StitchAt: now, OwnMarks: own, Rows: []catalog.ProcessedRow{row}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ticket := func(name string) string {
+			t.Helper()
+			var tk string
+			if err := c.db.QueryRowContext(ctx, `SELECT ticket FROM stitch_queue WHERE entity_ref = $1`, "component:default/"+name).Scan(&tk); err != nil {
+				t.Fatalf("%s not queued: %v", name, err)
+			}
+			return tk
+		}
+		process("a")
+		before := ticket("a")
+		process("b", catalog.RelationRow{Source: "component:default/b", Type: "dependsOn", Target: "component:default/a"},
+			catalog.RelationRow{Source: "component:default/a", Type: "dependencyOf", Target: "component:default/b"})
+		ticket("b")
+		if requeued := ticket("a") != before; requeued != (c.db.Dialect == Postgres) {
+			t.Errorf("a queued again by b's relation: %v on %s", requeued, c.db.Dialect)
+		}
+
+		// Once an entity was stitched, every source is queued again.
+		if _, err := c.db.ExecContext(ctx, `INSERT INTO final_entities (id, entity_id, entity_ref, final_entity, hash, last_updated_at)
+			VALUES (999, 'uid-999', 'component:default/x', '{}', 'h', 0)`); err != nil {
+			t.Fatal(err)
+		}
+		before = ticket("a")
+		process("c", catalog.RelationRow{Source: "component:default/a", Type: "dependencyOf", Target: "component:default/c"})
+		if ticket("a") == before {
+			t.Error("a not queued again by c's relation after an entity was stitched")
+		}
+	})
+}
