@@ -204,7 +204,6 @@ func (a *App) startSearch(ctx context.Context) (wait func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.engine.WaitLoaded(ctx)
 		if err := a.search.indexer.Run(ctx); err != nil {
 			a.log.Error("search indexer stopped", "error", err)
 		}

@@ -159,8 +159,6 @@ type Engine struct {
 	// bulk is set while the store holds indexes aside for a bulk load
 	// (BeginBulkLoad) that have yet to be built.
 	bulk atomic.Bool
-	// started is set once start has set bulk.
-	started atomic.Bool
 	// stitchAside is set while a bulk load holds aside indexes that
 	// stitching reads through (EndBulkProcessing builds them).
 	stitchAside atomic.Bool
@@ -322,7 +320,6 @@ func (e *Engine) start(ctx context.Context) error {
 	e.bulk.Store(bulk)
 	e.stitchAside.Store(bulk)
 	e.stitching.Store(!bulk || !e.processingEnabled())
-	e.started.Store(true)
 	if err := e.applyConfigLocations(ctx); err != nil {
 		return err
 	}

@@ -90,19 +90,3 @@ func (e *Engine) endBulkProcessing(ctx context.Context) {
 	}
 	e.log.Info("built the indexes stitching reads", "took", time.Since(start).Round(time.Millisecond))
 }
-
-// WaitLoaded blocks until Run has started and a first load it began with
-// is over (its deferred indexes built), or ctx is done. On a catalog that
-// was loaded before it returns as soon as Run has started. The search
-// indexer waits for it: following the change feed of a first load would
-// take SQLite's write lock between the catalog's batches, while one
-// rebuild at the end reads each entity once.
-func (e *Engine) WaitLoaded(ctx context.Context) {
-	for e.bulk.Load() || !e.started.Load() {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(bulkPoll):
-		}
-	}
-}

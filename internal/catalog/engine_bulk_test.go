@@ -1,7 +1,6 @@
 package catalog_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -102,36 +101,6 @@ func TestEngineBuildsIndexesOfAnUnfinishedLoad(t *testing.T) {
 		}
 		if n := again.count(`SELECT count(*) ` + index); n != 1 {
 			t.Errorf("search_key_value exists %d times after the restart, want once", n)
-		}
-	})
-}
-
-// WaitLoaded returns once the first load is over, with its indexes built,
-// and at once on a catalog loaded before.
-func TestEngineWaitLoaded(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		path := writeFile(t, t.TempDir(), "catalog-info.yaml", bulkYAML)
-		loc := withConfigLocations(plugin.Location{Type: "file", Target: path})
-		h := newHarness(t, db, loc)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		h.eng.WaitLoaded(ctx)
-		if ctx.Err() != nil {
-			t.Fatal("WaitLoaded did not return within a minute")
-		}
-		if n := h.count(`SELECT count(*) FROM catalog_deferred_indexes`); n != 0 {
-			t.Errorf("loaded with %d indexes still set aside", n)
-		}
-		if n := h.count(`SELECT count(*) FROM final_entities`); n != 3 {
-			t.Errorf("loaded with %d final entities, want 3", n)
-		}
-		h.stop()
-
-		again := newHarness(t, db, loc)
-		start := time.Now()
-		again.eng.WaitLoaded(ctx)
-		if took := time.Since(start); took > 5*time.Second {
-			t.Errorf("WaitLoaded on a loaded catalog took %v", took)
 		}
 	})
 }
