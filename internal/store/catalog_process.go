@@ -716,16 +716,12 @@ func (c *Catalog) ProcessingDue(ctx context.Context, now time.Time) (bool, error
 // PendingWork reports whether an entity is due for processing (when
 // processing is set) or anything is queued for stitching.
 func (c *Catalog) PendingWork(ctx context.Context, now time.Time, processing bool) (bool, error) {
-	var one int
 	if processing {
-		err := c.db.QueryRowContext(ctx, `SELECT 1 FROM refresh_schedule WHERE next_update_at <= $1 LIMIT 1`, millis(now)).Scan(&one)
-		if err == nil {
-			return true, nil
-		}
-		if err != sql.ErrNoRows {
-			return false, fmt.Errorf("check processing queue: %w", err)
+		if due, err := c.ProcessingDue(ctx, now); err != nil || due {
+			return due, err
 		}
 	}
+	var one int
 	err := c.db.QueryRowContext(ctx, `SELECT 1 FROM stitch_queue LIMIT 1`).Scan(&one)
 	if err == nil {
 		return true, nil
