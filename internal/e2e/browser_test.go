@@ -148,17 +148,29 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("force-color-profile", "srgb"),
 		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1440, 900),
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	// The first run starts the browser, which lives as long as ctx.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", chromiumPath, err)
+	// A browser that dies while starting (seen once in CI, with nothing
+	// in its output but the launcher's noise) is started again, up to
+	// three times.
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		// A fresh profile each time: a dead browser may leave its lock.
+		profile := chromedp.UserDataDir(t.TempDir())
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, profile)...)
+		ctx, cancel := chromedp.NewContext(allocCtx)
+		// The first run starts the browser, which lives as long as ctx.
+		if err = chromedp.Do(ctx); err == nil {
+			t.Cleanup(func() { cancel(); cancelAlloc() })
+			return ctx
+		}
+		cancel()
+		cancelAlloc()
+		t.Logf("start %s, attempt %d: %v", chromiumPath, attempt, err)
+		time.Sleep(time.Second)
 	}
-	return ctx
+	t.Fatalf("start %s: %v", chromiumPath, err)
+	return nil
 }
 
 // newTab opens a tab with a time limit.
