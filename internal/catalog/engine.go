@@ -159,9 +159,6 @@ type Engine struct {
 	// bulk is set while the store holds indexes aside for a bulk load
 	// (BeginBulkLoad) that have yet to be built.
 	bulk atomic.Bool
-	// stitchAside is set while a bulk load holds aside indexes that
-	// stitching reads through (EndBulkProcessing builds them).
-	stitchAside atomic.Bool
 	// stitching is set once stitching may claim: at once on a catalog
 	// loaded before, and in a first load once processing is idle or the
 	// load is bulkStitchLag old (holdStitching). Until then processing
@@ -318,7 +315,6 @@ func (e *Engine) start(ctx context.Context) error {
 	}
 	e.loadStart = e.now()
 	e.bulk.Store(bulk)
-	e.stitchAside.Store(bulk)
 	e.stitching.Store(!bulk || !e.processingEnabled())
 	if err := e.applyConfigLocations(ctx); err != nil {
 		return err

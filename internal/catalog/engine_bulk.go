@@ -43,7 +43,6 @@ func (e *Engine) tryEndBulkLoad(ctx context.Context) (bool, error) {
 	if err := e.store.EndBulkLoad(ctx); err != nil {
 		return false, err
 	}
-	e.stitchAside.Store(false)
 	e.stitching.Store(true)
 	e.bulk.Store(false)
 	e.log.Info("built the catalog's deferred search indexes", "took", time.Since(start).Round(time.Millisecond))
@@ -75,12 +74,10 @@ func (e *Engine) holding() bool {
 func (e *Engine) ownMarks() bool { return !e.stitching.Load() }
 
 // endBulkProcessing has the store build the indexes a bulk load set aside
-// that stitching reads through, once, before stitching's first claim. If
-// the build fails, EndBulkLoad tries again.
+// that stitching reads through. claimStitch calls it once, when a first
+// load's hold on stitching ends; if the build fails, EndBulkLoad tries
+// again.
 func (e *Engine) endBulkProcessing(ctx context.Context) {
-	if !e.stitchAside.Swap(false) {
-		return
-	}
 	start := time.Now()
 	if err := e.store.EndBulkProcessing(ctx); err != nil {
 		if ctx.Err() == nil {

@@ -11,7 +11,7 @@ import (
 
 // searchIndexes returns the definitions of the search and relations
 // tables' indexes by name.
-func searchIndexes(t *testing.T, db *DB) map[string]string {
+func deferrableIndexes(t *testing.T, db *DB) map[string]string {
 	t.Helper()
 	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('search', 'relations') AND sql IS NOT NULL`
 	if db.Dialect == Postgres {
@@ -50,7 +50,7 @@ func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 			// test reads PRAGMA threads from.
 			c.db.SetMaxOpenConns(1)
 		}
-		all := searchIndexes(t, c.db)
+		all := deferrableIndexes(t, c.db)
 		for _, name := range deferredIndexes[c.db.Dialect] {
 			if name == "search_trigram" {
 				continue // only where pg_trgm is installed
@@ -64,7 +64,7 @@ func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 		if err != nil || !bulk {
 			t.Fatalf("BeginBulkLoad on an empty catalog = %v, %v; want true", bulk, err)
 		}
-		during := searchIndexes(t, c.db)
+		during := deferrableIndexes(t, c.db)
 		for _, name := range deferredIndexes[c.db.Dialect] {
 			if _, ok := during[name]; ok {
 				t.Errorf("index %s still there during the bulk load", name)
@@ -82,7 +82,7 @@ func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 		if err := c.EndBulkProcessing(ctx); err != nil {
 			t.Fatal(err)
 		}
-		stitching := searchIndexes(t, c.db)
+		stitching := deferrableIndexes(t, c.db)
 		for _, name := range deferredIndexes[c.db.Dialect] {
 			_, built := stitching[name]
 			if want := slices.Contains(stitchingIndexes, name); built != want {
@@ -105,7 +105,7 @@ func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 		if err := c.EndBulkLoad(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(all, searchIndexes(t, c.db)); diff != "" {
+		if diff := cmp.Diff(all, deferrableIndexes(t, c.db)); diff != "" {
 			t.Errorf("indexes after the bulk load (-before +after):\n%s", diff)
 		}
 		var n int
@@ -128,7 +128,7 @@ func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 		if bulk, err := c.BeginBulkLoad(ctx); err != nil || bulk {
 			t.Fatalf("BeginBulkLoad on a populated catalog = %v, %v; want false", bulk, err)
 		}
-		if diff := cmp.Diff(all, searchIndexes(t, c.db)); diff != "" {
+		if diff := cmp.Diff(all, deferrableIndexes(t, c.db)); diff != "" {
 			t.Errorf("indexes after BeginBulkLoad on a populated catalog (-before +after):\n%s", diff)
 		}
 		if err := c.EndBulkLoad(ctx); err != nil {

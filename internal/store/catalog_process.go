@@ -217,11 +217,10 @@ func (w *processWriter) ownMarks(ctx context.Context) (bool, error) {
 // stitched before this transaction commits. On PostgreSQL a concurrent
 // engine might, so everything is marked.
 func (w *processWriter) stitchable(ctx context.Context) ([]string, error) {
-	marks := setKeys(w.marks)
-	if w.tx.Dialect != SQLite || len(marks) == 0 {
-		return marks, nil
+	if w.tx.Dialect != SQLite || len(w.marks) == 0 {
+		return setKeys(w.marks), nil
 	}
-	out := make([]string, 0, len(marks))
+	out := make([]string, 0, len(w.marks))
 	if w.own {
 		// The batch's successful entities were processed just now.
 		for _, r := range w.ok {
@@ -230,8 +229,8 @@ func (w *processWriter) stitchable(ctx context.Context) ([]string, error) {
 				delete(w.marks, r.Ref)
 			}
 		}
-		marks = setKeys(w.marks)
 	}
+	marks := setKeys(w.marks)
 	err := queryIn(ctx, w.tx, inList{head: `SELECT entity_ref FROM refresh_state WHERE processed_entity IS NOT NULL AND entity_ref IN`}, marks,
 		appendColumn(&out))
 	if err != nil {
