@@ -263,7 +263,11 @@ type HistoryRow struct {
 	Change   string // created, updated, deleted
 	PrevEtag string
 	NewEtag  string
-	Diff     string
+	// Diff is the JSON Patch from the previous final entity. A creation
+	// leaves it empty: its diff adds the final entity whole, which the
+	// store already holds, so the store writes it out only when the
+	// entity next changes or is deleted.
+	Diff string
 }
 
 // LocationRow is a stored registered location.

@@ -48,14 +48,6 @@ func (p patchOp) MarshalJSON() ([]byte, error) {
 	}{p.Op, p.Path, p.Value})
 }
 
-// createdDiff is the diff of a created entity.
-func createdDiff(final string) string {
-	return `[{"op":"add","path":"","value":` + final + `}]`
-}
-
-// deletedDiff is the diff of a deleted entity.
-const deletedDiff = `[{"op":"remove","path":""}]`
-
 // jsonDiff returns the operations turning the JSON document prev into next.
 func jsonDiff(prev, next []byte) ([]byte, error) {
 	a, err := decodeGeneric(prev)

@@ -47,18 +47,6 @@ func TestJSONDiff(t *testing.T) {
 	}
 }
 
-func TestCreatedAndDeletedDiffs(t *testing.T) {
-	final := `{"kind":"Component","metadata":{"name":"x"}}`
-	got := createdDiff(final)
-	if want := `[{"op":"add","path":"","value":{"kind":"Component","metadata":{"name":"x"}}}]`; got != want {
-		t.Errorf("created diff %s, want %s", got, want)
-	}
-	checkJSONPatch(t, `null`, final, []byte(got))
-	if !json.Valid([]byte(deletedDiff)) {
-		t.Errorf("deleted diff %s is not JSON", deletedDiff)
-	}
-}
-
 // FuzzJSONDiff checks that applying the diff of two documents to the first
 // gives the second.
 func FuzzJSONDiff(f *testing.F) {

@@ -282,8 +282,7 @@ func stitchEntity(src *StitchSource) (*FinalEntity, error) {
 	f := &FinalEntity{ID: src.ID, UID: src.UID, Ref: src.Ref, JSON: string(body), Hash: hash, Etag: ent.Metadata.Etag, SearchInsert: rows}
 	f.History = HistoryRow{Source: historySource(src, &ent), Change: HistoryCreated, NewEtag: f.Etag}
 	if src.PrevJSON == nil {
-		f.History.Diff = createdDiff(f.JSON)
-		return f, nil
+		return f, nil // a creation's diff is the final entity (HistoryRow.Diff)
 	}
 	f.History.Change = HistoryUpdated
 	f.History.PrevEtag = src.PrevEtag

@@ -219,8 +219,14 @@ func TestHistoryRecordsChanges(t *testing.T) {
 		if got[0].Change != "created" || got[0].Prev != "" || got[0].New == "" || got[0].Source != "file:"+path {
 			t.Errorf("created entry %+v", got[0])
 		}
-		var created []map[string]any
-		if err := json.Unmarshal(got[0].Diff, &created); err != nil || len(created) != 1 || created[0]["op"] != "add" || created[0]["path"] != "" {
+		// The creation's diff adds the entity as it was created, without
+		// the description the change added.
+		var created []struct {
+			Op, Path string
+			Value    entity.Entity
+		}
+		if err := json.Unmarshal(got[0].Diff, &created); err != nil || len(created) != 1 || created[0].Op != "add" || created[0].Path != "" ||
+			created[0].Value.Metadata.Name != "one" || created[0].Value.Metadata.Description != "" || created[0].Value.Metadata.Etag != got[0].New {
 			t.Errorf("created diff %s", got[0].Diff)
 		}
 		if got[1].Change != "updated" || got[1].Prev != got[0].New || got[1].New == got[1].Prev {

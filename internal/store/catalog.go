@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -34,6 +35,11 @@ type Catalog struct {
 	stmts map[string]*sql.Stmt
 
 	growth growth // PostgreSQL only
+
+	// searchByIDAside is set while a first load may have the search
+	// table's (id, key) index set aside (SQLite only): a write that
+	// removes search rows builds it first. See writerIndexes.
+	searchByIDAside atomic.Bool
 }
 
 // NewCatalog returns the catalog storage on db.
@@ -58,7 +64,12 @@ type wtx struct {
 	c *Catalog
 	// inserted counts the rows inserted per table (PostgreSQL only).
 	inserted map[string]int64
+	// committed runs after the transaction commits.
+	committed []func()
 }
+
+// onCommit runs f once the transaction has committed.
+func (tx *wtx) onCommit(f func()) { tx.committed = append(tx.committed, f) }
 
 // prepared returns the statement for query within the transaction,
 // preparing it once per connection.
@@ -96,8 +107,13 @@ func (c *Catalog) write(ctx context.Context, fn func(tx *wtx) error) error {
 			w = &wtx{Tx: tx, c: c}
 			return fn(w)
 		})
-		if err == nil && len(w.inserted) > 0 {
-			c.analyze(c.growth.note(w.inserted))
+		if err == nil {
+			for _, f := range w.committed {
+				f()
+			}
+			if len(w.inserted) > 0 {
+				c.analyze(c.growth.note(w.inserted))
+			}
 		}
 		if err == nil || attempt >= 8 || !retryable(err) {
 			return err

@@ -13,14 +13,17 @@ import (
 
 // deferredIndexes are the indexes a first load sets aside, per dialect:
 // the search table's that only readers use, and the relations table's by
-// source and by type and target. The writer finds search rows by entity,
-// through (id, key) on SQLite and (id, key, value) on PostgreSQL, and
-// relations by the entity that originated them; those are never
-// deferred. At a cold start every row lands at a random place in each of
-// these, so each row dirties a page of its own that the commit writes and
-// the checkpoint copies; built at the end, each is one sort.
+// source and by type and target. At a cold start every row lands at a
+// random place in each of these, so each row dirties a page of its own
+// that the commit writes and the checkpoint copies; built at the end, each
+// is one sort. On SQLite the search table's (id, key) index waits too: a
+// first load writes new entities' rows and removes none, and a write that
+// does remove some builds it first (writerIndexes). PostgreSQL's writer
+// finds search rows through (id, key, value), which stays. Relations are
+// found by the entity that originated them, an index that is never
+// deferred.
 var deferredIndexes = map[Dialect][]string{
-	SQLite:   {"search_key_value", "search_original", "relations_source", "relations_type_target"},
+	SQLite:   {"search_key_value", "search_original", "search_id_key", "relations_source", "relations_type_target"},
 	Postgres: {"search_key_value", "search_original", "search_trigram", "relations_source", "relations_type_target"},
 }
 
@@ -28,6 +31,13 @@ var deferredIndexes = map[Dialect][]string{
 // EndBulkProcessing builds them once processing has worked through the
 // load, before stitching starts.
 var stitchingIndexes = []string{"relations_source"}
+
+// writerIndexes are the deferred indexes a write needs before it removes
+// search rows: without (id, key) each removal would scan the whole search
+// table. A first load rarely gets there (an entity stitched twice, or one
+// deleted, before the load ends); when it does, the write builds them in
+// its own transaction.
+var writerIndexes = []string{"search_id_key"}
 
 // BeginBulkLoad sets the deferred indexes aside when the catalog holds
 // no search rows, recording their definitions in
@@ -54,11 +64,13 @@ func (c *Catalog) BeginBulkLoad(ctx context.Context) (bool, error) {
 		} else if err != nil {
 			return err
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM catalog_deferred_indexes`).Scan(&n); err != nil {
+		var n, byID int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*), count(CASE WHEN name = $1 THEN 1 END) FROM catalog_deferred_indexes`,
+			writerIndexes[0]).Scan(&n, &byID); err != nil {
 			return err
 		}
 		deferred = n > 0
+		c.searchByIDAside.Store(byID > 0)
 		return nil
 	})
 	if err != nil {
@@ -127,35 +139,54 @@ func (c *Catalog) EndBulkProcessing(ctx context.Context) error {
 // buildDeferred builds the indexes set aside, or only those named in only
 // when it is not nil, in one transaction.
 func (c *Catalog) buildDeferred(ctx context.Context, only []string) error {
-	return c.write(ctx, func(tx *wtx) error {
-		lock := ""
-		if c.db.Dialect == Postgres {
-			lock = " FOR UPDATE"
-		}
-		var todo []deferredIndex
-		if err := queryRows(ctx, tx, `SELECT name, definition FROM catalog_deferred_indexes ORDER BY name`+lock, nil, scanIndex(&todo)); err != nil {
+	return c.write(ctx, func(tx *wtx) error { return c.buildDeferredIn(ctx, tx, only) })
+}
+
+// buildDeferredIn builds the indexes set aside, or those named in only, in
+// tx.
+func (c *Catalog) buildDeferredIn(ctx context.Context, tx *wtx, only []string) error {
+	lock := ""
+	if c.db.Dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	var todo []deferredIndex
+	if err := queryRows(ctx, tx, `SELECT name, definition FROM catalog_deferred_indexes ORDER BY name`+lock, nil, scanIndex(&todo)); err != nil {
+		return err
+	}
+	if only != nil {
+		todo = slices.DeleteFunc(todo, func(x deferredIndex) bool { return !slices.Contains(only, x.name) })
+	}
+	if c.db.Dialect == SQLite && len(todo) > 0 {
+		reset, err := sortThreads(ctx, tx)
+		if err != nil {
 			return err
 		}
-		if only != nil {
-			todo = slices.DeleteFunc(todo, func(x deferredIndex) bool { return !slices.Contains(only, x.name) })
+		defer reset()
+	}
+	for _, x := range todo {
+		if _, err := tx.ExecContext(ctx, x.definition); err != nil {
+			return fmt.Errorf("build index %s: %w", x.name, err)
 		}
-		if c.db.Dialect == SQLite && len(todo) > 0 {
-			reset, err := sortThreads(ctx, tx)
-			if err != nil {
-				return err
-			}
-			defer reset()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM catalog_deferred_indexes WHERE name = $1`, x.name); err != nil {
+			return err
 		}
-		for _, x := range todo {
-			if _, err := tx.ExecContext(ctx, x.definition); err != nil {
-				return fmt.Errorf("build index %s: %w", x.name, err)
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM catalog_deferred_indexes WHERE name = $1`, x.name); err != nil {
-				return err
-			}
-		}
+	}
+	if only == nil || slices.Contains(only, writerIndexes[0]) {
+		tx.onCommit(func() { c.searchByIDAside.Store(false) })
+	}
+	return nil
+}
+
+// searchByID makes sure the index a removal of search rows goes through
+// exists before tx removes any, building it if a first load set it aside.
+func (c *Catalog) searchByID(ctx context.Context, tx *wtx) error {
+	if !c.searchByIDAside.Load() {
 		return nil
-	})
+	}
+	if err := c.buildDeferredIn(ctx, tx, writerIndexes); err != nil {
+		return fmt.Errorf("build the search index by entity: %w", err)
+	}
+	return nil
 }
 
 // sortThreads lets SQLite's sorter use helper threads on the

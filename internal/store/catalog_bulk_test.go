@@ -3,10 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/callboard/callboard/internal/catalog"
 )
 
 // searchIndexes returns the definitions of the search and relations
@@ -70,8 +74,11 @@ func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 				t.Errorf("index %s still there during the bulk load", name)
 			}
 		}
-		if _, ok := during["search_id_key"]; c.db.Dialect == SQLite && !ok {
-			t.Error("the writer's index search_id_key was set aside")
+		if _, ok := during["search_id_key_value"]; c.db.Dialect == Postgres && !ok {
+			t.Error("PostgreSQL's writer's index search_id_key_value was set aside")
+		}
+		if got := c.searchByIDAside.Load(); got != (c.db.Dialect == SQLite) {
+			t.Errorf("search index by entity reported aside: %v", got)
 		}
 		if _, ok := during["relations_originating"]; !ok {
 			t.Error("the writer's index relations_originating was set aside")
@@ -112,6 +119,9 @@ func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 		if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM catalog_deferred_indexes`).Scan(&n); err != nil || n != 0 {
 			t.Errorf("%d deferred index rows left (%v)", n, err)
 		}
+		if c.searchByIDAside.Load() {
+			t.Error("search index by entity still reported aside after the load")
+		}
 		if c.db.Dialect == SQLite {
 			var count int
 			if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM search INDEXED BY search_key_value WHERE key = 'kind' AND value = 'component'`).Scan(&count); err != nil || count != 1 {
@@ -133,6 +143,152 @@ func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 		}
 		if err := c.EndBulkLoad(ctx); err != nil {
 			t.Errorf("EndBulkLoad with nothing set aside: %v", err)
+		}
+	})
+}
+
+// stitchFinals writes finals through c.WriteStitching with a current
+// ticket each, creating the refresh_state rows they need.
+func stitchFinals(t *testing.T, c *Catalog, finals ...catalog.FinalEntity) {
+	t.Helper()
+	ctx := context.Background()
+	b := &catalog.StitchBatch{Now: time.UnixMilli(1), Finals: finals}
+	for _, f := range finals {
+		ticket := newTicket()
+		if _, err := c.db.ExecContext(ctx, `INSERT INTO refresh_state (id, entity_id, entity_ref, unprocessed_entity, unprocessed_hash, last_discovery_at)
+			VALUES ($1, $2, $3, '{}', '', 0) ON CONFLICT DO NOTHING`, f.ID, f.UID, f.Ref); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.db.ExecContext(ctx, `INSERT INTO stitch_queue (entity_ref, ticket, next_stitch_at) VALUES ($1, $2, 0)`, f.Ref, ticket); err != nil {
+			t.Fatal(err)
+		}
+		b.Tickets = append(b.Tickets, catalog.StitchTicket{Ref: f.Ref, Ticket: ticket})
+	}
+	if n, err := c.WriteStitching(ctx, b); err != nil || n != len(finals) {
+		t.Fatalf("WriteStitching = %d, %v; want %d", n, err, len(finals))
+	}
+}
+
+func TestBulkLoadBuildsTheSearchIndexByEntityBeforeRemovingRows(t *testing.T) {
+	str := func(s string) *string { return &s }
+	final := func(id int64, name string, del []catalog.SearchRow) catalog.FinalEntity {
+		ref := "component:default/" + name
+		if id == 2 {
+			ref = "component:default/two"
+		}
+		return catalog.FinalEntity{ID: id, UID: fmt.Sprint("uid-", id), Ref: ref, JSON: `{}`, Hash: name, Etag: name,
+			SearchDelete: del,
+			SearchInsert: []catalog.SearchRow{{Key: "metadata.name", Value: str(name)}},
+			History:      catalog.HistoryRow{Source: "test", Change: "created", NewEtag: name, Diff: "[]"}}
+	}
+	for _, tc := range []struct {
+		name   string
+		remove func(t *testing.T, c *Catalog)
+		want   []string
+	}{
+		{"stitched again", func(t *testing.T, c *Catalog) {
+			stitchFinals(t, c, final(2, "renamed", []catalog.SearchRow{{Key: "metadata.name", Value: str("two")}}))
+		}, []string{"one", "renamed"}},
+		{"deleted", func(t *testing.T, c *Catalog) {
+			if err := c.DeleteByUID(context.Background(), "uid-2", time.UnixMilli(2)); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"one"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eachCatalog(t, func(t *testing.T, c *Catalog) {
+				ctx := context.Background()
+				if bulk, err := c.BeginBulkLoad(ctx); err != nil || !bulk {
+					t.Fatalf("BeginBulkLoad = %v, %v", bulk, err)
+				}
+				byID := "search_id_key"
+				if c.db.Dialect == Postgres {
+					byID = "search_id_key_value" // never set aside
+				}
+				aside := func() bool {
+					_, built := deferrableIndexes(t, c.db)[byID]
+					return !built
+				}
+				stitchFinals(t, c, final(1, "one", nil), final(2, "two", nil))
+				if got, want := aside(), c.db.Dialect == SQLite; got != want {
+					t.Fatalf("%s aside after new entities were stitched: %v, want %v", byID, got, want)
+				}
+				tc.remove(t, c)
+				if aside() || c.searchByIDAside.Load() {
+					t.Errorf("%s still aside after a write removed search rows", byID)
+				}
+				if diff := cmp.Diff(tc.want, stringColumn(t, c.db, `SELECT value FROM search ORDER BY value`)); diff != "" {
+					t.Errorf("search rows (-want +got):\n%s", diff)
+				}
+				// The readers' indexes wait for the end of the load.
+				if _, built := deferrableIndexes(t, c.db)["search_key_value"]; built {
+					t.Error("search_key_value built before the load ended")
+				}
+				if err := c.EndBulkLoad(ctx); err != nil {
+					t.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+func TestCreationDiffIsWrittenOutWhenTheEntityChangesOrGoes(t *testing.T) {
+	eachCatalog(t, func(t *testing.T, c *Catalog) {
+		ctx := context.Background()
+		created := func(id int64, ref, body string) catalog.FinalEntity {
+			return catalog.FinalEntity{ID: id, UID: fmt.Sprint("uid-", id), Ref: ref, JSON: body, Hash: body, Etag: body,
+				History: catalog.HistoryRow{Source: "test", Change: catalog.HistoryCreated, NewEtag: body}}
+		}
+		stored := func(ref string) []string {
+			return stringColumn(t, c.db, `SELECT diff FROM entity_history WHERE entity_ref = '`+ref+`' ORDER BY id`)
+		}
+		read := func(ref string) []string {
+			entries, err := NewCatalogReader(c.db).EntityHistory(ctx, ref, 0, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, e := range entries {
+				out = append(out, string(e.Diff))
+			}
+			slices.Reverse(out)
+			return out
+		}
+		const one, two = "component:default/one", "component:default/two"
+		addV1 := `[{"op":"add","path":"","value":{"v":1}}]`
+
+		stitchFinals(t, c, created(1, one, `{"v":1}`), created(2, two, `{"w":1}`))
+		if diff := cmp.Diff([]string{""}, stored(one)); diff != "" {
+			t.Errorf("a creation is stored without its diff (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{addV1}, read(one)); diff != "" {
+			t.Errorf("history read after the creation (-want +got):\n%s", diff)
+		}
+
+		// A change writes the creation's diff out before the final entity
+		// changes.
+		changed := created(1, one, `{"v":2}`)
+		changed.History = catalog.HistoryRow{Source: "test", Change: "updated", PrevEtag: `{"v":1}`, NewEtag: `{"v":2}`,
+			Diff: `[{"op":"replace","path":"/v","value":2}]`}
+		stitchFinals(t, c, changed)
+		want := []string{addV1, changed.History.Diff}
+		if diff := cmp.Diff(want, stored(one)); diff != "" {
+			t.Errorf("stored history after a change (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(want, read(one)); diff != "" {
+			t.Errorf("history read after a change (-want +got):\n%s", diff)
+		}
+
+		// So does a deletion.
+		if err := c.DeleteByUID(ctx, "uid-2", time.UnixMilli(2)); err != nil {
+			t.Fatal(err)
+		}
+		want = []string{`[{"op":"add","path":"","value":{"w":1}}]`, deletedDiff}
+		if diff := cmp.Diff(want, stored(two)); diff != "" {
+			t.Errorf("stored history after a deletion (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(want, read(two)); diff != "" {
+			t.Errorf("history read after a deletion (-want +got):\n%s", diff)
 		}
 	})
 }

@@ -58,6 +58,9 @@ func deleteEntities(ctx context.Context, tx *wtx, refs []string, source string, 
 	if len(rows) == 0 {
 		return 0, nil
 	}
+	if err := tx.c.searchByID(ctx, tx); err != nil {
+		return 0, err
+	}
 	ids := make([]int64, len(rows))
 	deleted := make(map[string]bool, len(rows))
 	existing := make([]string, len(rows))
@@ -101,6 +104,9 @@ func deleteEntities(ctx context.Context, tx *wtx, refs []string, source string, 
 		return 0, fmt.Errorf("read final entities to delete: %w", err)
 	}
 
+	if err := keepCreationDiffs(ctx, tx, existing); err != nil {
+		return 0, err
+	}
 	byID := []string{
 		`DELETE FROM refresh_state WHERE id IN`,
 		`DELETE FROM refresh_schedule WHERE id IN`,
@@ -139,6 +145,26 @@ func deleteEntities(ctx context.Context, tx *wtx, refs []string, source string, 
 }
 
 // insertHistory writes history rows given as 8 values each.
+// createdDiffSQL is, in SQL, the diff of a creation (catalog's
+// createdDiff): one operation adding the final entity f whole.
+const createdDiffSQL = `'[{"op":"add","path":"","value":' || f.final_entity || '}]'`
+
+// keepCreationDiffs writes out the diffs of the creations of refs that
+// are still stored empty. Stitching stores a creation without its diff,
+// which is the final entity as long as that stays as created
+// (catalog.HistoryRow), so a write that changes or deletes final entities
+// calls this first.
+func keepCreationDiffs(ctx context.Context, tx *wtx, refs []string) error {
+	q := inList{head: `UPDATE entity_history SET diff = (SELECT ` + createdDiffSQL + ` FROM final_entities f
+		WHERE f.entity_ref = entity_history.entity_ref)
+		WHERE diff = '' AND change = 'created'
+		AND EXISTS (SELECT 1 FROM final_entities f WHERE f.entity_ref = entity_history.entity_ref) AND entity_ref IN`}
+	if _, err := execIn(ctx, tx, q, refs); err != nil {
+		return fmt.Errorf("keep creation diffs: %w", err)
+	}
+	return nil
+}
+
 func insertHistory(ctx context.Context, tx *wtx, args []any) error {
 	s := valuesStmt{
 		head:   insertInto(tx, `entity_history (entity_ref, entity_uid, changed_at, source, change, previous_etag, new_etag, diff)`),

@@ -160,6 +160,15 @@ func (c *Catalog) WriteStitching(ctx context.Context, b *catalog.StitchBatch) (i
 		if len(finals) == 0 {
 			return nil
 		}
+		var changed []string
+		for _, f := range finals {
+			if f.History.Change != catalog.HistoryCreated {
+				changed = append(changed, f.Ref)
+			}
+		}
+		if err := keepCreationDiffs(ctx, tx, changed); err != nil {
+			return err
+		}
 		if err := upsertFinals(ctx, tx, finals, millis(b.Now)); err != nil {
 			return err
 		}
@@ -271,9 +280,16 @@ func upsertFinals(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity, n
 // not all rewritten when one member joins.
 func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.FinalEntity, rows []catalog.SearchInsert) error {
 	var replace []int64
+	removes := false
 	for _, f := range finals {
 		if f.SearchReplace {
 			replace = append(replace, f.ID)
+		}
+		removes = removes || f.SearchReplace || len(f.SearchDelete) > 0
+	}
+	if removes {
+		if err := c.searchByID(ctx, tx); err != nil {
+			return err
 		}
 	}
 	if len(replace) > 0 {

@@ -163,12 +163,17 @@ func (r *CatalogReader) EntityParents(ctx context.Context, ref string) ([]catalo
 
 // EntityHistory implements catalog.QueryStore.
 func (r *CatalogReader) EntityHistory(ctx context.Context, ref string, beforeID int64, limit int) ([]catalog.HistoryEntry, error) {
-	query := `SELECT id, entity_ref, entity_uid, changed_at, source, change, previous_etag, new_etag, diff
-		FROM entity_history WHERE entity_ref = $1 ORDER BY id DESC LIMIT $2`
+	// A creation stored without its diff is the final entity as it is
+	// (keepCreationDiffs).
+	const columns = `SELECT id, entity_ref, entity_uid, changed_at, source, change, previous_etag, new_etag,
+		CASE WHEN diff = '' AND change = 'created'
+			THEN coalesce((SELECT ` + createdDiffSQL + ` FROM final_entities f WHERE f.entity_ref = h.entity_ref), '')
+			ELSE diff END
+		FROM entity_history h`
+	query := columns + ` WHERE entity_ref = $1 ORDER BY id DESC LIMIT $2`
 	args := []any{ref, limit}
 	if beforeID > 0 {
-		query = `SELECT id, entity_ref, entity_uid, changed_at, source, change, previous_etag, new_etag, diff
-		FROM entity_history WHERE entity_ref = $1 AND id < $3 ORDER BY id DESC LIMIT $2`
+		query = columns + ` WHERE entity_ref = $1 AND id < $3 ORDER BY id DESC LIMIT $2`
 		args = append(args, beforeID)
 	}
 	rows, err := r.query(ctx, query, args...)
