@@ -144,9 +144,8 @@ func deleteEntities(ctx context.Context, tx *wtx, refs []string, source string, 
 	return len(rows), nil
 }
 
-// insertHistory writes history rows given as 8 values each.
-// createdDiffSQL is, in SQL, the diff of a creation (catalog's
-// createdDiff): one operation adding the final entity f whole.
+// createdDiffSQL is, in SQL, the diff of a creation: one JSON Patch
+// operation adding the final entity f whole.
 const createdDiffSQL = `'[{"op":"add","path":"","value":' || f.final_entity || '}]'`
 
 // keepCreationDiffs writes out the diffs of the creations of refs that
@@ -165,6 +164,7 @@ func keepCreationDiffs(ctx context.Context, tx *wtx, refs []string) error {
 	return nil
 }
 
+// insertHistory writes history rows given as 8 values each.
 func insertHistory(ctx context.Context, tx *wtx, args []any) error {
 	s := valuesStmt{
 		head:   insertInto(tx, `entity_history (entity_ref, entity_uid, changed_at, source, change, previous_etag, new_etag, diff)`),
