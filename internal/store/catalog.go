@@ -38,7 +38,7 @@ type Catalog struct {
 
 	// searchByIDAside is set while a first load may have the search
 	// table's (id, key) index set aside (SQLite only): a write that
-	// removes search rows builds it first. See writerIndexes.
+	// removes search rows builds it first. See searchByIDIndex.
 	searchByIDAside atomic.Bool
 }
 

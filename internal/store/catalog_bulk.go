@@ -18,7 +18,7 @@ import (
 // that the commit writes and the checkpoint copies; built at the end, each
 // is one sort. On SQLite the search table's (id, key) index waits too: a
 // first load writes new entities' rows and removes none, and a write that
-// does remove some builds it first (writerIndexes). PostgreSQL's writer
+// does remove some builds it first (searchByIDIndex). PostgreSQL's writer
 // finds search rows through (id, key, value), which stays. Relations are
 // found by the entity that originated them, an index that is never
 // deferred.
@@ -32,12 +32,12 @@ var deferredIndexes = map[Dialect][]string{
 // load, before stitching starts.
 var stitchingIndexes = []string{"relations_source"}
 
-// writerIndexes are the deferred indexes a write needs before it removes
+// searchByIDIndex is the deferred index a write needs before it removes
 // search rows: without (id, key) each removal would scan the whole search
 // table. A first load rarely gets there (an entity stitched twice, or one
-// deleted, before the load ends); when it does, the write builds them in
-// its own transaction.
-var writerIndexes = []string{"search_id_key"}
+// deleted, before the load ends); when it does, the write builds it in its
+// own transaction (searchByID).
+const searchByIDIndex = "search_id_key"
 
 // BeginBulkLoad sets the deferred indexes aside when the catalog holds
 // no search rows, recording their definitions in
@@ -66,7 +66,7 @@ func (c *Catalog) BeginBulkLoad(ctx context.Context) (bool, error) {
 		}
 		var n, byID int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*), count(CASE WHEN name = $1 THEN 1 END) FROM catalog_deferred_indexes`,
-			writerIndexes[0]).Scan(&n, &byID); err != nil {
+			searchByIDIndex).Scan(&n, &byID); err != nil {
 			return err
 		}
 		deferred = n > 0
@@ -171,7 +171,7 @@ func (c *Catalog) buildDeferredIn(ctx context.Context, tx *wtx, only []string) e
 			return err
 		}
 	}
-	if only == nil || slices.Contains(only, writerIndexes[0]) {
+	if only == nil || slices.Contains(only, searchByIDIndex) {
 		tx.onCommit(func() { c.searchByIDAside.Store(false) })
 	}
 	return nil
@@ -183,7 +183,7 @@ func (c *Catalog) searchByID(ctx context.Context, tx *wtx) error {
 	if !c.searchByIDAside.Load() {
 		return nil
 	}
-	if err := c.buildDeferredIn(ctx, tx, writerIndexes); err != nil {
+	if err := c.buildDeferredIn(ctx, tx, []string{searchByIDIndex}); err != nil {
 		return fmt.Errorf("build the search index by entity: %w", err)
 	}
 	return nil

@@ -154,10 +154,9 @@ const createdDiffSQL = `'[{"op":"add","path":"","value":' || f.final_entity || '
 // (catalog.HistoryRow), so a write that changes or deletes final entities
 // calls this first.
 func keepCreationDiffs(ctx context.Context, tx *wtx, refs []string) error {
-	q := inList{head: `UPDATE entity_history SET diff = (SELECT ` + createdDiffSQL + ` FROM final_entities f
-		WHERE f.entity_ref = entity_history.entity_ref)
-		WHERE diff = '' AND change = 'created'
-		AND EXISTS (SELECT 1 FROM final_entities f WHERE f.entity_ref = entity_history.entity_ref) AND entity_ref IN`}
+	q := inList{head: `UPDATE entity_history SET diff = ` + createdDiffSQL + ` FROM final_entities f
+		WHERE f.entity_ref = entity_history.entity_ref AND entity_history.diff = '' AND entity_history.change = 'created'
+		AND entity_history.entity_ref IN`}
 	if _, err := execIn(ctx, tx, q, refs); err != nil {
 		return fmt.Errorf("keep creation diffs: %w", err)
 	}
