@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -35,11 +34,6 @@ type Catalog struct {
 	stmts map[string]*sql.Stmt
 
 	growth growth // PostgreSQL only
-
-	// searchByIDAside is set while a first load may have the search
-	// table's (id, key) index set aside (SQLite only): a write that
-	// removes search rows builds it first. See searchByIDIndex.
-	searchByIDAside atomic.Bool
 }
 
 // NewCatalog returns the catalog storage on db.

@@ -47,6 +47,11 @@ const searchByIDIndex = "search_id_key"
 func (c *Catalog) BeginBulkLoad(ctx context.Context) (bool, error) {
 	names := deferredIndexes[c.db.Dialect]
 	deferred := false
+	if c.db.Dialect == SQLite {
+		// Readers stop naming the index before it may go; the commit
+		// below sets the flag to what the table then says.
+		c.db.searchByIDAside.Store(true)
+	}
 	err := c.write(ctx, func(tx *wtx) error {
 		if c.db.Dialect == Postgres {
 			// One engine at a time decides; the others wait and find the
@@ -70,13 +75,29 @@ func (c *Catalog) BeginBulkLoad(ctx context.Context) (bool, error) {
 			return err
 		}
 		deferred = n > 0
-		c.searchByIDAside.Store(byID > 0)
+		tx.onCommit(func() { c.db.searchByIDAside.Store(byID > 0) })
 		return nil
 	})
 	if err != nil {
+		_ = c.db.readDeferred(ctx) // left set, the flag is only slower
 		return false, fmt.Errorf("begin bulk load: %w", err)
 	}
 	return deferred, nil
+}
+
+// readDeferred sets db.searchByIDAside from catalog_deferred_indexes, so
+// that readers of a database whose first load stopped half-way (its
+// indexes still aside) do not name the missing index.
+func (db *DB) readDeferred(ctx context.Context) error {
+	if db.Dialect != SQLite {
+		return nil
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM catalog_deferred_indexes WHERE name = $1`, searchByIDIndex).Scan(&n); err != nil {
+		return fmt.Errorf("read deferred indexes: %w", err)
+	}
+	db.searchByIDAside.Store(n > 0)
+	return nil
 }
 
 // deferredIndex is an index's name and the statement that creates it.
@@ -172,7 +193,7 @@ func (c *Catalog) buildDeferredIn(ctx context.Context, tx *wtx, only []string) e
 		}
 	}
 	if only == nil || slices.Contains(only, searchByIDIndex) {
-		tx.onCommit(func() { c.searchByIDAside.Store(false) })
+		tx.onCommit(func() { c.db.searchByIDAside.Store(false) })
 	}
 	return nil
 }
@@ -180,7 +201,7 @@ func (c *Catalog) buildDeferredIn(ctx context.Context, tx *wtx, only []string) e
 // searchByID makes sure the index a removal of search rows goes through
 // exists before tx removes any, building it if a first load set it aside.
 func (c *Catalog) searchByID(ctx context.Context, tx *wtx) error {
-	if !c.searchByIDAside.Load() {
+	if !c.db.searchByIDAside.Load() {
 		return nil
 	}
 	if err := c.buildDeferredIn(ctx, tx, []string{searchByIDIndex}); err != nil {

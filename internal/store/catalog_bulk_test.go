@@ -77,7 +77,7 @@ func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 		if _, ok := during["search_id_key_value"]; c.db.Dialect == Postgres && !ok {
 			t.Error("PostgreSQL's writer's index search_id_key_value was set aside")
 		}
-		if got := c.searchByIDAside.Load(); got != (c.db.Dialect == SQLite) {
+		if got := c.db.searchByIDAside.Load(); got != (c.db.Dialect == SQLite) {
 			t.Errorf("search index by entity reported aside: %v", got)
 		}
 		if _, ok := during["relations_originating"]; !ok {
@@ -119,7 +119,7 @@ func TestBulkLoadSetsReaderIndexesAsideOnAnEmptyCatalog(t *testing.T) {
 		if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM catalog_deferred_indexes`).Scan(&n); err != nil || n != 0 {
 			t.Errorf("%d deferred index rows left (%v)", n, err)
 		}
-		if c.searchByIDAside.Load() {
+		if c.db.searchByIDAside.Load() {
 			t.Error("search index by entity still reported aside after the load")
 		}
 		if c.db.Dialect == SQLite {
@@ -214,7 +214,7 @@ func TestBulkLoadBuildsTheSearchIndexByEntityBeforeRemovingRows(t *testing.T) {
 					t.Fatalf("%s aside after new entities were stitched: %v, want %v", byID, got, want)
 				}
 				tc.remove(t, c)
-				if aside() || c.searchByIDAside.Load() {
+				if aside() || c.db.searchByIDAside.Load() {
 					t.Errorf("%s still aside after a write removed search rows", byID)
 				}
 				if diff := cmp.Diff(tc.want, stringColumn(t, c.db, `SELECT value FROM search ORDER BY value`)); diff != "" {
@@ -289,6 +289,73 @@ func TestCreationDiffIsWrittenOutWhenTheEntityChangesOrGoes(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, read(two)); diff != "" {
 			t.Errorf("history read after a deletion (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestReadersAnswerDuringABulkLoad runs the reader statements that name
+// the search index by entity while a first load has it set aside: on
+// SQLite, INDEXED BY a missing index fails the statement.
+func TestReadersAnswerDuringABulkLoad(t *testing.T) {
+	str := func(s string) *string { return &s }
+	eachCatalog(t, func(t *testing.T, c *Catalog) {
+		ctx := context.Background()
+		if bulk, err := c.BeginBulkLoad(ctx); err != nil || !bulk {
+			t.Fatalf("BeginBulkLoad = %v, %v", bulk, err)
+		}
+		var finals []catalog.FinalEntity
+		for i, name := range []string{"b", "a", "c"} {
+			ref := "component:default/" + name
+			finals = append(finals, catalog.FinalEntity{ID: int64(i + 1), UID: "uid-" + name, Ref: ref,
+				JSON: `{"metadata":{"name":"` + name + `"}}`, Hash: name, Etag: name,
+				SearchInsert: []catalog.SearchRow{
+					{Key: "metadata.name", Value: str(name)},
+					{Key: "spec.type", Value: str("service")},
+				},
+				History: catalog.HistoryRow{Source: "test", Change: catalog.HistoryCreated, NewEtag: name}})
+		}
+		stitchFinals(t, c, finals...)
+		// A restart in the middle of the load learns from the table.
+		c.db.searchByIDAside.Store(false)
+		if err := c.db.readDeferred(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := c.db.searchByIDAside.Load(), c.db.Dialect == SQLite; got != want {
+			t.Errorf("search index by entity read as aside: %v, want %v", got, want)
+		}
+
+		r := NewCatalogReader(c.db)
+		defer r.Close()
+		threeNames := &catalog.Predicate{Op: catalog.OpField, Key: "metadata.name",
+			Match: catalog.FieldMatch{Kind: catalog.MatchEq, Values: []string{"a", "b", "x"}}}
+		hasType := &catalog.Predicate{Op: catalog.OpField, Key: "spec.type",
+			Match: catalog.FieldMatch{Kind: catalog.MatchExists, Exists: true}}
+
+		page, err := r.ListPage(ctx, catalog.ListPage{Filter: threeNames, Order: []catalog.Order{{Field: "metadata.name"}}, Limit: -1})
+		if err != nil {
+			t.Fatalf("ListPage during the load: %v", err)
+		}
+		var got []string
+		for _, e := range page {
+			got = append(got, string(e))
+		}
+		if diff := cmp.Diff([]string{`{"metadata":{"name":"a"}}`, `{"metadata":{"name":"b"}}`}, got); diff != "" {
+			t.Errorf("ListPage (-want +got):\n%s", diff)
+		}
+		rows, err := r.EntityPage(ctx, catalog.EntityPage{EntitySet: catalog.EntitySet{Filter: hasType, SortKey: "metadata.name"},
+			Limit: 10, Matches: -1, SortKeyMatches: -1, SourceRows: -1})
+		if err != nil || len(rows) != 3 {
+			t.Fatalf("EntityPage during the load = %d rows, %v; want 3", len(rows), err)
+		}
+		facets, err := r.Facets(ctx, []string{"spec.type"}, threeNames)
+		if err != nil {
+			t.Fatalf("Facets during the load: %v", err)
+		}
+		if diff := cmp.Diff(map[string][]catalog.FacetCount{"spec.type": {{Value: "service", Count: 2}}}, facets); diff != "" {
+			t.Errorf("Facets (-want +got):\n%s", diff)
+		}
+		if err := c.EndBulkLoad(ctx); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -37,6 +38,12 @@ type DB struct {
 	Dialect Dialect
 	// stop ends SQLite's background checkpoints; nil when there are none.
 	stop func()
+	// searchByIDAside is set while a first load may have the search
+	// table's (id, key) index set aside (SQLite only): a write that
+	// removes search rows builds it first, and readers stop naming it in
+	// INDEXED BY, which fails when the index is missing. See
+	// searchByIDIndex.
+	searchByIDAside atomic.Bool
 }
 
 // Close stops the background work and closes the database.

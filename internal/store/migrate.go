@@ -97,5 +97,8 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 			applied = append(applied, m.Name)
 		}
 	}
+	if err := db.readDeferred(ctx); err != nil {
+		return applied, err
+	}
 	return applied, nil
 }

@@ -104,7 +104,7 @@ func (r *CatalogReader) EntitiesByRefs(ctx context.Context, refs []string, filte
 	if len(refs) == 0 {
 		return out, nil
 	}
-	a := sqlArgs{dialect: r.db.Dialect}
+	a := r.args()
 	var b strings.Builder
 	b.WriteString(`SELECT fe.entity_ref, fe.final_entity FROM final_entities fe WHERE fe.entity_ref IN (`)
 	for i, ref := range refs {

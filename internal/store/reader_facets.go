@@ -98,7 +98,7 @@ func (r *CatalogReader) facetSource(ctx context.Context, filter *catalog.Predica
 // tested against the conditions in rest.
 func (r *CatalogReader) facetRows(ctx context.Context, keys []string, src *source, rest []*catalog.Predicate, originals bool,
 	add func(key string, value, original *string, n int)) error {
-	a := sqlArgs{dialect: r.db.Dialect}
+	a := r.args()
 	var b strings.Builder
 	cols := "s.key, s.value"
 	if originals {

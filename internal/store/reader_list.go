@@ -13,7 +13,7 @@ import (
 // smallest value of that search key for the entity, so an array does not
 // repeat the entity; entities lacking it sort last.
 func (r *CatalogReader) ListPage(ctx context.Context, p catalog.ListPage) ([]json.RawMessage, error) {
-	a := sqlArgs{dialect: r.db.Dialect}
+	a := r.args()
 	var b strings.Builder
 	where := func() error {
 		if p.Filter == nil {

@@ -545,7 +545,7 @@ func hashedSQL(src *source, idExpr string, a *sqlArgs) string {
 // that have a handle in members on their member sets. mode says what the
 // page selects besides ids and sort values.
 func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[memberKey]int64, mode pageMode) (query string, args []any, budgeted bool, err error) {
-	a := sqlArgs{dialect: r.db.Dialect}
+	a := r.args()
 	src, rest := r.planSource(p.EntitySet)
 	dir, cmp := "ASC", ">"
 	if p.Desc {
@@ -732,7 +732,7 @@ func (r *CatalogReader) pageSQL(p catalog.EntityPage, read bool, members map[mem
 }
 
 func (r *CatalogReader) countSQL(set catalog.EntitySet) (string, []any, error) {
-	a := sqlArgs{dialect: r.db.Dialect}
+	a := r.args()
 	var where []string
 	src, rest := r.planSource(set)
 	var idExpr string

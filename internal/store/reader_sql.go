@@ -14,14 +14,22 @@ import (
 type sqlArgs struct {
 	dialect Dialect
 	args    []any
+	// byIDAside: a first load has SQLite's search_id_key set aside.
+	byIDAside bool
+}
+
+// args starts the parameters of a statement on r's database.
+func (r *CatalogReader) args() sqlArgs {
+	return sqlArgs{dialect: r.db.Dialect, byIDAside: r.db.searchByIDAside.Load()}
 }
 
 // byEntity names the search table, as alias, for a probe that looks up
 // the rows of one entity (id = ? AND key = ?). SQLite, lacking statistics,
 // would rather walk search_key_value on the key alone, which reads every
-// row of that key, so it is told which index to use.
+// row of that key, so it is told which index to use, unless a first load
+// has it set aside: INDEXED BY a missing index fails the statement.
 func (a *sqlArgs) byEntity(alias string) string {
-	if a.dialect == SQLite {
+	if a.dialect == SQLite && !a.byIDAside {
 		return "search " + alias + " INDEXED BY search_id_key"
 	}
 	return "search " + alias
