@@ -159,7 +159,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		return nil, err
 	}
 	authz := pageAuthz{policy: a.policy, query: query, audit: a.audit, log: log.With("component", "permission")}
-	if a.search, err = newSearch(cfg, log, db, query, a.techdocs, authz, published); err != nil {
+	if a.search, err = newSearch(cfg, log, db, query, engine.FirstLoad, a.techdocs, authz, published); err != nil {
 		return nil, err
 	}
 	if a.slack, err = newSlack(cfg, log, catalogUsers{query}); err != nil {

@@ -71,7 +71,11 @@ func loadSearchConfig(cfg *config.Config) (searchConfig, error) {
 // database's own), the collators over the catalog and the docs
 // publisher, the indexer following the catalog's change feed and the
 // service that applies the caller's catalog.entity.read decision.
-func newSearch(cfg *config.Config, log *slog.Logger, db *store.DB, query *catalog.Query, docs *techdocsParts, authz pageAuthz, published *sitesPublished) (*searchParts, error) {
+//
+// While the catalog's first load runs (firstLoad), the indexer's feed
+// passes wait: the single writer and the cores go to the catalog.
+func newSearch(cfg *config.Config, log *slog.Logger, db *store.DB, query *catalog.Query, firstLoad func() bool,
+	docs *techdocsParts, authz pageAuthz, published *sitesPublished) (*searchParts, error) {
 	sc, err := loadSearchConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -114,6 +118,7 @@ func newSearch(cfg *config.Config, log *slog.Logger, db *store.DB, query *catalo
 		FeedInOrder:    db.Dialect == store.SQLite,
 		Schedules:      schedules,
 		RebuildTimeout: timeout,
+		Hold:           firstLoad,
 		Logger:         log.With("component", "search-indexer"),
 	})
 	if err != nil {

@@ -32,6 +32,12 @@ func (e *Engine) endBulkLoad(ctx context.Context) {
 	}
 }
 
+// FirstLoad reports whether a first load into an empty catalog is under
+// way: the store holds indexes aside (BeginBulkLoad) that wait for the
+// engine to be quiet. Work that follows the catalog's changes, such as
+// the search indexer, may wait meanwhile.
+func (e *Engine) FirstLoad() bool { return e.bulk.Load() }
+
 // tryEndBulkLoad builds the deferred indexes if the engine is quiet, and
 // reports whether it did.
 func (e *Engine) tryEndBulkLoad(ctx context.Context) (bool, error) {

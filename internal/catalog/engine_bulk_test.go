@@ -46,6 +46,9 @@ func TestEngineBuildsDeferredIndexesBeforeIdle(t *testing.T) {
 		if n := h.count(`SELECT count(*) FROM catalog_deferred_indexes`); n != 0 {
 			t.Fatalf("idle with %d indexes still set aside", n)
 		}
+		if h.eng.FirstLoad() {
+			t.Error("FirstLoad reports a load under way once the engine is idle")
+		}
 		if db.Dialect == store.SQLite {
 			n := h.count(`SELECT count(*) FROM search INDEXED BY search_key_value WHERE key = 'spec.lifecycle' AND value = 'production'`)
 			if n != 2 {
