@@ -146,7 +146,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	dot := graph.NewRendererWith(graph.RendererOptions{Worker: o.GraphvizWorker, Logger: log.With("component", "graphviz")})
 	a.dot = dot
 	published := &sitesPublished{}
-	if a.techdocs, err = newTechDocs(cfg, log, query, readers.URLReader, dot, published); err != nil {
+	// Search indexing and docs builds follow the catalog; they wait for
+	// its first load (ADR 0014).
+	firstLoad := firstLoadHold(engine.FirstLoad, time.Now, maxFirstLoadHold)
+	if a.techdocs, err = newTechDocs(cfg, log, query, readers.URLReader, dot, published, firstLoad); err != nil {
 		return nil, err
 	}
 	if a.policy, err = newPolicy(cfg, log, query); err != nil {
@@ -159,7 +162,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 		return nil, err
 	}
 	authz := pageAuthz{policy: a.policy, query: query, audit: a.audit, log: log.With("component", "permission")}
-	if a.search, err = newSearch(cfg, log, db, query, engine.FirstLoad, a.techdocs, authz, published); err != nil {
+	if a.search, err = newSearch(cfg, log, db, query, firstLoad, a.techdocs, authz, published); err != nil {
 		return nil, err
 	}
 	if a.slack, err = newSlack(cfg, log, catalogUsers{query}); err != nil {

@@ -77,7 +77,8 @@ type techdocsParts struct {
 // cache in front of S3) and, with techdocs.builder local, the background
 // builder, which lists entities with docs through query, reads url
 // sources through urls and renders dot fences with dot.
-func newTechDocs(cfg *config.Config, log *slog.Logger, query *catalog.Query, urls builtin.URLReader, dot markdown.DotRenderer, published *sitesPublished) (*techdocsParts, error) {
+func newTechDocs(cfg *config.Config, log *slog.Logger, query *catalog.Query, urls builtin.URLReader, dot markdown.DotRenderer,
+	published *sitesPublished, firstLoad func() bool) (*techdocsParts, error) {
 	var tc techdocsConfig
 	if err := cfg.Decode("techdocs", &tc); err != nil {
 		return nil, err
@@ -109,6 +110,7 @@ func newTechDocs(cfg *config.Config, log *slog.Logger, query *catalog.Query, url
 			Generate:  generator(tc.Mermaid.ScriptURL, dot),
 			URLReader: trees,
 			TempDir:   workdir,
+			Hold:      firstLoad,
 			Logger:    log.With("component", "techdocs-builder"),
 		})
 		if err != nil {

@@ -30,9 +30,6 @@ const (
 	// lockRetry is how often a replica that is not indexing tries to
 	// take over.
 	lockRetry = 5 * time.Second
-	// DefaultMaxHold bounds how long IndexerOptions.Hold keeps feed
-	// passes waiting.
-	DefaultMaxHold = 2 * time.Minute
 	// DefaultRetryAfter is how long after a failed rebuild the indexer
 	// tries again, doubling after each failure up to maxRetryAfter.
 	DefaultRetryAfter = 5 * time.Second
@@ -68,15 +65,13 @@ type IndexerOptions struct {
 	// RetryAfter is DefaultRetryAfter when zero.
 	RetryAfter time.Duration
 	// Hold, when set, reports that the catalog is in the middle of a
-	// first load into an empty catalog. Run's feed passes wait meanwhile,
-	// for at most MaxHold (DefaultMaxHold when zero) from when Hold first
-	// reported it, and catch up after: the load's entities change many
-	// times before they settle, and the database's single writer and the
-	// cores are the catalog's until they do.
-	Hold    func() bool
-	MaxHold time.Duration
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// first load into an empty catalog. Run's feed passes wait meanwhile
+	// and catch up after: the load's entities change many times before
+	// they settle, and the database's single writer and the cores are the
+	// catalog's until they do. Hold bounds its own wait.
+	Hold   func() bool
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Indexer keeps an Engine's indexes fresh: every type is rebuilt at
@@ -94,7 +89,7 @@ type Indexer struct {
 	poll      time.Duration
 	settle    time.Duration
 	retry     time.Duration
-	hold      feedHold
+	hold      func() bool
 	log       *slog.Logger
 	now       func() time.Time
 
@@ -122,7 +117,7 @@ func NewIndexer(o IndexerOptions) (*Indexer, error) {
 	ix := &Indexer{
 		engine: o.Engine, collators: o.Collators, feed: o.Feed, schedules: o.Schedules,
 		timeout: o.RebuildTimeout, poll: o.PollInterval, settle: o.Settle, retry: o.RetryAfter, log: o.Logger, now: o.Now,
-		hold: feedHold{hold: o.Hold, max: o.MaxHold},
+		hold: o.Hold,
 		wake: make(chan struct{}, 1), published: map[string]bool{}, replay: map[string]map[string]bool{},
 	}
 	if ix.timeout <= 0 {
@@ -139,9 +134,6 @@ func NewIndexer(o IndexerOptions) (*Indexer, error) {
 	}
 	if ix.retry <= 0 {
 		ix.retry = DefaultRetryAfter
-	}
-	if ix.hold.max <= 0 {
-		ix.hold.max = DefaultMaxHold
 	}
 	if ix.log == nil {
 		ix.log = slog.New(slog.DiscardHandler)
@@ -242,7 +234,7 @@ func (ix *Indexer) Run(ctx context.Context) error {
 			}
 		}
 		now := ix.now()
-		if !now.Before(nextPass) && !ix.hold.waiting(now) {
+		if !now.Before(nextPass) && !ix.held() {
 			n, more, err := ix.sync(ctx)
 			if err != nil && ctx.Err() == nil {
 				ix.log.Error("search index update failed", "error", err)
@@ -278,24 +270,8 @@ func (ix *Indexer) Run(ctx context.Context) error {
 	}
 }
 
-// feedHold is the wait of Run's feed passes on IndexerOptions.Hold. It
-// is Run's alone.
-type feedHold struct {
-	hold  func() bool
-	max   time.Duration
-	since time.Time // when hold first reported true; zero until then
-}
-
-// waiting reports whether the feed pass due at now waits.
-func (h *feedHold) waiting(now time.Time) bool {
-	if h.hold == nil || !h.hold() {
-		return false
-	}
-	if h.since.IsZero() {
-		h.since = now
-	}
-	return now.Sub(h.since) < h.max
-}
+// held reports whether feed passes wait (IndexerOptions.Hold).
+func (ix *Indexer) held() bool { return ix.hold != nil && ix.hold() }
 
 // lead waits until this process holds the indexer lock; it returns a nil
 // unlock when ctx ends first.

@@ -59,8 +59,13 @@ type BuilderOptions struct {
 	// TempDir holds sources and sites while they are built; the system's
 	// when empty.
 	TempDir string
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Hold, when set, reports that the catalog is in the middle of a
+	// first load. Run does not list the catalog meanwhile (a listing
+	// then reads search rows without their indexes); it looks again every
+	// second and lists it once the hold ends. Hold bounds its own wait.
+	Hold   func() bool
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // SyncInterval is the shortest time between two update checks of an
@@ -85,6 +90,7 @@ type Builder struct {
 	generate Generator
 	urls     TreeReader
 	poll     time.Duration
+	hold     func() bool
 	recheck  time.Duration
 	timeout  time.Duration
 	work     *workspaces
@@ -166,7 +172,7 @@ func NewBuilder(o BuilderOptions) (*Builder, error) {
 	}
 	b := &Builder{
 		catalog: o.Catalog, pub: o.Publisher, generate: o.Generate, urls: o.URLReader,
-		poll: o.PollInterval, recheck: o.RecheckInterval, timeout: o.BuildTimeout,
+		poll: o.PollInterval, hold: o.Hold, recheck: o.RecheckInterval, timeout: o.BuildTimeout,
 		log: o.Logger, now: o.Now,
 		wake:    make(chan struct{}, 1),
 		entries: map[string]*buildEntry{},
@@ -207,20 +213,29 @@ func (b *Builder) Run(ctx context.Context) error {
 		wg.Go(func() { b.worker(ctx) })
 	}
 	defer wg.Wait()
-	t := time.NewTicker(b.poll)
+	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
-		if err := b.Poll(ctx); err != nil && ctx.Err() == nil {
-			b.log.Warn("list entities with docs", "error", err)
-		}
 		select {
 		case <-ctx.Done():
 			b.cancel()
 			return nil
 		case <-t.C:
 		}
+		if b.hold != nil && b.hold() {
+			t.Reset(min(b.poll, holdRecheck))
+			continue
+		}
+		start := time.Now()
+		if err := b.Poll(ctx); err != nil && ctx.Err() == nil {
+			b.log.Warn("list entities with docs", "error", err)
+		}
+		t.Reset(max(0, b.poll-time.Since(start)))
 	}
 }
+
+// holdRecheck is how often Run looks whether BuilderOptions.Hold ended.
+const holdRecheck = time.Second
 
 // Poll lists the entities with docs once: new and changed entities, and
 // those not checked for RecheckInterval, are queued for a check;

@@ -235,6 +235,23 @@ func TestBuilderBuildsNewEntities(t *testing.T) {
 	}
 }
 
+// TestBuilderWaitsForTheCatalogsFirstLoad: while Hold reports a first
+// load, Run does not list the catalog; it builds once the hold ends.
+func TestBuilderWaitsForTheCatalogsFirstLoad(t *testing.T) {
+	var loading atomic.Bool
+	loading.Store(true)
+	f := newBuilderFixture(t, BuilderOptions{PollInterval: 10 * time.Millisecond, RecheckInterval: time.Hour, Hold: loading.Load})
+	e, _ := docsSource(t, "harbour-tides", map[string]string{"index.md": "Welcome aboard"})
+	f.cat.set(e)
+	f.run(t)
+	time.Sleep(100 * time.Millisecond) // ten poll intervals
+	if n := f.gen.runs.Load(); n != 0 {
+		t.Fatalf("%d builds during the load", n)
+	}
+	loading.Store(false)
+	eventually(t, "the site is published after the load", func() bool { return !f.b.Status(e.Ref()).LastBuild.IsZero() })
+}
+
 // folders lists what dir holds, folder by folder, with what each holds.
 func folders(t *testing.T, dir string) []string {
 	t.Helper()
