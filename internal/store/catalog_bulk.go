@@ -48,7 +48,7 @@ func (c *Catalog) BeginBulkLoad(ctx context.Context) (bool, error) {
 	names := deferredIndexes[c.db.Dialect]
 	deferred := false
 	if c.db.Dialect == SQLite {
-		// Readers stop naming the index before it may go; the commit
+		// Readers stop naming the index before it may go; readDeferred
 		// below sets the flag to what the table then says.
 		c.db.searchByIDAside.Store(true)
 	}
@@ -69,17 +69,18 @@ func (c *Catalog) BeginBulkLoad(ctx context.Context) (bool, error) {
 		} else if err != nil {
 			return err
 		}
-		var n, byID int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*), count(CASE WHEN name = $1 THEN 1 END) FROM catalog_deferred_indexes`,
-			searchByIDIndex).Scan(&n, &byID); err != nil {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM catalog_deferred_indexes`).Scan(&n); err != nil {
 			return err
 		}
 		deferred = n > 0
-		tx.onCommit(func() { c.db.searchByIDAside.Store(byID > 0) })
 		return nil
 	})
+	// After a failed write a failed read leaves the flag set: only slower.
+	if rerr := c.db.readDeferred(ctx); err == nil {
+		err = rerr
+	}
 	if err != nil {
-		_ = c.db.readDeferred(ctx) // left set, the flag is only slower
 		return false, fmt.Errorf("begin bulk load: %w", err)
 	}
 	return deferred, nil
