@@ -26,8 +26,9 @@
 // With -db postgres each run creates a fresh database on the -pg server and
 // drops it afterwards unless -keep is given. -cpuprofile DIR runs
 // cmd/callboard-bench/profserve, the serve command with a CPU profiler, and
-// writes one profile per server process (the cold one in two segments:
-// ingestion, then queries).
+// writes one profile per server process (the cold one in three segments:
+// ingestion until every entity is queryable, the work after it until idle,
+// then queries).
 package main
 
 import (

@@ -33,6 +33,7 @@ func (r *run) coldStart(ctx context.Context) error {
 	r.rep.add(cold)
 	r.rep.add(Figure{Name: "ingestion rate", Value: fmt.Sprintf("%.0f entities/s", float64(r.want)/took.Seconds())})
 	r.o.Log.Info("all entities queryable", "took", took)
+	segmented := r.segmented && nextProfileSegment(s.cmd.Process) == nil // ingestion ends, catch-up starts
 
 	if r.probe, err = r.db.open(ctx); err != nil {
 		r.rep.note("Cannot open the database for probes: %v", err)
@@ -43,11 +44,8 @@ func (r *run) coldStart(ctx context.Context) error {
 	} else {
 		r.rep.add(Figure{Name: "cold start until idle", Value: fmtDuration(idle), Note: "nothing due, stitch queue empty, CPU quiet; " + serverCPU(s)})
 	}
-	if r.segmented {
-		// The first profile segment is ingestion; queries go into the next.
-		if err := nextProfileSegment(s.cmd.Process); err == nil {
-			r.rep.note("cpu-cold.prof covers ingestion until idle, cpu-cold-2.prof the queries and the throughput phase.")
-		}
+	if segmented && nextProfileSegment(s.cmd.Process) == nil {
+		r.rep.note("cpu-cold.prof covers ingestion until every entity is queryable, cpu-cold-2.prof the work after it until idle, cpu-cold-3.prof the queries and the throughput phase.")
 	}
 	if r.probe != nil {
 		if size, err := r.db.size(ctx, r.probe); err == nil {

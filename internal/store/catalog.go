@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -28,16 +29,24 @@ type Catalog struct {
 	wmu sync.Mutex
 
 	// stmts are prepared multi-row statements of the full chunk size,
-	// which every large write repeats; parsing one costs about as much as
-	// running it.
-	smu   sync.Mutex
-	stmts map[string]*sql.Stmt
+	// which every large write repeats, and the shorter ones that have come
+	// up before (a stitch batch's finals and tickets, 250 rows each time);
+	// parsing one costs about as much as running it. seen holds the
+	// hashes of shorter statements' texts met once, partials counts those
+	// prepared.
+	smu      sync.Mutex
+	stmts    map[string]*sql.Stmt
+	seen     map[uint64]struct{}
+	seed     maphash.Seed
+	partials int
 
 	growth growth // PostgreSQL only
 }
 
 // NewCatalog returns the catalog storage on db.
-func NewCatalog(db *DB) *Catalog { return &Catalog{db: db, stmts: map[string]*sql.Stmt{}} }
+func NewCatalog(db *DB) *Catalog {
+	return &Catalog{db: db, stmts: map[string]*sql.Stmt{}, seen: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
+}
 
 // Close releases the prepared statements, after any table analysis in
 // progress; the database stays open.
@@ -65,11 +74,54 @@ type wtx struct {
 // onCommit runs f once the transaction has committed.
 func (tx *wtx) onCommit(f func()) { tx.committed = append(tx.committed, f) }
 
+// Bounds of the shorter statements kept prepared: each holds a compiled
+// program of up to a few hundred kilobytes on every connection that ran
+// it, and their texts vary with the data (a batch's search rows).
+const (
+	maxPartialStmts = 32
+	maxSeenStmts    = 1024
+)
+
 // prepared returns the statement for query within the transaction,
 // preparing it once per connection.
 func (tx *wtx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	return tx.prepare(ctx, query, true)
+}
+
+// chunkStmt returns the statement to run one chunk of a chunked write
+// with: the prepared one when the chunk is full (full) or its text has
+// come up before, else nil to run the text unprepared. Outside a write
+// transaction it is always nil.
+func chunkStmt(ctx context.Context, db queryer, query string, full bool) (*sql.Stmt, error) {
+	tx, ok := db.(*wtx)
+	if !ok {
+		return nil, nil
+	}
+	return tx.prepare(ctx, query, full)
+}
+
+// prepare returns the prepared statement for query, preparing it when
+// always is set or the text was met before and fewer than
+// maxPartialStmts such statements are kept; otherwise nil.
+func (tx *wtx) prepare(ctx context.Context, query string, always bool) (*sql.Stmt, error) {
 	tx.c.smu.Lock()
 	s, ok := tx.c.stmts[query]
+	if !ok && !always {
+		h := maphash.String(tx.c.seed, query)
+		_, again := tx.c.seen[h]
+		if !again || tx.c.partials >= maxPartialStmts {
+			if !again {
+				if len(tx.c.seen) >= maxSeenStmts {
+					clear(tx.c.seen)
+				}
+				tx.c.seen[h] = struct{}{}
+			}
+			tx.c.smu.Unlock()
+			return nil, nil
+		}
+		delete(tx.c.seen, h)
+		tx.c.partials++
+	}
 	if !ok {
 		var err error
 		if s, err = tx.c.db.PrepareContext(ctx, query); err != nil {
@@ -256,13 +308,12 @@ func queryIn[K any](ctx context.Context, db queryer, q inList, keys []K, scan fu
 	for start := 0; start < len(keys); start += size {
 		end := min(start+size, len(keys))
 		query, args := bind(db, q.sql(end-start), inArgs(q.fixed, keys[start:end]))
+		stmt, err := chunkStmt(ctx, db, query, end-start == size)
+		if err != nil {
+			return err
+		}
 		var rows *sql.Rows
-		var err error
-		if tx, ok := db.(*wtx); ok && end-start == size {
-			var stmt *sql.Stmt
-			if stmt, err = tx.prepared(ctx, query); err != nil {
-				return err
-			}
+		if stmt != nil {
 			rows, err = stmt.QueryContext(ctx, args...)
 		} else {
 			rows, err = db.QueryContext(ctx, query, args...)
@@ -285,7 +336,11 @@ func execIn[K any](ctx context.Context, db queryer, q inList, keys []K) (int64, 
 	for start := 0; start < len(keys); start += size {
 		end := min(start+size, len(keys))
 		query, args := bind(db, q.sql(end-start), inArgs(q.fixed, keys[start:end]))
-		n, err := runChunk(ctx, db, nil, query, args, nil)
+		stmt, err := chunkStmt(ctx, db, query, end-start == size)
+		if err != nil {
+			return total, err
+		}
+		n, err := runChunk(ctx, db, stmt, query, args, nil)
 		total += n
 		if err != nil {
 			return total, err
@@ -502,12 +557,9 @@ func (s valuesStmt) run(ctx context.Context, db queryer, args []any, scan func(*
 		chunk = append(chunk, s.fixed...)
 		chunk = append(chunk, args[start*n:end*n]...)
 		query, chunk := bind(db, s.sql(end-start), chunk)
-		var stmt *sql.Stmt
-		if tx, ok := db.(*wtx); ok && end-start == size {
-			var err error
-			if stmt, err = tx.prepared(ctx, query); err != nil {
-				return total, err
-			}
+		stmt, err := chunkStmt(ctx, db, query, end-start == size)
+		if err != nil {
+			return total, err
 		}
 		affected, err := runChunk(ctx, db, stmt, query, chunk, scan)
 		total += affected

@@ -364,3 +364,48 @@ func TestProcessingOwnMarks(t *testing.T) {
 		}
 	})
 }
+
+// TestShortStatementsArePreparedOnceTheyRepeat checks the admission of
+// statements shorter than a full chunk: the first run of a text goes
+// unprepared, the second prepares it, and no more than maxPartialStmts
+// are kept, while full chunks are always prepared.
+func TestShortStatementsArePreparedOnceTheyRepeat(t *testing.T) {
+	eachCatalog(t, func(t *testing.T, c *Catalog) {
+		ctx := context.Background()
+		prepared := func(query string, full bool) bool {
+			t.Helper()
+			var got *sql.Stmt
+			err := c.write(ctx, func(tx *wtx) error {
+				var err error
+				got, err = chunkStmt(ctx, tx, query, full)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got != nil
+		}
+		if prepared("SELECT 1", false) {
+			t.Error("a short statement met for the first time was prepared")
+		}
+		if !prepared("SELECT 1", false) || !prepared("SELECT 1", false) {
+			t.Error("a short statement met again was not prepared")
+		}
+		if !prepared("SELECT 2", true) {
+			t.Error("a full chunk was not prepared")
+		}
+		for i := range maxPartialStmts + 5 {
+			q := fmt.Sprintf("SELECT %d", 100+i)
+			prepared(q, false)
+			prepared(q, false)
+		}
+		if c.partials != maxPartialStmts {
+			t.Errorf("%d short statements kept prepared, want the bound %d", c.partials, maxPartialStmts)
+		}
+		var outside *sql.Stmt
+		var err error
+		if outside, err = chunkStmt(ctx, c.db, "SELECT 1", true); err != nil || outside != nil {
+			t.Errorf("outside a write transaction: %v, %v; want no statement", outside, err)
+		}
+	})
+}
