@@ -63,6 +63,9 @@ type App struct {
 	dot *graph.Renderer
 
 	scaffolder *scaffolder.Engine
+	// firstLoad holds back the work that follows the catalog while its
+	// first load runs (ADR 0014).
+	firstLoad func() bool
 	// slack is the Slack approvals' notifier and endpoint, when configured.
 	slack *slackParts
 }
@@ -146,9 +149,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, db *store.
 	dot := graph.NewRendererWith(graph.RendererOptions{Worker: o.GraphvizWorker, Logger: log.With("component", "graphviz")})
 	a.dot = dot
 	published := &sitesPublished{}
-	// Search indexing and docs builds follow the catalog; they wait for
-	// its first load (ADR 0014).
+	// Search indexing, docs builds and template triggers follow the
+	// catalog; they wait for its first load (ADR 0014).
 	firstLoad := firstLoadHold(engine.FirstLoad, time.Now, maxFirstLoadHold)
+	a.firstLoad = firstLoad
 	if a.techdocs, err = newTechDocs(cfg, log, query, readers.URLReader, dot, published, firstLoad); err != nil {
 		return nil, err
 	}

@@ -30,8 +30,9 @@ type triggerSettings struct {
 var schedulerIdentity = &auth.Identity{Kind: auth.KindService, Subject: trigger.CreatedBy, Via: auth.CredentialNone}
 
 // newTriggerScheduler builds the scheduler over the app's database and a
-// scaffolder engine; nil when scaffolder.triggers.enabled is false.
-func newTriggerScheduler(cfg *config.Config, log *slog.Logger, db *store.DB, engine trigger.Engine) (*trigger.Scheduler, error) {
+// scaffolder engine, held back while hold reports true (the catalog's
+// first load); nil when scaffolder.triggers.enabled is false.
+func newTriggerScheduler(cfg *config.Config, log *slog.Logger, db *store.DB, engine trigger.Engine, hold func() bool) (*trigger.Scheduler, error) {
 	var s triggerSettings
 	if err := cfg.Decode("scaffolder", &s); err != nil {
 		return nil, err
@@ -45,6 +46,7 @@ func newTriggerScheduler(cfg *config.Config, log *slog.Logger, db *store.DB, eng
 		Logger:    log.With("component", "scaffolder-triggers"),
 		Tick:      s.Triggers.Tick,
 		EventTick: s.Triggers.EventTick,
+		Hold:      hold,
 	}), nil
 }
 
@@ -52,7 +54,7 @@ func newTriggerScheduler(cfg *config.Config, log *slog.Logger, db *store.DB, eng
 // triggers, as the scheduler's service identity, until ctx ends; the
 // returned func waits for it to stop.
 func (a *App) startTriggers(ctx context.Context) func() {
-	s, err := newTriggerScheduler(a.cfg, a.log, a.db, a.scaffolder)
+	s, err := newTriggerScheduler(a.cfg, a.log, a.db, a.scaffolder, a.firstLoad)
 	if err != nil {
 		a.log.ErrorContext(ctx, "scaffolder triggers not started", "error", err)
 		return func() {}

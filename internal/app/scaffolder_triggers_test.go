@@ -82,7 +82,7 @@ func TestScaffolderTriggersSettings(t *testing.T) {
 		if err != nil || len(warnings) > 0 {
 			t.Fatalf("%q: %v %v", tt.yaml, err, warnings)
 		}
-		s, err := newTriggerScheduler(cfg, slog.New(slog.DiscardHandler), nil, nil)
+		s, err := newTriggerScheduler(cfg, slog.New(slog.DiscardHandler), nil, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -226,7 +226,8 @@ type StitchBatch struct {
 	Tickets []StitchTicket
 	// Finals are the entities whose final form changed.
 	Finals []FinalEntity
-	// Search is SearchInserts of Finals. The engine builds it while the
+	// Search is the search rows of Finals, as SearchInserts gives them
+	// but left unsorted during a bulk load. The engine builds it while the
 	// previous batch is written, so the single writer does not sort; nil
 	// leaves it to the store.
 	Search []SearchInsert

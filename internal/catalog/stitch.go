@@ -155,7 +155,14 @@ func (e *Engine) buildStitch(ctx context.Context, tickets []StitchTicket) (*Stit
 	}
 	wg.Wait()
 	finals = slices.DeleteFunc(finals, func(f *FinalEntity) bool { return f == nil })
-	b := &StitchBatch{Tickets: tickets, Search: SearchInserts(finals)}
+	// During a bulk load the (key, value) index that sorted rows would walk
+	// in order is set aside: sorting them would only cost the builder,
+	// whose time bounds a cold start's stitching.
+	search := searchInserts(finals)
+	if !e.bulk.Load() {
+		SortSearchInserts(search)
+	}
+	b := &StitchBatch{Tickets: tickets, Search: search}
 	for _, f := range finals {
 		b.Finals = append(b.Finals, *f)
 	}
@@ -166,6 +173,13 @@ func (e *Engine) buildStitch(ctx context.Context, tickets []StitchTicket) (*Stit
 // SearchInserts returns the SearchInsert rows of finals, sorted by
 // SortSearchInserts; it is never nil.
 func SearchInserts(finals []*FinalEntity) []SearchInsert {
+	rows := searchInserts(finals)
+	SortSearchInserts(rows)
+	return rows
+}
+
+// searchInserts returns the SearchInsert rows of finals, entity by entity.
+func searchInserts(finals []*FinalEntity) []SearchInsert {
 	n := 0
 	for _, f := range finals {
 		n += len(f.SearchInsert)
@@ -176,7 +190,6 @@ func SearchInserts(finals []*FinalEntity) []SearchInsert {
 			rows = append(rows, SearchInsert{ID: f.ID, Row: r})
 		}
 	}
-	SortSearchInserts(rows)
 	return rows
 }
 

@@ -75,6 +75,12 @@ type Options struct {
 	Settle time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Hold, when set and true, skips the checks that fall due meanwhile:
+	// the catalog's first load is under way, and listing its templates
+	// then would scan a catalog whose indexes are set aside. Nothing is
+	// missed: the next check covers the fire times and catalog changes
+	// since the last one.
+	Hold func() bool
 }
 
 // Scheduler starts tasks on templates' schedules and on catalog events.
@@ -85,12 +91,16 @@ type Scheduler struct {
 	tick, eventTick time.Duration
 	settle          time.Duration
 	now             func() time.Time
+	hold            func() bool
 
 	mu sync.Mutex
 	// since is each template's lower bound for due fire times; last is
 	// the previous check's time (zero before the first).
 	since map[string]time.Time
 	last  time.Time
+	// started is when Run started: its first check looks back to a tick
+	// before it, however long Hold delayed that check.
+	started time.Time
 	// broken remembers the last spec error logged per template, so that
 	// a broken template is logged when its error changes, not each tick.
 	broken map[string]string
@@ -111,7 +121,7 @@ const (
 func New(o Options) *Scheduler {
 	s := &Scheduler{
 		engine: o.Engine, store: o.Store, log: o.Logger,
-		tick: o.Tick, eventTick: o.EventTick, settle: o.Settle, now: o.Now,
+		tick: o.Tick, eventTick: o.EventTick, settle: o.Settle, now: o.Now, hold: o.Hold,
 		since: map[string]time.Time{}, broken: map[string]string{},
 	}
 	if s.log == nil {
@@ -135,6 +145,9 @@ func New(o Options) *Scheduler {
 // Run checks schedules every Tick and catalog events every EventTick
 // until ctx ends. ctx carries the identity templates are read with.
 func (s *Scheduler) Run(ctx context.Context) error {
+	s.mu.Lock()
+	s.started = s.now()
+	s.mu.Unlock()
 	ticks := time.NewTicker(s.tick)
 	defer ticks.Stop()
 	events := time.NewTicker(s.eventTick)
@@ -144,16 +157,25 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-ticks.C:
+			if s.held() {
+				continue
+			}
 			if err := s.CheckSchedules(ctx); err != nil && ctx.Err() == nil {
 				s.log.ErrorContext(ctx, "check template schedules", "error", err)
 			}
 		case <-events.C:
+			if s.held() {
+				continue
+			}
 			if err := s.CheckEvents(ctx); err != nil && ctx.Err() == nil {
 				s.log.ErrorContext(ctx, "check catalog events for triggers", "error", err)
 			}
 		}
 	}
 }
+
+// held reports whether Options.Hold holds the checks back.
+func (s *Scheduler) held() bool { return s.hold != nil && s.hold() }
 
 // triggered is a template with its triggers.
 type triggered struct {
@@ -203,6 +225,10 @@ func (s *Scheduler) CheckSchedules(ctx context.Context) error {
 	s.mu.Lock()
 	first := s.last.IsZero()
 	last := s.last
+	firstLower := now.Add(-s.tick)
+	if !s.started.IsZero() && s.started.Add(-s.tick).Before(firstLower) {
+		firstLower = s.started.Add(-s.tick)
+	}
 	s.mu.Unlock()
 	var recorded map[string]string
 	if first {
@@ -220,7 +246,7 @@ func (s *Scheduler) CheckSchedules(ctx context.Context) error {
 		if !ok {
 			lower = last
 			if first {
-				lower = now.Add(-s.tick)
+				lower = firstLower
 				if at, err := time.Parse(cronKeyLayout, strings.TrimPrefix(recorded[x.t.Ref], cronKeyPrefix)); err == nil {
 					lower = at
 				}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -333,4 +334,60 @@ func TestTriggerEventsRateLimitRetries(t *testing.T) {
 	if pos, _ := st.Cursor(ctx); pos != 2 || len(eng.requests()) != 2 {
 		t.Fatalf("retried: cursor %d, %d tasks; want 2, 2", pos, len(eng.requests()))
 	}
+}
+
+// listingEngine counts the template listings of the engine it wraps.
+type listingEngine struct {
+	*fakeEngine
+	listings atomic.Int64
+}
+
+func (l *listingEngine) Templates(ctx context.Context) ([]*scaffolder.Template, error) {
+	l.listings.Add(1)
+	return l.fakeEngine.Templates(ctx)
+}
+
+// TestTriggerRunHoldsChecksDuringAFirstLoad checks that Run lists no
+// templates while Hold reports the catalog's first load, and that the
+// schedule due meanwhile fires once the hold ends.
+func TestTriggerRunHoldsChecksDuringAFirstLoad(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		eng := &listingEngine{fakeEngine: &fakeEngine{templates: []*scaffolder.Template{
+			template(t, "nightly", `{"steps":[],"schedule":{"cron":"0 6 * * 1-5","timezone":"UTC","values":{"name":"x"}}}`),
+		}}}
+		clk := &clock{t: t0} // 05:59:30
+		var held atomic.Bool
+		held.Store(true)
+		s := trigger.New(trigger.Options{
+			Engine: eng, Store: store.NewScaffolderTriggers(db), Now: clk.now,
+			Tick: 5 * time.Millisecond, EventTick: 5 * time.Millisecond,
+			Hold: held.Load,
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		defer func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		}()
+
+		time.Sleep(100 * time.Millisecond) // twenty ticks of each kind
+		if n := eng.listings.Load(); n != 0 {
+			t.Fatalf("templates listed %d times while held", n)
+		}
+		// The load took past 06:00: the first check must still see the
+		// fire that fell due during the hold.
+		clk.set(t0.Add(2 * time.Minute))
+		held.Store(false)
+		deadline := time.Now().Add(10 * time.Second)
+		for len(eng.requests()) == 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		want := []scaffolder.CreateRequest{{TemplateRef: "template:default/nightly", Values: map[string]any{"name": "x"}, CreatedBy: trigger.CreatedBy}}
+		if diff := cmp.Diff(want, eng.requests()); diff != "" {
+			t.Errorf("tasks after the hold (-want +got):\n%s", diff)
+		}
+	})
 }
