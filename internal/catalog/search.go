@@ -66,7 +66,7 @@ type searchEntry struct {
 // and rows de-duplicated on (key, value). Keys that differ only in case are
 // an InputError, and the entity must then not be stitched.
 func BuildSearchRows(e *entity.Entity) ([]SearchRow, error) {
-	t := searchTraversal{rawSeen: make(map[string]bool, 32), lowerSeen: make(map[string]bool, 32)}
+	t := searchTraversal{out: make([]searchEntry, 0, 48), rawSeen: make(map[string]bool, 32), lowerSeen: make(map[string]bool, 32)}
 	t.entity(e)
 
 	t.add("metadata.name", e.Metadata.Name)
@@ -276,6 +276,9 @@ func searchRows(entries []searchEntry) []SearchRow {
 	}
 	rows := make([]SearchRow, 0, len(entries))
 	seen := make(map[rowID]bool, len(entries))
+	// The rows' values and originals point into one backing array, sized
+	// so that it never moves: two allocations per entity, not per row.
+	strs := make([]string, 0, 2*len(entries))
 	for _, e := range entries {
 		key := strings.ToLower(e.key)
 		if !fitsJS(key, searchMaxKeyLength) {
@@ -287,10 +290,12 @@ func searchRows(entries []searchEntry) []SearchRow {
 			original := searchString(e.value)
 			value := strings.ToLower(original)
 			if fitsJS(value, searchMaxValueLength) {
-				row.Value = &value
+				strs = append(strs, value)
+				row.Value = &strs[len(strs)-1]
 				id.value, id.null = value, false
 				if original != value {
-					row.Original = &original
+					strs = append(strs, original)
+					row.Original = &strs[len(strs)-1]
 				}
 			}
 		}

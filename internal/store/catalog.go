@@ -221,9 +221,17 @@ func bind(q queryer, query string, args []any) (string, []any) {
 	if !isSQLite(q) || strings.IndexByte(query, '$') < 0 {
 		return query, args
 	}
+	text, order := anonymous(query)
+	return text, reorder(args, order)
+}
+
+// anonymous rewrites every "$N" of query as "?" and returns the 0-based
+// argument number each "?" takes, -1 for a number out of range of any
+// arguments (the driver then reports the mismatch).
+func anonymous(query string) (string, []int) {
 	var b strings.Builder
 	b.Grow(len(query))
-	out := make([]any, 0, len(args))
+	var order []int
 	for i := 0; i < len(query); i++ {
 		ch := query[i]
 		if ch == '\'' {
@@ -246,13 +254,20 @@ func bind(q queryer, query string, args []any) (string, []any) {
 			n = n*10 + int(query[i]-'0')
 		}
 		b.WriteByte('?')
-		if n >= 1 && n <= len(args) {
-			out = append(out, args[n-1])
-		} else {
-			out = append(out, nil) // the driver reports the mismatch
+		order = append(order, n-1)
+	}
+	return b.String(), order
+}
+
+// reorder returns the arguments in the order anonymous gave.
+func reorder(args []any, order []int) []any {
+	out := make([]any, len(order))
+	for i, n := range order {
+		if n >= 0 && n < len(args) {
+			out[i] = args[n]
 		}
 	}
-	return b.String(), out
+	return out
 }
 
 // placeholders writes "$from,$from+1,...".
@@ -271,6 +286,20 @@ func placeholders(b *strings.Builder, from, n int) {
 type inList struct {
 	head, tail string
 	fixed      []any
+}
+
+// text returns the statement's text for n keys, built once per shape.
+func (q inList) text(sqlite bool, n int) stmtText {
+	k := stmtShape{head: q.head, tail: q.tail, cols: "IN", fixed: len(q.fixed), rows: n, sqlite: sqlite}
+	return cachedText(k, func() string { return q.sql(n) })
+}
+
+// args returns the chunk's arguments in the order t takes them.
+func (t stmtText) args(args []any) []any {
+	if t.order == nil || t.inOrder && len(args) == len(t.order) {
+		return args
+	}
+	return reorder(args, t.order)
 }
 
 func (q inList) sql(n int) string {
@@ -307,7 +336,8 @@ func queryIn[K any](ctx context.Context, db queryer, q inList, keys []K, scan fu
 	size := chunkSize(len(q.fixed), 1)
 	for start := 0; start < len(keys); start += size {
 		end := min(start+size, len(keys))
-		query, args := bind(db, q.sql(end-start), inArgs(q.fixed, keys[start:end]))
+		text := q.text(isSQLite(db), end-start)
+		query, args := text.query, text.args(inArgs(q.fixed, keys[start:end]))
 		stmt, err := chunkStmt(ctx, db, query, end-start == size)
 		if err != nil {
 			return err
@@ -335,7 +365,8 @@ func execIn[K any](ctx context.Context, db queryer, q inList, keys []K) (int64, 
 	var total int64
 	for start := 0; start < len(keys); start += size {
 		end := min(start+size, len(keys))
-		query, args := bind(db, q.sql(end-start), inArgs(q.fixed, keys[start:end]))
+		text := q.text(isSQLite(db), end-start)
+		query, args := text.query, text.args(inArgs(q.fixed, keys[start:end]))
 		stmt, err := chunkStmt(ctx, db, query, end-start == size)
 		if err != nil {
 			return total, err
@@ -501,6 +532,66 @@ func (s valuesStmt) runArrays(ctx context.Context, db queryer, args []any, scan 
 	return total, nil
 }
 
+// stmtText is a chunk's statement text for a dialect and, on SQLite,
+// the argument order bind would give it.
+type stmtText struct {
+	query string
+	order []int
+	// inOrder is set when order takes every argument once, in order: the
+	// arguments then go as they are.
+	inOrder bool
+}
+
+// stmtShape identifies a chunk's text: the statement and its row count.
+type stmtShape struct {
+	head, tail, rowExtra, cols string
+	fixed, rows                int
+	sqlite                     bool
+}
+
+// stmtTexts caches chunk texts: a 500-row statement's text costs as many
+// small allocations to build and rewrite as it has placeholders, and the
+// full-size chunks of a few statements make up most of a cold start's
+// writes. Bounded, as shorter chunks come in every size.
+var stmtTexts = struct {
+	sync.Mutex
+	m map[stmtShape]stmtText
+}{m: map[stmtShape]stmtText{}}
+
+const maxStmtTexts = 256
+
+// text returns the statement's text for rows rows, built once per shape.
+func (s valuesStmt) text(sqlite bool, rows int) stmtText {
+	k := stmtShape{head: s.head, tail: s.tail, rowExtra: s.rowExtra, cols: strings.Join(s.cols, ","),
+		fixed: len(s.fixed), rows: rows, sqlite: sqlite}
+	return cachedText(k, func() string { return s.sql(rows) })
+}
+
+// cachedText returns the text of shape k, built by build the first time.
+func cachedText(k stmtShape, build func() string) stmtText {
+	stmtTexts.Lock()
+	t, ok := stmtTexts.m[k]
+	stmtTexts.Unlock()
+	if ok {
+		return t
+	}
+	t.query = build()
+	if k.sqlite && strings.IndexByte(t.query, '$') >= 0 {
+		t.query, t.order = anonymous(t.query)
+		t.inOrder = true
+		for i, n := range t.order {
+			t.inOrder = t.inOrder && n == i
+		}
+	}
+	stmtTexts.Lock()
+	if len(stmtTexts.m) >= maxStmtTexts {
+		clear(stmtTexts.m)
+	}
+	stmtTexts.m[k] = t
+	stmtTexts.Unlock()
+	return t
+}
+
 func (s valuesStmt) sql(rows int) string {
 	var b strings.Builder
 	b.Grow(len(s.head) + len(s.tail) + rows*len(s.cols)*8)
@@ -556,7 +647,8 @@ func (s valuesStmt) run(ctx context.Context, db queryer, args []any, scan func(*
 		chunk := make([]any, 0, len(s.fixed)+(end-start)*n)
 		chunk = append(chunk, s.fixed...)
 		chunk = append(chunk, args[start*n:end*n]...)
-		query, chunk := bind(db, s.sql(end-start), chunk)
+		text := s.text(isSQLite(db), end-start)
+		query, chunk := text.query, text.args(chunk)
 		stmt, err := chunkStmt(ctx, db, query, end-start == size)
 		if err != nil {
 			return total, err

@@ -303,16 +303,34 @@ func (c *Catalog) writeSearch(ctx context.Context, tx *wtx, finals []*catalog.Fi
 	if len(rows) == 0 {
 		return nil
 	}
+	// An entity's rows share its id and most rows a key with other
+	// entities: each is boxed once, not once per row (a cold start writes
+	// millions of these arguments).
 	insert := make([]any, 0, len(rows)*4)
-	for _, p := range rows {
+	keys := map[string]any{}
+	var lastID int64
+	var id any
+	for i, p := range rows {
+		if i == 0 || p.ID != lastID {
+			lastID, id = p.ID, p.ID
+		}
+		key, ok := keys[p.Row.Key]
+		if !ok {
+			key = p.Row.Key
+			keys[p.Row.Key] = key
+		}
 		var value, original any
 		if p.Row.Value != nil {
 			value = *p.Row.Value
 		}
-		if p.Row.Original != nil {
+		switch {
+		case p.Row.Original == nil:
+		case p.Row.Value != nil && *p.Row.Original == *p.Row.Value:
+			original = value // mostly so: a value lower-cased already
+		default:
 			original = *p.Row.Original
 		}
-		insert = append(insert, p.ID, p.Row.Key, value, original)
+		insert = append(insert, id, key, value, original)
 	}
 	if tx.Dialect == SQLite {
 		if err := writeTrigrams(ctx, tx, rows); err != nil {

@@ -409,3 +409,43 @@ func TestShortStatementsArePreparedOnceTheyRepeat(t *testing.T) {
 		}
 	})
 }
+
+// TestChunkTextsMatchBind checks that the cached texts of chunked
+// statements, and their argument order on SQLite, are what bind gives
+// for the statement built afresh, on the first use and the cached one.
+func TestChunkTextsMatchBind(t *testing.T) {
+	sqliteTx := &wtx{Tx: &Tx{Dialect: SQLite}}
+	postgresTx := &wtx{Tx: &Tx{Dialect: Postgres}}
+	v := valuesStmt{head: `INSERT INTO t (a, b, c, at)`, tail: ` ON CONFLICT (a) DO UPDATE SET at = $1`,
+		fixed: []any{int64(7)}, cols: []string{"", "TEXT", ""}, rowExtra: ", $1"}
+	in := inList{head: `SELECT x FROM t WHERE y = $1 AND z IN`, fixed: []any{"y"}}
+	for _, q := range []queryer{sqliteTx, postgresTx} {
+		for _, rows := range []int{1, 3, 3} {
+			args := []any{int64(7)}
+			for r := range rows {
+				args = append(args, r, fmt.Sprint("b", r), r*10)
+			}
+			wantQuery, wantArgs := bind(q, v.sql(rows), args)
+			text := v.text(isSQLite(q), rows)
+			if diff := cmp.Diff(wantQuery, text.query); diff != "" {
+				t.Errorf("%s values text, %d rows (-bind +cached):\n%s", dialectOf(q), rows, diff)
+			}
+			if diff := cmp.Diff(wantArgs, text.args(args)); diff != "" {
+				t.Errorf("%s values arguments, %d rows (-bind +cached):\n%s", dialectOf(q), rows, diff)
+			}
+
+			keys := []any{"y"}
+			for r := range rows {
+				keys = append(keys, fmt.Sprint("k", r))
+			}
+			wantQuery, wantArgs = bind(q, in.sql(rows), keys)
+			text = in.text(isSQLite(q), rows)
+			if diff := cmp.Diff(wantQuery, text.query); diff != "" {
+				t.Errorf("%s IN text, %d keys (-bind +cached):\n%s", dialectOf(q), rows, diff)
+			}
+			if diff := cmp.Diff(wantArgs, text.args(keys)); diff != "" {
+				t.Errorf("%s IN arguments, %d keys (-bind +cached):\n%s", dialectOf(q), rows, diff)
+			}
+		}
+	}
+}
