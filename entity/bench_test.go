@@ -104,3 +104,28 @@ func BenchmarkClone(b *testing.B) {
 		_ = e.Clone()
 	}
 }
+
+// BenchmarkMarshal compares the catalog's encoder of entities with
+// json.Marshal.
+func BenchmarkMarshal(b *testing.B) {
+	e, err := FromMap(typicalComponent())
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.Metadata.UID = "0c0d7bb5-4b1e-4bb5-9d0c-c1c8a5b2b0a4"
+	e.Relations = []Relation{{Type: "ownedBy", TargetRef: "group:default/team-a"}, {Type: "partOf", TargetRef: "system:default/artists"}}
+	for name, marshal := range map[string]func(*Entity) ([]byte, error){
+		"Marshal":      Marshal,
+		"json.Marshal": func(e *Entity) ([]byte, error) { return json.Marshal(e) },
+		"reference":    referenceJSON,
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := marshal(e); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -13,6 +13,15 @@ var metadataKnown = map[string]bool{
 
 // MarshalJSON writes the typed fields and Extra as one object.
 func (m Metadata) MarshalJSON() ([]byte, error) {
+	if b, ok := m.appendJSON(make([]byte, 0, 512)); ok {
+		return b, nil
+	}
+	return m.marshalMap()
+}
+
+// marshalMap encodes the metadata through one map, which Marshal orders:
+// for Extra values of Go types that appendJSON does not take.
+func (m *Metadata) marshalMap() ([]byte, error) {
 	out := make(map[string]any, len(m.Extra)+10)
 	for k, v := range m.Extra {
 		if !metadataKnown[k] {

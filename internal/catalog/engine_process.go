@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/entity"
+	"github.com/callboard/callboard/internal/jsonenc"
 )
 
 // processLoop claims due entities in batches, processes each batch on the
@@ -312,7 +313,7 @@ func (row *ProcessedRow) fill(it *ProcessingItem, res *ProcessResult, h hash.Has
 		return fmt.Errorf("processing of %s succeeded without an entity", it.Ref)
 	}
 	ent.Metadata.UID = it.UID
-	processed, err := json.Marshal(ent)
+	processed, err := entity.Marshal(ent)
 	if err != nil {
 		return fmt.Errorf("encode processed entity: %w", err)
 	}
@@ -402,7 +403,7 @@ func unprocessedFromMap(data map[string]any, locationKey string) (UnprocessedEnt
 		return UnprocessedEntity{}, fmt.Errorf("entity %s has no kind or name", ref)
 	}
 	buf := jsonBuffers.Get().(*[]byte)
-	b, ok := appendJSON((*buf)[:0], data)
+	b, ok := jsonenc.AppendValue((*buf)[:0], data)
 	if ok && cap(b) <= maxPooledJSON {
 		*buf = b
 		defer jsonBuffers.Put(buf)

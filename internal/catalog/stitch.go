@@ -284,7 +284,7 @@ func stitchEntity(src *StitchSource) (*FinalEntity, error) {
 		// The source has no etag of its own; the hash is a good one.
 		ent.Metadata.Etag = hash
 	}
-	body, err := json.Marshal(&ent)
+	body, err := entity.Marshal(&ent)
 	if err != nil {
 		return nil, fmt.Errorf("encode final entity: %w", err)
 	}
