@@ -218,7 +218,7 @@ func (e *Engine) processItem(ctx context.Context, it *ProcessingItem) *Processed
 	var data map[string]any
 	var res ProcessResult
 	req := ProcessRequest{State: it.Cache, EncodeChildren: true}
-	if err := json.Unmarshal(it.Unprocessed, &data); err != nil {
+	if err := decodeObject(it.Unprocessed, &data); err != nil {
 		res = ProcessResult{Errors: []entity.SerializedError{{Name: "Error", Message: fmt.Sprintf("stored entity is not valid JSON: %v", err)}}}
 	} else {
 		req.Entity = data
@@ -367,6 +367,18 @@ func (row *ProcessedRow) fill(it *ProcessingItem, res *ProcessResult, h hash.Has
 	hashFields(h, "parents")
 	hashFields(h, it.Parents...)
 	return nil
+}
+
+// decodeObject decodes a stored JSON object into m as json.Unmarshal
+// does, through jsonenc.Decode when it can.
+func decodeObject(b []byte, m *map[string]any) error {
+	if v, ok := jsonenc.Decode(b); ok {
+		if obj, ok := v.(map[string]any); ok {
+			*m = obj
+			return nil
+		}
+	}
+	return json.Unmarshal(b, m)
 }
 
 // hashFields writes each field and a separator that no field contains.
