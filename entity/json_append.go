@@ -126,11 +126,7 @@ func (m *Metadata) appendJSON(b []byte) ([]byte, bool) {
 	slices.Sort(keys)
 	b = append(b, '{')
 	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonenc.AppendString(b, k)
-		b = append(b, ':')
+		b = appendKey(b, i, k)
 		switch k {
 		case "name":
 			b = jsonenc.AppendString(b, m.Name)
@@ -186,14 +182,20 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 	slices.Sort(keys)
 	b = append(b, '{')
 	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonenc.AppendString(b, k)
-		b = append(b, ':')
+		b = appendKey(b, i, k)
 		b = jsonenc.AppendString(b, m[k])
 	}
 	return append(b, '}')
+}
+
+// appendKey appends the key of an object's member i and its colon, after
+// a comma unless it is the first.
+func appendKey(b []byte, i int, k string) []byte {
+	if i > 0 {
+		b = append(b, ',')
+	}
+	b = jsonenc.AppendString(b, k)
+	return append(b, ':')
 }
 
 func (l *Link) appendJSON(b []byte) []byte {
