@@ -54,7 +54,7 @@ func (e *Entity) decodeFast(b []byte) bool {
 		case "kind":
 			err = decodeString(m.value, &e.Kind)
 		case "metadata":
-			err = e.Metadata.UnmarshalJSON(m.value)
+			err = e.Metadata.decodeValid(m.value, true) // objectMembers checked b
 		case "spec":
 			v, ok := jsonenc.Decode(m.value)
 			spec, isMap := v.(map[string]any)

@@ -64,7 +64,16 @@ func (m *Metadata) marshalMap() ([]byte, error) {
 // JSON type, invalid input — is left to the generic decoder, so its
 // result and its errors stay encoding/json's.
 func (m *Metadata) UnmarshalJSON(b []byte) error {
-	members, ok := objectMembers(b)
+	return m.decodeValid(b, json.Valid(b))
+}
+
+// decodeValid is UnmarshalJSON with b's validity known: an entity's
+// decoder has checked the whole document already.
+func (m *Metadata) decodeValid(b []byte, valid bool) error {
+	if !valid {
+		return m.unmarshalGeneric(b)
+	}
+	members, ok := splitObject(b) // assumes valid JSON
 	if !ok {
 		return m.unmarshalGeneric(b)
 	}

@@ -3,7 +3,7 @@ package app
 import "time"
 
 // maxFirstLoadHold bounds how long the work that follows the catalog
-// (search indexing, docs builds) waits for its first load: a provider that
+// (search indexing, docs builds, template triggers) waits for its first load: a provider that
 // never lets the engine be quiet must not keep them stale for good.
 const maxFirstLoadHold = 2 * time.Minute
 
